@@ -1,0 +1,394 @@
+"""Row-level validation of a landing file against the data contract.
+
+Two stages, both vectorised:
+1. `coerce`: parse every contract column to its type. A value that does not parse is a
+   rejection ("'abc' is not an integer"), and the row is quarantined.
+2. `check_rows`: value rules on the typed frame. Single-column rules (required, enum,
+   range, pattern, length) run through a pandera schema built from the contract; rules
+   across columns or tables (instrument item ranges, date order, duplicates, referential
+   integrity, dates in the future) are Polars expressions here.
+
+The result keeps valid rows and lists every rejection as (source_row, field, value,
+reason). Source keys are never echoed in a reason or value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import pandera.polars as pa
+import polars as pl
+
+from pipelines.contract import FieldSpec, InstrumentSpec, TableContract
+from pipelines.ingestion.readers import SOURCE_ROW
+
+SOURCE_KEY_FIELDS = frozenset({"patient_key", "episode_key"})
+REJECTION_SCHEMA = {SOURCE_ROW: pl.Int64, "field": pl.Utf8, "value": pl.Utf8, "reason": pl.Utf8}
+
+_POLARS_TYPES: dict[str, pl.DataType] = {
+    "string": pl.Utf8(),
+    "integer": pl.Int64(),
+    "number": pl.Float64(),
+    "boolean": pl.Boolean(),
+    "date": pl.Date(),
+    "datetime": pl.Datetime("us", "UTC"),
+}
+_TRUE = ("true", "1", "yes")
+_FALSE = ("false", "0", "no")
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    valid: pl.DataFrame
+    rejections: pl.DataFrame
+    rows_read: int
+
+    @property
+    def rows_quarantined(self) -> int:
+        return self.rejections[SOURCE_ROW].n_unique()
+
+
+def empty_rejections() -> pl.DataFrame:
+    return pl.DataFrame(schema=REJECTION_SCHEMA)
+
+
+def _rejections(df: pl.DataFrame, mask: pl.Expr, field: str, reason: pl.Expr | str) -> pl.DataFrame:
+    """Rows of `df` where `mask` holds, as rejections of `field`."""
+    value = pl.lit(None, pl.Utf8) if field in SOURCE_KEY_FIELDS else pl.col(field).cast(pl.Utf8)
+    reason_expr = pl.lit(reason) if isinstance(reason, str) else reason
+    return df.filter(mask).select(
+        pl.col(SOURCE_ROW),
+        pl.lit(field).alias("field"),
+        value.alias("value"),
+        reason_expr.cast(pl.Utf8).alias("reason"),
+    )
+
+
+def _as_text(col: pl.Expr) -> pl.Expr:
+    text = col.cast(pl.Utf8).str.strip_chars()
+    return pl.when(text == "").then(None).otherwise(text)
+
+
+def _parse(field: FieldSpec, dtype: pl.DataType) -> pl.Expr:
+    """Expression parsing column `field.name` (of source dtype `dtype`) to the contract type."""
+    col = pl.col(field.name)
+    target = _POLARS_TYPES[field.type]
+    if field.type == "string":
+        return col.cast(pl.Utf8)
+    if dtype == target:
+        return col
+    if field.type in ("integer", "number") and dtype.is_numeric():
+        cast = col.cast(target, strict=False)
+        if field.type == "integer" and dtype.is_float():
+            return pl.when(col == col.floor()).then(cast)
+        return cast
+    if field.type == "boolean":
+        text = _as_text(col).str.to_lowercase()
+        return pl.when(text.is_in(_TRUE)).then(True).when(text.is_in(_FALSE)).then(False)
+    if field.type == "date":
+        if isinstance(dtype, pl.Datetime):
+            return col.dt.date()
+        return _as_text(col).str.to_date("%Y-%m-%d", strict=False)
+    if field.type == "datetime":
+        if isinstance(dtype, pl.Datetime):
+            # Parquet timestamps without a zone are UTC by the format's convention.
+            zoned = col.dt.replace_time_zone("UTC") if dtype.time_zone is None else col
+            return zoned.dt.convert_time_zone("UTC").dt.cast_time_unit("us")
+        text = _as_text(col).str.replace(r"[zZ]$", "+00:00")
+        return text.str.to_datetime(
+            "%Y-%m-%dT%H:%M:%S%.f%:z", time_zone="UTC", time_unit="us", strict=False
+        )
+    return _as_text(col).cast(target, strict=False)
+
+
+_TYPE_NAMES = {
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "date": "a date (YYYY-MM-DD)",
+    "datetime": "an ISO 8601 timestamp with a UTC offset",
+}
+
+
+def coerce(raw: pl.DataFrame, contract: TableContract) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Typed frame with every contract column, and the parse rejections.
+
+    Columns the file omits are added as nulls; whether they were required is checked
+    later. Values that do not parse become null in the typed frame.
+    """
+    present = [f for f in contract.fields if f.name in raw.columns]
+    typed = raw.select(
+        pl.col(SOURCE_ROW),
+        *[_parse(f, raw.schema[f.name]).alias(f.name) for f in present],
+        *[
+            pl.lit(None, _POLARS_TYPES[f.type]).alias(f.name)
+            for f in contract.fields
+            if f.name not in raw.columns
+        ],
+    ).select(SOURCE_ROW, *contract.columns)
+    failures = [
+        _rejections(
+            raw.with_columns(typed[f.name].is_null().alias("_unparsed")),
+            pl.col("_unparsed") & _as_text(pl.col(f.name)).is_not_null(),
+            f.name,
+            pl.format("'{}' is not " + _TYPE_NAMES[f.type], pl.col(f.name).cast(pl.Utf8)),
+        )
+        for f in present
+        if f.type in _TYPE_NAMES
+    ]
+    return typed, pl.concat([empty_rejections(), *failures], how="vertical_relaxed")
+
+
+def _column_checks(field: FieldSpec) -> list[pa.Check]:
+    checks: list[pa.Check] = []
+    if field.enum is not None:
+        checks.append(
+            pa.Check.isin(list(field.enum), error="is not one of: " + ", ".join(field.enum))
+        )
+    if field.minimum is not None or field.maximum is not None:
+        lo, hi = field.minimum, field.maximum
+        if lo is not None and hi is not None:
+            checks.append(pa.Check.in_range(lo, hi, error=f"is outside the range {lo} to {hi}"))
+        elif lo is not None:
+            checks.append(pa.Check.ge(lo, error=f"is below the minimum {lo}"))
+        else:
+            checks.append(pa.Check.le(hi, error=f"is above the maximum {hi}"))
+    if field.pattern is not None:
+        checks.append(
+            pa.Check.str_matches(field.pattern, error="does not match the required format")
+        )
+    if field.max_length is not None:
+        checks.append(
+            pa.Check.str_length(
+                max_value=field.max_length, error=f"is longer than {field.max_length} characters"
+            )
+        )
+    return checks
+
+
+def contract_schema(contract: TableContract) -> pa.DataFrameSchema:
+    """pandera schema for the single-column rules of a contract table."""
+    return pa.DataFrameSchema(
+        {
+            f.name: pa.Column(
+                _POLARS_TYPES[f.type], checks=_column_checks(f), nullable=not f.required
+            )
+            for f in contract.fields
+        },
+        strict=False,
+    )
+
+
+def _schema_rejections(typed: pl.DataFrame, contract: TableContract) -> pl.DataFrame:
+    """Single-column rule failures; pandera reports each failing check with its row index."""
+    try:
+        contract_schema(contract).validate(typed, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        cases = err.failure_cases.filter(pl.col("index").is_not_null())
+        rows = typed.select(SOURCE_ROW).with_row_index("index")
+        found = cases.with_columns(pl.col("index").cast(pl.UInt32)).join(rows, on="index")
+        hidden = pl.col("column").is_in(list(SOURCE_KEY_FIELDS))
+        return found.select(
+            pl.col(SOURCE_ROW),
+            pl.col("column").alias("field"),
+            pl.when(hidden).then(None).otherwise(pl.col("failure_case")).alias("value"),
+            pl.when(pl.col("check") == "not_nullable")
+            .then(pl.lit("required field is empty"))
+            .when(hidden)
+            .then(pl.col("check"))
+            .otherwise(pl.format("'{}' {}", pl.col("failure_case"), pl.col("check")))
+            .alias("reason"),
+        )
+    return empty_rejections()
+
+
+@dataclass(frozen=True)
+class BatchContext:
+    """What a file is checked against beyond its own rows."""
+
+    program_id: str
+    today: date
+    known_episode_ids: pl.Series | None = None  # None: referential integrity not checked
+    instruments: dict[str, InstrumentSpec] | None = None
+
+
+def _rule(df: pl.DataFrame, mask: pl.Expr, field: str, reason: pl.Expr | str) -> pl.DataFrame:
+    """Rejections for rows where a cross-column rule fails (`mask` true)."""
+    return _rejections(df, mask.fill_null(False), field, reason)
+
+
+def _duplicate_rejections(typed: pl.DataFrame, contract: TableContract) -> pl.DataFrame:
+    """Every repeat of a primary key after its first row, naming that first row."""
+    key = list(contract.primary_key)
+    label = ", ".join(key)
+    complete_key = pl.all_horizontal(pl.col(key).is_not_null())
+    keyed = typed.with_columns(pl.col(SOURCE_ROW).min().over(key).alias("_first"))
+    return keyed.filter(complete_key & (pl.col(SOURCE_ROW) != pl.col("_first"))).select(
+        pl.col(SOURCE_ROW),
+        pl.lit(label).alias("field"),
+        pl.lit(None, pl.Utf8).alias("value"),
+        pl.format("duplicate of row {} (same {})", pl.col("_first"), pl.lit(label)).alias("reason"),
+    )
+
+
+def _future_rejections(
+    typed: pl.DataFrame, contract: TableContract, today: date
+) -> list[pl.DataFrame]:
+    checks = []
+    for f in contract.fields:
+        if f.type == "date":
+            checks.append(
+                _rule(typed, pl.col(f.name) > today, f.name, f"{f.name} is after today ({today})")
+            )
+        elif f.type == "datetime":
+            late = pl.col(f.name).dt.date() > today
+            checks.append(_rule(typed, late, f.name, f"{f.name} is after today ({today})"))
+    return checks
+
+
+_EPISODE_DATE_ORDER = (
+    ("referral_date", "enrolment_date"),
+    ("enrolment_date", "start_date"),
+    ("referral_date", "start_date"),
+    ("start_date", "end_date"),
+    ("referral_date", "end_date"),
+)
+
+
+def _table_rules(
+    typed: pl.DataFrame, contract: TableContract, ctx: BatchContext
+) -> list[pl.DataFrame]:
+    """Rules that span columns, specific to one table."""
+    checks: list[pl.DataFrame] = []
+    if "program_id" in contract.columns:
+        checks.append(
+            _rule(
+                typed,
+                pl.col("program_id") != ctx.program_id,
+                "program_id",
+                pl.format(
+                    "'{}' does not match the landing folder '{}'",
+                    pl.col("program_id"),
+                    pl.lit(ctx.program_id),
+                ),
+            )
+        )
+    if contract.name == "episodes":
+        for earlier, later in _EPISODE_DATE_ORDER:
+            checks.append(
+                _rule(typed, pl.col(later) < pl.col(earlier), later, f"{later} is before {earlier}")
+            )
+        checks.append(
+            _rule(
+                typed,
+                pl.col("end_date").is_not_null() & pl.col("discharge_reason").is_null(),
+                "discharge_reason",
+                "discharge_reason is required when end_date is given",
+            )
+        )
+        checks.append(
+            _rule(
+                typed,
+                pl.col("end_date").is_null() & pl.col("discharge_reason").is_not_null(),
+                "discharge_reason",
+                "discharge_reason is given but end_date is empty",
+            )
+        )
+    if contract.name == "prom_responses" and ctx.instruments:
+        spec = pl.DataFrame(
+            {
+                "instrument": list(ctx.instruments),
+                "_items": [s.n_items for s in ctx.instruments.values()],
+                "_min": [s.item_min for s in ctx.instruments.values()],
+                "_max": [s.item_max for s in ctx.instruments.values()],
+            }
+        )
+        joined = typed.join(spec, on="instrument", how="left", maintain_order="left")
+        checks.append(
+            _rule(
+                joined,
+                pl.col("item_number") > pl.col("_items"),
+                "item_number",
+                pl.format(
+                    "item {} does not exist in {} ({} items)",
+                    pl.col("item_number"),
+                    pl.col("instrument"),
+                    pl.col("_items"),
+                ),
+            )
+        )
+        checks.append(
+            _rule(
+                joined,
+                (pl.col("value") < pl.col("_min")) | (pl.col("value") > pl.col("_max")),
+                "value",
+                pl.format(
+                    "'{}' is outside {} item range {} to {}",
+                    pl.col("value"),
+                    pl.col("instrument"),
+                    pl.col("_min"),
+                    pl.col("_max"),
+                ),
+            )
+        )
+    if contract.name == "engagement_events":
+        module_event = pl.col("event_type").is_in(["module_started", "module_completed"])
+        checks.append(
+            _rule(
+                typed,
+                module_event & pl.col("module_number").is_null(),
+                "module_number",
+                "module_number is required for module_started and module_completed",
+            )
+        )
+    return checks
+
+
+def _referential_rejections(typed: pl.DataFrame, ctx: BatchContext) -> list[pl.DataFrame]:
+    if (
+        ctx.known_episode_ids is None
+        or "episode_id" not in typed.columns
+        or "patient_id" in typed.columns
+    ):
+        return []
+    unknown = typed["episode_id"].is_not_null() & ~typed["episode_id"].is_in(
+        ctx.known_episode_ids.implode()
+    )
+    return [
+        _rule(
+            typed.with_columns(unknown.alias("_unknown")),
+            pl.col("_unknown"),
+            "episode_key",
+            "episode_key does not match any episode of this program",
+        )
+    ]
+
+
+def validate(
+    raw: pl.DataFrame,
+    contract: TableContract,
+    ctx: BatchContext,
+    pseudonymise: Callable[[pl.DataFrame], pl.DataFrame],
+) -> ValidationResult:
+    """Check every row; return valid rows (source keys replaced by ids) and rejections.
+
+    `pseudonymise` replaces `patient_key`/`episode_key` with `patient_id`/`episode_id`;
+    it runs after the single-column rules so a malformed key is still reported.
+    """
+    typed, rejections = coerce(raw, contract)
+    checked = [
+        rejections,
+        _schema_rejections(typed, contract),
+        _duplicate_rejections(typed, contract),
+    ]
+    checked += _future_rejections(typed, contract, ctx.today)
+    checked += _table_rules(typed, contract, ctx)
+    identified = pseudonymise(typed)
+    checked += _referential_rejections(identified, ctx)
+    all_rejections = pl.concat([empty_rejections(), *checked], how="vertical_relaxed").sort(
+        SOURCE_ROW, "field"
+    )
+    valid = identified.join(all_rejections.select(SOURCE_ROW).unique(), on=SOURCE_ROW, how="anti")
+    return ValidationResult(valid=valid, rejections=all_rejections, rows_read=raw.height)

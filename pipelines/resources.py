@@ -1,0 +1,66 @@
+"""The pipeline's only handle on storage: a DuckDB file opened read-write.
+
+Readers (dashboard, researchers, tests) never use this resource; they open the published
+copy read-only. Memory and threads are bounded here so a run cannot exhaust the machine:
+past `memory_limit` DuckDB spills to `temp_directory` instead of failing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from pipelines.settings import Settings
+
+
+class WarehouseLockedError(RuntimeError):
+    """Another process holds the build database; DuckDB allows a single writer."""
+
+
+class Warehouse(dg.ConfigurableResource):
+    """Read-write access to the build database."""
+
+    database: str
+    memory_limit: str = "6GB"
+    threads: int = 2
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Warehouse:
+        return cls(
+            database=str(settings.build_database),
+            memory_limit=settings.duckdb_memory_limit,
+            threads=settings.duckdb_threads,
+        )
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        path = Path(self.database)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        spill = path.parent / "spill"
+        spill.mkdir(exist_ok=True)
+        try:
+            con = duckdb.connect(
+                str(path),
+                config={
+                    "memory_limit": self.memory_limit,
+                    "threads": self.threads,
+                    "temp_directory": str(spill),
+                    "preserve_insertion_order": False,
+                },
+            )
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise WarehouseLockedError(
+                    f"{path} is open in another process (a second pipeline run?). "
+                    "Only the pipeline may open the build database; readers use the "
+                    "published copy read-only."
+                ) from exc
+            raise
+        try:
+            yield con
+        finally:
+            con.close()

@@ -1,0 +1,93 @@
+"""SQL models kept in `sql/<layer>/<table>.sql`, loaded by path and run as written.
+
+A model file creates exactly the table it is named after and documents it with
+`COMMENT ON`. Its upstream tables are read from the SQL itself (every identifier with a
+layer prefix), so lineage has one source of truth: the query.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import duckdb
+
+from pipelines.paths import resource_dir
+
+LAYER_PREFIXES = ("raw", "ingest", "ref", "staging", "int", "mart", "dq", "drift", "safety")
+_TABLE_REFERENCE = re.compile(r"\b((?:" + "|".join(LAYER_PREFIXES) + r")_[a-z0-9_]+)\b")
+_COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
+_STRING = re.compile(r"'(?:[^']|'')*'")
+
+
+@dataclass(frozen=True)
+class SqlModel:
+    name: str
+    layer: str
+    path: Path
+    sql: str
+    description: str
+
+    @property
+    def upstream(self) -> tuple[str, ...]:
+        """Tables the model reads, excluding itself."""
+        code = _STRING.sub("''", _COMMENT.sub(" ", self.sql))
+        return tuple(sorted(set(_TABLE_REFERENCE.findall(code)) - {self.name}))
+
+
+def sql_dir() -> Path:
+    return resource_dir("sql")
+
+
+def read_sql(relative_path: str) -> str:
+    """Text of one SQL file, e.g. `read_sql("ingestion/delete_batch.sql")`."""
+    return (sql_dir() / relative_path).read_text()
+
+
+def _leading_comment(sql: str) -> str:
+    lines = []
+    for line in sql.splitlines():
+        if not line.startswith("--"):
+            break
+        lines.append(line.removeprefix("--").strip())
+    return " ".join(lines).strip()
+
+
+@cache
+def load_models(layer: str) -> tuple[SqlModel, ...]:
+    """All models of a layer folder (`staging`, `intermediate`, `marts`), sorted by name."""
+    models = []
+    for path in sorted((sql_dir() / layer).glob("*.sql")):
+        sql = path.read_text()
+        models.append(
+            SqlModel(
+                name=path.stem,
+                layer=layer,
+                path=path,
+                sql=sql,
+                description=_leading_comment(sql),
+            )
+        )
+    return tuple(models)
+
+
+def run_sql(
+    con: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, object] | None = None
+) -> duckdb.DuckDBPyConnection:
+    """Run every statement of a script, giving each the `$name` parameters it uses.
+
+    DuckDB binds parameters to one statement at a time; the script's own parser splits
+    it, so semicolons inside strings or comments are safe. Returns the connection after
+    the last statement, ready to fetch its result.
+    """
+    params = params or {}
+    for statement in con.extract_statements(sql):
+        names = statement.named_parameters
+        missing = names - params.keys()
+        if missing:
+            raise KeyError(f"SQL parameters not supplied: {sorted(missing)}")
+        con.execute(statement, {name: params[name] for name in names} if names else None)
+    return con
