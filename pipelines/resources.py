@@ -14,6 +14,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from pipelines.ingestion.pseudonymise import load_key
 from pipelines.settings import Settings
 
 
@@ -64,3 +65,24 @@ class Warehouse(dg.ConfigurableResource):
             yield con
         finally:
             con.close()
+
+
+class LandingZone(dg.ConfigurableResource):
+    """Where programs deliver files, and the secret that pseudonymises their keys."""
+
+    landing_dir: str
+    pseudonym_key_file: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LandingZone:
+        return cls(
+            landing_dir=str(settings.landing_dir),
+            pseudonym_key_file=str(settings.pseudonym_key_file),
+        )
+
+    @property
+    def path(self) -> Path:
+        return Path(self.landing_dir)
+
+    def pseudonym_key(self) -> bytes:
+        return load_key(Path(self.pseudonym_key_file))

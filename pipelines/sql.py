@@ -3,6 +3,10 @@
 A model file creates exactly the table it is named after and documents it with
 `COMMENT ON`. Its upstream tables are read from the SQL itself (every identifier with a
 layer prefix), so lineage has one source of truth: the query.
+
+A model computed in Python (scores, statistics) has a file too: it selects from
+`source_frame`, the Arrow table the Python asset hands over, so its types and its
+documentation still live in SQL (`write_frame`).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from functools import cache
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from pipelines.paths import resource_dir
 
@@ -21,6 +26,7 @@ LAYER_PREFIXES = ("raw", "ingest", "ref", "staging", "int", "mart", "dq", "drift
 _TABLE_REFERENCE = re.compile(r"\b((?:" + "|".join(LAYER_PREFIXES) + r")_[a-z0-9_]+)\b")
 _COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
 _STRING = re.compile(r"'(?:[^']|'')*'")
+_SOURCE_FRAME = re.compile(r"\bsource_frame\b")
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,11 @@ class SqlModel:
     path: Path
     sql: str
     description: str
+
+    @property
+    def is_frame_fed(self) -> bool:
+        """True when the model's rows come from Python through `source_frame`."""
+        return _SOURCE_FRAME.search(_COMMENT.sub(" ", self.sql)) is not None
 
     @property
     def upstream(self) -> tuple[str, ...]:
@@ -54,6 +65,10 @@ def _leading_comment(sql: str) -> str:
             break
         lines.append(line.removeprefix("--").strip())
     return " ".join(lines).strip()
+
+
+def model(layer: str, name: str) -> SqlModel:
+    return next(m for m in load_models(layer) if m.name == name)
 
 
 @cache
@@ -91,3 +106,12 @@ def run_sql(
             raise KeyError(f"SQL parameters not supplied: {sorted(missing)}")
         con.execute(statement, {name: params[name] for name in names} if names else None)
     return con
+
+
+def write_frame(con: duckdb.DuckDBPyConnection, model: SqlModel, frame: pl.DataFrame) -> None:
+    """Replace a frame-fed model's table with `frame`, typed and documented by its SQL."""
+    con.register("source_frame", frame.to_arrow())
+    try:
+        run_sql(con, model.sql)
+    finally:
+        con.unregister("source_frame")

@@ -1,0 +1,54 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+PORT ?= 8050
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+BIN := .venv/bin
+ICBT := $(BIN)/icbt
+DATA_DIR ?= $(CURDIR)/data
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+export ICBT_DATA_DIR := $(DATA_DIR)
+
+.PHONY: install browser test lint run generate build serve dev bench clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+install: $(UV) ## Virtual environment with the locked dependencies
+	$(UV) sync --frozen --extra dev --python $(PYTHON) --quiet
+
+browser: ## Debian's Chromium for the dashboard's browser tests (never a downloaded browser)
+	@test -x /usr/bin/chromium || { \
+		echo "Installing Debian's chromium ..."; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: install browser lint ## The whole suite
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+generate: install
+	$(ICBT) keygen
+	$(ICBT) generate --if-empty
+
+build: generate ## Demo data (if none) and a full Dagster run that publishes the warehouse
+	$(ICBT) run
+
+serve: install
+	$(ICBT) serve --port $(PORT)
+
+run: build serve ## Everything: demo data, warehouse, dashboard on http://127.0.0.1:$(PORT)
+
+dev: install ## Dagster UI for data engineers on http://127.0.0.1:3000
+	$(ICBT) keygen
+	$(ICBT) dev
+
+clean: ## Remove generated data and the warehouse (keeps the pseudonymisation key)
+	rm -rf $(DATA_DIR)

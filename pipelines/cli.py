@@ -1,0 +1,197 @@
+"""`icbt`: the observatory's command line.
+
+Each command does one thing and reads its paths from the environment (see
+`pipelines.settings`), so `make run` is just `icbt keygen`, `icbt generate --if-empty`,
+`icbt run` and `icbt serve` in a row.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from pipelines.settings import Settings
+
+DAGSTER_YAML = """\
+# Written by `icbt run`: local run history for `dagster dev`, without telemetry.
+telemetry:
+  enabled: false
+"""
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+def prepare_dagster_home(settings: Settings) -> Path:
+    """Point Dagster at a persistent instance under the data directory."""
+    home = settings.dagster_home
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Outcomes observatory for internet-delivered CBT for chronic pain.
+
+    Paths come from ICBT_DATA_DIR (default: ./data); the pseudonymisation key from
+    ICBT_PSEUDONYM_KEY or ICBT_PSEUDONYM_KEY_FILE.
+    """
+
+
+@main.command()
+def keygen() -> None:
+    """Create the secret key that pseudonymises patient and episode keys, if missing.
+
+    The key file lives outside the repository (default
+    ~/.config/icbt-observatory/pseudonym.key, mode 600). Losing it breaks linkage of
+    later deliveries to earlier ones; keep it like any other secret.
+    """
+    from pipelines.ingestion.pseudonymise import create_key_file
+
+    settings = _settings()
+    created = create_key_file(settings.pseudonym_key_file)
+    state = "created" if created else "already exists"
+    click.echo(f"Pseudonymisation key {state}: {settings.pseudonym_key_file}")
+
+
+@main.command()
+@click.option(
+    "--episodes",
+    "n_episodes",
+    type=int,
+    default=20_000,
+    show_default=True,
+    help="Number of episodes across all programs.",
+)
+@click.option("--seed", type=int, default=7, show_default=True, help="Random seed.")
+@click.option(
+    "--months", type=int, default=24, show_default=True, help="Number of monthly delivery batches."
+)
+@click.option(
+    "--end-month",
+    type=click.DateTime(["%Y-%m"]),
+    default=None,
+    help="Last delivered month (YYYY-MM); default: the month before this one.",
+)
+@click.option("--no-safety-signal", is_flag=True, help="Do not plant the deterioration rise.")
+@click.option("--no-drift", is_flag=True, help="Do not plant the case-mix shift.")
+@click.option("--if-empty", is_flag=True, help="Do nothing if the landing zone has files.")
+def generate(
+    n_episodes: int,
+    seed: int,
+    months: int,
+    end_month,
+    no_safety_signal: bool,
+    no_drift: bool,
+    if_empty: bool,
+) -> None:
+    """Write synthetic, contract-conformant landing files for fictional programs.
+
+    Sixteen fictional iCBT program archetypes and four in-person CBT clinics, with
+    known truths (each program's effect relative to in-person CBT, a planted safety
+    signal, a planted case-mix drift) written to <data>/demo/truth.json.
+    """
+    from pipelines.demo import generator
+
+    settings = _settings()
+    landing = settings.landing_dir
+    if if_empty and landing.is_dir() and any(landing.iterdir()):
+        click.echo(f"Landing zone {landing} already has data; not generating.")
+        return
+    config = generator.GeneratorConfig(
+        n_episodes=n_episodes,
+        seed=seed,
+        months=months,
+        end_month=end_month.date().replace(day=1)
+        if end_month
+        else generator.default_end_month(date.today()),
+        plant_safety_signal=not no_safety_signal,
+        plant_drift=not no_drift,
+    )
+    click.echo(f"Generating {n_episodes:,} episodes over {months} months into {landing} ...")
+    generator.generate(landing, settings.demo_dir / "truth.json", config)
+    click.echo(f"Done. Planted truths: {settings.demo_dir / 'truth.json'}")
+
+
+@main.command(name="run")
+def run_pipeline() -> None:
+    """Materialize every asset through Dagster and publish the warehouse.
+
+    Runs the `build_warehouse` job in this process against the Dagster instance in
+    <data>/dagster_home, so `dagster dev -w workspace.yaml` shows its history.
+    """
+    import dagster as dg
+
+    from pipelines.definitions import BUILD_JOB, build_definitions
+
+    settings = _settings()
+    prepare_dagster_home(settings)
+    definitions = build_definitions(settings)
+    job = definitions.resolve_job_def(BUILD_JOB)
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    if not result.success:
+        click.echo(f"Run {result.run_id} failed; see the log above or `dagster dev`.", err=True)
+        sys.exit(1)
+    click.echo(f"Run {result.run_id} succeeded. Published: {settings.published_database}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option(
+    "--port",
+    type=int,
+    default=lambda: int(os.environ.get("ICBT_PORT", 8050)),
+    show_default="8050 or $ICBT_PORT",
+)
+@click.option("--debug", is_flag=True, help="Dash debug mode (hot reload, dev tools).")
+def serve(host: str, port: int, debug: bool) -> None:
+    """Serve the analysts' dashboard from the published warehouse (read-only)."""
+    from dashboards.app import serve as serve_app
+
+    settings = _settings()
+    click.echo(f"Dashboard on http://{host}:{port}/ reading {settings.published_database}")
+    serve_app(settings, host=host, port=port, debug=debug)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=3000, show_default=True)
+def dev(host: str, port: int) -> None:
+    """Open the Dagster UI on the code location (assets, checks, jobs, schedules, runs)."""
+    import signal
+
+    from pipelines.paths import PROJECT_ROOT
+
+    prepare_dagster_home(_settings())
+    # A shell that started us in the background may have set SIGINT to "ignore"; dagster
+    # dev copies that to SIGTERM and then cannot be stopped, so restore both defaults.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    dagster = str(Path(sys.executable).with_name("dagster"))
+    workspace = str(PROJECT_ROOT / "workspace.yaml")
+    os.execv(dagster, [dagster, "dev", "-w", workspace, "-h", host, "-p", str(port)])
+
+
+@main.command(name="contract-docs")
+def contract_docs() -> None:
+    """Regenerate the field tables in docs/data-contract.md from contracts/."""
+    from pipelines.contract_docs import replace_generated
+    from pipelines.paths import PROJECT_ROOT
+
+    document = PROJECT_ROOT / "docs" / "data-contract.md"
+    document.write_text(replace_generated(document.read_text()))
+    click.echo(f"Updated {document}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""The Dagster code location: every asset, check, job, schedule and resource.
+
+`build_definitions(settings)` assembles them for any data directory (tests use a
+temporary one); `defs` is what `dagster dev -w workspace.yaml` loads, configured from
+the environment.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines.ingestion.assets import raw_landing
+from pipelines.modelling.assets import model_assets, model_checks
+from pipelines.publishing.assets import PublishTarget, published_warehouse_asset
+from pipelines.reference.assets import reference_tables
+from pipelines.resources import LandingZone, Warehouse
+from pipelines.outcomes.assets import outcome_assets
+from pipelines.settings import Settings
+
+BUILD_JOB = "build_warehouse"
+
+
+def build_definitions(settings: Settings) -> dg.Definitions:
+    assets = [raw_landing, reference_tables, *outcome_assets, *model_assets()]
+    upstream = [key for a in assets for key in a.keys]
+    publish = published_warehouse_asset(upstream)
+    build_job = dg.define_asset_job(
+        BUILD_JOB,
+        selection=dg.AssetSelection.all(include_sources=False),
+        description="Load new landing files, rebuild every table and publish the warehouse.",
+    )
+    return dg.Definitions(
+        assets=[*assets, publish],
+        asset_checks=model_checks(),
+        jobs=[build_job],
+        schedules=[
+            dg.ScheduleDefinition(
+                name="build_warehouse_daily",
+                job=build_job,
+                cron_schedule="0 2 * * *",
+                execution_timezone="America/Toronto",
+                default_status=dg.DefaultScheduleStatus.RUNNING,
+                description="Nightly rebuild: marts and freshness stay current without new files.",
+            )
+        ],
+        resources={
+            "warehouse": Warehouse.from_settings(settings),
+            "landing": LandingZone.from_settings(settings),
+            "publish_target": PublishTarget(published_database=str(settings.published_database)),
+        },
+        executor=dg.in_process_executor,
+    )
+
+
+defs = build_definitions(Settings.from_env())

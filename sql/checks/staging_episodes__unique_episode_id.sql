@@ -1,0 +1,3 @@
+-- Each episode appears once.
+SELECT count(*) - count(DISTINCT episode_id) AS violations, count(*) AS denominator
+FROM staging_episodes;

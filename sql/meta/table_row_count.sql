@@ -1,0 +1,2 @@
+-- Row count of one warehouse table, named by parameter.
+SELECT count(*) FROM query_table($table_name);

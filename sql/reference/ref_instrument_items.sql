@@ -1,0 +1,16 @@
+-- Grain: one row per instrument item.
+-- Purpose: item structure and allowed answer range of each instrument, from the data
+-- contract (contracts/v1/instruments.json).
+CREATE OR REPLACE TABLE ref_instrument_items AS
+SELECT
+    CAST(instrument AS VARCHAR) AS instrument,
+    CAST(instrument_title AS VARCHAR) AS instrument_title,
+    CAST(item_number AS TINYINT) AS item_number,
+    CAST(item_label AS VARCHAR) AS item_label,
+    CAST(item_min AS TINYINT) AS item_min,
+    CAST(item_max AS TINYINT) AS item_max,
+    CAST(source AS VARCHAR) AS source
+FROM source_frame;
+
+COMMENT ON TABLE ref_instrument_items IS 'Items of each PROM instrument with their allowed answer range (data contract v1). Labels are short descriptors, not licensed item wording.';
+COMMENT ON COLUMN ref_instrument_items.source IS 'Publication that defines the instrument.';

@@ -1,0 +1,19 @@
+-- Grain: one row per adverse event (episode, onset date, category).
+-- Purpose: adverse events of known episodes, deduplicated across batches.
+CREATE OR REPLACE TABLE staging_adverse_events AS
+SELECT
+    events.episode_id,
+    events.program_id,
+    events.event_date,
+    events.category,
+    events.severity,
+    events.serious,
+    events.relatedness
+FROM raw_adverse_events AS events
+SEMI JOIN staging_episodes USING (episode_id)
+QUALIFY row_number() OVER (
+    PARTITION BY events.episode_id, events.event_date, events.category
+    ORDER BY events.batch_id DESC, events.ledger_id DESC
+) = 1;
+
+COMMENT ON TABLE staging_adverse_events IS 'Adverse events by category, severity (mild, moderate, severe), seriousness (ICH E2A) and relatedness (WHO-UMC), deduplicated across batches.';

@@ -1,0 +1,22 @@
+-- Grain: one row per engagement event.
+-- Purpose: engagement events of known episodes, deduplicated across batches, with the
+-- week of treatment each falls in.
+CREATE OR REPLACE TABLE staging_engagement_events AS
+SELECT
+    events.episode_id,
+    events.program_id,
+    events.event_timestamp,
+    events.event_type,
+    events.module_number,
+    events.minutes,
+    date_diff('day', episodes.start_date, CAST(events.event_timestamp AS DATE)) // 7 AS treatment_week
+FROM raw_engagement_events AS events
+JOIN staging_episodes AS episodes USING (episode_id)
+QUALIFY row_number() OVER (
+    PARTITION BY events.episode_id, events.event_timestamp, events.event_type, events.module_number
+    ORDER BY events.batch_id DESC, events.ledger_id DESC
+) = 1;
+
+COMMENT ON TABLE staging_engagement_events IS 'Engagement events (logins, modules, messages, live sessions, homework), deduplicated across batches. event_timestamp is UTC.';
+COMMENT ON COLUMN staging_engagement_events.minutes IS 'Patient minutes for logins, modules and homework; therapist minutes for message_from_therapist and live_session.';
+COMMENT ON COLUMN staging_engagement_events.treatment_week IS 'Whole weeks since the episode start (0 = first week); NULL if the episode has no start date.';

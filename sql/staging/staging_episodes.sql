@@ -1,0 +1,39 @@
+-- Grain: one row per episode (one enrolment of one patient in one program).
+-- Purpose: the latest delivered version of each episode, with the planned end date
+-- (start + program length) that the post-treatment window is centred on, and its status.
+CREATE OR REPLACE TABLE staging_episodes AS
+WITH latest AS (
+    SELECT *
+    FROM raw_episodes
+    QUALIFY row_number() OVER (PARTITION BY episode_id ORDER BY batch_id DESC, ledger_id DESC) = 1
+)
+SELECT
+    latest.episode_id,
+    latest.patient_id,
+    latest.program_id,
+    latest.referral_source,
+    latest.referral_date,
+    latest.enrolment_date,
+    latest.start_date,
+    latest.end_date,
+    latest.discharge_reason,
+    CAST(latest.start_date + INTERVAL (programs.length_weeks * 7) DAY AS DATE) AS planned_end_date,
+    CASE
+        WHEN latest.end_date IS NULL THEN 'ongoing'
+        ELSE latest.discharge_reason
+    END AS status,
+    latest.age_band,
+    latest.sex,
+    latest.rurality,
+    latest.language,
+    latest.readiness_stage,
+    latest.batch_id AS last_batch_id
+FROM latest
+JOIN staging_programs AS programs USING (program_id);
+
+COMMENT ON TABLE staging_episodes IS 'Episodes of care, latest delivery per episode. Keys are keyed hashes (HMAC-SHA-256) of the source keys; no identifier is stored.';
+COMMENT ON COLUMN staging_episodes.episode_id IS 'Keyed hash of the program''s episode key (BIGINT).';
+COMMENT ON COLUMN staging_episodes.patient_id IS 'Keyed hash of the program''s patient key, domain-separated by program (the same person in two programs has two ids).';
+COMMENT ON COLUMN staging_episodes.planned_end_date IS 'start_date + program length; centre of the post-treatment window.';
+COMMENT ON COLUMN staging_episodes.status IS 'ongoing, or the discharge reason once the episode has ended.';
+COMMENT ON COLUMN staging_episodes.readiness_stage IS 'Stage of change at assessment (Pain Stages of Change Questionnaire, Kerns et al. 1997).';

@@ -1,0 +1,31 @@
+-- Grain: one row per program (iCBT program or in-person CBT clinic).
+-- Purpose: the program registry as most recently delivered (latest batch wins), on the
+-- CADTH Environmental Scan's dimensions, with therapist involvement made explicit.
+CREATE OR REPLACE TABLE staging_programs AS
+SELECT
+    program_id,
+    program_name,
+    delivery_mode,
+    CASE delivery_mode
+        WHEN 'self_guided' THEN 'none'
+        WHEN 'guided_asynchronous' THEN 'asynchronous'
+        ELSE 'synchronous'
+    END AS therapist_involvement,
+    delivery_mode = 'in_person' AS is_in_person,
+    therapist_trained_in_chronic_pain,
+    length_weeks,
+    module_count,
+    string_split(topics, ';') AS topics,
+    funding,
+    reimbursement_eligibility,
+    province,
+    status,
+    batch_id AS last_batch_id
+FROM raw_programs
+QUALIFY row_number() OVER (PARTITION BY program_id ORDER BY batch_id DESC, ledger_id DESC) = 1;
+
+COMMENT ON TABLE staging_programs IS 'Program registry, latest delivery per program. Dimensions follow the CADTH Environmental Scan of iCBT for chronic pain (HT0037, 2022).';
+COMMENT ON COLUMN staging_programs.delivery_mode IS 'self_guided, guided_asynchronous, therapist_realtime (e.g. videoconference) or in_person (the comparator).';
+COMMENT ON COLUMN staging_programs.therapist_involvement IS 'none (self-guided), asynchronous (messages), synchronous (real-time or in-person sessions).';
+COMMENT ON COLUMN staging_programs.topics IS 'Topics covered, as a list.';
+COMMENT ON COLUMN staging_programs.last_batch_id IS 'Batch that delivered this version of the row.';

@@ -1,0 +1,19 @@
+-- Grain: one row per episode, instrument, administration date and item.
+-- Purpose: PROM item answers of known episodes; when a later batch re-sends an item,
+-- the latest delivery wins.
+CREATE OR REPLACE TABLE staging_prom_responses AS
+SELECT
+    responses.episode_id,
+    responses.program_id,
+    responses.instrument,
+    responses.administered_date,
+    responses.item_number,
+    responses.value
+FROM raw_prom_responses AS responses
+SEMI JOIN staging_episodes USING (episode_id)
+QUALIFY row_number() OVER (
+    PARTITION BY responses.episode_id, responses.instrument, responses.administered_date, responses.item_number
+    ORDER BY responses.batch_id DESC, responses.ledger_id DESC
+) = 1;
+
+COMMENT ON TABLE staging_prom_responses IS 'PROM item responses (long form), deduplicated across batches. value NULL = item skipped. Item structure per instrument: contracts/v1/instruments.json.';
