@@ -177,7 +177,7 @@ class LandingLoader:
                     "now": now,
                 },
             )
-            (ledger_id,) = run_sql(
+            [(ledger_id,)] = run_sql(
                 self.con,
                 read_sql("ingestion/insert_ledger_entry.sql"),
                 {
@@ -197,7 +197,7 @@ class LandingLoader:
                     "run_id": self.run_id,
                     "now": now,
                 },
-            ).fetchone()
+            ).fetchall()
             if result is None:
                 refused = pl.DataFrame(
                     {

@@ -76,7 +76,8 @@ def _parse(field: FieldSpec, dtype: pl.DataType) -> pl.Expr:
     col = pl.col(field.name)
     target = _POLARS_TYPES[field.type]
     if field.type == "string":
-        return col.cast(pl.Utf8)
+        text = col.cast(pl.Utf8)
+        return pl.when(text == "").then(None).otherwise(text)
     if dtype == target:
         return col
     if field.type in ("integer", "number") and dtype.is_numeric():
