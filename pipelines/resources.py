@@ -28,6 +28,7 @@ class Warehouse(dg.ConfigurableResource):
     database: str
     memory_limit: str = "6GB"
     threads: int = 2
+    storage_version: str = "v1.5.0"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Warehouse:
@@ -35,6 +36,7 @@ class Warehouse(dg.ConfigurableResource):
             database=str(settings.build_database),
             memory_limit=settings.duckdb_memory_limit,
             threads=settings.duckdb_threads,
+            storage_version=settings.duckdb_storage_version,
         )
 
     @contextmanager
@@ -51,6 +53,7 @@ class Warehouse(dg.ConfigurableResource):
                     "threads": self.threads,
                     "temp_directory": str(spill),
                     "preserve_insertion_order": False,
+                    "storage_compatibility_version": self.storage_version,
                 },
             )
         except duckdb.IOException as exc:

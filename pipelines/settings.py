@@ -18,6 +18,7 @@ class Settings:
     data_dir: Path
     duckdb_memory_limit: str
     duckdb_threads: int
+    duckdb_storage_version: str
     pseudonym_key_file: Path
 
     @property
@@ -55,5 +56,7 @@ class Settings:
             data_dir=Path(os.environ.get("ICBT_DATA_DIR", PROJECT_ROOT / "data")).resolve(),
             duckdb_memory_limit=os.environ.get("ICBT_DUCKDB_MEMORY_LIMIT", "6GB"),
             duckdb_threads=int(os.environ.get("ICBT_DUCKDB_THREADS", "2")),
+            # Files readable by the DuckDB CLI on PyPI (duckdb-cli 1.5) as well as by 2.0.
+            duckdb_storage_version=os.environ.get("ICBT_DUCKDB_STORAGE_VERSION", "v1.5.0"),
             pseudonym_key_file=Path(os.environ.get("ICBT_PSEUDONYM_KEY_FILE", default_key)),
         )

@@ -70,7 +70,10 @@ def test_headline_thresholds(config: ScoringConfig) -> None:
     assert config.scale("BPI_SF", "interference").min_answered == 4
     assert config.scale("BPI_SF", "severity").min_answered == 4
     tt = config.talking_therapies
-    assert (tt.depression.reliable_change_points.value, tt.anxiety.reliable_change_points.value) == (6, 4)
+    assert (
+        tt.depression.reliable_change_points.value,
+        tt.anxiety.reliable_change_points.value,
+    ) == (6, 4)
     assert (config.responder_moderate.value, config.responder_substantial.value) == (30, 50)
     assert config.rci_z.value == 1.96
     assert config.instruments["PHQ9"].never_impute_items == (9,)
@@ -103,7 +106,10 @@ def _at(doc: dict[str, Any], *path: str) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda d: d["instruments"].update(XYZ=d["instruments"]["PEG"]), "differ from the contract"),
+        (
+            lambda d: d["instruments"].update(XYZ=d["instruments"]["PEG"]),
+            "differ from the contract",
+        ),
         (lambda d: d["instruments"].pop("PEG"), "differ from the contract"),
         (lambda d: _at(d, "instruments", "PCS", "scales").pop("rumination"), "differ from"),
         (lambda d: _at(d, "instruments", "PCS", "scales").update(worry={}), "differ from"),
