@@ -278,12 +278,13 @@ def test_talking_therapies_refuses_duplicate_measures(config: ScoringConfig) -> 
 _CONFIG = load_scoring_config()
 _PHQ = st.integers(0, 27)
 _GAD = st.integers(0, 21)
+_PSEQ = st.integers(0, 60)
 
 
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(
-        st.tuples(_PHQ, _PHQ, _PSEQ := st.integers(0, 60), st.integers(0, 60)),
+        st.tuples(_PHQ, _PHQ, _PSEQ, _PSEQ),
         min_size=1,
         max_size=20,
     )
