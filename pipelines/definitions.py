@@ -11,10 +11,10 @@ import dagster as dg
 
 from pipelines.ingestion.assets import raw_landing
 from pipelines.modelling.assets import model_assets, model_checks
+from pipelines.outcomes.assets import outcome_assets
 from pipelines.publishing.assets import PublishTarget, published_warehouse_asset
 from pipelines.reference.assets import reference_tables
 from pipelines.resources import LandingZone, Warehouse
-from pipelines.outcomes.assets import outcome_assets
 from pipelines.settings import Settings
 
 BUILD_JOB = "build_warehouse"
@@ -26,7 +26,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     publish = published_warehouse_asset(upstream)
     build_job = dg.define_asset_job(
         BUILD_JOB,
-        selection=dg.AssetSelection.all(include_sources=False),
+        selection=dg.AssetSelection.all(),
         description="Load new landing files, rebuild every table and publish the warehouse.",
     )
     return dg.Definitions(

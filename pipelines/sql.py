@@ -45,8 +45,13 @@ class SqlModel:
     @property
     def upstream(self) -> tuple[str, ...]:
         """Tables the model reads, excluding itself."""
-        code = _STRING.sub("''", _COMMENT.sub(" ", self.sql))
-        return tuple(sorted(set(_TABLE_REFERENCE.findall(code)) - {self.name}))
+        return tuple(t for t in referenced_tables(self.sql) if t != self.name)
+
+
+def referenced_tables(sql: str) -> tuple[str, ...]:
+    """Warehouse tables a query names (identifiers with a layer prefix), sorted."""
+    code = _STRING.sub("''", _COMMENT.sub(" ", sql))
+    return tuple(sorted(set(_TABLE_REFERENCE.findall(code))))
 
 
 def sql_dir() -> Path:

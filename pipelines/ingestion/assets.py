@@ -1,7 +1,5 @@
 """Dagster assets for ingestion: one step loads every new landing file."""
 
-from __future__ import annotations
-
 from datetime import date
 
 import dagster as dg

@@ -6,8 +6,6 @@ becomes a blocking ERROR check on that table: it returns one row, `violations` a
 `denominator` (the rows the rule applied to), as OHDSI's Data Quality Dashboard does.
 """
 
-from __future__ import annotations
-
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass

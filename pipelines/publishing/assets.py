@@ -1,7 +1,5 @@
 """The last step of every run: hand the finished warehouse to readers."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import dagster as dg

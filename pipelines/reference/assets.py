@@ -1,18 +1,24 @@
 """Dagster assets that load reference data from the contract and `config/`."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from pipelines.contract import load_instruments
 from pipelines.metadata import table_metadata
-from pipelines.reference.tables import instrument_items, scale_items
+from pipelines.reference.tables import (
+    instrument_items,
+    scale_items,
+    scale_rules,
+    timepoint_windows,
+)
 from pipelines.resources import Warehouse
+from pipelines.scoring.config import load_scoring_config
 from pipelines.sql import model, write_frame
 
 REFERENCE_BUILDERS = {
     "ref_instrument_items": lambda: instrument_items(load_instruments()),
     "ref_scale_items": lambda: scale_items(load_instruments()),
+    "ref_scales": lambda: scale_rules(load_scoring_config()),
+    "ref_timepoint_windows": lambda: timepoint_windows(load_scoring_config()),
 }
 
 

@@ -118,6 +118,7 @@ class ClinicalSignificance:
 class ScaleConfig:
     instrument: str
     name: str
+    label: str
     items: tuple[int, ...]
     scoring: ScoringRule
     missing: MissingRule
@@ -335,9 +336,13 @@ def _scale(r: _Reader, raw: Any, path: str, spec: InstrumentSpec, name: str) -> 
     outcome = block.get("change_outcome")
     if not isinstance(outcome, bool):
         r.fail(f"{path}.change_outcome", "expected true or false")
+    label = block.get("label")
+    if not isinstance(label, str) or not label.strip():
+        r.fail(f"{path}.label", "expected the outcome's display label")
     return ScaleConfig(
         instrument=spec.code,
         name=name,
+        label=str(label),
         items=items,
         scoring=scoring,
         missing=_missing(r, block.get("missing"), f"{path}.missing", len(items)),

@@ -1,0 +1,113 @@
+"""Dagster assets turning item responses into scores, episode outcomes and a first mart.
+
+The assets are thin: they read with SQL from `sql/queries/`, call the pure functions of
+`pipelines.scoring` and `pipelines.outcomes.summaries`, and write through the frame-fed
+models in `sql/intermediate/` and `sql/marts/`, which type and document the tables.
+"""
+
+import dagster as dg
+import polars as pl
+
+from pipelines.metadata import table_metadata
+from pipelines.outcomes.summaries import summarise_change
+from pipelines.resources import Warehouse
+from pipelines.scoring.change import change_parameters, classify_change, talking_therapies_episode
+from pipelines.scoring.config import load_scoring_config
+from pipelines.scoring.instruments import SCORE_SCHEMA, score_administrations
+from pipelines.sql import model, read_sql, referenced_tables, write_frame
+
+
+def _deps(*queries: str) -> list[dg.AssetKey]:
+    return [dg.AssetKey(t) for q in queries for t in referenced_tables(read_sql(q))]
+
+
+@dg.asset(
+    group_name="intermediate",
+    kinds={"duckdb", "polars"},
+    deps=_deps("queries/program_prom_items.sql"),
+    description=model("intermediate", "int_prom_scores").description,
+)
+def int_prom_scores(
+    context: dg.AssetExecutionContext, warehouse: Warehouse
+) -> dg.MaterializeResult:
+    """Score one program at a time, so memory is bounded by the largest program."""
+    config = load_scoring_config()
+    with warehouse.connect() as con:
+        programs = con.execute(read_sql("queries/programs_with_responses.sql")).fetchall()
+        scored = []
+        for (program_id,) in programs:
+            items = con.sql(
+                read_sql("queries/program_prom_items.sql"), params={"program_id": program_id}
+            ).pl()
+            scored.append(score_administrations(items, config))
+            context.log.debug(f"{program_id}: {items.height} item rows scored")
+        frame = pl.concat(scored) if scored else pl.DataFrame(schema=SCORE_SCHEMA)
+        write_frame(con, model("intermediate", "int_prom_scores"), frame)
+        return dg.MaterializeResult(metadata=table_metadata(con, "int_prom_scores"))
+
+
+EPISODE_OUTCOME_TABLES = (
+    "int_change_parameters",
+    "int_episode_outcomes",
+    "int_episode_talking_therapies",
+)
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            name,
+            group_name="intermediate",
+            kinds={"duckdb", "polars"},
+            deps=_deps("queries/baseline_and_later_scores.sql"),
+            description=model("intermediate", name).description,
+        )
+        for name in EPISODE_OUTCOME_TABLES
+    ]
+)
+def episode_outcomes(warehouse: Warehouse):
+    """Classify each episode's change at post-treatment and follow-up."""
+    config = load_scoring_config()
+    with warehouse.connect() as con:
+        pairs = con.sql(read_sql("queries/baseline_and_later_scores.sql")).pl()
+        baselines = pairs.unique(["episode_id", "instrument", "scale"])
+        parameters = change_parameters(config, baselines, baseline="baseline")
+        outcomes = classify_change(
+            pairs, config, baseline="baseline", post="later", parameters=parameters
+        )
+        talking_therapies = pl.concat(
+            [
+                talking_therapies_episode(
+                    pairs.filter(pl.col("timepoint") == timepoint),
+                    config,
+                    keys=("episode_id", "program_id"),
+                    baseline="baseline",
+                    post="later",
+                ).with_columns(timepoint=pl.lit(timepoint))
+                for timepoint in pairs["timepoint"].unique().sort()
+            ],
+            how="diagonal",
+        )
+        for name, frame in zip(
+            EPISODE_OUTCOME_TABLES, (parameters, outcomes, talking_therapies), strict=True
+        ):
+            write_frame(con, model("intermediate", name), frame)
+            yield dg.MaterializeResult(asset_key=name, metadata=table_metadata(con, name))
+
+
+@dg.asset(
+    group_name="marts",
+    kinds={"duckdb", "polars"},
+    deps=_deps("queries/program_outcome_rows.sql"),
+    description=model("marts", "mart_program_outcomes").description,
+)
+def mart_program_outcomes(warehouse: Warehouse) -> dg.MaterializeResult:
+    with warehouse.connect() as con:
+        rows = con.sql(read_sql("queries/program_outcome_rows.sql")).pl()
+        write_frame(con, model("marts", "mart_program_outcomes"), summarise_change(rows))
+        return dg.MaterializeResult(
+            metadata=table_metadata(con, "mart_program_outcomes", profile=True)
+        )
+
+
+outcome_assets = [int_prom_scores, episode_outcomes, mart_program_outcomes]

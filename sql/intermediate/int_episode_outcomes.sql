@@ -1,0 +1,43 @@
+-- Grain: one row per episode, scale and later timepoint (post_treatment, follow_up), for
+-- every episode with a baseline score on that scale.
+-- Purpose: change from baseline and its classification by pipelines/scoring/change.py:
+-- Jacobson-Truax reliable change, MCID, IMMPACT responders and, for PHQ-9 and GAD-7, the
+-- NHS Talking Therapies per-measure definitions. score is NULL when the timepoint is
+-- missing, which is what the missing-data analyses need to see.
+CREATE OR REPLACE TABLE int_episode_outcomes AS
+SELECT
+    CAST(episode_id AS BIGINT) AS episode_id,
+    CAST(program_id AS VARCHAR) AS program_id,
+    CAST(instrument AS VARCHAR) AS instrument,
+    CAST(scale AS VARCHAR) AS scale,
+    CAST(timepoint AS VARCHAR) AS timepoint,
+    CAST(baseline_date AS DATE) AS baseline_date,
+    CAST(baseline AS DOUBLE) AS baseline_score,
+    CAST(later_date AS DATE) AS score_date,
+    CAST(later AS DOUBLE) AS score,
+    CAST(change AS DOUBLE) AS change,
+    CAST(percent_change AS DOUBLE) AS percent_change,
+    CAST(improvement AS DOUBLE) AS improvement,
+    CAST(rci AS DOUBLE) AS rci,
+    CAST(reliable_improvement AS BOOLEAN) AS reliable_improvement,
+    CAST(reliable_deterioration AS BOOLEAN) AS reliable_deterioration,
+    CAST(clinically_significant_improvement AS BOOLEAN) AS clinically_significant_improvement,
+    CAST(mcid_points_improved AS BOOLEAN) AS mcid_points_improved,
+    CAST(mcid_percent_improved AS BOOLEAN) AS mcid_percent_improved,
+    CAST(immpact_moderate_responder AS BOOLEAN) AS immpact_moderate_responder,
+    CAST(immpact_substantial_responder AS BOOLEAN) AS immpact_substantial_responder,
+    CAST(tt_case_baseline AS BOOLEAN) AS tt_case_baseline,
+    CAST(tt_case_post AS BOOLEAN) AS tt_case_at_timepoint,
+    CAST(tt_reliable_improvement AS BOOLEAN) AS tt_reliable_improvement,
+    CAST(tt_reliable_deterioration AS BOOLEAN) AS tt_reliable_deterioration,
+    CAST(tt_recovery AS BOOLEAN) AS tt_recovery,
+    CAST(tt_reliable_recovery AS BOOLEAN) AS tt_reliable_recovery
+FROM source_frame;
+
+COMMENT ON TABLE int_episode_outcomes IS 'Per episode, scale and later timepoint: change from baseline and its classification. Thresholds come from ref_scales and int_change_parameters; a classification is NULL when it cannot be judged (missing score, no published parameter, not a case at baseline).';
+COMMENT ON COLUMN int_episode_outcomes.change IS 'score - baseline_score, in the scale''s own direction (negative = fall).';
+COMMENT ON COLUMN int_episode_outcomes.improvement IS 'Change oriented so that positive is better (a fall on PHQ-9, a rise on PSEQ).';
+COMMENT ON COLUMN int_episode_outcomes.rci IS 'Jacobson-Truax reliable change index: change / S_diff, S_diff = SD * sqrt(2 * (1 - reliability)).';
+COMMENT ON COLUMN int_episode_outcomes.immpact_moderate_responder IS 'Improvement of at least 30% of baseline (IMMPACT, Dworkin et al. 2008); IMMPACT defined it for pain intensity.';
+COMMENT ON COLUMN int_episode_outcomes.immpact_substantial_responder IS 'Improvement of at least 50% of baseline (IMMPACT, Dworkin et al. 2008).';
+COMMENT ON COLUMN int_episode_outcomes.tt_recovery IS 'NHS Talking Therapies per-measure recovery: at caseness at baseline and below it at the timepoint; NULL if not a case at baseline.';
