@@ -100,25 +100,26 @@ def generate(
     known truths (each program's effect relative to in-person CBT, a planted safety
     signal, a planted case-mix drift) written to <data>/demo/truth.json.
     """
-    from pipelines.demo import generator
+    from pipelines.demo.config import GeneratorConfig, default_end_month
+    from pipelines.demo.generator import generate as generate_demo
 
     settings = _settings()
     landing = settings.landing_dir
     if if_empty and landing.is_dir() and any(landing.iterdir()):
         click.echo(f"Landing zone {landing} already has data; not generating.")
         return
-    config = generator.GeneratorConfig(
+    config = GeneratorConfig(
         n_episodes=n_episodes,
         seed=seed,
         months=months,
         end_month=end_month.date().replace(day=1)
         if end_month
-        else generator.default_end_month(date.today()),
+        else default_end_month(date.today()),
         plant_safety_signal=not no_safety_signal,
         plant_drift=not no_drift,
     )
     click.echo(f"Generating {n_episodes:,} episodes over {months} months into {landing} ...")
-    generator.generate(landing, settings.demo_dir / "truth.json", config)
+    generate_demo(landing, settings.demo_dir / "truth.json", config)
     click.echo(f"Done. Planted truths: {settings.demo_dir / 'truth.json'}")
 
 
