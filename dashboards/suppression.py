@@ -1,0 +1,260 @@
+"""Small-cell suppression, applied when numbers are shown or downloaded, never in the warehouse.
+
+The warehouse keeps exact counts so methods can be audited and thresholds changed without
+a pipeline run; everything that leaves through the dashboard passes through `suppress`.
+The rule follows common disclosure-control practice (Manitoba Centre for Health Policy's
+small-number policy; NHS Digital's "Disclosure control methodology for HES and ECDS",
+2018; see config/suppression.yaml):
+
+1. A count from 1 to threshold - 1 is suppressed; zero is shown.
+2. Complementary suppression: where a published total covers a group of cells and exactly
+   one of them is suppressed, the total would reveal it by subtraction, so the smallest
+   other non-zero cell of the group is suppressed too (repeated until stable, so a cell
+   hidden for one total is accounted for in every other).
+3. Every value computed on a suppressed count (rate, mean, SD, CI) is suppressed with it.
+4. Optionally, counts still shown are rounded to the nearest `rounding_base`.
+
+Suppressed values become null and each declared column gets a boolean `<col>_suppressed`
+flag; counts also get `<col>_small`, true when the count itself was below the threshold
+(as opposed to hidden for complementary reasons), which decides the label a table shows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+import yaml
+
+from pipelines.paths import resource_dir
+
+SUPPRESSED_SUFFIX = "_suppressed"
+SMALL_SUFFIX = "_small"
+
+
+@dataclass(frozen=True)
+class SuppressionRules:
+    """Thresholds and labels, as read from config/suppression.yaml."""
+
+    threshold: int = 5
+    round_counts: bool = False
+    rounding_base: int = 5
+    small_count_label: str = "<{threshold}"
+    suppressed_label: str = "s"
+
+    def __post_init__(self) -> None:
+        if self.threshold < 1:
+            raise ValueError(f"threshold must be at least 1, got {self.threshold}")
+        if self.rounding_base < 1:
+            raise ValueError(f"rounding_base must be at least 1, got {self.rounding_base}")
+
+    @property
+    def small_label(self) -> str:
+        """Label of a count below the threshold, e.g. "<5"."""
+        return self.small_count_label.format(threshold=self.threshold)
+
+    def legend(self) -> str:
+        """One sentence explaining the labels, for table footnotes."""
+        text = (
+            f"{self.small_label}: a count between 1 and {self.threshold - 1}, not shown to "
+            f"protect privacy. {self.suppressed_label}: suppressed because it is computed "
+            "from such a count, or because a total could reveal one."
+        )
+        if self.round_counts:
+            text += f" Other counts are rounded to the nearest {self.rounding_base}."
+        return text
+
+
+def load_rules(path: Path | None = None) -> SuppressionRules:
+    """Read the suppression rules; the project's config file unless a path is given."""
+    path = path or resource_dir("config") / "suppression.yaml"
+    raw = yaml.safe_load(path.read_text()) or {}
+    labels = raw.get("labels", {})
+    defaults = SuppressionRules()
+    return SuppressionRules(
+        threshold=int(raw.get("threshold", defaults.threshold)),
+        round_counts=bool(raw.get("round_counts", defaults.round_counts)),
+        rounding_base=int(raw.get("rounding_base", defaults.rounding_base)),
+        small_count_label=str(labels.get("small_count", defaults.small_count_label)),
+        suppressed_label=str(labels.get("suppressed", defaults.suppressed_label)),
+    )
+
+
+@dataclass(frozen=True)
+class SuppressionSpec:
+    """What a frame's numbers mean for disclosure control.
+
+    `dependents` maps each count column to the value columns computed on it (a value
+    listed under several counts is hidden when any of them is). `total_groups` lists the
+    column sets whose totals are published anywhere in the observatory: each set defines
+    groups (`()` is the whole frame) within which complementary suppression applies.
+    """
+
+    dependents: Mapping[str, Sequence[str]]
+    total_groups: Sequence[Sequence[str]] = field(default=())
+
+    @property
+    def counts(self) -> tuple[str, ...]:
+        return tuple(self.dependents)
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        """Dependent value columns, each once, in declaration order."""
+        return tuple(dict.fromkeys(v for deps in self.dependents.values() for v in deps))
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.counts + self.values
+
+
+def small_count_mask(counts: pl.Series, threshold: int) -> pl.Series:
+    """True where a count is between 1 and threshold - 1; zero and null are not small."""
+    return counts.is_between(1, threshold - 1).fill_null(False).alias(counts.name)
+
+
+def complementary_mask(
+    frame: pl.DataFrame,
+    count: str,
+    suppressed: pl.Series,
+    total_groups: Sequence[Sequence[str]],
+) -> pl.Series:
+    """Cells to hide so that no published total isolates a single suppressed cell.
+
+    Within each group, if exactly one non-null cell is suppressed, the smallest other
+    non-zero cell (first in row order on ties) is hidden as well. Zeros are never chosen:
+    they are often known from elsewhere (a program that does not use an instrument), so
+    hiding one would not protect anything.
+    """
+    values = frame[count].to_list()
+    hidden = suppressed.to_list()
+    chosen = [False] * frame.height
+    group_keys = [
+        frame.select(list(columns)).rows() if columns else [()] * frame.height
+        for columns in total_groups
+    ]
+    changed = True
+    while changed:
+        changed = False
+        for keys in group_keys:
+            members: dict[tuple, list[int]] = defaultdict(list)
+            for row, key in enumerate(keys):
+                if values[row] is not None:
+                    members[key].append(row)
+            for rows in members.values():
+                if sum(hidden[row] for row in rows) != 1:
+                    continue
+                candidates = [row for row in rows if not hidden[row] and values[row] > 0]
+                if not candidates:
+                    continue
+                pick = min(candidates, key=lambda row: (values[row], row))
+                hidden[pick] = chosen[pick] = True
+                changed = True
+    return pl.Series(count, chosen, dtype=pl.Boolean)
+
+
+def round_to_base(counts: pl.Series, base: int) -> pl.Series:
+    """Round counts to the nearest multiple of `base`, halves upwards (12 -> 10, 13 -> 15)."""
+    return ((counts + base // 2) // base * base).cast(counts.dtype)
+
+
+def _validate(frame: pl.DataFrame, spec: SuppressionSpec) -> None:
+    missing = [c for c in spec.columns if c not in frame.columns]
+    missing += [c for group in spec.total_groups for c in group if c not in frame.columns]
+    if missing:
+        raise ValueError(f"columns declared for suppression are missing: {sorted(set(missing))}")
+    overlap = set(spec.counts) & set(spec.values)
+    if overlap:
+        raise ValueError(f"columns declared both as counts and as values: {sorted(overlap)}")
+    not_integer = [c for c in spec.counts if not frame.schema[c].is_integer()]
+    if not_integer:
+        raise ValueError(f"count columns must be integers: {not_integer}")
+    flagged = [c for c in flag_columns(spec) if c in frame.columns]
+    if flagged:
+        raise ValueError(f"frame has already been suppressed (found {flagged})")
+
+
+def suppress(frame: pl.DataFrame, spec: SuppressionSpec, rules: SuppressionRules) -> pl.DataFrame:
+    """Return `frame` with suppressed values nulled and `<col>_suppressed` flags added."""
+    _validate(frame, spec)
+    hidden: dict[str, pl.Series] = {}
+    small: dict[str, pl.Series] = {}
+    for count in spec.counts:
+        small[count] = small_count_mask(frame[count], rules.threshold)
+        extra = complementary_mask(frame, count, small[count], spec.total_groups)
+        hidden[count] = small[count] | extra
+    for value in spec.values:
+        masks = [hidden[c] for c, deps in spec.dependents.items() if value in deps]
+        combined = masks[0]
+        for mask in masks[1:]:
+            combined = combined | mask
+        hidden[value] = combined
+
+    rounded = [
+        round_to_base(frame[c], rules.rounding_base) for c in spec.counts if rules.round_counts
+    ]
+    flags = [hidden[c].alias(c + SUPPRESSED_SUFFIX) for c in spec.columns]
+    flags += [small[c].alias(c + SMALL_SUFFIX) for c in spec.counts]
+    return frame.with_columns(*rounded, *flags).with_columns(
+        pl.when(pl.col(c + SUPPRESSED_SUFFIX)).then(None).otherwise(pl.col(c)).alias(c)
+        for c in spec.columns
+    )
+
+
+def flag_columns(spec: SuppressionSpec) -> tuple[str, ...]:
+    """Names of the flag columns `suppress` adds for `spec`."""
+    return tuple(c + SUPPRESSED_SUFFIX for c in spec.columns) + tuple(
+        c + SMALL_SUFFIX for c in spec.counts
+    )
+
+
+def is_suppressed(frame: pl.DataFrame, spec: SuppressionSpec) -> bool:
+    """Whether `suppress` has been applied for every column of `spec`."""
+    return all(c in frame.columns for c in flag_columns(spec))
+
+
+def _format(value: object, decimals: int) -> str:
+    if isinstance(value, float):
+        return f"{value:.{decimals}f}"
+    return str(value)
+
+
+def labelled(
+    frame: pl.DataFrame,
+    spec: SuppressionSpec,
+    rules: SuppressionRules,
+    *,
+    decimals: int = 1,
+    missing: str = "",
+) -> pl.DataFrame:
+    """Declared columns as text with suppression labels, flags dropped: for tables and CSV.
+
+    A suppressed count below the threshold shows the small-count label ("<5"); any other
+    suppressed value the generic label; a value that is simply absent shows `missing`.
+    """
+    if not is_suppressed(frame, spec):
+        raise ValueError("labelled() needs a frame returned by suppress()")
+    texts = []
+    for column in spec.columns:
+        small = (
+            frame[column + SMALL_SUFFIX].to_list()
+            if column in spec.counts
+            else [False] * frame.height
+        )
+        cells = []
+        for value, hidden, is_small in zip(
+            frame[column].to_list(),
+            frame[column + SUPPRESSED_SUFFIX].to_list(),
+            small,
+            strict=True,
+        ):
+            if hidden:
+                cells.append(rules.small_label if is_small else rules.suppressed_label)
+            elif value is None:
+                cells.append(missing)
+            else:
+                cells.append(_format(value, decimals))
+        texts.append(pl.Series(column, cells, dtype=pl.String))
+    return frame.with_columns(texts).drop(flag_columns(spec))

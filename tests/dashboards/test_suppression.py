@@ -1,0 +1,157 @@
+"""Small-cell suppression on known cases: what is hidden, what is shown, and how it reads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from dashboards.suppression import (
+    SuppressionRules,
+    SuppressionSpec,
+    complementary_mask,
+    labelled,
+    load_rules,
+    round_to_base,
+    small_count_mask,
+    suppress,
+)
+
+RULES = SuppressionRules()
+SPEC = SuppressionSpec(dependents={"n": ("mean", "rate")})
+
+
+def frame(counts: list[int | None], group: list[str] | None = None) -> pl.DataFrame:
+    data: dict[str, list] = {
+        "cell": [f"c{i}" for i in range(len(counts))],
+        "n": counts,
+        "mean": [10.0 + i for i in range(len(counts))],
+        "rate": [0.5] * len(counts),
+    }
+    if group is not None:
+        data["group"] = group
+    return pl.DataFrame(data, schema_overrides={"n": pl.Int64})
+
+
+def test_counts_one_to_four_are_suppressed_zero_and_five_are_shown() -> None:
+    out = suppress(frame([0, 1, 2, 3, 4, 5, 6, None]), SPEC, RULES)
+    assert out["n_suppressed"].to_list() == [False, True, True, True, True, False, False, False]
+    assert out["n"].to_list() == [0, None, None, None, None, 5, 6, None]
+    assert out["n_small"].to_list() == out["n_suppressed"].to_list()
+
+
+def test_values_computed_on_a_suppressed_count_are_suppressed() -> None:
+    out = suppress(frame([3, 40]), SPEC, RULES)
+    assert out["mean"].to_list() == [None, 11.0]
+    assert out["rate"].to_list() == [None, 0.5]
+    assert out["mean_suppressed"].to_list() == [True, False]
+    assert out["rate_suppressed"].to_list() == [True, False]
+
+
+def test_a_value_depending_on_two_counts_is_hidden_when_either_is() -> None:
+    spec = SuppressionSpec(dependents={"n": ("ratio",), "d": ("ratio",)})
+    data = pl.DataFrame({"n": [10, 10, 2], "d": [20, 3, 20], "ratio": [0.5, 3.3, 0.1]})
+    out = suppress(data, spec, RULES)
+    assert out["ratio"].to_list() == [0.5, None, None]
+
+
+def test_threshold_is_configurable() -> None:
+    mask = small_count_mask(pl.Series("n", [0, 5, 6, 7]), threshold=7)
+    assert mask.to_list() == [False, True, True, False]
+
+
+def test_complementary_suppression_hides_the_next_smallest_cell_of_the_group() -> None:
+    data = frame([3, 0, 40, 12, 25, 8], group=["a", "a", "a", "a", "b", "b"])
+    spec = SuppressionSpec(dependents={"n": ("mean",)}, total_groups=(("group",),))
+    out = suppress(data, spec, RULES)
+    # Group a: 3 is small; 0 is never a complement; 12 is the next smallest.
+    assert out["n_suppressed"].to_list() == [True, False, False, True, False, False]
+    assert out["n_small"].to_list() == [True, False, False, False, False, False]
+    assert out["mean"].to_list() == [None, 11.0, 12.0, None, 14.0, 15.0]
+
+
+def test_no_complement_when_two_cells_are_already_hidden() -> None:
+    data = frame([3, 2, 40, 12], group=["a"] * 4)
+    spec = SuppressionSpec(dependents={"n": ()}, total_groups=(("group",),))
+    assert suppress(data, spec, RULES)["n_suppressed"].to_list() == [True, True, False, False]
+
+
+def test_complementary_suppression_propagates_across_row_and_column_totals() -> None:
+    # A 2 x 2 table with row and column totals: hiding one cell needs four hidden cells.
+    data = pl.DataFrame(
+        {"row": ["r1", "r1", "r2", "r2"], "col": ["k1", "k2", "k1", "k2"], "n": [2, 30, 20, 50]}
+    )
+    hidden = complementary_mask(
+        data, "n", small_count_mask(data["n"], 5), total_groups=(("row",), ("col",))
+    )
+    assert hidden.to_list() == [False, True, True, True]
+
+
+def test_whole_frame_total_is_declared_with_an_empty_group() -> None:
+    data = frame([3, 9, 50])
+    spec = SuppressionSpec(dependents={"n": ()}, total_groups=((),))
+    assert suppress(data, spec, RULES)["n_suppressed"].to_list() == [True, True, False]
+
+
+def test_rounding_to_nearest_five_applies_to_shown_counts_only() -> None:
+    out = suppress(frame([0, 3, 7, 12, 13, 250]), SPEC, SuppressionRules(round_counts=True))
+    assert out["n"].to_list() == [0, None, 5, 10, 15, 250]
+    assert out["mean"].to_list()[2] == 12.0  # means are not rounded
+    assert round_to_base(pl.Series([22, 23, 27, 28]), 5).to_list() == [20, 25, 25, 30]
+
+
+def test_rounding_is_off_by_default() -> None:
+    assert suppress(frame([7, 12]), SPEC, RULES)["n"].to_list() == [7, 12]
+
+
+def test_labels_distinguish_small_counts_from_other_suppression() -> None:
+    data = frame([3, 0, 40, 12], group=["a"] * 4)
+    spec = SuppressionSpec(dependents={"n": ("mean",)}, total_groups=(("group",),))
+    text = labelled(suppress(data, spec, RULES), spec, RULES, missing="-")
+    assert text["n"].to_list() == ["<5", "0", "40", "s"]
+    assert text["mean"].to_list() == ["s", "11.0", "12.0", "s"]
+    assert "n_suppressed" not in text.columns
+    assert "n_small" not in text.columns
+
+
+def test_labels_show_missing_values_apart_from_suppressed_ones() -> None:
+    data = pl.DataFrame({"n": [0, 9], "mean": [None, 2.345]})
+    spec = SuppressionSpec(dependents={"n": ("mean",)})
+    text = labelled(suppress(data, spec, RULES), spec, RULES, decimals=2, missing="-")
+    assert text["mean"].to_list() == ["-", "2.35"]
+
+
+def test_small_label_follows_the_threshold() -> None:
+    assert SuppressionRules(threshold=8).small_label == "<8"
+    assert "between 1 and 7" in SuppressionRules(threshold=8).legend()
+
+
+def test_frames_must_be_suppressed_once_and_declare_real_columns() -> None:
+    once = suppress(frame([3]), SPEC, RULES)
+    with pytest.raises(ValueError, match="already been suppressed"):
+        suppress(once, SPEC, RULES)
+    with pytest.raises(ValueError, match="missing"):
+        suppress(frame([3]), SuppressionSpec(dependents={"n": ("nope",)}), RULES)
+    with pytest.raises(ValueError, match="integers"):
+        suppress(frame([3]), SuppressionSpec(dependents={"mean": ()}), RULES)
+    with pytest.raises(ValueError, match="suppress"):
+        labelled(frame([3]), SPEC, RULES)
+
+
+def test_project_config_defaults_to_suppressing_one_to_four_without_rounding() -> None:
+    rules = load_rules()
+    assert rules.threshold == 5
+    assert not rules.round_counts
+    assert rules.small_label == "<5"
+
+
+def test_config_file_values_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "suppression.yaml"
+    path.write_text(
+        "threshold: 8\nround_counts: true\nrounding_base: 5\n"
+        "labels:\n  small_count: '*'\n  suppressed: 'x'\n"
+    )
+    rules = load_rules(path)
+    assert (rules.threshold, rules.round_counts, rules.small_label) == (8, True, "*")
+    assert rules.suppressed_label == "x"
