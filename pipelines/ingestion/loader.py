@@ -1,14 +1,21 @@
 """Load the landing zone into the raw tables: each file exactly once, atomically.
 
-For every file not yet loaded with the same content: read, validate, pseudonymise, then
-in one transaction replace what an earlier delivery of the same program, batch and table
-loaded, insert the valid rows, quarantine the rest and write the ledger entry. A crash
-rolls the transaction back, so a rerun starts from the previous state and completes.
+For every file not yet loaded with the same content: read, screen for identifiers,
+validate, pseudonymise (`examine.check_file`), then in one transaction replace what an
+earlier delivery of the same program, batch and table loaded, insert the valid rows,
+quarantine the rest and write the ledger entry. A crash rolls the transaction back, so
+a rerun starts from the previous state and completes.
+
+`ICBT_INGEST_PAUSE_BEFORE_COMMIT` (seconds) holds each file's transaction open just
+before its commit. It exists for the crash test, which kills a load at that point; it
+is never set in production.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import logging
+import os
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -16,14 +23,17 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.contract import CONTRACT_VERSION, TableContract, load_contract, load_instruments
+from pipelines.contract import CONTRACT_VERSION, load_contract
+from pipelines.ingestion.examine import CLASH_REFUSAL, FileCheck, check_file
+from pipelines.ingestion.frames import SOURCE_ROW
 from pipelines.ingestion.landing import LandingFile, StrayFile, discover
-from pipelines.ingestion.pseudonymise import Pseudonymiser
-from pipelines.ingestion.readers import SOURCE_ROW, UnreadableFileError, read_landing_file
-from pipelines.ingestion.validation import BatchContext, ValidationResult, validate
+from pipelines.ingestion.readers import FileScan, scan_file
+from pipelines.ingestion.rules import load_rules
 from pipelines.sql import read_sql, run_sql
 
 RAW_TABLE = {name: f"raw_{name}" for name in load_contract()}
+PAUSE_ENV = "ICBT_INGEST_PAUSE_BEFORE_COMMIT"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -43,6 +53,7 @@ class FileOutcome:
 class LoadReport:
     loaded: list[FileOutcome] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    changing: list[str] = field(default_factory=list)
     strays: list[StrayFile] = field(default_factory=list)
 
     @property
@@ -58,32 +69,8 @@ class LoadReport:
         return sum(f.rows_quarantined for f in self.loaded)
 
 
-class FileRefusedError(ValueError):
-    """The whole file is rejected; every row it holds is quarantined with this reason."""
-
-
-def _count_data_lines(path: Path) -> int:
-    """Rows in a file that cannot be parsed: its lines, less a CSV header."""
-    with path.open("rb") as handle:
-        lines = sum(1 for line in handle if line.strip())
-    return max(lines - 1, 0) if path.suffix.lower() == ".csv" else lines
-
-
-def _screen_columns(raw: pl.DataFrame, contract: TableContract) -> None:
-    columns = [c for c in raw.columns if c != SOURCE_ROW]
-    unknown = [c for c in columns if c not in contract.columns]
-    if unknown:
-        raise FileRefusedError(
-            f"unknown column(s) {', '.join(repr(c) for c in unknown)}: not in contract "
-            f"{CONTRACT_VERSION} table {contract.name}; remove them before sending"
-        )
-    missing = [f.name for f in contract.fields if f.required and f.name not in columns]
-    if missing:
-        raise FileRefusedError(f"missing required column(s): {', '.join(missing)}")
-
-
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
-    """Append a frame to a table, matching columns by name."""
+    """Append a frame to a table through Arrow, matching columns by name."""
     columns = con.table(table).columns
     con.from_arrow(frame.select(columns).to_arrow()).insert_into(table)
 
@@ -98,6 +85,21 @@ def _raw_rows(valid: pl.DataFrame, f: LandingFile, ledger_id: int) -> pl.DataFra
     return frame.with_columns(pl.col(timestamps).dt.replace_time_zone(None))
 
 
+def _refused_rows(check: FileCheck) -> pl.DataFrame:
+    """Quarantine entries of a refused file: one per row it held, or one for the file."""
+    rows = check.rows_read
+    numbers = pl.int_range(1, rows + 1, dtype=pl.Int64, eager=True) if rows else [None]
+    n = len(numbers)
+    return pl.DataFrame(
+        {
+            SOURCE_ROW: pl.Series(numbers, dtype=pl.Int64),
+            "field": pl.repeat(None, n, dtype=pl.Utf8, eager=True),
+            "value": pl.repeat(None, n, dtype=pl.Utf8, eager=True),
+            "reason": pl.repeat(f"file refused: {check.refusal}", n, eager=True),
+        }
+    )
+
+
 def _quarantine_rows(rejections: pl.DataFrame, f: LandingFile, ledger_id: int) -> pl.DataFrame:
     return rejections.with_columns(
         pl.lit(ledger_id, pl.Int64).alias("ledger_id"),
@@ -106,6 +108,13 @@ def _quarantine_rows(rejections: pl.DataFrame, f: LandingFile, ledger_id: int) -
         pl.lit(f.table).alias("table_name"),
         pl.lit(f.relative_path).alias("source_file"),
     )
+
+
+def _pause_before_commit(f: LandingFile) -> None:
+    seconds = float(os.environ.get(PAUSE_ENV) or 0)
+    if seconds > 0:
+        log.warning("pausing %.0f s before committing %s", seconds, f.relative_path)
+        time.sleep(seconds)
 
 
 class LandingLoader:
@@ -118,65 +127,102 @@ class LandingLoader:
         self.key = key
         self.today = today
         self.run_id = run_id
-        self.contracts = load_contract()
-        self.instruments = load_instruments()
+        self.rules = load_rules()
+        self._delivered: set[tuple[str, str, str]] = set()
+        self._known: dict[str, pl.Series] = {}
         run_sql(con, read_sql("ingestion/create_ingest_tables.sql"))
 
     def load(self, landing_dir: Path) -> LoadReport:
+        """Load every file that is new or changed since its current ledger entry.
+
+        Files of one program, batch and table form a group. A group of one is the usual
+        delivery. A group of several is ambiguous and every file in it is refused; it is
+        reloaded as a whole whenever any member changes, so members never supersede each
+        other from one run to the next.
+        """
         files, strays = discover(landing_dir)
         report = LoadReport(strays=strays)
-        current = dict(self.con.execute(read_sql("ingestion/latest_file_hashes.sql")).fetchall())
-        per_table = Counter((f.program_id, f.batch_id, f.table) for f in files)
+        current = {
+            source: (digest, (message or "").startswith(CLASH_REFUSAL))
+            for source, digest, message in self.con.execute(
+                read_sql("ingestion/latest_file_hashes.sql")
+            ).fetchall()
+        }
+        [(delivered,)] = self.con.execute(read_sql("ingestion/delivered_batches.sql")).fetchall()
+        self._delivered = {tuple(entry.values()) for entry in delivered or []}
+        self._known.clear()
+        groups: dict[tuple[str, str, str], list[LandingFile]] = {}
         for f in files:
-            digest = f.sha256()
-            if current.get(f.relative_path) == digest:
-                report.unchanged.append(f.relative_path)
+            groups.setdefault((f.program_id, f.batch_id, f.table), []).append(f)
+        for group in groups.values():
+            clash = len(group) > 1
+            scans = {f.relative_path: scan_file(f.path) for f in group}
+            changed = [
+                f
+                for f in group
+                if current.get(f.relative_path) != (scans[f.relative_path].sha256, clash)
+            ]
+            if not changed:
+                report.unchanged += [f.relative_path for f in group]
                 continue
-            clash = per_table[(f.program_id, f.batch_id, f.table)] > 1
-            report.loaded.append(self.load_file(f, digest, clash=clash))
+            for position, f in enumerate(group if clash else changed):
+                outcome = self.load_file(
+                    f, scans[f.relative_path], clash=clash, replace=position == 0
+                )
+                if outcome is None:
+                    report.changing.append(f.relative_path)
+                else:
+                    report.loaded.append(outcome)
         return report
 
-    def _validate(self, f: LandingFile, clash: bool) -> ValidationResult:
-        contract = self.contracts[f.table]
-        if clash:
-            raise FileRefusedError(
-                f"more than one file for table {f.table} in batch {f.program_id}/{f.batch_id}"
-            )
-        raw = read_landing_file(f.path)
-        _screen_columns(raw, contract)
-        known = None
-        if f.table not in ("programs", "episodes"):
-            known = self.con.sql(
-                read_sql("ingestion/known_episode_ids.sql"), params={"program_id": f.program_id}
+    def _known_episode_ids(self, program_id: str) -> pl.Series:
+        if program_id not in self._known:
+            self._known[program_id] = self.con.sql(
+                read_sql("ingestion/known_episode_ids.sql"), params={"program_id": program_id}
             ).pl()["episode_id"]
-        ctx = BatchContext(f.program_id, self.today, known, self.instruments)
-        return validate(raw, contract, ctx, Pseudonymiser(self.key, f.program_id))
+        return self._known[program_id]
 
-    def load_file(self, f: LandingFile, digest: str, *, clash: bool = False) -> FileOutcome:
-        message = None
-        try:
-            result = self._validate(f, clash)
-            rows_read, rows_bad = result.rows_read, result.rows_quarantined
-        except (UnreadableFileError, FileRefusedError) as exc:
-            result, message = None, str(exc)
-            rows_read = rows_bad = _count_data_lines(f.path)
-        rows_loaded = rows_read - rows_bad
-        outcome = (
-            "refused" if result is None else "loaded_with_quarantine" if rows_bad else "loaded"
+    def check(self, f: LandingFile, scan: FileScan, *, clash: bool = False) -> FileCheck:
+        """Validate a file against what the warehouse already holds for its program."""
+        needs_episodes = f.table not in ("programs", "episodes")
+        [(registered,)] = self.con.execute(
+            read_sql("ingestion/program_registered.sql"), {"program_id": f.program_id}
+        ).fetchall()
+        return check_file(
+            f,
+            scan,
+            key=self.key,
+            today=self.today,
+            known_episode_ids=self._known_episode_ids(f.program_id) if needs_episodes else None,
+            program_registered=bool(registered),
+            earliest_date=self.rules.earliest_plausible_date,
+            clash=clash,
         )
+
+    def load_file(
+        self, f: LandingFile, scan: FileScan, *, clash: bool = False, replace: bool = True
+    ) -> FileOutcome | None:
+        """Load one file in one transaction; None if it changed while being read (a sender
+        still writing it), in which case nothing is recorded and the next run retries.
+
+        With `replace`, what an earlier delivery of the same program, batch and table
+        loaded is removed in the same transaction (skipped when there was none).
+        """
+        check = self.check(f, scan, clash=clash)
+        stat = f.path.stat()
+        if (stat.st_size, stat.st_mtime_ns) != (scan.size, scan.mtime_ns):
+            log.warning("%s changed while it was read; left for the next run", f.relative_path)
+            return None
+        group = (f.program_id, f.batch_id, f.table)
         now = datetime.now()
         self.con.begin()
         try:
-            run_sql(
-                self.con,
-                read_sql("ingestion/replace_batch.sql"),
-                {
-                    "table_name": f.table,
-                    "program_id": f.program_id,
-                    "batch_id": f.batch_id,
-                    "now": now,
-                },
-            )
+            if replace and group in self._delivered:
+                run_sql(
+                    self.con,
+                    read_sql(f"ingestion/replace_batch_{f.table}.sql"),
+                    {"program_id": f.program_id, "batch_id": f.batch_id, "now": now},
+                )
             [(ledger_id,)] = run_sql(
                 self.con,
                 read_sql("ingestion/insert_ledger_entry.sql"),
@@ -186,45 +232,40 @@ class LandingLoader:
                     "table_name": f.table,
                     "source_file": f.relative_path,
                     "file_format": f.format,
-                    "content_sha256": digest,
-                    "file_bytes": f.path.stat().st_size,
-                    "rows_read": rows_read,
-                    "rows_loaded": rows_loaded,
-                    "rows_quarantined": rows_bad,
-                    "outcome": outcome,
-                    "message": message,
+                    "content_sha256": scan.sha256,
+                    "file_bytes": scan.size,
+                    "rows_read": check.rows_read,
+                    "rows_loaded": check.rows_loaded,
+                    "rows_quarantined": check.rows_quarantined,
+                    "outcome": check.outcome,
+                    "message": check.refusal,
                     "contract_version": CONTRACT_VERSION,
                     "run_id": self.run_id,
                     "now": now,
                 },
             ).fetchall()
-            if result is None:
-                refused = pl.DataFrame(
-                    {
-                        SOURCE_ROW: pl.int_range(1, rows_read + 1, dtype=pl.Int64, eager=True),
-                        "field": pl.repeat(None, rows_read, dtype=pl.Utf8, eager=True),
-                        "value": pl.repeat(None, rows_read, dtype=pl.Utf8, eager=True),
-                        "reason": pl.repeat(f"file refused: {message}", rows_read, eager=True),
-                    }
-                )
-                _insert(self.con, "ingest_quarantine", _quarantine_rows(refused, f, ledger_id))
+            if check.result is None:
+                rejected = _refused_rows(check)
             else:
-                _insert(self.con, RAW_TABLE[f.table], _raw_rows(result.valid, f, ledger_id))
-                _insert(
-                    self.con, "ingest_quarantine", _quarantine_rows(result.rejections, f, ledger_id)
-                )
+                _insert(self.con, RAW_TABLE[f.table], _raw_rows(check.result.valid, f, ledger_id))
+                rejected = check.result.rejections
+            _insert(self.con, "ingest_quarantine", _quarantine_rows(rejected, f, ledger_id))
+            _pause_before_commit(f)
             self.con.commit()
         except BaseException:
             self.con.rollback()
             raise
+        self._delivered.add(group)
+        if f.table == "episodes":
+            self._known.pop(f.program_id, None)
         return FileOutcome(
             f.relative_path,
             f.program_id,
             f.batch_id,
             f.table,
-            rows_read,
-            rows_loaded,
-            rows_bad,
-            outcome,
-            message,
+            check.rows_read,
+            check.rows_loaded,
+            check.rows_quarantined,
+            check.outcome,
+            check.refusal,
         )

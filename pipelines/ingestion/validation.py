@@ -1,15 +1,18 @@
 """Row-level validation of a landing file against the data contract.
 
-Two stages, both vectorised:
-1. `coerce`: parse every contract column to its type. A value that does not parse is a
+Three stages, all vectorised:
+1. Rows the reader could not take apart (a short row, a line that is not JSON) are
+   rejected with the reader's reason and take no further part.
+2. `coerce`: parse every contract column to its type. A value that does not parse is a
    rejection ("'abc' is not an integer"), and the row is quarantined.
-2. `check_rows`: value rules on the typed frame. Single-column rules (required, enum,
-   range, pattern, length) run through a pandera schema built from the contract; rules
-   across columns or tables (instrument item ranges, date order, duplicates, referential
-   integrity, dates in the future) are Polars expressions here.
+3. Value rules on the typed frame. Single-column rules (required, enum, range, pattern,
+   length) run through a pandera schema built from the contract; rules across columns
+   or tables (instrument item ranges, date order, duplicates, referential integrity,
+   dates in the future or implausibly far back) are Polars expressions here.
 
 The result keeps valid rows and lists every rejection as (source_row, field, value,
-reason). Source keys are never echoed in a reason or value.
+reason). Source keys are never echoed in a reason or value, a date that may be a birth
+date is not echoed either, and a long value is shown only by its start and length.
 """
 
 from __future__ import annotations
@@ -17,15 +20,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 import pandera.polars as pa
 import polars as pl
 
 from pipelines.contract import FieldSpec, InstrumentSpec, TableContract
-from pipelines.ingestion.readers import SOURCE_ROW
+from pipelines.ingestion.frames import READER_FIELD, READER_REASON, SOURCE_ROW
 
 SOURCE_KEY_FIELDS = frozenset({"patient_key", "episode_key"})
 REJECTION_SCHEMA = {SOURCE_ROW: pl.Int64, "field": pl.Utf8, "value": pl.Utf8, "reason": pl.Utf8}
+SHOWN_CHARACTERS = 60
 
 _POLARS_TYPES: dict[str, pl.DataType] = {
     "string": pl.Utf8(),
@@ -54,9 +59,20 @@ def empty_rejections() -> pl.DataFrame:
     return pl.DataFrame(schema=REJECTION_SCHEMA)
 
 
+def shown(value: pl.Expr) -> pl.Expr:
+    """A value as a quarantine entry shows it: whole if short, else its start and length."""
+    text = value.cast(pl.Utf8)
+    length = text.str.len_chars()
+    return (
+        pl.when(length > SHOWN_CHARACTERS)
+        .then(pl.format("{}... ({} characters)", text.str.slice(0, SHOWN_CHARACTERS), length))
+        .otherwise(text)
+    )
+
+
 def _rejections(df: pl.DataFrame, mask: pl.Expr, field: str, reason: pl.Expr | str) -> pl.DataFrame:
     """Rows of `df` where `mask` holds, as rejections of `field`."""
-    value = pl.lit(None, pl.Utf8) if field in SOURCE_KEY_FIELDS else pl.col(field).cast(pl.Utf8)
+    value = pl.lit(None, pl.Utf8) if field in SOURCE_KEY_FIELDS else shown(pl.col(field))
     reason_expr = pl.lit(reason) if isinstance(reason, str) else reason
     return df.filter(mask).select(
         pl.col(SOURCE_ROW),
@@ -71,9 +87,8 @@ def _as_text(col: pl.Expr) -> pl.Expr:
     return pl.when(text == "").then(None).otherwise(text)
 
 
-def _parse(field: FieldSpec, dtype: pl.DataType) -> pl.Expr:
-    """Expression parsing column `field.name` (of source dtype `dtype`) to the contract type."""
-    col = pl.col(field.name)
+def _parse(field: FieldSpec, dtype: pl.DataType, col: pl.Expr) -> pl.Expr:
+    """Expression parsing `col` (of source dtype `dtype`) to the contract type."""
     target = _POLARS_TYPES[field.type]
     if field.type == "string":
         text = col.cast(pl.Utf8)
@@ -91,17 +106,34 @@ def _parse(field: FieldSpec, dtype: pl.DataType) -> pl.Expr:
     if field.type == "date":
         if isinstance(dtype, pl.Datetime):
             return col.dt.date()
-        return _as_text(col).str.to_date("%Y-%m-%d", strict=False)
+        return col.cast(pl.Utf8).str.to_date("%Y-%m-%d", strict=False)
     if field.type == "datetime":
         if isinstance(dtype, pl.Datetime):
             # Parquet timestamps without a zone are UTC by the format's convention.
             zoned = col.dt.replace_time_zone("UTC") if dtype.time_zone is None else col
             return zoned.dt.convert_time_zone("UTC").dt.cast_time_unit("us")
-        text = _as_text(col).str.replace(r"[zZ]$", "+00:00")
+        text = col.cast(pl.Utf8).str.replace(r"[zZ]$", "+00:00")
         return text.str.to_datetime(
             "%Y-%m-%dT%H:%M:%S%.f%:z", time_zone="UTC", time_unit="us", strict=False
         )
-    return _as_text(col).cast(target, strict=False)
+    return col.cast(pl.Utf8).cast(target, strict=False)
+
+
+def _parse_column(raw: pl.DataFrame, field: FieldSpec) -> pl.Series:
+    """Parse one column; values that fail only for surrounding spaces are parsed again
+    stripped, on those rows alone, so clean files pay for one pass."""
+    source = raw.get_column(field.name)
+    parsed = raw.select(_parse(field, source.dtype, pl.col(field.name))).to_series()
+    if field.type == "string" or source.dtype != pl.Utf8:
+        return parsed
+    failed = parsed.is_null() & source.is_not_null()
+    if failed.any():
+        rows = failed.arg_true()
+        retry = pl.DataFrame({field.name: source.gather(rows)}).select(
+            _parse(field, pl.Utf8(), _as_text(pl.col(field.name)))
+        )
+        parsed = parsed.scatter(rows, retry.to_series())
+    return parsed
 
 
 _TYPE_NAMES = {
@@ -120,25 +152,36 @@ def coerce(raw: pl.DataFrame, contract: TableContract) -> tuple[pl.DataFrame, pl
     later. Values that do not parse become null in the typed frame.
     """
     present = [f for f in contract.fields if f.name in raw.columns]
-    typed = raw.select(
-        pl.col(SOURCE_ROW),
-        *[_parse(f, raw.schema[f.name]).alias(f.name) for f in present],
-        *[
-            pl.lit(None, _POLARS_TYPES[f.type]).alias(f.name)
-            for f in contract.fields
-            if f.name not in raw.columns
-        ],
-    ).select(SOURCE_ROW, *contract.columns)
-    failures = [
-        _rejections(
-            raw.with_columns(typed[f.name].is_null().alias("_unparsed")),
-            pl.col("_unparsed") & _as_text(pl.col(f.name)).is_not_null(),
-            f.name,
-            pl.format("'{}' is not " + _TYPE_NAMES[f.type], pl.col(f.name).cast(pl.Utf8)),
+    parsed = {f.name: _parse_column(raw, f).alias(f.name) for f in present}
+    typed = pl.DataFrame(
+        [
+            raw.get_column(SOURCE_ROW),
+            *[
+                parsed[f.name]
+                if f.name in parsed
+                else pl.Series(f.name, dtype=_POLARS_TYPES[f.type]).extend_constant(
+                    None, raw.height
+                )
+                for f in contract.fields
+            ],
+        ]
+    )
+    failures = []
+    for f in present:
+        if f.type not in _TYPE_NAMES:
+            continue
+        failed = typed.get_column(f.name).is_null() & raw.get_column(f.name).is_not_null()
+        if not failed.any():
+            continue
+        bad = raw.filter(failed)
+        failures.append(
+            _rejections(
+                bad,
+                _as_text(pl.col(f.name)).is_not_null(),
+                f.name,
+                pl.format("'{}' is not " + _TYPE_NAMES[f.type], shown(pl.col(f.name))),
+            )
         )
-        for f in present
-        if f.type in _TYPE_NAMES
-    ]
     return typed, pl.concat([empty_rejections(), *failures], how="vertical_relaxed")
 
 
@@ -169,6 +212,7 @@ def _column_checks(field: FieldSpec) -> list[pa.Check]:
     return checks
 
 
+@cache
 def contract_schema(contract: TableContract) -> pa.DataFrameSchema:
     """pandera schema for the single-column rules of a contract table."""
     return pa.DataFrameSchema(
@@ -182,8 +226,37 @@ def contract_schema(contract: TableContract) -> pa.DataFrameSchema:
     )
 
 
+def single_column_violations(contract: TableContract) -> pl.Expr:
+    """True when any row breaks a single-column rule of the contract.
+
+    The same rules as `contract_schema`, as one expression: a clean file (the usual
+    case) is cleared in one pass, and pandera, which evaluates each check on its own and
+    costs milliseconds per column, runs only to itemise the failures of a file that has
+    some. A property test holds the two to the same verdict.
+    """
+    broken = []
+    for f in contract.fields:
+        col = pl.col(f.name)
+        if f.required:
+            broken.append(col.is_null())
+        if f.enum is not None:
+            broken.append(~col.is_in(list(f.enum)))
+        if f.minimum is not None:
+            broken.append(col < f.minimum)
+        if f.maximum is not None:
+            broken.append(col > f.maximum)
+        if f.pattern is not None:
+            pattern = f.pattern if f.pattern.startswith("^") else f"^{f.pattern}"
+            broken.append(~col.str.contains(pattern))
+        if f.max_length is not None:
+            broken.append(col.str.len_chars() > f.max_length)
+    return pl.any_horizontal([b.fill_null(False) for b in broken]).any()
+
+
 def _schema_rejections(typed: pl.DataFrame, contract: TableContract) -> pl.DataFrame:
     """Single-column rule failures; pandera reports each failing check with its row index."""
+    if typed.is_empty() or not typed.select(single_column_violations(contract)).item():
+        return empty_rejections()
     try:
         contract_schema(contract).validate(typed, lazy=True)
     except pa.errors.SchemaErrors as err:
@@ -194,12 +267,12 @@ def _schema_rejections(typed: pl.DataFrame, contract: TableContract) -> pl.DataF
         return found.select(
             pl.col(SOURCE_ROW),
             pl.col("column").alias("field"),
-            pl.when(hidden).then(None).otherwise(pl.col("failure_case")).alias("value"),
+            pl.when(hidden).then(None).otherwise(shown(pl.col("failure_case"))).alias("value"),
             pl.when(pl.col("check") == "not_nullable")
             .then(pl.lit("required field is empty"))
             .when(hidden)
             .then(pl.col("check"))
-            .otherwise(pl.format("'{}' {}", pl.col("failure_case"), pl.col("check")))
+            .otherwise(pl.format("'{}' {}", shown(pl.col("failure_case")), pl.col("check")))
             .alias("reason"),
         )
     return empty_rejections()
@@ -207,12 +280,19 @@ def _schema_rejections(typed: pl.DataFrame, contract: TableContract) -> pl.DataF
 
 @dataclass(frozen=True)
 class BatchContext:
-    """What a file is checked against beyond its own rows."""
+    """What a file is checked against beyond its own rows.
+
+    `known_episode_ids` None: referential integrity is not checked. `program_registered`
+    None: whether the program has a registry row is not checked. `earliest_date` None:
+    no lower bound on dates.
+    """
 
     program_id: str
     today: date
-    known_episode_ids: pl.Series | None = None  # None: referential integrity not checked
+    known_episode_ids: pl.Series | None = None
     instruments: dict[str, InstrumentSpec] | None = None
+    program_registered: bool | None = None
+    earliest_date: date | None = None
 
 
 def _rule(df: pl.DataFrame, mask: pl.Expr, field: str, reason: pl.Expr | str) -> pl.DataFrame:
@@ -221,12 +301,19 @@ def _rule(df: pl.DataFrame, mask: pl.Expr, field: str, reason: pl.Expr | str) ->
 
 
 def _duplicate_rejections(typed: pl.DataFrame, contract: TableContract) -> pl.DataFrame:
-    """Every repeat of a primary key after its first row, naming that first row."""
+    """Every repeat of a primary key after its first row, naming that first row.
+
+    A 64-bit hash of the key finds candidate rows in one pass; the exact comparison then
+    runs on the candidates only, so a clean file of millions of rows stays cheap.
+    """
     key = list(contract.primary_key)
     label = ", ".join(key)
-    complete_key = pl.all_horizontal(pl.col(key).is_not_null())
-    keyed = typed.with_columns(pl.col(SOURCE_ROW).min().over(key).alias("_first"))
-    return keyed.filter(complete_key & (pl.col(SOURCE_ROW) != pl.col("_first"))).select(
+    complete = typed.filter(pl.all_horizontal(pl.col(key).is_not_null()))
+    candidates = complete.filter(pl.struct(key).hash(seed=0).is_duplicated())
+    if candidates.is_empty():
+        return empty_rejections()
+    keyed = candidates.with_columns(pl.col(SOURCE_ROW).min().over(key).alias("_first"))
+    return keyed.filter(pl.col(SOURCE_ROW) != pl.col("_first")).select(
         pl.col(SOURCE_ROW),
         pl.lit(label).alias("field"),
         pl.lit(None, pl.Utf8).alias("value"),
@@ -234,18 +321,26 @@ def _duplicate_rejections(typed: pl.DataFrame, contract: TableContract) -> pl.Da
     )
 
 
-def _future_rejections(
-    typed: pl.DataFrame, contract: TableContract, today: date
-) -> list[pl.DataFrame]:
+def _date_rejections(typed: pl.DataFrame, contract: TableContract, ctx: BatchContext) -> list:
+    """Dates after today, and dates before the earliest plausible one. The latter are not
+    shown: a date decades back may be a birth date sent in the wrong column."""
     checks = []
     for f in contract.fields:
-        if f.type == "date":
-            checks.append(
-                _rule(typed, pl.col(f.name) > today, f.name, f"{f.name} is after today ({today})")
+        if f.type not in ("date", "datetime"):
+            continue
+        day = pl.col(f.name) if f.type == "date" else pl.col(f.name).dt.date()
+        checks.append(
+            _rule(typed, day > ctx.today, f.name, f"{f.name} is after today ({ctx.today})")
+        )
+        if ctx.earliest_date is not None:
+            early = _rejections(
+                typed,
+                (day < ctx.earliest_date).fill_null(False),
+                f.name,
+                f"{f.name} is before {ctx.earliest_date}, earlier than any program "
+                "(value not shown: it may be a birth date)",
             )
-        elif f.type == "datetime":
-            late = pl.col(f.name).dt.date() > today
-            checks.append(_rule(typed, late, f.name, f"{f.name} is after today ({today})"))
+            checks.append(early.with_columns(pl.lit(None, pl.Utf8).alias("value")))
     return checks
 
 
@@ -277,6 +372,16 @@ def _table_rules(
             )
         )
     if contract.name == "episodes":
+        if ctx.program_registered is False:
+            checks.append(
+                _rule(
+                    typed,
+                    pl.col("program_id") == ctx.program_id,
+                    "program_id",
+                    f"program '{ctx.program_id}' has no programs row yet: deliver programs "
+                    "in this batch or an earlier one",
+                )
+            )
         for earlier, later in _EPISODE_DATE_ORDER:
             checks.append(
                 _rule(typed, pl.col(later) < pl.col(earlier), later, f"{later} is before {earlier}")
@@ -357,14 +462,27 @@ def _referential_rejections(typed: pl.DataFrame, ctx: BatchContext) -> list[pl.D
     unknown = typed["episode_id"].is_not_null() & ~typed["episode_id"].is_in(
         ctx.known_episode_ids.implode()
     )
+    if not unknown.any():
+        return []
     return [
         _rule(
-            typed.with_columns(unknown.alias("_unknown")),
-            pl.col("_unknown"),
+            typed.filter(unknown),
+            pl.lit(True),
             "episode_key",
             "episode_key does not match any episode of this program",
         )
     ]
+
+
+def _reader_rejections(raw: pl.DataFrame) -> pl.DataFrame:
+    if READER_REASON not in raw.columns:
+        return empty_rejections()
+    return raw.filter(pl.col(READER_REASON).is_not_null()).select(
+        pl.col(SOURCE_ROW),
+        pl.col(READER_FIELD).alias("field"),
+        pl.lit(None, pl.Utf8).alias("value"),
+        pl.col(READER_REASON).alias("reason"),
+    )
 
 
 def validate(
@@ -378,18 +496,26 @@ def validate(
     `pseudonymise` replaces `patient_key`/`episode_key` with `patient_id`/`episode_id`;
     it runs after the single-column rules so a malformed key is still reported.
     """
-    typed, rejections = coerce(raw, contract)
+    unreadable = _reader_rejections(raw)
+    rows = raw
+    if READER_REASON in raw.columns:
+        rows = raw.filter(pl.col(READER_REASON).is_null()).drop(READER_FIELD, READER_REASON)
+    typed, rejections = coerce(rows, contract)
     checked = [
+        unreadable,
         rejections,
         _schema_rejections(typed, contract),
         _duplicate_rejections(typed, contract),
     ]
-    checked += _future_rejections(typed, contract, ctx.today)
+    checked += _date_rejections(typed, contract, ctx)
     checked += _table_rules(typed, contract, ctx)
     identified = pseudonymise(typed)
     checked += _referential_rejections(identified, ctx)
     all_rejections = pl.concat([empty_rejections(), *checked], how="vertical_relaxed").sort(
-        SOURCE_ROW, "field"
+        SOURCE_ROW, "field", nulls_last=True
     )
-    valid = identified.join(all_rejections.select(SOURCE_ROW).unique(), on=SOURCE_ROW, how="anti")
+    valid = identified
+    if not all_rejections.is_empty():
+        bad = all_rejections.get_column(SOURCE_ROW).unique().implode()
+        valid = identified.filter(~pl.col(SOURCE_ROW).is_in(bad))
     return ValidationResult(valid=valid, rejections=all_rejections, rows_read=raw.height)

@@ -1,4 +1,5 @@
--- Current (not superseded) delivery per landing file path, to skip identical re-deliveries.
-SELECT source_file, content_sha256
+-- Current (not superseded) delivery per landing file path, to skip identical re-deliveries;
+-- the message tells whether the file was refused for sharing its batch table with another.
+SELECT source_file, content_sha256, message
 FROM ingest_load_ledger
 WHERE superseded_at IS NULL;

@@ -133,13 +133,13 @@ def test_unknown_column_refuses_the_whole_file(con, landing):
     _write(
         landing,
         "ICBT01/2026-02/episodes.csv",
-        EPISODES_HEADER.replace("\n", ",email\n") + _episode("9").replace("\n", ",a@b.ca\n"),
+        EPISODES_HEADER.replace("\n", ",colour\n") + _episode("9").replace("\n", ",blue\n"),
     )
     report = _load(con, landing)
     refused = [f for f in report.loaded if f.outcome == "refused"]
-    assert len(refused) == 1 and "unknown column(s) 'email'" in refused[0].message
+    assert len(refused) == 1 and "unknown column(s) 'colour'" in refused[0].message
     assert refused[0].rows_read == refused[0].rows_quarantined == 1
-    assert "a@b.ca" not in str(con.execute("SELECT * FROM ingest_quarantine").fetchall())
+    assert "blue" not in str(con.execute("SELECT * FROM ingest_quarantine").fetchall())
     assert _reconciles(con)
 
 

@@ -1,0 +1,106 @@
+"""One landing file checked end to end, without a warehouse.
+
+The loader and `icbt validate` both call `check_file`, so a program's data engineer sees
+before sending exactly what the pipeline will load, quarantine or refuse. Order matters:
+the identifier gate runs on the raw file before any value can reach a message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from pipelines.contract import CONTRACT_VERSION, TableContract, load_contract, load_instruments
+from pipelines.ingestion import identifiers
+from pipelines.ingestion.frames import FileRefusedError, file_columns
+from pipelines.ingestion.landing import LandingFile
+from pipelines.ingestion.pseudonymise import Pseudonymiser
+from pipelines.ingestion.readers import FileScan, estimate_rows, read_landing_file
+from pipelines.ingestion.validation import BatchContext, ValidationResult, validate
+
+CLASH_REFUSAL = "more than one file for table"
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    """What would happen to a file: its valid rows and rejections, or why it is refused."""
+
+    file: LandingFile
+    scan: FileScan
+    result: ValidationResult | None
+    refusal: str | None
+    rows_read: int
+
+    @property
+    def rows_quarantined(self) -> int:
+        return self.rows_read if self.result is None else self.result.rows_quarantined
+
+    @property
+    def rows_loaded(self) -> int:
+        return self.rows_read - self.rows_quarantined
+
+    @property
+    def outcome(self) -> str:
+        if self.result is None:
+            return "refused"
+        return "loaded_with_quarantine" if self.rows_quarantined else "loaded"
+
+
+def screen_columns(raw: pl.DataFrame, contract: TableContract) -> None:
+    """Refuse a file with identifier, unknown or missing required columns."""
+    identifiers.screen_columns(raw, contract)
+    columns = file_columns(raw)
+    unknown = [
+        identifiers.column_label(name, position)
+        for position, name in enumerate(columns, start=1)
+        if name not in contract.columns
+    ]
+    if unknown:
+        raise FileRefusedError(
+            f"unknown column(s) {', '.join(unknown)}: not in contract {CONTRACT_VERSION} "
+            f"table {contract.name}; remove them before sending"
+        )
+    missing = [f.name for f in contract.fields if f.required and f.name not in columns]
+    if missing:
+        raise FileRefusedError(f"missing required column(s): {', '.join(missing)}")
+
+
+def check_file(
+    f: LandingFile,
+    scan: FileScan,
+    *,
+    key: bytes,
+    today: date,
+    known_episode_ids: pl.Series | None,
+    program_registered: bool | None,
+    earliest_date: date | None,
+    clash: bool = False,
+) -> FileCheck:
+    """Read, screen and validate one file; never raises for anything in the file."""
+    contract = load_contract()[f.table]
+    try:
+        if clash:
+            raise FileRefusedError(
+                f"{CLASH_REFUSAL} {f.table} in batch {f.program_id}/{f.batch_id}; deliver "
+                "exactly one"
+            )
+        raw = read_landing_file(f.path, scan)
+    except FileRefusedError as exc:
+        return FileCheck(f, scan, None, str(exc), estimate_rows(scan, f.format))
+    try:
+        screen_columns(raw, contract)
+        identifiers.screen_values(raw, contract)
+    except FileRefusedError as exc:
+        return FileCheck(f, scan, None, str(exc), raw.height)
+    ctx = BatchContext(
+        f.program_id,
+        today,
+        known_episode_ids if f.table not in ("programs", "episodes") else None,
+        load_instruments(),
+        program_registered if f.table == "episodes" else None,
+        earliest_date,
+    )
+    result = validate(raw, contract, ctx, Pseudonymiser(key, f.program_id))
+    return FileCheck(f, scan, result, None, result.rows_read)

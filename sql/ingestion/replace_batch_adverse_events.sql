@@ -1,0 +1,9 @@
+-- Removes what an earlier delivery of one program and batch loaded into raw_adverse_events, with
+-- its quarantine, and marks its ledger entries superseded, so that a corrected
+-- re-delivery replaces it. Runs inside the load's transaction.
+DELETE FROM raw_adverse_events WHERE program_id = $program_id AND batch_id = $batch_id;
+DELETE FROM ingest_quarantine
+WHERE table_name = 'adverse_events' AND program_id = $program_id AND batch_id = $batch_id;
+UPDATE ingest_load_ledger SET superseded_at = $now
+WHERE table_name = 'adverse_events' AND program_id = $program_id AND batch_id = $batch_id
+  AND superseded_at IS NULL;
