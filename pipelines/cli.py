@@ -194,5 +194,29 @@ def contract_docs() -> None:
     click.echo(f"Updated {document}")
 
 
+@main.command(name="validate")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--limit", type=int, default=20, show_default=True, help="Problems listed per file.")
+@click.option(
+    "--today",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Judge 'in the future' against this date (default: today).",
+)
+def validate_command(path: Path, limit: int, today) -> None:
+    """Check landing files against the contract before sending them.
+
+    PATH is a file, a batch folder (<program>/<batch>), a program folder or a landing
+    zone. Runs the pipeline's own checks (identifier gate, types, ranges, dates,
+    duplicates, references) without a warehouse and prints a report by file, row and
+    field. Exit code 1 if any file would be refused or any row quarantined.
+    """
+    from pipelines.ingestion.preflight import format_report, validate_path
+
+    report = validate_path(path, today.date() if today else date.today())
+    click.echo(format_report(report, limit=limit))
+    sys.exit(0 if report.ok else 1)
+
+
 if __name__ == "__main__":
     main()

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.ingestion.assets import raw_landing
+from pipelines.ingestion.assets import ingestion_checks, raw_landing
+from pipelines.ingestion.sensor import build_landing_sensor
 from pipelines.modelling.assets import model_assets, model_checks
 from pipelines.outcomes.assets import outcome_assets
 from pipelines.publishing.assets import PublishTarget, published_warehouse_asset
@@ -31,8 +32,9 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     )
     return dg.Definitions(
         assets=[*assets, publish],
-        asset_checks=model_checks(),
+        asset_checks=[*model_checks(), *ingestion_checks],
         jobs=[build_job],
+        sensors=[build_landing_sensor(BUILD_JOB)],
         schedules=[
             dg.ScheduleDefinition(
                 name="build_warehouse_daily",
