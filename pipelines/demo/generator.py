@@ -107,13 +107,17 @@ def _on_episodes(n: int, started: np.ndarray, values: np.ndarray, fill: int) -> 
 def _prom_rows(scores: Scores, items: list[np.ndarray], skip_rate: float, rng):
     """Long-form item rows and which answers were skipped.
 
-    Skips cluster in a few questionnaires rather than spreading evenly, so most
-    administrations stay complete and scorable.
+    Skips cluster in a few questionnaires, one or two items each, rather than spreading
+    evenly: most administrations stay complete, and every PHQ-9 stays scorable under the
+    usual rule of prorating up to two missing items.
     """
+    per_skipper = np.dot(np.arange(1, 3), p.SKIPPED_ITEMS)
     parts = []
     for adm, answers in zip(scores.administrations, items, strict=True):
         m, k = answers.shape
-        skipper = rng.random(m) < p.SKIPPING_ADMINISTRATIONS
+        skipper = rng.random(m) < min(skip_rate * k / per_skipper, 1.0)
+        n_skipped = np.where(skipper, 1 + (rng.random(m) >= p.SKIPPED_ITEMS[0]), 0)
+        rank = np.argsort(np.argsort(rng.random((m, k)), axis=1), axis=1)
         parts.append(
             (
                 np.repeat(adm.ep, k),
@@ -121,14 +125,10 @@ def _prom_rows(scores: Scores, items: list[np.ndarray], skip_rate: float, rng):
                 np.repeat(adm.day, k),
                 np.tile(np.arange(1, k + 1, dtype=np.int8), m),
                 answers.ravel(),
-                np.repeat(skipper, k),
+                (rank < n_skipped[:, None]).ravel(),
             )
         )
-    ep, instrument, day, item, value, skipper = (
-        np.concatenate(c) for c in zip(*parts, strict=True)
-    )
-    within = min(skip_rate / p.SKIPPING_ADMINISTRATIONS, 1.0)
-    return ep, instrument, day, item, value, skipper & (rng.random(len(ep)) < within)
+    return tuple(np.concatenate(c) for c in zip(*parts, strict=True))
 
 
 def _program(

@@ -270,9 +270,9 @@ CONTACT = {
 }
 LIVE_SESSION_MINUTES = {"therapist_realtime": 50.0, "in_person": 55.0}
 
-# Share of administrations in which any item is skipped (synthetic); the configured item
-# skip rate is spread over these, as real skips cluster in a few questionnaires.
-SKIPPING_ADMINISTRATIONS = 0.1
+# A questionnaire with skips has one (60%) or two (40%) items skipped (synthetic); the
+# configured item skip rate sets how many questionnaires have any.
+SKIPPED_ITEMS = (0.6, 0.4)
 
 # Item 9 of the PHQ-9 (ordered logit on the total, synthetic): about 7% answer 2-3 at
 # baseline, within the "up to 10%" of outpatients reported by Simon GE et al., Psychiatr

@@ -34,6 +34,12 @@ DEFINITIONS = {
         "direction (negative = larger reduction)."
     ),
     "nominal": "The effect parameter in scale points, before rounding and clipping.",
+    "observed": (
+        "observed_n and observed_mean_change: the same episodes restricted to those that "
+        "answered both assessments, i.e. what a complete-case analysis pairs. A questionnaire "
+        "has at most two skipped items, so a PHQ-9 prorating up to two is always scorable; "
+        "scales scored only when complete pair fewer."
+    ),
     "follow_up": (
         "As true_difference_in_change at the follow-up assessment (planned end + 91 days), "
         "for episodes whose follow-up date is on or before the window end; observed_* are "

@@ -22,7 +22,7 @@ MAIN = GeneratorConfig(
     seed=11,
     end_month=date(2025, 12, 1),
     months=12,
-    chunk_size=400,
+    chunk_size=250,
     safety_program="ICBT01",
     safety_from_month=date(2025, 7, 1),
     safety_planted_probability=0.5,
@@ -33,7 +33,7 @@ MAIN = GeneratorConfig(
 CONFIGS = {
     "main": MAIN,
     "plain": replace(MAIN, plant_safety_signal=False, plant_drift=False),
-    "exact": replace(MAIN, n_episodes=1500, item_skip_rate=0.0),
+    "exact": replace(MAIN, n_episodes=1000, item_skip_rate=0.0),
     "tiny": GeneratorConfig(n_episodes=300, seed=3, end_month=date(2024, 6, 1), months=6),
     "tiny_again": GeneratorConfig(n_episodes=300, seed=3, end_month=date(2024, 6, 1), months=6),
     "tiny_other_seed": GeneratorConfig(

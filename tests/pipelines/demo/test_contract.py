@@ -144,9 +144,10 @@ def test_prom_items_exist_and_stay_in_range(main):
     bad = (pl.col("value") < pl.col("lo")) | (pl.col("value") > pl.col("hi"))
     assert prom.filter(bad).is_empty()
     complete = prom.group_by("_program", "episode_key", "instrument", "administered_date").agg(
-        pl.len().alias("rows"), pl.col("n").first()
+        pl.len().alias("rows"), pl.col("n").first(), pl.col("value").null_count().alias("skipped")
     )
     assert (complete["rows"] == complete["n"]).all(), "every administration has all its items"
+    assert complete["skipped"].max() <= 2, "skips never make a PHQ-9 unscorable"
     skipped = prom["value"].null_count() / prom.height
     assert 0.005 < skipped < 0.03
 

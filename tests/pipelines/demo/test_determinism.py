@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from pipelines.demo import generate
@@ -44,7 +45,7 @@ def test_plants_leave_every_other_program_untouched(main, plain):
 
 def test_regenerating_replaces_the_previous_output(runs, tmp_path):
     landing, truth = tmp_path / "landing", tmp_path / "truth.json"
-    generate(landing, truth, CONFIGS["tiny"])
+    shutil.copytree(runs("tiny").landing_dir, landing)
     generate(landing, truth, CONFIGS["tiny_other_seed"])
     other = runs("tiny_other_seed")
     assert _tree(landing) == _tree(other.landing_dir)
