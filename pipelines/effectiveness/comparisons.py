@@ -1,0 +1,594 @@
+"""Every program and every delivery mode compared with in-person CBT, per outcome and
+timepoint: which comparator (the hierarchy), the estimates, the diagnostics that gate
+the verdict, and the missing-data sensitivity analysis.
+
+Input is one row per episode, outcome scale and later timepoint (the shape of
+`int_effectiveness_episodes`); output is plain rows for the comparison marts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from pipelines.effectiveness import diagnostics as dx
+from pipelines.effectiveness import estimates as est
+from pipelines.effectiveness.config import BenchmarkConfig, EffectivenessConfig
+
+RESPONDER_FLAGS = ("immpact_moderate_responder", "reliable_improvement")
+GATING = (
+    "sample_size",
+    "outcome_variance",
+    "covariate_balance",
+    "equipoise",
+    "minimum_detectable_difference",
+    "noninferiority_margin",
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    instrument: str
+    scale: str
+    label: str
+    higher_is_better: bool
+    mcid_points: float | None
+
+    @property
+    def sign(self) -> float:
+        """Multiplies a native-direction difference into 'positive = better'."""
+        return 1.0 if self.higher_is_better else -1.0
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One comparison: a subject (a program, or all programs of a delivery mode) and the
+    in-person cohort it is compared with."""
+
+    subject_type: str
+    subject_id: str
+    subject_name: str
+    delivery_mode: str
+    province: str | None
+    status: str | None
+    programs: tuple[str, ...]
+    comparator_level: str
+    comparator_province: str | None
+    comparators: tuple[str, ...]
+    is_primary: bool
+
+
+@dataclass
+class Result:
+    row: dict[str, Any]
+    diagnostics: list[dict[str, Any]] = field(default_factory=list)
+    balance: list[dict[str, Any]] = field(default_factory=list)
+
+
+def comparison_specs(programs: pl.DataFrame, config: EffectivenessConfig) -> list[Spec]:
+    """The comparator hierarchy applied to every iCBT program, plus one row per mode.
+
+    A program's local cohort is the in-person programs of its province; the national
+    cohort is every in-person program (a second, sensitivity row where a local one
+    exists); with no in-person program at all, benchmark_only. Delivery modes are a
+    national question, so their comparator is the national cohort by design.
+    """
+    in_person = programs.filter(pl.col("is_in_person"))
+    national = tuple(sorted(in_person["program_id"]))
+    by_province: dict[str, tuple[str, ...]] = {}
+    for row in in_person.iter_rows(named=True):
+        by_province.setdefault(row["province"], ())
+        by_province[row["province"]] += (row["program_id"],)
+    specs = []
+    icbt = programs.filter(~pl.col("is_in_person")).sort("program_id")
+    for row in icbt.iter_rows(named=True):
+        base = {
+            "subject_type": "program",
+            "subject_id": row["program_id"],
+            "subject_name": row["program_name"],
+            "delivery_mode": row["delivery_mode"],
+            "province": row["province"],
+            "status": row["status"],
+            "programs": (row["program_id"],),
+        }
+        local = by_province.get(row["province"], ())
+        if local:
+            specs.append(
+                Spec(
+                    **base,
+                    comparator_level="local",
+                    comparator_province=row["province"],
+                    comparators=local,
+                    is_primary=True,
+                )
+            )
+        if national and (not local or config.national_row_beside_local):
+            specs.append(
+                Spec(
+                    **base,
+                    comparator_level="national",
+                    comparator_province=None,
+                    comparators=national,
+                    is_primary=not local,
+                )
+            )
+        if not national:
+            specs.append(
+                Spec(
+                    **base,
+                    comparator_level="benchmark_only",
+                    comparator_province=None,
+                    comparators=(),
+                    is_primary=True,
+                )
+            )
+    for mode in sorted(set(icbt["delivery_mode"])):
+        members = tuple(sorted(icbt.filter(pl.col("delivery_mode") == mode)["program_id"]))
+        specs.append(
+            Spec(
+                subject_type="delivery_mode",
+                subject_id=mode,
+                subject_name=f"All {mode.replace('_', ' ')} programs",
+                delivery_mode=mode,
+                province=None,
+                status=None,
+                programs=members,
+                comparator_level="national" if national else "benchmark_only",
+                comparator_province=None,
+                comparators=national,
+                is_primary=True,
+            )
+        )
+    return specs
+
+
+def comparison_id(spec: Spec, outcome: Outcome, timepoint: str) -> str:
+    return "|".join(
+        (spec.subject_id, f"{outcome.instrument}.{outcome.scale}", timepoint, spec.comparator_level)
+    )
+
+
+def _diagnostic(
+    name: str, status: str, value: float | None, threshold: float | None, detail: str, source: str
+) -> dict[str, Any]:
+    return {
+        "diagnostic": name,
+        "status": status,
+        "value": value,
+        "threshold": threshold,
+        "detail": detail,
+        "source": source,
+    }
+
+
+def _arrays(frame: pl.DataFrame, columns: tuple[str, ...]) -> dict[str, np.ndarray]:
+    return {c: frame[c].to_numpy() for c in columns}
+
+
+def _interval(e: est.Estimate | None, confidence: float) -> tuple[float | None, float | None]:
+    return e.interval(confidence) if e is not None else (None, None)
+
+
+def _prepost_g(analysed: pl.DataFrame, outcome: Outcome) -> float | None:
+    """Within-program standardised mean change: J * mean improvement / sqrt((SD_pre^2 +
+    SD_post^2) / 2), the shape of the routine-care pre-post benchmarks."""
+    n = analysed.height
+    if n < 2:
+        return None
+    sd = np.sqrt((analysed["baseline_score"].var() + analysed["score"].var()) / 2)
+    if not sd:
+        return None
+    j = 1.0 - 3.0 / (4.0 * (n - 1) - 1.0)
+    return float(j * outcome.sign * analysed["change"].mean() / sd)
+
+
+def analyse(
+    program: pl.DataFrame,
+    comparator: pl.DataFrame,
+    outcome: Outcome,
+    config: EffectivenessConfig,
+) -> Result:
+    """Estimates and diagnostics of one comparison (both frames: one outcome, one
+    timepoint, episodes whose timepoint is due)."""
+    t = config.thresholds
+    min_n = int(config.value("min_episodes_per_group"))
+    obs_p = program.filter(pl.col("score").is_not_null())
+    obs_c = comparator.filter(pl.col("score").is_not_null())
+    row: dict[str, Any] = {
+        "n_program_due": program.height,
+        "n_program_analysed": obs_p.height,
+        "n_comparator_due": comparator.height,
+        "n_comparator_analysed": obs_c.height,
+        "program_completeness": obs_p.height / program.height if program.height else None,
+        "comparator_completeness": obs_c.height / comparator.height if comparator.height else None,
+        "program_mean_change": obs_p["change"].mean() if obs_p.height else None,
+        "comparator_mean_change": obs_c["change"].mean() if obs_c.height else None,
+        "program_prepost_g": _prepost_g(obs_p, outcome),
+        "mcid_points": outcome.mcid_points,
+        "noninferiority_margin": (
+            outcome.mcid_points * config.value("margin_mcid_fraction")
+            if outcome.mcid_points is not None
+            else None
+        ),
+    }
+    result = Result(row)
+    smallest = min(obs_p.height, obs_c.height)
+    if smallest < min_n:
+        result.diagnostics.append(
+            _diagnostic(
+                "sample_size",
+                "fail",
+                smallest,
+                min_n,
+                f"{obs_p.height} program and {obs_c.height} comparator episodes analysed",
+                t["min_episodes_per_group"].source,
+            )
+        )
+        for name in GATING[1:]:
+            result.diagnostics.append(
+                _diagnostic(name, "not_applicable", None, None, "not estimated", "")
+            )
+        return result
+    result.diagnostics.append(
+        _diagnostic("sample_size", "pass", smallest, min_n, "", t["min_episodes_per_group"].source)
+    )
+    _estimate(result, obs_p, obs_c, outcome, config)
+    _missing_data_sensitivity(result, program, comparator, outcome, config)
+    row["crude_difference"] = row["program_mean_change"] - row["comparator_mean_change"]
+    return result
+
+
+def _covariates(frame: pl.DataFrame, config: EffectivenessConfig) -> tuple[np.ndarray, list[str]]:
+    return est.design(
+        {c: frame[c].fill_null("missing").to_numpy() for c in config.covariates},
+        {"baseline_score": frame["baseline_score"].to_numpy()},
+    )
+
+
+def _balance_matrix(frame: pl.DataFrame, columns: tuple[str, ...]) -> tuple[np.ndarray, list[str]]:
+    """Every level of each categorical column as an indicator (reference included)."""
+    parts, names = [], []
+    for column in columns:
+        values = frame[column].fill_null("missing").cast(pl.String).to_numpy()
+        for level in sorted(set(values)):
+            parts.append((values == level).astype(float))
+            names.append(f"{column}={level}")
+    return np.column_stack(parts) if parts else np.empty((frame.height, 0)), names
+
+
+def _estimate(
+    result: Result,
+    obs_p: pl.DataFrame,
+    obs_c: pl.DataFrame,
+    outcome: Outcome,
+    config: EffectivenessConfig,
+) -> None:
+    row, t, conf = result.row, config.thresholds, config.confidence
+    both = pl.concat([obs_p, obs_c], how="vertical_relaxed")
+    treated = np.r_[np.ones(obs_p.height, bool), np.zeros(obs_c.height, bool)]
+    x, _ = _covariates(both, config)
+    propensity = est.logistic_probabilities(x, treated.astype(float))
+    weights = est.att_weights(treated, propensity)
+
+    gating_matrix, gating_names = _balance_matrix(both, config.covariates)
+    gating_matrix = np.column_stack([gating_matrix, both["baseline_score"].to_numpy()])
+    gating_names = [*gating_names, "baseline_score"]
+    other_matrix, other_names = _balance_matrix(both, config.other_case_mix)
+    balance = {
+        True: dx.standardised_differences(gating_matrix, gating_names, treated, weights),
+        False: dx.standardised_differences(other_matrix, other_names, treated, weights),
+    }
+    for gating, items in balance.items():
+        result.balance += [{**vars(b), "is_adjusted": gating} for b in items]
+    worst = max(balance[True], key=lambda b: abs(b.smd_after))
+    max_smd = config.value("max_abs_smd")
+    row["max_abs_smd_before"] = max(abs(b.smd_before) for b in balance[True])
+    row["max_abs_smd_after"] = abs(worst.smd_after)
+    row["max_abs_smd_other_case_mix"] = max(
+        (abs(b.smd_after) for b in balance[False]), default=None
+    )
+    result.diagnostics.append(
+        _diagnostic(
+            "covariate_balance",
+            "pass" if abs(worst.smd_after) <= max_smd else "fail",
+            abs(worst.smd_after),
+            max_smd,
+            f"largest after weighting: {worst.covariate}",
+            t["max_abs_smd"].source,
+        )
+    )
+    low, high = config.value("equipoise_low"), config.value("equipoise_high")
+    equipoise = dx.fraction_in_equipoise(propensity, treated, low, high)
+    row["fraction_in_equipoise"] = equipoise
+    minimum = config.value("min_fraction_in_equipoise")
+    result.diagnostics.append(
+        _diagnostic(
+            "equipoise",
+            "pass" if equipoise >= minimum else "fail",
+            equipoise,
+            minimum,
+            f"share with preference score in [{low}, {high}]",
+            t["min_fraction_in_equipoise"].source,
+        )
+    )
+
+    change = both["change"].to_numpy().astype(float)
+    adjusted = est.ancova(change, treated, x, weights)
+    row["adjusted_difference"] = adjusted.value
+    row["adjusted_se"] = adjusted.se
+    row["adjusted_df"] = adjusted.df
+    row["adjusted_ci_low"], row["adjusted_ci_high"] = adjusted.interval(conf)
+    if not adjusted.se > 0:
+        result.diagnostics.append(
+            _diagnostic(
+                "outcome_variance",
+                "fail",
+                0.0,
+                None,
+                "no residual variance: the standard error cannot be estimated",
+                "",
+            )
+        )
+    else:
+        result.diagnostics.append(
+            _diagnostic("outcome_variance", "pass", adjusted.se, None, "", "")
+        )
+
+    sd = est.pooled_sd(
+        obs_p["score"].std() or 0.0, obs_p.height, obs_c["score"].std() or 0.0, obs_c.height
+    )
+    if sd > 0:
+        g = est.standardised_difference(
+            est.Estimate(outcome.sign * adjusted.value, adjusted.se, adjusted.df),
+            sd,
+            obs_p.height,
+            obs_c.height,
+        )
+        row["hedges_g"] = g.value
+        row["hedges_g_ci_low"], row["hedges_g_ci_high"] = g.interval(conf)
+
+    for flag in RESPONDER_FLAGS:
+        judged = both[flag].is_not_null().to_numpy()
+        if judged[treated].sum() == 0 or judged[~treated].sum() == 0:
+            continue
+        events = both[flag].fill_null(False).to_numpy()
+        p1 = est.weighted_proportion(events[treated & judged], weights[treated & judged])
+        p0 = est.weighted_proportion(events[~treated & judged], weights[~treated & judged])
+        rd = est.risk_difference(p1, p0)
+        rr = est.log_risk_ratio(p1, p0)
+        row[f"{flag}_program"] = p1.p
+        row[f"{flag}_comparator"] = p0.p
+        row[f"{flag}_rd"] = rd.value
+        row[f"{flag}_rd_ci_low"], row[f"{flag}_rd_ci_high"] = rd.interval(conf)
+        if rr is not None:
+            low_rr, high_rr = rr.interval(conf)
+            row[f"{flag}_rr"] = float(np.exp(rr.value))
+            row[f"{flag}_rr_ci_low"], row[f"{flag}_rr_ci_high"] = np.exp(low_rr), np.exp(high_rr)
+
+    mdd = dx.minimum_detectable_difference(adjusted.se, conf, config.value("power"))
+    row["minimum_detectable_difference"] = mdd
+    if outcome.mcid_points is None:
+        result.diagnostics.append(
+            _diagnostic(
+                "minimum_detectable_difference",
+                "not_applicable",
+                mdd,
+                None,
+                "no published MCID to compare with",
+                t["mdd_max_mcid_fraction"].source,
+            )
+        )
+        result.diagnostics.append(
+            _diagnostic(
+                "noninferiority_margin",
+                "fail",
+                None,
+                None,
+                "no published MCID, so no margin and no verdict",
+                t["margin_mcid_fraction"].source,
+            )
+        )
+    else:
+        limit = outcome.mcid_points * config.value("mdd_max_mcid_fraction")
+        result.diagnostics.append(
+            _diagnostic(
+                "minimum_detectable_difference",
+                "pass" if mdd <= limit else "fail",
+                mdd,
+                limit,
+                "difference detectable with the configured power",
+                t["mdd_max_mcid_fraction"].source,
+            )
+        )
+        result.diagnostics.append(
+            _diagnostic(
+                "noninferiority_margin",
+                "pass",
+                row["noninferiority_margin"],
+                None,
+                "half the MCID (configurable)",
+                t["margin_mcid_fraction"].source,
+            )
+        )
+
+
+def _verdict_for(estimate_low: float, estimate_high: float, outcome: Outcome, margin: float) -> str:
+    """Verdict from a native-direction CI, turned into 'positive = program better'."""
+    low, high = sorted((outcome.sign * estimate_low, outcome.sign * estimate_high))
+    return dx.noninferiority_verdict(low, high, margin)
+
+
+def _missing_data_sensitivity(
+    result: Result,
+    program: pl.DataFrame,
+    comparator: pl.DataFrame,
+    outcome: Outcome,
+    config: EffectivenessConfig,
+) -> None:
+    """Weighted ANCOVA on responders with weights ATT(e) / P(response): the propensity is
+    fitted on every due episode, the response model on arm, covariates, baseline and the
+    auxiliary variables (missing at random given those)."""
+    row = result.row
+    both = pl.concat([program, comparator], how="vertical_relaxed")
+    treated = np.r_[np.ones(program.height, bool), np.zeros(comparator.height, bool)]
+    responded = both["score"].is_not_null().to_numpy()
+    if responded.all():
+        adjusted = est.Estimate(row["adjusted_difference"], row["adjusted_se"], row["adjusted_df"])
+    else:
+        x, _ = _covariates(both, config)
+        propensity = est.logistic_probabilities(x, treated.astype(float))
+        auxiliary = []
+        if "baseline_phq9" in config.auxiliary:
+            phq9 = both["baseline_phq9"].to_numpy().astype(float)
+            missing = np.isnan(phq9)
+            fill = np.nanmean(phq9) if (~missing).any() else 0.0
+            auxiliary += [np.where(missing, fill, phq9), missing.astype(float)]
+        if "completed_treatment" in config.auxiliary:
+            auxiliary.append(both["completed_treatment"].fill_null(False).to_numpy().astype(float))
+        response_x = np.column_stack([treated.astype(float), x, *auxiliary])
+        keep = response_x.std(axis=0) > 0
+        p_response = est.logistic_probabilities(response_x[:, keep], responded.astype(float))
+        weights = est.att_weights(treated, propensity) / p_response
+        r = responded
+        adjusted = est.ancova(
+            both["change"].to_numpy()[r].astype(float), treated[r], x[r], weights[r]
+        )
+    row["sensitivity_difference"] = adjusted.value
+    row["sensitivity_ci_low"], row["sensitivity_ci_high"] = adjusted.interval(config.confidence)
+
+
+def gate(result: Result, outcome: Outcome) -> None:
+    """Verdicts only where every gating diagnostic passed; otherwise the failures, named."""
+    row = result.row
+    failed = [d["diagnostic"] for d in result.diagnostics if d["status"] == "fail"]
+    row["diagnostics_failed"] = failed
+    row["diagnostics_passed"] = not failed
+    margin = row["noninferiority_margin"]
+    if not failed:
+        row["verdict"] = _verdict_for(
+            row["adjusted_ci_low"], row["adjusted_ci_high"], outcome, margin
+        )
+        row["verdict_display"] = row["verdict"]
+        row["sensitivity_verdict"] = _verdict_for(
+            row["sensitivity_ci_low"], row["sensitivity_ci_high"], outcome, margin
+        )
+    else:
+        row["verdict"] = None
+        row["sensitivity_verdict"] = None
+        row["verdict_display"] = "not shown: " + ", ".join(failed)
+
+
+def _benchmarks(outcome: Outcome, benchmarks: BenchmarkConfig) -> dict[str, Any]:
+    domain = benchmarks.domain_of(outcome.instrument, outcome.scale)
+    out: dict[str, Any] = {"benchmark_domain": domain}
+    for role, prefix in (
+        ("in_person_vs_control", "benchmark_in_person"),
+        ("internet_vs_control", "benchmark_internet"),
+        ("routine_care_pre_post", "benchmark_routine_care"),
+    ):
+        b = benchmarks.shown(domain, role)
+        out[f"{prefix}_id"] = b.id if b else None
+        out[f"{prefix}_effect"] = b.improvement if b else None
+    return out
+
+
+def run_comparisons(
+    episodes: pl.DataFrame,
+    programs: pl.DataFrame,
+    outcomes: list[Outcome],
+    config: EffectivenessConfig,
+    benchmarks: BenchmarkConfig,
+) -> Iterator[Result]:
+    """Every comparison of every outcome and timepoint, in a stable order."""
+    specs = comparison_specs(programs, config)
+    due = episodes.filter(pl.col("is_due") | pl.col("score").is_not_null())
+    timepoints = sorted(set(due["timepoint"]))
+    for outcome in outcomes:
+        rows = due.filter(
+            (pl.col("instrument") == outcome.instrument) & (pl.col("scale") == outcome.scale)
+        )
+        measured = set(
+            episodes.filter(
+                (pl.col("instrument") == outcome.instrument) & (pl.col("scale") == outcome.scale)
+            )["program_id"]
+        )
+        for timepoint in timepoints:
+            at = rows.filter(pl.col("timepoint") == timepoint)
+            parts = {k[0]: v for k, v in at.partition_by("program_id", as_dict=True).items()}
+            empty = at.clear()
+
+            def cohort(ids: tuple[str, ...], parts: dict = parts, empty: pl.DataFrame = empty):
+                frames = [parts[i] for i in ids if i in parts]
+                return pl.concat(frames, how="vertical_relaxed") if frames else empty
+
+            for spec in specs:
+                if not measured.intersection(spec.programs):
+                    continue
+                subject = cohort(spec.programs)
+                if spec.comparator_level == "benchmark_only":
+                    result = Result(_benchmark_only_row(subject, outcome, config))
+                    result.diagnostics.append(
+                        _diagnostic(
+                            "in_person_cohort",
+                            "fail",
+                            0,
+                            None,
+                            "no in-person CBT cohort: literature benchmark only",
+                            config.provenance["comparator_hierarchy"].source,
+                        )
+                    )
+                else:
+                    result = analyse(subject, cohort(spec.comparators), outcome, config)
+                gate(result, outcome)
+                cid = comparison_id(spec, outcome, timepoint)
+                result.row.update(
+                    {
+                        "comparison_id": cid,
+                        "subject_type": spec.subject_type,
+                        "subject_id": spec.subject_id,
+                        "subject_name": spec.subject_name,
+                        "delivery_mode": spec.delivery_mode,
+                        "province": spec.province,
+                        "program_status": spec.status,
+                        "comparator_level": spec.comparator_level,
+                        "comparator_province": spec.comparator_province,
+                        "comparator_programs": list(spec.comparators),
+                        "is_primary": spec.is_primary,
+                        "is_indirect": spec.subject_type == "program"
+                        and spec.comparator_level != "local",
+                        "instrument": outcome.instrument,
+                        "scale": outcome.scale,
+                        "outcome_label": outcome.label,
+                        "higher_is_better": outcome.higher_is_better,
+                        "timepoint": timepoint,
+                        **_benchmarks(outcome, benchmarks),
+                    }
+                )
+                for item in (*result.diagnostics, *result.balance):
+                    item["comparison_id"] = cid
+                yield result
+
+
+def _benchmark_only_row(
+    subject: pl.DataFrame, outcome: Outcome, config: EffectivenessConfig
+) -> dict[str, Any]:
+    analysed = subject.filter(pl.col("score").is_not_null())
+    return {
+        "n_program_due": subject.height,
+        "n_program_analysed": analysed.height,
+        "n_comparator_due": 0,
+        "n_comparator_analysed": 0,
+        "program_completeness": analysed.height / subject.height if subject.height else None,
+        "program_mean_change": analysed["change"].mean() if analysed.height else None,
+        "program_prepost_g": _prepost_g(analysed, outcome),
+        "mcid_points": outcome.mcid_points,
+        "noninferiority_margin": (
+            outcome.mcid_points * config.value("margin_mcid_fraction")
+            if outcome.mcid_points is not None
+            else None
+        ),
+    }

@@ -1,0 +1,170 @@
+"""Random-effects pooling of program comparisons, subgroup tests and meta-regression.
+
+Implemented here (a few lines each) rather than called from statsmodels, so the tests can
+check them against `statsmodels.stats.meta_analysis.combine_effects` and WLS as an
+independent implementation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import optimize, stats
+
+METHODS = ("dl", "pm")
+
+
+@dataclass(frozen=True)
+class Pooled:
+    method: str
+    k: int
+    estimate: float
+    se: float
+    tau2: float | None
+    i2: float | None
+    q: float | None
+    q_p: float | None
+    ci_low: float
+    ci_high: float
+    pi_low: float | None
+    pi_high: float | None
+
+
+def _fixed(y: np.ndarray, v: np.ndarray) -> tuple[float, float]:
+    w = 1.0 / v
+    mean = float((w * y).sum() / w.sum())
+    return mean, float((w * (y - mean) ** 2).sum())
+
+
+def tau2_dl(y: np.ndarray, v: np.ndarray) -> float:
+    """DerSimonian-Laird moment estimate: max(0, (Q - (k - 1)) / (sum w - sum w^2 / sum w))."""
+    w = 1.0 / v
+    _, q = _fixed(y, v)
+    c = w.sum() - (w**2).sum() / w.sum()
+    return float(max(0.0, (q - (len(y) - 1)) / c)) if c > 0 else 0.0
+
+
+def tau2_pm(y: np.ndarray, v: np.ndarray) -> float:
+    """Paule-Mandel: the tau^2 at which the generalised Q equals its expectation k - 1."""
+    k = len(y)
+
+    def excess(tau2: float) -> float:
+        w = 1.0 / (v + tau2)
+        mean = (w * y).sum() / w.sum()
+        return float((w * (y - mean) ** 2).sum() - (k - 1))
+
+    if k < 2 or excess(0.0) <= 0:
+        return 0.0
+    upper = max(float(np.var(y)) * k, 1e-8)
+    while excess(upper) > 0:
+        upper *= 2
+    return float(optimize.brentq(excess, 0.0, upper, xtol=1e-12))
+
+
+def random_effects(
+    y: np.ndarray, v: np.ndarray, method: str = "dl", confidence: float = 0.95, min_k_pi: int = 3
+) -> Pooled:
+    """Inverse-variance random-effects pooling with heterogeneity and prediction interval.
+
+    I^2 = (Q - (k - 1)) / Q from the fixed-effect Q (Higgins & Thompson 2002); the 95%
+    prediction interval is mean +/- t_{k-2} sqrt(tau^2 + SE^2) (Higgins, Thompson &
+    Spiegelhalter 2009), given only for k >= `min_k_pi`. With one study the pooled
+    estimate is that study and heterogeneity is undefined.
+    """
+    y, v = np.asarray(y, float), np.asarray(v, float)
+    k = len(y)
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}")
+    tau2 = (tau2_dl if method == "dl" else tau2_pm)(y, v) if k > 1 else 0.0
+    w = 1.0 / (v + tau2)
+    estimate = float((w * y).sum() / w.sum())
+    se = float(np.sqrt(1.0 / w.sum()))
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    q = i2 = q_p = pi_low = pi_high = None
+    if k > 1:
+        _, q = _fixed(y, v)
+        i2 = float(max(0.0, (q - (k - 1)) / q)) if q > 0 else 0.0
+        q_p = float(stats.chi2.sf(q, k - 1))
+    if k >= max(min_k_pi, 3):
+        half = float(stats.t.ppf(0.5 + confidence / 2, k - 2)) * np.sqrt(tau2 + se**2)
+        pi_low, pi_high = estimate - half, estimate + half
+    return Pooled(
+        method=method,
+        k=k,
+        estimate=estimate,
+        se=se,
+        tau2=tau2 if k > 1 else None,
+        i2=i2,
+        q=q,
+        q_p=q_p,
+        ci_low=estimate - z * se,
+        ci_high=estimate + z * se,
+        pi_low=pi_low,
+        pi_high=pi_high,
+    )
+
+
+@dataclass(frozen=True)
+class SubgroupTest:
+    groups: int
+    q_between: float
+    df: int
+    p_value: float
+
+
+def subgroup_difference(estimates: np.ndarray, ses: np.ndarray) -> SubgroupTest | None:
+    """Test for subgroup differences: Q_between = sum (mu_g - mu_bar)^2 / SE_g^2 over the
+    subgroups' own random-effects estimates, chi^2 with G - 1 df (Borenstein et al. 2009,
+    ch. 19; the Cochrane Handbook's test for subgroup differences)."""
+    if len(estimates) < 2:
+        return None
+    _, q = _fixed(np.asarray(estimates, float), np.asarray(ses, float) ** 2)
+    df = len(estimates) - 1
+    return SubgroupTest(len(estimates), q, df, float(stats.chi2.sf(q, df)))
+
+
+@dataclass(frozen=True)
+class MetaRegression:
+    k: int
+    names: list[str]
+    coef: np.ndarray
+    se: np.ndarray
+    df: int
+    p_values: np.ndarray
+    tau2_residual: float
+    r2: float | None
+
+
+def meta_regression(
+    y: np.ndarray, v: np.ndarray, moderators: np.ndarray, names: list[str]
+) -> MetaRegression | None:
+    """Mixed-effects meta-regression with a method-of-moments residual tau^2 and
+    Knapp-Hartung standard errors (t with k - p df).
+
+    tau^2_res = max(0, (Q_E - (k - p)) / tr(P)), P = W - W X (X'WX)^-1 X'W (the
+    DerSimonian-Laird estimator generalised to regression; Raudenbush 2009). R^2 is the
+    share of the intercept-only DL tau^2 the moderators explain. Returns None when there
+    are not at least p + 1 programs.
+    """
+    y, v = np.asarray(y, float), np.asarray(v, float)
+    X = np.column_stack([np.ones(len(y)), moderators])
+    k, p = X.shape
+    if k <= p or np.linalg.matrix_rank(X) < p:
+        return None
+    w = 1.0 / v
+    xtwx_inv = np.linalg.inv((X * w[:, None]).T @ X)
+    P = np.diag(w) - (X * w[:, None]) @ xtwx_inv @ (X * w[:, None]).T
+    q_e = float(y @ P @ y)
+    tau2 = max(0.0, (q_e - (k - p)) / float(np.trace(P)))
+    ws = 1.0 / (v + tau2)
+    bread = np.linalg.inv((X * ws[:, None]).T @ X)
+    coef = bread @ ((X * ws[:, None]).T @ y)
+    resid = y - X @ coef
+    scale = float((ws * resid**2).sum() / (k - p))
+    se = np.sqrt(np.diag(bread) * scale)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p_values = 2 * stats.t.sf(np.abs(coef / se), k - p)
+    tau2_total = tau2_dl(y, v)
+    r2 = max(0.0, (tau2_total - tau2) / tau2_total) if tau2_total > 0 else None
+    return MetaRegression(k, ["intercept", *names], coef, se, k - p, p_values, tau2, r2)
