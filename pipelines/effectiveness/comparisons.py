@@ -242,11 +242,13 @@ def analyse(
     return result
 
 
-def _covariates(frame: pl.DataFrame, config: EffectivenessConfig) -> tuple[np.ndarray, list[str]]:
-    return est.design(
-        {c: frame[c].fill_null("missing").to_numpy() for c in config.covariates},
+def _covariates(frame: pl.DataFrame, columns: tuple[str, ...]) -> np.ndarray:
+    """Indicator columns of `columns` and the centred baseline score."""
+    matrix, _ = est.design(
+        {c: frame[c].fill_null("missing").to_numpy() for c in columns},
         {"baseline_score": frame["baseline_score"].to_numpy()},
     )
+    return matrix
 
 
 def _balance_matrix(frame: pl.DataFrame, columns: tuple[str, ...]) -> tuple[np.ndarray, list[str]]:
@@ -270,27 +272,23 @@ def _estimate(
     row, t, conf = result.row, config.thresholds, config.confidence
     both = pl.concat([obs_p, obs_c], how="vertical_relaxed")
     treated = np.r_[np.ones(obs_p.height, bool), np.zeros(obs_c.height, bool)]
-    x, _ = _covariates(both, config)
-    propensity = est.logistic_probabilities(x, treated.astype(float))
-    weights = est.att_weights(treated, propensity)
-
-    gating_matrix, gating_names = _balance_matrix(both, config.covariates)
-    gating_matrix = np.column_stack([gating_matrix, both["baseline_score"].to_numpy()])
-    gating_names = [*gating_names, "baseline_score"]
-    other_matrix, other_names = _balance_matrix(both, config.other_case_mix)
-    balance = {
-        True: dx.standardised_differences(gating_matrix, gating_names, treated, weights),
-        False: dx.standardised_differences(other_matrix, other_names, treated, weights),
-    }
-    for gating, items in balance.items():
-        result.balance += [{**vars(b), "is_adjusted": gating} for b in items]
-    worst = max(balance[True], key=lambda b: abs(b.smd_after))
-    max_smd = config.value("max_abs_smd")
-    row["max_abs_smd_before"] = max(abs(b.smd_before) for b in balance[True])
-    row["max_abs_smd_after"] = abs(worst.smd_after)
-    row["max_abs_smd_other_case_mix"] = max(
-        (abs(b.smd_after) for b in balance[False]), default=None
+    x = _covariates(both, config.outcome_covariates)
+    propensity = est.logistic_probabilities(
+        _covariates(both, config.propensity_covariates), treated.astype(float)
     )
+    weights = est.overlap_weights(treated, propensity)
+
+    matrix, names = _balance_matrix(both, config.propensity_covariates)
+    matrix = np.column_stack([matrix, both["baseline_score"].to_numpy()])
+    balance = dx.standardised_differences(matrix, [*names, "baseline_score"], treated, weights)
+    modelled = {*config.outcome_covariates, "baseline_score"}
+    result.balance += [
+        {**vars(b), "in_outcome_model": b.covariate.split("=")[0] in modelled} for b in balance
+    ]
+    worst = max(balance, key=lambda b: abs(b.smd_after))
+    max_smd = config.value("max_abs_smd")
+    row["max_abs_smd_before"] = max(abs(b.smd_before) for b in balance)
+    row["max_abs_smd_after"] = abs(worst.smd_after)
     result.diagnostics.append(
         _diagnostic(
             "covariate_balance",
@@ -429,7 +427,7 @@ def _missing_data_sensitivity(
     outcome: Outcome,
     config: EffectivenessConfig,
 ) -> None:
-    """Weighted ANCOVA on responders with weights ATT(e) / P(response): the propensity is
+    """Weighted ANCOVA on responders with weights overlap(e) / P(response): the propensity is
     fitted on every due episode, the response model on arm, covariates, baseline and the
     auxiliary variables (missing at random given those)."""
     row = result.row
@@ -439,8 +437,10 @@ def _missing_data_sensitivity(
     if responded.all():
         adjusted = est.Estimate(row["adjusted_difference"], row["adjusted_se"], row["adjusted_df"])
     else:
-        x, _ = _covariates(both, config)
-        propensity = est.logistic_probabilities(x, treated.astype(float))
+        x = _covariates(both, config.outcome_covariates)
+        propensity = est.logistic_probabilities(
+            _covariates(both, config.propensity_covariates), treated.astype(float)
+        )
         auxiliary = []
         if "baseline_phq9" in config.auxiliary:
             phq9 = both["baseline_phq9"].to_numpy().astype(float)
@@ -452,7 +452,7 @@ def _missing_data_sensitivity(
         response_x = np.column_stack([treated.astype(float), x, *auxiliary])
         keep = response_x.std(axis=0) > 0
         p_response = est.logistic_probabilities(response_x[:, keep], responded.astype(float))
-        weights = est.att_weights(treated, propensity) / p_response
+        weights = est.overlap_weights(treated, propensity) / p_response
         r = responded
         adjusted = est.ancova(
             both["change"].to_numpy()[r].astype(float), treated[r], x[r], weights[r]

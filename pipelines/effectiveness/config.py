@@ -39,8 +39,8 @@ class Threshold:
 class EffectivenessConfig:
     hierarchy: tuple[str, ...]
     national_row_beside_local: bool
-    covariates: tuple[str, ...]
-    other_case_mix: tuple[str, ...]
+    outcome_covariates: tuple[str, ...]
+    propensity_covariates: tuple[str, ...]
     auxiliary: tuple[str, ...]
     thresholds: dict[str, Threshold]
     certainty_start: str
@@ -121,8 +121,9 @@ def parse_config(raw: dict[str, Any]) -> EffectivenessConfig:
     hierarchy = tuple(comparator["hierarchy"])
     if set(hierarchy) != set(COMPARATOR_LEVELS):
         raise EffectivenessConfigError(f"comparator.hierarchy must order {COMPARATOR_LEVELS}")
-    columns = (*adjustment["covariates"], *adjustment["other_case_mix"])
-    unknown = set(columns) - set(CASE_MIX)
+    outcome_covariates = tuple(adjustment["outcome_covariates"])
+    propensity_covariates = tuple(adjustment["propensity_covariates"])
+    unknown = {*outcome_covariates, *propensity_covariates} - set(CASE_MIX)
     if unknown:
         raise EffectivenessConfigError(f"unknown case-mix columns: {sorted(unknown)}")
     thresholds = {}
@@ -144,8 +145,8 @@ def parse_config(raw: dict[str, Any]) -> EffectivenessConfig:
     return EffectivenessConfig(
         hierarchy=hierarchy,
         national_row_beside_local=bool(comparator["national_row_beside_local"]),
-        covariates=tuple(adjustment["covariates"]),
-        other_case_mix=tuple(adjustment["other_case_mix"]),
+        outcome_covariates=outcome_covariates,
+        propensity_covariates=propensity_covariates,
         auxiliary=tuple(raw["missing_data"]["auxiliary"]),
         thresholds=thresholds,
         certainty_start=raw["certainty"]["start"],

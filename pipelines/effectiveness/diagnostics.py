@@ -16,8 +16,9 @@ VERDICTS = ("superior", "non-inferior", "inconclusive", "inferior")
 @dataclass(frozen=True)
 class Balance:
     covariate: str
-    program_mean: float
+    program_mean_before: float
     comparator_mean_before: float
+    program_mean_after: float
     comparator_mean_after: float
     smd_before: float
     smd_after: float
@@ -27,31 +28,32 @@ def _weighted_mean(x: np.ndarray, w: np.ndarray) -> float:
     return float((x * w).sum() / w.sum())
 
 
+def _smd(m1: float, m0: float, denominator: float) -> float:
+    if denominator > 0:
+        return (m1 - m0) / denominator
+    return 0.0 if m1 == m0 else float("inf")
+
+
 def standardised_differences(
     matrix: np.ndarray, names: list[str], treated: np.ndarray, weights: np.ndarray
 ) -> list[Balance]:
-    """SMD of each covariate column before and after weighting.
+    """SMD of each covariate column before and after weighting (both arms weighted).
 
     SMD = (mean_program - mean_comparator) / sqrt((s_program^2 + s_comparator^2) / 2),
-    with the denominator from the unweighted groups both times, so that weighting
-    changes only the means (Austin PC, Stat Med 2009; Austin & Stuart, Stat Med 2015).
-    Indicator columns give the usual binary SMD.
+    with the denominator from the unweighted arms both times, so that weighting changes
+    only the means (Austin PC, Stat Med 2009; Austin & Stuart, Stat Med 2015). Indicator
+    columns give the usual binary SMD.
     """
     out = []
     t, c = treated, ~treated
     for j, name in enumerate(names):
         x = matrix[:, j]
-        denominator = np.sqrt((x[t].var(ddof=1) + x[c].var(ddof=1)) / 2)
-        m1 = float(x[t].mean())
-        before = float(x[c].mean())
-        after = _weighted_mean(x[c], weights[c])
-
-        def smd(m0: float, m1: float = m1, denominator: float = denominator) -> float:
-            if denominator > 0:
-                return (m1 - m0) / denominator
-            return 0.0 if m1 == m0 else float("inf")
-
-        out.append(Balance(name, m1, before, after, smd(before), smd(after)))
+        denominator = float(np.sqrt((x[t].var(ddof=1) + x[c].var(ddof=1)) / 2))
+        before = (float(x[t].mean()), float(x[c].mean()))
+        after = (_weighted_mean(x[t], weights[t]), _weighted_mean(x[c], weights[c]))
+        out.append(
+            Balance(name, *before, *after, _smd(*before, denominator), _smd(*after, denominator))
+        )
     return out
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 PROBABILITY_FLOOR = 1e-8
 
@@ -84,7 +84,7 @@ def logistic_probabilities(x: np.ndarray, y: np.ndarray, max_iter: int = 100) ->
 
     current = loglik(beta)
     for _ in range(max_iter):
-        p = 1.0 / (1.0 + np.exp(-(X @ beta)))
+        p = special.expit(X @ beta)
         gradient = X.T @ (y - p)
         hessian = (X * (p * (1 - p))[:, None]).T @ X
         step = np.linalg.lstsq(hessian, gradient, rcond=None)[0]
@@ -99,15 +99,16 @@ def logistic_probabilities(x: np.ndarray, y: np.ndarray, max_iter: int = 100) ->
         beta, current = candidate, value
         if converged:
             break
-    p = 1.0 / (1.0 + np.exp(-(X @ beta)))
+    p = special.expit(X @ beta)
     return np.clip(p, PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR)
 
 
-def att_weights(treated: np.ndarray, propensity: np.ndarray) -> np.ndarray:
-    """Weights that make the comparator resemble the program's own patients (ATT):
-    1 for program episodes, e/(1 - e) for comparator episodes (Li, Morgan & Zaslavsky
-    2018, tilting function h(x) = e(x))."""
-    return np.where(treated, 1.0, propensity / (1.0 - propensity))
+def overlap_weights(treated: np.ndarray, propensity: np.ndarray) -> np.ndarray:
+    """Overlap weights (Li, Morgan & Zaslavsky 2018): 1 - e for program episodes, e for
+    comparator episodes. Bounded, and with a logistic propensity model the weighted means
+    of its covariates are equal in both arms; the estimand is the effect among patients
+    who could plausibly have been treated either way."""
+    return np.where(treated, 1.0 - propensity, propensity)
 
 
 @dataclass(frozen=True)

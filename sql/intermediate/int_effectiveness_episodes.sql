@@ -1,0 +1,66 @@
+-- Grain: one row per episode, change-outcome scale and later timepoint (post_treatment,
+-- follow_up), for every episode with a baseline score on that scale.
+-- Purpose: the analysis data set of the comparisons with in-person CBT: change and
+-- responder flags, the case mix the comparisons adjust for, whether the timepoint was due
+-- (its window had closed by the data's as-of date, so a missing score is really missing),
+-- and the auxiliary variables of the missing-data sensitivity analysis.
+CREATE OR REPLACE TABLE int_effectiveness_episodes AS
+WITH as_of AS (
+    SELECT greatest(
+        (SELECT max(administered_date) FROM staging_prom_responses),
+        (SELECT max(greatest(referral_date, enrolment_date, start_date, end_date)) FROM staging_episodes)
+    ) AS as_of_date
+),
+baseline_phq9 AS (
+    SELECT episode_id, score AS baseline_phq9
+    FROM int_episode_timepoints
+    WHERE instrument = 'PHQ9' AND scale = 'total' AND timepoint = 'baseline'
+)
+SELECT
+    outcomes.episode_id,
+    outcomes.program_id,
+    programs.delivery_mode,
+    programs.province,
+    programs.is_in_person,
+    programs.status AS program_status,
+    outcomes.instrument,
+    outcomes.scale,
+    outcomes.timepoint,
+    CAST(
+        CASE windows.anchor WHEN 'start_date' THEN episodes.start_date ELSE episodes.planned_end_date END
+        + INTERVAL (windows.to_days) DAY AS DATE
+    ) AS window_closes,
+    CAST(
+        CASE windows.anchor WHEN 'start_date' THEN episodes.start_date ELSE episodes.planned_end_date END
+        + INTERVAL (windows.to_days) DAY AS DATE
+    ) <= as_of.as_of_date AS is_due,
+    as_of.as_of_date,
+    outcomes.baseline_score,
+    outcomes.score,
+    outcomes.change,
+    outcomes.reliable_improvement,
+    outcomes.immpact_moderate_responder,
+    episodes.age_band,
+    episodes.sex,
+    episodes.rurality,
+    episodes.language,
+    episodes.readiness_stage,
+    episodes.referral_source,
+    episodes.status = 'completed' AS completed_treatment,
+    baseline_phq9.baseline_phq9
+FROM int_episode_outcomes AS outcomes
+JOIN ref_scales AS scales USING (instrument, scale)
+JOIN staging_episodes AS episodes USING (episode_id)
+JOIN staging_programs AS programs ON programs.program_id = outcomes.program_id
+JOIN ref_timepoint_windows AS windows ON windows.timepoint = outcomes.timepoint
+CROSS JOIN as_of
+LEFT JOIN baseline_phq9 USING (episode_id)
+WHERE scales.is_change_outcome;
+
+COMMENT ON TABLE int_effectiveness_episodes IS 'Analysis data of the comparisons with in-person CBT: one row per episode, change-outcome scale and later timepoint with a baseline score. score is NULL when the timepoint was not answered; is_due says whether it could have been (window closed by as_of_date). Case mix from staging_episodes.';
+COMMENT ON COLUMN int_effectiveness_episodes.window_closes IS 'Last day of the timepoint''s window (anchor + to_days of ref_timepoint_windows).';
+COMMENT ON COLUMN int_effectiveness_episodes.is_due IS 'The window closed on or before as_of_date: a missing score is missing, not pending. Episodes not yet due are left out of every comparison.';
+COMMENT ON COLUMN int_effectiveness_episodes.as_of_date IS 'Latest date in the data (questionnaires and episode dates): what the warehouse knows up to.';
+COMMENT ON COLUMN int_effectiveness_episodes.change IS 'score - baseline_score, in the scale''s own direction (int_episode_outcomes).';
+COMMENT ON COLUMN int_effectiveness_episodes.completed_treatment IS 'The episode ended with discharge reason completed; auxiliary variable of the missing-data analysis.';
+COMMENT ON COLUMN int_effectiveness_episodes.baseline_phq9 IS 'Baseline PHQ-9 total of the episode (NULL if not answered); auxiliary variable of the missing-data analysis.';
