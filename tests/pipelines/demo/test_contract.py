@@ -7,8 +7,12 @@ import re
 from datetime import date
 
 import polars as pl
+import pytest
 
 from pipelines.contract import TABLES, load_contract, load_instruments
+
+# One worker builds the shared generated runs (pytest -n 2 --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("demo_generator")
 
 EPISODE_DATES = ("referral_date", "enrolment_date", "start_date", "end_date")
 

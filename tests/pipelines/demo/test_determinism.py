@@ -5,9 +5,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from pipelines.demo import generate
 
 from .conftest import CONFIGS
+
+# One worker builds the shared generated runs (pytest -n 2 --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("demo_generator")
 
 
 def _tree(root: Path) -> dict[str, bytes]:

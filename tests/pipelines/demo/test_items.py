@@ -6,11 +6,15 @@ from datetime import timedelta
 
 import numpy as np
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipelines.contract import load_instruments
 from pipelines.demo.items import SCALES, decompose, phq9_item9, split_total
+
+# One worker builds the shared generated runs (pytest -n 2 --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("demo_generator")
 
 
 @settings(max_examples=60, deadline=None)

@@ -5,8 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
+import pytest
 
 from pipelines.contract import load_contract
+
+# One worker builds the shared generated runs (pytest -n 2 --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("demo_generator")
 
 
 def _rise(truth, program: str, from_month: str) -> tuple[float, float, int, int]:

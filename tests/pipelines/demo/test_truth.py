@@ -13,6 +13,9 @@ from pipelines.demo import GeneratorConfig, Truth, load_truth
 from pipelines.demo.config import default_end_month
 from pipelines.demo.generator import check
 
+# One worker builds the shared generated runs (pytest -n 2 --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("demo_generator")
+
 
 def test_truth_round_trips(main):
     assert load_truth(main.truth_path) == main.truth
