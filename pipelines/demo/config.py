@@ -28,6 +28,8 @@ def _previous_month() -> date:
 
 @dataclass(frozen=True)
 class GeneratorConfig:
+    """One demo data set: same configuration, same bytes."""
+
     n_episodes: int = 20_000
     seed: int = 7
     end_month: date = field(default_factory=_previous_month)
@@ -56,7 +58,7 @@ class GeneratorConfig:
     deterioration_in_person: float = 0.065
     deterioration_icbt: float = 0.03
     # Missingness. Follow-up response is missing at random given age band, rurality and
-    # baseline PHQ-9 (coefficients in outcomes.FOLLOW_UP_LOGIT); the rate is the one of a
+    # baseline PHQ-9 (parameters.FOLLOW_UP_LOGIT_*); follow_up_response is the rate of a
     # reference patient (45-54, urban, baseline PHQ-9 13.5, not dropped out).
     item_skip_rate: float = 0.015
     baseline_missing_rate: float = 0.02
@@ -64,7 +66,9 @@ class GeneratorConfig:
     post_response_completers: float = 0.9
     post_response_dropouts: float = 0.3
     follow_up_response: float = 0.6
-    chunk_size: int = 10_000  # episodes simulated and written at once: bounds memory
+    # Episodes simulated and written at once: bounds memory (about 0.45 GB at 10,000).
+    # Each chunk has its own random streams, so a different size gives different data.
+    chunk_size: int = 10_000
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "end_month", self.end_month.replace(day=1))
