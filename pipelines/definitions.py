@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from pipelines.effectiveness.assets import effectiveness_assets
 from pipelines.ingestion.assets import ingestion_checks, raw_landing
 from pipelines.ingestion.sensor import build_landing_sensor
 from pipelines.modelling.assets import model_assets, model_checks
@@ -22,7 +23,13 @@ BUILD_JOB = "build_warehouse"
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
-    assets = [raw_landing, reference_tables, *outcome_assets, *model_assets()]
+    assets = [
+        raw_landing,
+        reference_tables,
+        *outcome_assets,
+        *model_assets(),
+        *effectiveness_assets,
+    ]
     upstream = [key for a in assets for key in a.keys]
     publish = published_warehouse_asset(upstream)
     build_job = dg.define_asset_job(

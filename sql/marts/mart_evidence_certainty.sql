@@ -1,0 +1,35 @@
+-- Grain: one row per primary comparison (program or delivery mode, outcome, timepoint)
+-- and per pooled effect (outcome, timepoint, subgroup, DerSimonian-Laird).
+-- Purpose: how much to trust each result, modelled on GRADE: start low (observational),
+-- rate down for risk of bias, inconsistency, imprecision and indirectness, with reasons.
+CREATE OR REPLACE TABLE mart_evidence_certainty AS
+SELECT
+    CAST(evidence_id AS VARCHAR) AS evidence_id,
+    CAST(evidence_type AS VARCHAR) AS evidence_type,
+    CAST(subject_id AS VARCHAR) AS subject_id,
+    CAST(instrument AS VARCHAR) AS instrument,
+    CAST(scale AS VARCHAR) AS scale,
+    CAST(outcome_label AS VARCHAR) AS outcome_label,
+    CAST(timepoint AS VARCHAR) AS timepoint,
+    CAST(comparator_level AS VARCHAR) AS comparator_level,
+    CAST(verdict AS VARCHAR) AS verdict,
+    CAST(start_level AS VARCHAR) AS start_level,
+    CAST(risk_of_bias_downgrade AS TINYINT) AS risk_of_bias_downgrade,
+    CAST(risk_of_bias_reasons AS VARCHAR[]) AS risk_of_bias_reasons,
+    CAST(inconsistency_downgrade AS TINYINT) AS inconsistency_downgrade,
+    CAST(inconsistency_reasons AS VARCHAR[]) AS inconsistency_reasons,
+    CAST(imprecision_downgrade AS TINYINT) AS imprecision_downgrade,
+    CAST(imprecision_reasons AS VARCHAR[]) AS imprecision_reasons,
+    CAST(indirectness_downgrade AS TINYINT) AS indirectness_downgrade,
+    CAST(indirectness_reasons AS VARCHAR[]) AS indirectness_reasons,
+    CAST(certainty AS VARCHAR) AS certainty,
+    CAST(reasons AS VARCHAR[]) AS reasons
+FROM source_frame;
+
+COMMENT ON TABLE mart_evidence_certainty IS 'GRADE-style certainty of each primary comparison (evidence_id = mart_comparisons.comparison_id) and each pooled effect (evidence_id = pooled|instrument.scale|timepoint|subgroup). Observational evidence starts low (Balshem 2011) and is never rated up here; each domain rates down 0-2 levels with its reasons. Rules: docs/methods-effectiveness.md.';
+COMMENT ON COLUMN mart_evidence_certainty.evidence_type IS 'comparison or pooled.';
+COMMENT ON COLUMN mart_evidence_certainty.risk_of_bias_downgrade IS 'Levels removed for missing outcomes (completeness below 80%), residual imbalance, poor overlap, or a verdict that changes under the missing-data analysis.';
+COMMENT ON COLUMN mart_evidence_certainty.inconsistency_downgrade IS 'Pooled effects only: I^2 above 50%, or a prediction interval spanning inferior and better programs.';
+COMMENT ON COLUMN mart_evidence_certainty.imprecision_downgrade IS 'CI crossing the non-inferiority margin (1), or spanning important harm and benefit (2); 1 where no MCID exists to judge by.';
+COMMENT ON COLUMN mart_evidence_certainty.indirectness_downgrade IS 'Non-local or benchmark-only comparator, or populations that differ before weighting (max SMD > 0.25).';
+COMMENT ON COLUMN mart_evidence_certainty.certainty IS 'high, moderate, low or very low.';

@@ -1,0 +1,30 @@
+-- Grain: one row per change outcome, timepoint, moderator and model term.
+-- Purpose: what makes programs work: univariable mixed-effects meta-regressions of the
+-- programs' adjusted differences on therapist training in chronic pain, therapist
+-- involvement, program length, number of modules and alliance (mean WAI-SR).
+CREATE OR REPLACE TABLE mart_meta_regression AS
+SELECT
+    CAST(instrument AS VARCHAR) AS instrument,
+    CAST(scale AS VARCHAR) AS scale,
+    CAST(outcome_label AS VARCHAR) AS outcome_label,
+    CAST(higher_is_better AS BOOLEAN) AS higher_is_better,
+    CAST(timepoint AS VARCHAR) AS timepoint,
+    CAST(moderator AS VARCHAR) AS moderator,
+    CAST(term AS VARCHAR) AS term,
+    CAST(k AS INTEGER) AS k,
+    CAST(programs AS VARCHAR[]) AS programs,
+    CAST(coefficient AS DOUBLE) AS coefficient,
+    CAST(se AS DOUBLE) AS se,
+    CAST(ci_low AS DOUBLE) AS ci_low,
+    CAST(ci_high AS DOUBLE) AS ci_high,
+    CAST(df AS INTEGER) AS df,
+    CAST(p_value AS DOUBLE) AS p_value,
+    CAST(tau2_residual AS DOUBLE) AS tau2_residual,
+    CAST(r2 AS DOUBLE) AS r2
+FROM source_frame;
+
+COMMENT ON TABLE mart_meta_regression IS 'Univariable mixed-effects meta-regressions (method-of-moments residual tau^2, Knapp-Hartung SEs with t on k - p df) of the pooled programs'' adjusted differences on one program attribute at a time. Observational and ecological: an association across programs, not the effect of changing a program.';
+COMMENT ON COLUMN mart_meta_regression.term IS 'intercept, the moderator, or moderator=level for therapist_involvement (reference: the first level alphabetically).';
+COMMENT ON COLUMN mart_meta_regression.coefficient IS 'Change in the difference from in-person CBT (scale points and direction) per unit of the moderator (per week, per module, per WAI-SR point; trained = true vs false).';
+COMMENT ON COLUMN mart_meta_regression.r2 IS 'Share of between-program variance tau^2 explained, 1 - tau2_residual / tau2 (NULL when tau^2 is 0).';
+COMMENT ON COLUMN mart_meta_regression.programs IS 'Programs in the model (alliance: only programs with WAI-SR scores, i.e. with a therapist).';
