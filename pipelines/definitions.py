@@ -15,6 +15,7 @@ from pipelines.ingestion.sensor import build_landing_sensor
 from pipelines.modelling.assets import model_assets, model_checks
 from pipelines.outcomes.assets import outcome_assets
 from pipelines.publishing.assets import PublishTarget, published_warehouse_asset
+from pipelines.quality.assets import QualityReports, quality_assets, quality_checks
 from pipelines.reference.assets import reference_tables
 from pipelines.resources import LandingZone, Warehouse
 from pipelines.settings import Settings
@@ -29,6 +30,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         *outcome_assets,
         *model_assets(),
         *effectiveness_assets,
+        *quality_assets,
     ]
     upstream = [key for a in assets for key in a.keys]
     publish = published_warehouse_asset(upstream)
@@ -39,7 +41,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     )
     return dg.Definitions(
         assets=[*assets, publish],
-        asset_checks=[*model_checks(), *ingestion_checks],
+        asset_checks=[*model_checks(), *ingestion_checks, *quality_checks],
         jobs=[build_job],
         sensors=[build_landing_sensor(BUILD_JOB)],
         schedules=[
@@ -55,6 +57,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         resources={
             "warehouse": Warehouse.from_settings(settings),
             "landing": LandingZone.from_settings(settings),
+            "reports": QualityReports.from_settings(settings),
             "publish_target": PublishTarget(published_database=str(settings.published_database)),
         },
         executor=dg.in_process_executor,

@@ -1,0 +1,16 @@
+-- The list of Evidently HTML reports written under the reports folder, kept across runs:
+-- one row per report file, never deleted, so earlier reports stay listed.
+CREATE TABLE IF NOT EXISTS drift_reports (
+    report_type VARCHAR NOT NULL,
+    program_id VARCHAR NOT NULL,
+    batch_id VARCHAR NOT NULL,
+    reference VARCHAR,
+    verdict VARCHAR,
+    data_version VARCHAR NOT NULL,
+    path VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    run_id VARCHAR,
+    CHECK (report_type IN ('data_drift', 'data_summary'))
+);
+
+COMMENT ON TABLE drift_reports IS 'Evidently HTML reports (data drift against a reference, or a data summary of one batch), one row per file written, kept across runs. path is relative to the reports folder.';

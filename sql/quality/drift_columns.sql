@@ -1,0 +1,18 @@
+-- Grain: one row per program, batch, reference and feature column.
+-- Purpose: each feature's drift test: Evidently's test name, p-value and threshold.
+CREATE OR REPLACE TABLE drift_columns AS
+SELECT
+    CAST(program_id AS VARCHAR) AS program_id,
+    CAST(batch_id AS VARCHAR) AS batch_id,
+    CAST(reference AS VARCHAR) AS reference,
+    CAST(column_name AS VARCHAR) AS column_name,
+    CAST(column_type AS VARCHAR) AS column_type,
+    CAST(method AS VARCHAR) AS method,
+    CAST(current_values AS INTEGER) AS current_values,
+    CAST(reference_values AS INTEGER) AS reference_values,
+    CAST(score AS DOUBLE) AS score,
+    CAST(threshold AS DOUBLE) AS threshold,
+    CAST(drifted AS BOOLEAN) AS drifted
+FROM source_frame;
+
+COMMENT ON TABLE drift_columns IS 'Per-feature drift tests behind drift_results: method (Evidently stattest), score (p-value), threshold and whether the column drifted. score NULL: too few values to test.';

@@ -1,0 +1,23 @@
+-- Grain: one row per program, batch and reference compared.
+-- Purpose: the drift verdict of each batch's case mix and baseline severity, against the
+-- program's own reference period and against the in-person cohort, computed by
+-- pipelines/quality/drift.py with Evidently's statistical tests.
+CREATE OR REPLACE TABLE drift_results AS
+SELECT
+    CAST(program_id AS VARCHAR) AS program_id,
+    CAST(batch_id AS VARCHAR) AS batch_id,
+    CAST(reference AS VARCHAR) AS reference,
+    CAST(reference_description AS VARCHAR) AS reference_description,
+    CAST(current_rows AS INTEGER) AS current_rows,
+    CAST(reference_rows AS INTEGER) AS reference_rows,
+    CAST(columns_tested AS INTEGER) AS columns_tested,
+    CAST(columns_drifted AS INTEGER) AS columns_drifted,
+    CAST(drift_share AS DOUBLE) AS drift_share,
+    CAST(verdict AS VARCHAR) AS verdict,
+    CAST(data_version AS VARCHAR) AS data_version,
+    CAST(computed_at AS TIMESTAMP) AS computed_at
+FROM source_frame;
+
+COMMENT ON TABLE drift_results IS 'Case-mix and baseline-severity drift per program, batch (the episodes it first delivered) and reference: own_reference (the program''s first batches, config/quality.yaml) or in_person (all in-person clinics up to that batch). verdict: drift, no_drift, or insufficient_data.';
+COMMENT ON COLUMN drift_results.drift_share IS 'Share of tested columns that drift; the verdict is drift when it reaches the configured drift_share.';
+COMMENT ON COLUMN drift_results.data_version IS 'Digest of the compared rows; a report is regenerated only when it changes.';
