@@ -7,7 +7,6 @@ verdict, that only verified numbers serve as benchmarks, and that every primary
 comparison has its certainty rated.
 """
 
-
 import dagster as dg
 import polars as pl
 

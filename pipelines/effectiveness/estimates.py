@@ -68,7 +68,7 @@ def design(
     return matrix[:, varying], [n for n, keep in zip(names, varying, strict=True) if keep]
 
 
-def logistic_probabilities(x: np.ndarray, y: np.ndarray, max_iter: int = 100) -> np.ndarray:
+def logistic_probabilities(x: np.ndarray, y: np.ndarray, max_iter: int = 50) -> np.ndarray:
     """Fitted probabilities of an intercept + `x` logistic regression (maximum likelihood).
 
     Newton-Raphson with step halving; under (quasi-)separation the likelihood has no
@@ -87,7 +87,10 @@ def logistic_probabilities(x: np.ndarray, y: np.ndarray, max_iter: int = 100) ->
         p = special.expit(X @ beta)
         gradient = X.T @ (y - p)
         hessian = (X * (p * (1 - p))[:, None]).T @ X
-        step = np.linalg.lstsq(hessian, gradient, rcond=None)[0]
+        try:
+            step = np.linalg.solve(hessian, gradient)
+        except np.linalg.LinAlgError:
+            step = np.linalg.lstsq(hessian, gradient, rcond=None)[0]
         scale = 1.0
         while scale > 1e-6:
             candidate = beta + scale * step
@@ -119,7 +122,9 @@ class Regression:
 
     def estimate(self, column: int) -> Estimate:
         return Estimate(
-            float(self.coef[column]), float(np.sqrt(self.cov[column, column])), self.df_resid
+            float(self.coef[column]),
+            float(np.sqrt(max(self.cov[column, column], 0.0))),
+            self.df_resid,
         )
 
 
