@@ -31,9 +31,9 @@ _POLARS = {
     "date": pl.Date,
 }
 CREATE_RAW = {
-    "programs": "CREATE OR REPLACE TABLE raw_programs AS SELECT * FROM frame",
-    "episodes": "CREATE OR REPLACE TABLE raw_episodes AS SELECT * FROM frame",
-    "prom_responses": "CREATE OR REPLACE TABLE raw_prom_responses AS SELECT * FROM frame",
+    "programs": "CREATE OR REPLACE TABLE raw_programs AS SELECT * FROM landing_frame",
+    "episodes": "CREATE OR REPLACE TABLE raw_episodes AS SELECT * FROM landing_frame",
+    "prom_responses": "CREATE OR REPLACE TABLE raw_prom_responses AS SELECT * FROM landing_frame",
 }
 
 
@@ -93,8 +93,9 @@ def load_raw(landing: Path, con: duckdb.DuckDBPyConnection) -> None:
             ).drop("episode_key")
         parts[path.stem].append(frame)
     for table, frames in parts.items():
-        frame = pl.concat(frames, how="diagonal_relaxed")  # noqa: F841 (read by DuckDB)
+        con.register("landing_frame", pl.concat(frames, how="diagonal_relaxed").to_arrow())
         con.execute(CREATE_RAW[table])
+        con.unregister("landing_frame")
 
 
 def build(landing: Path, database: Path) -> Warehouse:
