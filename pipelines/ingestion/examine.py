@@ -88,7 +88,7 @@ def check_file(
             )
         raw = read_landing_file(f.path, scan)
     except FileRefusedError as exc:
-        return FileCheck(f, scan, None, str(exc), estimate_rows(scan, f.format))
+        return FileCheck(f, scan, None, str(exc), estimate_rows(f.path, scan, f.format))
     try:
         screen_columns(raw, contract)
         identifiers.screen_values(raw, contract)

@@ -58,6 +58,7 @@ _COLUMN_TOKENS: dict[str, str] = {
 }
 _COLUMN_STEMS: dict[str, str] = {
     "email": "an e-mail address",
+    "ipaddress": "a URL or IP address",
     "phone": "a phone number",
     "telephone": "a phone number",
     "healthcard": "a health card number",
@@ -80,11 +81,11 @@ _COLUMN_STEMS: dict[str, str] = {
 def identifier_column_kind(name: str) -> str | None:
     """The kind of identifier a column's name suggests, or None."""
     normalised = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
-    for token in normalised.split("_"):
-        if token in _COLUMN_TOKENS:
-            return _COLUMN_TOKENS[token]
     compact = normalised.replace("_", "")
-    return next((kind for stem, kind in _COLUMN_STEMS.items() if stem in compact), None)
+    stem = next((kind for stem, kind in _COLUMN_STEMS.items() if stem in compact), None)
+    return stem or next(
+        (_COLUMN_TOKENS[t] for t in normalised.split("_") if t in _COLUMN_TOKENS), None
+    )
 
 
 # Value patterns (Rust regex syntax, run by Polars over distinct values).

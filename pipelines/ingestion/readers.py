@@ -115,9 +115,15 @@ def _trailing_blank_lines(path: Path, size: int) -> int:
     return max(end[len(stripped) :].count(b"\n") - 1, 0)
 
 
-def estimate_rows(scan: FileScan, fmt: str) -> int:
-    """Rows in a file that cannot be parsed: its non-blank lines (less a CSV header)."""
-    return 0 if fmt == "parquet" else scan.data_lines(fmt)
+def estimate_rows(path: Path, scan: FileScan, fmt: str) -> int:
+    """Rows in a file that cannot be parsed: its non-blank lines (less a CSV header). A
+    UTF-16 file's lines are counted in UTF-16; a Parquet file's rows cannot be."""
+    if fmt == "parquet":
+        return 0
+    if scan.head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        lines = [line for line in path.read_bytes().decode("utf-16").splitlines() if line.strip()]
+        return max(len(lines) - 1, 0) if fmt == "csv" else len(lines)
+    return scan.data_lines(fmt)
 
 
 def read_landing_file(path: Path, scan: FileScan | None = None) -> pl.DataFrame:

@@ -501,12 +501,11 @@ def validate(
     if READER_REASON in raw.columns:
         rows = raw.filter(pl.col(READER_REASON).is_null()).drop(READER_FIELD, READER_REASON)
     typed, rejections = coerce(rows, contract)
-    checked = [
-        unreadable,
-        rejections,
-        _schema_rejections(typed, contract),
-        _duplicate_rejections(typed, contract),
-    ]
+    schema = _schema_rejections(typed, contract)
+    if not rejections.is_empty() and not schema.is_empty():
+        # A value that did not parse is null now; it is not also "required field is empty".
+        schema = schema.join(rejections, on=[SOURCE_ROW, "field"], how="anti")
+    checked = [unreadable, rejections, schema, _duplicate_rejections(typed, contract)]
     checked += _date_rejections(typed, contract, ctx)
     checked += _table_rules(typed, contract, ctx)
     identified = pseudonymise(typed)

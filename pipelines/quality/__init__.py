@@ -1,0 +1,1 @@
+"""Data quality, freshness and drift of what programs deliver."""
