@@ -1,0 +1,107 @@
+"""Effect estimators against published worked examples and statsmodels."""
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from statsmodels.stats.meta_analysis import effectsize_smd
+from statsmodels.stats.proportion import confint_proportions_2indep
+
+from pipelines.effectiveness import estimates as est
+
+
+def test_hedges_g_matches_borenstein_worked_example():
+    """Borenstein et al., Introduction to Meta-Analysis (2009), ch. 4: means 103 and 100,
+    SDs 5.5 and 4.5, n = 50 each: d = 0.5970, V_d = 0.0418, J = 0.9923, g = 0.5924,
+    V_g = 0.0411."""
+    g = est.hedges_g(103, 5.5, 50, 100, 4.5, 50)
+    assert est.hedges_correction(50, 50) == pytest.approx(0.9923, abs=1e-4)
+    assert g.value == pytest.approx(0.5924, abs=1e-4)
+    assert g.se**2 == pytest.approx(0.0411, abs=1e-4)
+    assert g.value == pytest.approx(effectsize_smd(103, 5.5, 50, 100, 4.5, 50)[0], abs=1e-9)
+
+
+def test_standardised_difference_keeps_the_adjusted_precision():
+    diff = est.Estimate(2.0, 0.5, 80)
+    g = est.standardised_difference(diff, 4.0, 40, 42)
+    j = est.hedges_correction(40, 42)
+    assert (g.value, g.se, g.df) == pytest.approx((j * 0.5, j * 0.125, 80))
+
+
+def _data(seed: int, n: int = 300):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 3))
+    treated = rng.random(n) < 0.4
+    y = 1.5 * treated + x @ np.array([0.5, -1.0, 0.2]) + rng.normal(size=n)
+    w = rng.uniform(0.2, 2.0, n)
+    return x, treated, y, w
+
+
+def test_weighted_least_squares_matches_statsmodels_hc1():
+    x, treated, y, w = _data(1)
+    X = np.column_stack([np.ones(len(y)), treated, x])
+    mine = est.weighted_least_squares(y, X, w)
+    ref = sm.WLS(y, X, weights=w).fit(cov_type="HC1")
+    np.testing.assert_allclose(mine.coef, ref.params, rtol=1e-10)
+    np.testing.assert_allclose(np.sqrt(np.diag(mine.cov)), ref.bse, rtol=1e-8)
+
+
+def test_ancova_is_the_treatment_coefficient():
+    x, treated, y, _ = _data(2)
+    difference = est.ancova(y, treated, x, np.ones(len(y)))
+    ref = sm.OLS(y, np.column_stack([np.ones(len(y)), treated, x])).fit(cov_type="HC1")
+    assert difference.value == pytest.approx(ref.params[1])
+    assert difference.se == pytest.approx(ref.bse[1])
+    assert difference.df == len(y) - 5
+
+
+def test_logistic_probabilities_match_statsmodels():
+    x, treated, _, _ = _data(3)
+    fitted = est.logistic_probabilities(x, treated.astype(float))
+    ref = sm.Logit(treated.astype(float), sm.add_constant(x)).fit(disp=0)
+    np.testing.assert_allclose(fitted, ref.predict(), atol=1e-9)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000))
+def test_overlap_weights_balance_the_propensity_covariates_exactly(seed):
+    """Li, Morgan & Zaslavsky 2018: with a logistic propensity model, overlap-weighted
+    means of its covariates are equal in both arms."""
+    x, treated, _, _ = _data(seed, 200)
+    e = est.logistic_probabilities(x, treated.astype(float))
+    w = est.overlap_weights(treated, e)
+    for j in range(x.shape[1]):
+        t = (x[treated, j] * w[treated]).sum() / w[treated].sum()
+        c = (x[~treated, j] * w[~treated]).sum() / w[~treated].sum()
+        assert t == pytest.approx(c, abs=1e-7)
+
+
+def test_one_hot_uses_the_most_frequent_level_as_reference_and_skips_constants():
+    values = np.array(["a", "b", "b", "c", "b"])
+    matrix, names = est.one_hot(values, "v")
+    assert names == ["v=a", "v=c"]
+    assert matrix.sum(axis=0).tolist() == [1.0, 1.0]
+    matrix, names = est.design({"k": np.array(["x"] * 4)}, {"s": np.array([1.0, 2, 3, 4])})
+    assert names == ["s"] and matrix[:, 0].tolist() == [-1.5, -0.5, 0.5, 1.5]
+
+
+def test_unweighted_risk_difference_and_ratio_match_statsmodels_wald():
+    events1 = np.r_[np.ones(30), np.zeros(50)].astype(bool)
+    events0 = np.r_[np.ones(20), np.zeros(70)].astype(bool)
+    p1 = est.weighted_proportion(events1, np.ones(80))
+    p0 = est.weighted_proportion(events0, np.ones(90))
+    rd = est.risk_difference(p1, p0).interval(0.95)
+    ref = confint_proportions_2indep(30, 80, 20, 90, method="wald", compare="diff")
+    assert rd == pytest.approx(ref, rel=1e-9)
+    log_rr = est.log_risk_ratio(p1, p0)
+    low, high = log_rr.interval(0.95)
+    ref = confint_proportions_2indep(30, 80, 20, 90, method="log", compare="ratio")
+    assert (np.exp(low), np.exp(high)) == pytest.approx(ref, rel=1e-9)
+
+
+def test_risk_ratio_is_undefined_without_events():
+    none = est.weighted_proportion(np.zeros(10, bool), np.ones(10))
+    some = est.weighted_proportion(np.r_[np.ones(3), np.zeros(7)].astype(bool), np.ones(10))
+    assert est.log_risk_ratio(some, none) is None
+    assert est.risk_difference(some, none).value == pytest.approx(0.3)
