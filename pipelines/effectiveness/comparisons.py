@@ -20,6 +20,7 @@ from pipelines.effectiveness import estimates as est
 from pipelines.effectiveness.config import BenchmarkConfig, EffectivenessConfig
 
 RESPONDER_FLAGS = ("immpact_moderate_responder", "reliable_improvement")
+NUMERICAL_ZERO = 1e-10  # a standard error this small is rounding error on zero variance
 GATING = (
     "sample_size",
     "outcome_variance",
@@ -320,7 +321,7 @@ def _estimate(
     row["adjusted_se"] = adjusted.se
     row["adjusted_df"] = adjusted.df
     row["adjusted_ci_low"], row["adjusted_ci_high"] = adjusted.interval(conf)
-    if not adjusted.se > 0:
+    if not adjusted.se > NUMERICAL_ZERO:
         result.diagnostics.append(
             _diagnostic(
                 "outcome_variance",

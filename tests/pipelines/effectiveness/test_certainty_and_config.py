@@ -1,0 +1,119 @@
+"""GRADE-style certainty rules and the sourced configuration."""
+
+import copy
+
+import pytest
+import yaml
+
+from pipelines.effectiveness.certainty import grade_comparison, grade_pooled
+from pipelines.effectiveness.config import (
+    EffectivenessConfigError,
+    load_benchmarks,
+    load_effectiveness_config,
+    parse_benchmarks,
+    parse_config,
+)
+from pipelines.paths import resource_dir
+
+CONFIG = load_effectiveness_config()
+
+
+def comparison(**overrides) -> dict:
+    row = {
+        "higher_is_better": False,
+        "noninferiority_margin": 1.85,
+        "adjusted_ci_low": -1.0,
+        "adjusted_ci_high": 0.5,
+        "program_completeness": 0.9,
+        "comparator_completeness": 0.85,
+        "max_abs_smd_after": 0.0,
+        "max_abs_smd_before": 0.2,
+        "diagnostics_failed": [],
+        "verdict": "non-inferior",
+        "sensitivity_verdict": "non-inferior",
+        "comparator_level": "local",
+        "is_indirect": False,
+        "n_program_analysed": 100,
+    }
+    return {**row, **overrides}
+
+
+def test_observational_evidence_starts_low_and_a_clean_comparison_stays_low():
+    graded = grade_comparison(comparison(), CONFIG)
+    assert graded["start_level"] == "low" and graded["certainty"] == "low"
+    assert graded["reasons"] == []
+
+
+def test_each_domain_rates_down_with_its_reason():
+    graded = grade_comparison(
+        comparison(
+            program_completeness=0.6,
+            sensitivity_verdict="inconclusive",
+            comparator_level="national",
+            is_indirect=True,
+            max_abs_smd_before=0.6,
+            adjusted_ci_high=2.5,
+        ),
+        CONFIG,
+    )
+    assert graded["risk_of_bias_downgrade"] == 2
+    assert graded["imprecision_downgrade"] == 1
+    assert graded["indirectness_downgrade"] == 2
+    assert graded["certainty"] == "very low"
+    assert any("missing for 40%" in r for r in graded["reasons"])
+    assert any("national cohort" in r for r in graded["reasons"])
+
+
+def test_imprecision_without_an_mcid_and_with_a_very_wide_interval():
+    assert (
+        grade_comparison(comparison(noninferiority_margin=None), CONFIG)["imprecision_downgrade"]
+        == 1
+    )
+    wide = grade_comparison(comparison(adjusted_ci_low=-3.0, adjusted_ci_high=3.0), CONFIG)
+    assert wide["imprecision_downgrade"] == 2
+
+
+def test_pooled_inconsistency_from_i2_and_one_program():
+    pooled = {
+        "higher_is_better": False,
+        "noninferiority_margin": 1.85,
+        "ci_low": -1.0,
+        "ci_high": 0.0,
+        "i2": 0.8,
+        "k": 5,
+        "pi_low": -4.0,
+        "pi_high": 3.0,
+    }
+    members = [comparison(), comparison(program_completeness=0.5)]
+    graded = grade_pooled(pooled, members, CONFIG)
+    assert graded["inconsistency_downgrade"] == 1
+    assert any("I2 80%" in r for r in graded["reasons"])
+    single = grade_pooled({**pooled, "k": 1, "i2": None, "pi_low": None}, members[:1], CONFIG)
+    assert single["inconsistency_reasons"] == ["one program: consistency cannot be judged"]
+
+
+def _raw(name: str) -> dict:
+    return yaml.safe_load((resource_dir("config") / name).read_text())
+
+
+def test_every_threshold_has_a_source_and_evidence_mark():
+    for threshold in [*CONFIG.thresholds.values(), *CONFIG.provenance.values()]:
+        assert threshold.source and threshold.evidence in ("V", "S", "U"), threshold.name
+    raw = copy.deepcopy(_raw("effectiveness.yaml"))
+    del raw["thresholds"]["max_abs_smd"]["source"]
+    with pytest.raises(EffectivenessConfigError, match="max_abs_smd"):
+        parse_config(raw)
+
+
+def test_only_verified_numbers_are_benchmarks():
+    benchmarks = load_benchmarks()
+    assert {b.evidence for b in benchmarks.benchmarks if b.use_as_benchmark} == {"V"}
+    resolve = next(b for b in benchmarks.benchmarks if b.id == "resolve2024_responders")
+    assert resolve.evidence == "S" and not resolve.use_as_benchmark
+    shown = benchmarks.shown("self_efficacy", "routine_care_pre_post")
+    assert shown.id == "dear2023_self_efficacy" and shown.improvement == pytest.approx(0.46)
+    assert benchmarks.domain_of("PEG", "total") is None
+    raw = copy.deepcopy(_raw("literature_benchmarks.yaml"))
+    raw["benchmarks"][0]["improvement_sign"] = 0
+    with pytest.raises(EffectivenessConfigError, match="improvement_sign"):
+        parse_benchmarks(raw)
