@@ -504,10 +504,15 @@ def run_comparisons(
     config: EffectivenessConfig,
     benchmarks: BenchmarkConfig,
 ) -> Iterator[Result]:
-    """Every comparison of every outcome and timepoint, in a stable order."""
+    """Every comparison of every outcome and timepoint, in a stable order.
+
+    `episodes` holds every episode with a baseline; only those whose timepoint is due
+    (or answered) enter a comparison, but a program with none due yet still gets its
+    rows, flagged too small, so that no program silently disappears.
+    """
     specs = comparison_specs(programs, config)
     due = episodes.filter(pl.col("is_due") | pl.col("score").is_not_null())
-    timepoints = sorted(set(due["timepoint"]))
+    timepoints = sorted(set(episodes["timepoint"]))
     for outcome in outcomes:
         rows = due.filter(
             (pl.col("instrument") == outcome.instrument) & (pl.col("scale") == outcome.scale)
