@@ -163,6 +163,16 @@ def _header(scan: FileScan) -> list[str]:
     if not text.strip():
         raise UnreadableFileError("the first line is empty; the header row must come first")
     names = [name.strip() for name in next(csv.reader([text]))]
+    data_like = [
+        str(position)
+        for position, name in enumerate(names, start=1)
+        if name and not column_label(name, position).startswith("'")
+    ]
+    if data_like:
+        raise FileRefusedError(
+            f"the first line looks like data, not column names (column(s) "
+            f"{', '.join(data_like)}; values not shown): is the header row missing?"
+        )
     for position, name in enumerate(names, start=1):
         if not name:
             raise FileRefusedError(f"column {position} of the header row has no name")

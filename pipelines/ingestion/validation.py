@@ -502,12 +502,17 @@ def validate(
         rows = raw.filter(pl.col(READER_REASON).is_null()).drop(READER_FIELD, READER_REASON)
     typed, rejections = coerce(rows, contract)
     schema = _schema_rejections(typed, contract)
-    if not rejections.is_empty() and not schema.is_empty():
-        # A value that did not parse is null now; it is not also "required field is empty".
-        schema = schema.join(rejections, on=[SOURCE_ROW, "field"], how="anti")
-    checked = [unreadable, rejections, schema, _duplicate_rejections(typed, contract)]
+    specific = pl.concat(
+        [empty_rejections(), rejections, *_table_rules(typed, contract, ctx)],
+        how="vertical_relaxed",
+    )
+    if not specific.is_empty() and not schema.is_empty():
+        # Report each field once, most specifically: a value that did not parse is not
+        # also "required field is empty", and a PHQ-9 answer of 4 is outside the PHQ-9
+        # range rather than the contract's generic 0 to 10.
+        schema = schema.join(specific, on=[SOURCE_ROW, "field"], how="anti")
+    checked = [unreadable, specific, schema, _duplicate_rejections(typed, contract)]
     checked += _date_rejections(typed, contract, ctx)
-    checked += _table_rules(typed, contract, ctx)
     identified = pseudonymise(typed)
     checked += _referential_rejections(identified, ctx)
     all_rejections = pl.concat([empty_rejections(), *checked], how="vertical_relaxed").sort(

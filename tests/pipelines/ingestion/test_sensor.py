@@ -1,0 +1,62 @@
+"""The landing-zone sensor asks for one run per new state of the landing zone and waits
+for files that are still being written."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import dagster as dg
+
+from pipelines.ingestion.sensor import build_landing_sensor, landing_fingerprint
+from pipelines.resources import LandingZone
+from tests.pipelines.ingestion.conftest import PROM_HEADER, write
+
+SENSOR = build_landing_sensor("build_warehouse")
+
+
+def _tick(landing, cursor=None):
+    context = dg.build_sensor_context(
+        cursor=cursor,
+        resources={"landing": LandingZone(landing_dir=str(landing), pseudonym_key_file="unused")},
+    )
+    return SENSOR(context), context.cursor
+
+
+def _age(path, seconds: float = 60) -> None:
+    past = time.time() - seconds
+    os.utime(path, (past, past))
+
+
+def test_new_files_request_one_run_and_an_unchanged_zone_none(landing):
+    for path in landing.rglob("*.csv"):
+        _age(path)
+    request, cursor = _tick(landing)
+    assert isinstance(request, dg.RunRequest) and request.run_key == cursor
+    assert request.tags["icbt/landing_files"] == "2"
+    again, same = _tick(landing, cursor)
+    assert isinstance(again, dg.SkipReason) and same == cursor
+
+    _age(write(landing, "ICBT01/2026-02/prom_responses.csv", PROM_HEADER))
+    newer, moved = _tick(landing, cursor)
+    assert isinstance(newer, dg.RunRequest) and moved != cursor
+
+
+def test_files_being_written_are_waited_for(landing):
+    for path in landing.rglob("*.csv"):
+        _age(path)
+    _, cursor = _tick(landing)
+    fresh = write(landing, "ICBT01/2026-02/prom_responses.csv", PROM_HEADER)
+    write(landing, "ICBT01/2026-02/.episodes.csv.tmp", "partial")
+    waiting, same = _tick(landing, cursor)
+    assert isinstance(waiting, dg.SkipReason) and same == cursor
+    _, files, settling = landing_fingerprint(landing, time.time(), 10)
+    assert (files, settling) == (2, ["ICBT01/2026-02/prom_responses.csv"])
+    _age(fresh)
+    ready, _ = _tick(landing, cursor)
+    assert isinstance(ready, dg.RunRequest)
+
+
+def test_empty_landing_zone_skips(tmp_path):
+    result, cursor = _tick(tmp_path / "nothing")
+    assert isinstance(result, dg.SkipReason) and cursor is None
