@@ -1,6 +1,12 @@
-"""Per-program summaries of change from baseline, with t-based confidence intervals."""
+"""Group summaries of scores and change, with t-based confidence intervals.
+
+Used by every mart that reports a mean: program outcomes, dose-response, trajectories
+and equity, so the interval is computed one way everywhere.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import polars as pl
 from scipy import stats
@@ -24,15 +30,41 @@ RATE_FLAGS = (
 )
 
 
-def summarise_change(rows: pl.DataFrame, confidence: float = 0.95) -> pl.DataFrame:
-    """Baseline, timepoint and paired-change statistics per program, scale and timepoint.
+def with_t_interval(
+    frame: pl.DataFrame, *, mean: str, sd: str, n: str, prefix: str, confidence: float = 0.95
+) -> pl.DataFrame:
+    """Add `<prefix>_ci_low/high` = mean +/- t(n-1) * sd / sqrt(n); null when n < 2."""
+    t = stats.t.ppf(0.5 + confidence / 2, df=frame[n].to_numpy().astype(float) - 1)
+    half_width = pl.Series(t).fill_nan(None) * pl.col(sd) / pl.col(n).sqrt()
+    return frame.with_columns(
+        (pl.col(mean) - half_width).alias(f"{prefix}_ci_low"),
+        (pl.col(mean) + half_width).alias(f"{prefix}_ci_high"),
+    )
+
+
+def summarise_scores(rows: pl.DataFrame, keys: Sequence[str], value: str = "score") -> pl.DataFrame:
+    """n, mean, SD and 95% interval of `value` per group (nulls ignored)."""
+    summary = rows.group_by(keys).agg(
+        n=pl.col(value).count(),
+        mean=pl.col(value).mean(),
+        sd=pl.col(value).std(),
+    )
+    return with_t_interval(summary, mean="mean", sd="sd", n="n", prefix="mean").sort(keys)
+
+
+def summarise_change(
+    rows: pl.DataFrame, keys: Sequence[str] = GROUP_KEYS, confidence: float = 0.95
+) -> pl.DataFrame:
+    """Baseline, timepoint and paired-change statistics per group.
 
     `rows` holds one row per episode with a baseline (`baseline_score`), the timepoint's
-    `score` (null when missing), `change` and the classification flags. The mean change
-    is over paired episodes; its interval is mean +/- t(n-1) * sd / sqrt(n).
+    `score` (null when missing), `change` and the classification flags of RATE_FLAGS. The
+    mean change is over paired episodes; rates are over episodes where the flag could be
+    judged.
     """
+    keys = list(keys)
     paired = pl.col("score").is_not_null()
-    summary = rows.group_by(GROUP_KEYS).agg(
+    summary = rows.group_by(keys).agg(
         n_baseline=pl.len(),
         baseline_mean=pl.col("baseline_score").mean(),
         baseline_sd=pl.col("baseline_score").std(),
@@ -45,23 +77,25 @@ def summarise_change(rows: pl.DataFrame, confidence: float = 0.95) -> pl.DataFra
         **{f"n_{flag}": pl.col(flag).sum() for flag in RATE_FLAGS},
         **{f"n_{flag}_judged": pl.col(flag).is_not_null().sum() for flag in RATE_FLAGS},
     )
-    # t quantile per row; n < 2 gives NaN, hence no interval.
-    t = stats.t.ppf(0.5 + confidence / 2, df=summary["n_paired"].to_numpy() - 1)
-    summary = summary.with_columns(_t=pl.Series(t).fill_nan(None))
-    half_width = pl.col("_t") * pl.col("change_sd") / pl.col("n_paired").sqrt()
     rates = {
         f"{flag}_rate": pl.col(f"n_{flag}") / pl.col(f"n_{flag}_judged").replace(0, None)
         for flag in RATE_FLAGS
     }
     return (
-        summary.with_columns(
-            change_ci_low=pl.col("mean_change") - half_width,
-            change_ci_high=pl.col("mean_change") + half_width,
+        with_t_interval(
+            summary,
+            mean="mean_change",
+            sd="change_sd",
+            n="n_paired",
+            prefix="change",
+            confidence=confidence,
+        )
+        .with_columns(
             percent_change=100
             * pl.col("mean_change")
             / pl.col("paired_baseline_mean").replace(0, None),
             **rates,
         )
-        .drop("_t", *[f"n_{flag}_judged" for flag in RATE_FLAGS])
-        .sort("program_id", "instrument", "scale", "timepoint")
+        .drop([f"n_{flag}_judged" for flag in RATE_FLAGS])
+        .sort(keys)
     )

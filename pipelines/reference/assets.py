@@ -3,6 +3,7 @@
 import dagster as dg
 
 from pipelines.contract import load_instruments
+from pipelines.engagement.config import dose_bands_frame, load_engagement_config
 from pipelines.metadata import table_metadata
 from pipelines.reference.tables import (
     instrument_items,
@@ -19,6 +20,8 @@ REFERENCE_BUILDERS = {
     "ref_scale_items": lambda: scale_items(load_instruments()),
     "ref_scales": lambda: scale_rules(load_scoring_config()),
     "ref_timepoint_windows": lambda: timepoint_windows(load_scoring_config()),
+    "ref_waiting_time_standards": lambda: load_engagement_config().waiting_time_standards,
+    "ref_dose_bands": lambda: dose_bands_frame(load_engagement_config()),
 }
 
 

@@ -1,0 +1,16 @@
+-- Grain: one row per episode and reporting unit it counts towards.
+-- Purpose: the units every engagement, equity and trajectory mart reports on: the
+-- episode's program, its delivery mode, and, for iCBT episodes, all iCBT programs
+-- together. Pre-aggregating by unit keeps the dashboard from summing anything itself.
+CREATE OR REPLACE TABLE int_reporting_units AS
+SELECT episode_id, 'program' AS unit_type, program_id AS unit_id, programs.program_name AS unit_label, programs.delivery_mode
+FROM staging_episodes JOIN staging_programs AS programs USING (program_id)
+UNION ALL
+SELECT episode_id, 'delivery_mode', programs.delivery_mode, replace(programs.delivery_mode, '_', ' '), programs.delivery_mode
+FROM staging_episodes JOIN staging_programs AS programs USING (program_id)
+UNION ALL
+SELECT episode_id, 'all_icbt', 'all_icbt', 'All iCBT programs', NULL
+FROM staging_episodes JOIN staging_programs AS programs USING (program_id)
+WHERE NOT programs.is_in_person;
+
+COMMENT ON TABLE int_reporting_units IS 'Which reporting units each episode counts towards: unit_type program (unit_id = program_id), delivery_mode (unit_id = the mode) and all_icbt (every iCBT episode; in-person episodes are the comparator and are not included).';

@@ -1,0 +1,21 @@
+-- Grain: one row per reporting unit and week since the episode start.
+-- Purpose: Kaplan-Meier estimate of staying in treatment (not dropping out) over the
+-- weeks of treatment, with Greenwood log(-log) 95% intervals.
+CREATE OR REPLACE TABLE mart_dropout_survival AS
+SELECT
+    CAST(unit_type AS VARCHAR) AS unit_type,
+    CAST(unit_id AS VARCHAR) AS unit_id,
+    CAST(unit_label AS VARCHAR) AS unit_label,
+    CAST(delivery_mode AS VARCHAR) AS delivery_mode,
+    CAST(week AS INTEGER) AS week,
+    CAST(n_at_risk AS BIGINT) AS n_at_risk,
+    CAST(n_events AS BIGINT) AS n_dropouts,
+    CAST(survival AS DOUBLE) AS share_not_dropped_out,
+    CAST(survival_ci_low AS DOUBLE) AS share_ci_low,
+    CAST(survival_ci_high AS DOUBLE) AS share_ci_high,
+    CAST(n_started AS BIGINT) AS n_started
+FROM source_frame;
+
+COMMENT ON TABLE mart_dropout_survival IS 'Time to dropout (Kaplan-Meier) per reporting unit: share of started episodes not yet dropped out at the end of each week. Dropout (discharge reason dropped_out) is the event; completion, other discharges and ongoing episodes (at the program''s latest data) are censored. Counts are unsuppressed.';
+COMMENT ON COLUMN mart_dropout_survival.n_at_risk IS 'Episodes still in treatment and observed at the start of the week.';
+COMMENT ON COLUMN mart_dropout_survival.share_not_dropped_out IS 'Kaplan-Meier survival at the end of the week.';

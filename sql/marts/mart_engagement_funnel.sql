@@ -1,0 +1,30 @@
+-- Grain: one row per reporting unit (program, delivery mode, all iCBT) and period (each
+-- referral quarter, and 'all').
+-- Purpose: the engagement funnel from referral to enrolment, start, half the modules
+-- and completion, as NHS Talking Therapies and routine-care iCBT reports show attrition
+-- beside outcomes.
+CREATE OR REPLACE TABLE mart_engagement_funnel AS
+SELECT
+    units.unit_type,
+    units.unit_id,
+    units.unit_label,
+    units.delivery_mode,
+    coalesce(engagement.referral_quarter, 'all') AS period,
+    count(*) AS n_referred,
+    count(*) FILTER (WHERE engagement.enrolled) AS n_enrolled,
+    count(*) FILTER (WHERE engagement.started) AS n_started,
+    count(*) FILTER (WHERE engagement.reached_half_modules) AS n_half_modules,
+    count(*) FILTER (WHERE engagement.completed) AS n_completed,
+    count(*) FILTER (WHERE engagement.started AND engagement.end_date IS NOT NULL) AS n_started_and_ended,
+    count(*) FILTER (WHERE engagement.completed)
+        / nullif(count(*) FILTER (WHERE engagement.started AND engagement.end_date IS NOT NULL), 0) AS completion_rate
+FROM int_episode_engagement AS engagement
+JOIN int_reporting_units AS units USING (episode_id)
+GROUP BY GROUPING SETS (
+    (units.unit_type, units.unit_id, units.unit_label, units.delivery_mode, engagement.referral_quarter),
+    (units.unit_type, units.unit_id, units.unit_label, units.delivery_mode)
+);
+
+COMMENT ON TABLE mart_engagement_funnel IS 'Engagement funnel per reporting unit and referral quarter (period = all for every referral). Stages are cumulative counts of referred episodes: enrolled, started, completed at least half the modules or sessions, discharged as completed. Counts are unsuppressed: suppress 1-4 before showing.';
+COMMENT ON COLUMN mart_engagement_funnel.period IS 'Referral quarter (YYYY-Qn) or all.';
+COMMENT ON COLUMN mart_engagement_funnel.completion_rate IS 'n_completed / n_started_and_ended: share of started episodes that have ended which ended as completed (ongoing episodes excluded).';

@@ -1,0 +1,34 @@
+-- Grain: one row per reporting unit, equity dimension (age band, sex, rurality,
+-- language) and group.
+-- Purpose: reach, engagement and outcomes by group, to see whether some groups are
+-- served worse: share of referrals, completion, PHQ-9 change and Talking Therapies
+-- recovery.
+CREATE OR REPLACE TABLE mart_equity AS
+SELECT
+    CAST(unit_type AS VARCHAR) AS unit_type,
+    CAST(unit_id AS VARCHAR) AS unit_id,
+    CAST(unit_label AS VARCHAR) AS unit_label,
+    CAST(delivery_mode AS VARCHAR) AS delivery_mode,
+    CAST(dimension AS VARCHAR) AS dimension,
+    CAST(group_value AS VARCHAR) AS group_value,
+    CAST(n_referred AS BIGINT) AS n_referred,
+    CAST(share_of_referrals AS DOUBLE) AS share_of_referrals,
+    CAST(n_started AS BIGINT) AS n_started,
+    CAST(n_started_and_ended AS BIGINT) AS n_started_and_ended,
+    CAST(n_completed AS BIGINT) AS n_completed,
+    CAST(completion_rate AS DOUBLE) AS completion_rate,
+    CAST(phq9_n_paired AS BIGINT) AS phq9_n_paired,
+    CAST(phq9_mean_change AS DOUBLE) AS phq9_mean_change,
+    CAST(phq9_change_ci_low AS DOUBLE) AS phq9_change_ci_low,
+    CAST(phq9_change_ci_high AS DOUBLE) AS phq9_change_ci_high,
+    CAST(phq9_reliable_improvement_rate AS DOUBLE) AS phq9_reliable_improvement_rate,
+    CAST(n_case_at_start AS BIGINT) AS n_case_at_start,
+    CAST(n_recovered AS BIGINT) AS n_recovered,
+    CAST(recovery_rate AS DOUBLE) AS recovery_rate
+FROM source_frame;
+
+COMMENT ON TABLE mart_equity IS 'Reach, engagement and outcomes per reporting unit by age band, sex, rurality and language. Unadjusted: differences between groups can reflect case mix. Counts are unsuppressed: suppress 1-4 before showing.';
+COMMENT ON COLUMN mart_equity.share_of_referrals IS 'n_referred / all referrals of the unit.';
+COMMENT ON COLUMN mart_equity.completion_rate IS 'n_completed / n_started_and_ended.';
+COMMENT ON COLUMN mart_equity.phq9_mean_change IS 'Mean post-treatment PHQ-9 change among paired episodes, with 95% t-interval.';
+COMMENT ON COLUMN mart_equity.recovery_rate IS 'NHS Talking Therapies recovery among episodes at caseness at start with paired PHQ-9 and GAD-7: n_recovered / n_case_at_start.';

@@ -1,0 +1,13 @@
+-- Grain: one row per dose band.
+-- Purpose: bands of the share of a program's modules or sessions completed, used by
+-- mart_dose_response (config/engagement.yaml).
+CREATE OR REPLACE TABLE ref_dose_bands AS
+SELECT
+    CAST(dose_band AS VARCHAR) AS dose_band,
+    CAST(min_share AS DOUBLE) AS min_share,
+    CAST(below_share AS DOUBLE) AS below_share,
+    CAST(band_order AS INTEGER) AS band_order,
+    CAST(source AS VARCHAR) AS source
+FROM source_frame;
+
+COMMENT ON TABLE ref_dose_bands IS 'Dose bands: share of planned modules or sessions completed in [min_share, below_share).';

@@ -1,0 +1,11 @@
+-- Grain: one row per waiting-time standard.
+-- Purpose: the yardsticks mart_wait_times measures waits against (config/engagement.yaml).
+CREATE OR REPLACE TABLE ref_waiting_time_standards AS
+SELECT
+    CAST(standard AS VARCHAR) AS standard,
+    CAST(days AS INTEGER) AS days,
+    CAST(target_share AS DOUBLE) AS target_share,
+    CAST(source AS VARCHAR) AS source
+FROM source_frame;
+
+COMMENT ON TABLE ref_waiting_time_standards IS 'Waiting-time standards: the share of patients (target_share) who should start within days of referral, with source and evidence mark.';
