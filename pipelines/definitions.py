@@ -10,6 +10,7 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.effectiveness.assets import effectiveness_assets
+from pipelines.engagement.assets import engagement_assets
 from pipelines.ingestion.assets import ingestion_checks, raw_landing
 from pipelines.ingestion.sensor import build_landing_sensor
 from pipelines.modelling.assets import model_assets, model_checks
@@ -30,6 +31,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         *outcome_assets,
         *model_assets(),
         *effectiveness_assets,
+        *engagement_assets,
         *quality_assets,
     ]
     upstream = [key for a in assets for key in a.keys]
