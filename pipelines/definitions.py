@@ -19,6 +19,12 @@ from pipelines.publishing.assets import PublishTarget, published_warehouse_asset
 from pipelines.quality.assets import QualityReports, quality_assets, quality_checks
 from pipelines.reference.assets import reference_tables
 from pipelines.resources import LandingZone, Warehouse
+from pipelines.safety.assets import (
+    SafetyAlerts,
+    safety_alert_sensor,
+    safety_assets,
+    safety_checks,
+)
 from pipelines.settings import Settings
 
 BUILD_JOB = "build_warehouse"
@@ -33,6 +39,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         *effectiveness_assets,
         *engagement_assets,
         *quality_assets,
+        *safety_assets,
     ]
     upstream = [key for a in assets for key in a.keys]
     publish = published_warehouse_asset(upstream)
@@ -43,9 +50,9 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     )
     return dg.Definitions(
         assets=[*assets, publish],
-        asset_checks=[*model_checks(), *ingestion_checks, *quality_checks],
+        asset_checks=[*model_checks(), *ingestion_checks, *quality_checks, *safety_checks],
         jobs=[build_job],
-        sensors=[build_landing_sensor(BUILD_JOB)],
+        sensors=[build_landing_sensor(BUILD_JOB), safety_alert_sensor],
         schedules=[
             dg.ScheduleDefinition(
                 name="build_warehouse_daily",
@@ -61,6 +68,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             "landing": LandingZone.from_settings(settings),
             "reports": QualityReports.from_settings(settings),
             "publish_target": PublishTarget(published_database=str(settings.published_database)),
+            "safety_alerts": SafetyAlerts.from_settings(settings),
         },
         executor=dg.in_process_executor,
     )

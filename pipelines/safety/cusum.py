@@ -1,0 +1,217 @@
+"""Risk-adjusted Bernoulli CUSUM (Steiner, Cook, Farewell & Treasure, Biostatistics 2000).
+
+Each patient with expected risk p (from the in-person model) and outcome y in {0, 1}
+scores the log-likelihood ratio of "odds multiplied by R" against "odds as expected":
+
+    W = y * log(R) - log(1 - p + R * p)
+
+Signals are evaluated once per calendar month, so the chart's observations are months:
+the month's weights are summed (the log-likelihood ratio of the month's outcomes) and
+S_m = max(0, S_(m-1) + sum W). The chart alarms when S_m exceeds h. After an alarm it
+restarts at a head start of `restart_fraction * h` (the fast-initial-response CUSUM of
+Lucas & Crosier 1982, discussed for clinical charts by Grigg, Farewell & Spiegelhalter
+2003), so a problem that persists alarms again quickly and one that has stopped lets
+the chart drain to zero, which is what ends a signal.
+
+h is chosen by Monte-Carlo simulation so that the in-control average run length, in
+months, meets a target, given the program's own months: each simulated month is one of
+the program's observed months (its patients' expected risks), with outcomes drawn as if
+the program performed exactly as expected. The run length is estimated by regeneration:
+the chart restarts afresh each time it returns to zero, so with cycles from zero until
+a return to zero or an alarm, ARL = E[cycle length] / P(cycle alarms) (Wald's identity).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+_PMF_TAIL = 1e-12
+_MAX_CYCLE_MONTHS = 10_000
+
+
+def weights(expected: np.ndarray, observed: np.ndarray, odds_ratio: float) -> np.ndarray:
+    """Steiner et al. (2000) weight of each patient for odds ratio R against R0 = 1."""
+    p = np.asarray(expected, dtype=float)
+    y = np.asarray(observed, dtype=float)
+    return y * np.log(odds_ratio) - np.log1p((odds_ratio - 1.0) * p)
+
+
+@dataclass(frozen=True)
+class MonthlyChart:
+    """Month-by-month state of one chart; arrays align with the months given."""
+
+    llr: np.ndarray  # sum of weights in the month
+    statistic: np.ndarray  # S at the end of the month, after any restart
+    peak: np.ndarray  # S before any restart (what crossed h)
+    alarm: np.ndarray  # S crossed h this month with enough events
+    in_signal: np.ndarray  # an alarm happened and S has not yet drained to zero
+    excursion_observed: np.ndarray  # events since S last stood at zero
+    excursion_expected: np.ndarray
+    excursion_n: np.ndarray
+
+
+def run_chart(
+    llr: np.ndarray,
+    observed: np.ndarray,
+    expected: np.ndarray,
+    n: np.ndarray,
+    *,
+    threshold: float,
+    restart_fraction: float,
+    minimum_events: int,
+) -> MonthlyChart:
+    """Run the monthly CUSUM with fast-initial-response restarts.
+
+    An alarm needs S > h and at least `minimum_events` events since the chart last stood
+    at zero (the minimum-events rule of sequential surveillance); without them the chart
+    keeps accumulating.
+    """
+    months = len(llr)
+    stat, peak = np.zeros(months), np.zeros(months)
+    alarm, in_signal = np.zeros(months, dtype=bool), np.zeros(months, dtype=bool)
+    exc_o, exc_e, exc_n = np.zeros(months), np.zeros(months), np.zeros(months, dtype=np.int64)
+    s, signal, o, e, k = 0.0, False, 0.0, 0.0, 0
+    for m in range(months):
+        if s == 0.0:
+            o, e, k = 0.0, 0.0, 0
+        s = max(0.0, s + llr[m])
+        o, e, k = o + observed[m], e + expected[m], k + int(n[m])
+        peak[m] = s
+        if s > threshold and o >= minimum_events:
+            alarm[m], signal = True, True
+            s = restart_fraction * threshold
+        elif s == 0.0:
+            signal = False
+        stat[m], in_signal[m] = s, signal
+        exc_o[m], exc_e[m], exc_n[m] = o, e, k
+    return MonthlyChart(llr, stat, peak, alarm, in_signal, exc_o, exc_e, exc_n)
+
+
+def event_count_pmf(expected: np.ndarray) -> np.ndarray:
+    """Distribution of the number of events among patients with risks `expected`
+    (Poisson-binomial), by exact convolution, truncated where the tail is negligible."""
+    pmf = np.ones(1)
+    for p in np.asarray(expected, dtype=float):
+        pmf = np.convolve(pmf, [1.0 - p, p])
+        keep = len(pmf) - np.searchsorted(np.cumsum(pmf[::-1]), _PMF_TAIL)
+        pmf = pmf[: max(keep, 1)]
+    return pmf / pmf.sum()
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A simulated decision threshold and the in-control run length it gives."""
+
+    h: float
+    arl_months: float
+    cycles: int
+    alarm_cycles: int
+
+
+class _MonthSampler:
+    """Draws in-control monthly increments from a program's observed months.
+
+    A random observed month with in-control outcomes gives the increment
+    k log(R) - C_month with probability pmf_month(k)/months: a discrete distribution over
+    (month, k) atoms, sampled by one binary search in its cumulative probabilities.
+    """
+
+    def __init__(self, months: Sequence[np.ndarray], odds_ratio: float) -> None:
+        values, weights = [], []
+        for p in months:
+            pmf = event_count_pmf(p)
+            offset = np.log1p((odds_ratio - 1.0) * np.asarray(p, dtype=float)).sum()
+            values.append(np.arange(len(pmf)) * np.log(odds_ratio) - offset)
+            weights.append(pmf / len(months))
+        self.values = np.concatenate(values)
+        self.cumulative = np.cumsum(np.concatenate(weights))
+        self.cumulative /= self.cumulative[-1]
+
+    def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        atom = np.searchsorted(self.cumulative, rng.random(size), side="right")
+        return self.values[np.minimum(atom, len(self.values) - 1)]
+
+
+def _run_length_curve(
+    sampler: _MonthSampler, h_max: float, cycles: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """In-control ARL as a step function of h in (0, h_max], from one simulation.
+
+    Every cycle runs from zero until it returns to zero or exceeds h_max, keeping the
+    months at which it set a new maximum. For a threshold h a cycle alarms if its
+    maximum exceeds h, after the months of its first record above h; otherwise it lasts
+    its full length. Summing those over cycles for every h at once gives ARL(h) =
+    total months / alarms. Returns the breakpoints, the months and the alarms there.
+    """
+    rng = np.random.default_rng(seed)
+    s = np.zeros(cycles)
+    peak = np.zeros(cycles)
+    length = np.zeros(cycles)
+    active = np.arange(cycles)
+    rec_cycle, rec_month, rec_value = [], [], []
+    for month in range(1, _MAX_CYCLE_MONTHS + 1):
+        if not len(active):
+            break
+        s_active = np.maximum(0.0, s[active] + sampler.draw(rng, len(active)))
+        record = s_active > peak[active]
+        rec_cycle.append(active[record])
+        rec_month.append(np.full(int(record.sum()), month))
+        rec_value.append(s_active[record])
+        s[active] = s_active
+        peak[active] = np.maximum(peak[active], s_active)
+        length[active] = month
+        active = active[(s_active > 0.0) & (s_active <= h_max)]
+    cycle = np.concatenate(rec_cycle)
+    month = np.concatenate(rec_month).astype(float)
+    value = np.concatenate(rec_value)
+    order = np.lexsort((month, cycle))
+    cycle, month, value = cycle[order], month[order], value[order]
+    last = np.r_[cycle[1:] != cycle[:-1], True]
+    first = np.r_[True, cycle[1:] != cycle[:-1]]
+    following = np.where(last, length[cycle], np.r_[month[1:], 0.0])
+    # Below every record a cycle contributes its first record month; crossing a record
+    # value moves it to the next record month (or to its full length after the last).
+    base = length.sum() - length[cycle[first]].sum() + month[first].sum()
+    step_order = np.argsort(value, kind="stable")
+    breaks = value[step_order]
+    months = base + np.cumsum((following - month)[step_order])
+    alarms = cycles - np.searchsorted(np.sort(peak), breaks, side="right")
+    return breaks, months, alarms
+
+
+def simulate_threshold(
+    months: Sequence[np.ndarray],
+    *,
+    odds_ratio: float,
+    target_arl_months: float,
+    cycles: int,
+    seed: int,
+) -> Threshold:
+    """Smallest h whose simulated in-control ARL (in months) reaches the target.
+
+    `months` holds one array of expected risks per calendar month of the program (an
+    empty array for a month without patients); each simulated month is one of them,
+    drawn at random, with in-control outcomes. Seeded, so the result is deterministic.
+    """
+    if not any(len(m) for m in months):
+        return Threshold(np.inf, np.inf, 0, 0)
+    sampler = _MonthSampler(months, odds_ratio)
+    h_max = max(1.0, np.log(target_arl_months))
+    while True:
+        breaks, total, alarms = _run_length_curve(sampler, h_max, cycles, seed)
+        arl = np.divide(total, alarms, out=np.full(len(total), np.inf), where=alarms > 0)
+        reached = np.flatnonzero((arl >= target_arl_months) & (breaks <= h_max))
+        if len(reached):
+            i = reached[0]
+            return Threshold(float(breaks[i]), float(arl[i]), cycles, int(alarms[i]))
+        h_max *= 2.0
+
+
+def chart_seed(base_seed: int, *parts: str) -> int:
+    """A stable seed per chart, so every run simulates the same numbers."""
+    digest = hashlib.sha256("\x1f".join([str(base_seed), *parts]).encode()).digest()
+    return int.from_bytes(digest[:8], "big")

@@ -1,0 +1,136 @@
+"""Funnel plots of observed against expected events (Spiegelhalter, Stat Med 2005).
+
+Each program's indicator over a window is the ratio O/E of observed to expected
+(case-mix adjusted) events, target 1, plotted against E. Control limits come from the
+binomial distribution of O with n units at the program's mean expected risk E/n; the
+discrete quantiles are interpolated so that the limits are smooth in n (Spiegelhalter
+2005, appendix):
+
+    r_q = smallest r with F(r) >= q,   a = (F(r_q) - q) / (F(r_q) - F(r_q - 1)),
+    limit = (r_q - a) / E
+
+Over-dispersion (more spread between programs than chance allows, from unmeasured
+risk factors) is estimated from the programs' z-scores z = (O - E) / sqrt(V), V = sum
+p(1 - p), winsorised at 10% each end (Spiegelhalter, Qual Saf Health Care 2005):
+phi = mean(z_w^2). Multiplicative limits are 1 +/- z_q sqrt(phi) s with s = sqrt(V)/E;
+additive (random-effects) limits are 1 +/- z_q sqrt(s^2 + tau^2) with the
+DerSimonian-Laird tau^2 = (I phi - (I - 1)) / (sum w - sum w^2 / sum w), w = 1/s^2,
+and tau^2 = 0 when I phi <= I - 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+
+def interpolated_quantile(q: float, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Spiegelhalter's interpolated binomial q-quantile of the count, for each (n, p)."""
+    n = np.asarray(n, dtype=float)
+    p = np.clip(np.asarray(p, dtype=float), 0.0, 1.0)
+    r = stats.binom.ppf(q, n, p)
+    f_r = stats.binom.cdf(r, n, p)
+    f_below = stats.binom.cdf(r - 1, n, p)
+    step = f_r - f_below
+    a = np.divide(f_r - q, step, out=np.zeros_like(step), where=step > 0)
+    return r - a
+
+
+def winsorise(z: np.ndarray, share: float) -> np.ndarray:
+    """Set the lowest and highest `share` of z-scores to those percentiles."""
+    if len(z) == 0:
+        return z
+    low, high = np.quantile(z, [share, 1.0 - share])
+    return np.clip(z, low, high)
+
+
+@dataclass(frozen=True)
+class Dispersion:
+    phi: float
+    tau2: float
+    units: int
+
+
+def overdispersion(z: np.ndarray, s: np.ndarray, share: float) -> Dispersion:
+    """Multiplicative phi and additive tau^2 from the units' z-scores and ratio SEs."""
+    units = len(z)
+    if units == 0:
+        return Dispersion(1.0, 0.0, 0)
+    phi = float(np.mean(winsorise(z, share) ** 2))
+    w = 1.0 / s**2
+    denominator = w.sum() - (w**2).sum() / w.sum()
+    excess = units * phi - (units - 1)
+    tau2 = float(excess / denominator) if excess > 0 and denominator > 0 else 0.0
+    return Dispersion(phi, tau2, units)
+
+
+@dataclass(frozen=True)
+class FunnelLimits:
+    """Limits on the O/E ratio scale, one value per unit, and the upper binomial
+    quantile of the count itself (what the observed count must exceed to signal)."""
+
+    exact_low: np.ndarray
+    exact_high: np.ndarray
+    dispersed_low: np.ndarray
+    dispersed_high: np.ndarray
+    count_high: np.ndarray
+
+
+def limits(
+    level: float,
+    n: np.ndarray,
+    expected: np.ndarray,
+    variance: np.ndarray,
+    dispersion: Dispersion,
+    method: str,
+) -> FunnelLimits:
+    """Two-sided limits at `level`: exact binomial, and adjusted for over-dispersion by
+    `method` (additive, multiplicative or none, when they equal the normal limits)."""
+    tail = (1.0 - level) / 2.0
+    e = np.asarray(expected, dtype=float)
+    p = np.clip(np.divide(e, n, out=np.zeros_like(e), where=np.asarray(n) > 0), 0.0, 1.0)
+    low = interpolated_quantile(tail, n, p) / e
+    high = interpolated_quantile(1.0 - tail, n, p) / e
+    s = np.sqrt(variance) / e
+    z = stats.norm.ppf(1.0 - tail)
+    if method == "additive":
+        spread = np.sqrt(s**2 + dispersion.tau2)
+    elif method == "multiplicative":
+        spread = np.sqrt(max(dispersion.phi, 1.0)) * s
+    else:
+        spread = s
+    return FunnelLimits(
+        low,
+        high,
+        np.maximum(1.0 - z * spread, 0.0),
+        1.0 + z * spread,
+        stats.binom.ppf(1.0 - tail, n, p),
+    )
+
+
+def beyond(
+    limits: FunnelLimits, observed: np.ndarray, ratio: np.ndarray, dispersed: bool
+) -> np.ndarray:
+    """Above the upper limit, for signalling.
+
+    The interpolated limit is for drawing: a count equal to the binomial quantile plots
+    just above it although such a count is not rare (with 5 units at risk 0.72, all 5
+    having the event has probability 0.19). A signal therefore needs the count to exceed
+    the quantile itself, so the chance of one from an in-control program stays within
+    the nominal tail, and, when over-dispersion is applied, the adjusted limit as well.
+    """
+    above = np.asarray(observed) > limits.count_high
+    if dispersed:
+        above &= np.asarray(ratio) > limits.dispersed_high
+    return above
+
+
+def is_dispersed(dispersion: Dispersion, method: str) -> bool:
+    """Whether the adjusted limits replace the exact ones for signalling."""
+    if method == "additive":
+        return dispersion.tau2 > 0.0
+    if method == "multiplicative":
+        return dispersion.phi > 1.0
+    return False

@@ -1,0 +1,34 @@
+-- Grain: one row per program, adverse-event category, severity, seriousness and
+-- relatedness.
+-- Purpose: the adverse events each program reports, with the started episodes they come
+-- from, for the safety dashboard and researchers.
+CREATE OR REPLACE TABLE mart_adverse_events AS
+WITH started AS (
+    SELECT program_id, count(*) AS episodes_started
+    FROM staging_episodes
+    WHERE start_date IS NOT NULL
+    GROUP BY program_id
+)
+SELECT
+    programs.program_id,
+    programs.program_name,
+    programs.delivery_mode,
+    events.category,
+    events.severity,
+    events.serious,
+    events.relatedness,
+    count(*) AS events,
+    count(DISTINCT events.episode_id) AS episodes_with_event,
+    coalesce(started.episodes_started, 0) AS episodes_started,
+    min(events.event_date) AS first_event_date,
+    max(events.event_date) AS last_event_date
+FROM staging_adverse_events AS events
+JOIN staging_programs AS programs USING (program_id)
+LEFT JOIN started USING (program_id)
+GROUP BY ALL
+ORDER BY programs.program_id, events.category, events.severity, events.serious, events.relatedness;
+
+COMMENT ON TABLE mart_adverse_events IS 'Adverse events per program by category, severity (mild, moderate, severe), seriousness (ICH E2A) and relatedness (WHO-UMC). Counts are unsuppressed raw counts: suppress counts of 1-4 before showing them. Rates against in-person CBT are in mart_safety_indicators.';
+COMMENT ON COLUMN mart_adverse_events.events IS 'Adverse events reported.';
+COMMENT ON COLUMN mart_adverse_events.episodes_with_event IS 'Distinct episodes with at least one such event.';
+COMMENT ON COLUMN mart_adverse_events.episodes_started IS 'Started episodes of the program (all categories): the denominator of a crude rate.';

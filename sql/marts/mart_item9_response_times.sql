@@ -1,0 +1,26 @@
+-- Grain: one row per program, trigger type (item-9 answer or serious adverse event) and
+-- month of the trigger.
+-- Purpose: process of care: how often a therapist contacted the patient within the
+-- follow-up standard after an item-9 answer or a serious adverse event.
+CREATE OR REPLACE TABLE mart_item9_response_times AS
+SELECT
+    CAST(program_id AS VARCHAR) AS program_id,
+    CAST(trigger_type AS VARCHAR) AS trigger_type,
+    CAST(month AS DATE) AS month,
+    CAST(standard_business_days AS INTEGER) AS standard_business_days,
+    CAST(triggers AS BIGINT) AS triggers,
+    CAST(judged AS BIGINT) AS judged,
+    CAST(met AS BIGINT) AS met,
+    CAST(breached AS BIGINT) AS breached,
+    CAST(pending AS BIGINT) AS pending,
+    CAST(share_met AS DOUBLE) AS share_met,
+    CAST(contacted AS BIGINT) AS contacted,
+    CAST(median_business_days AS DOUBLE) AS median_business_days,
+    CAST(p90_business_days AS DOUBLE) AS p90_business_days
+FROM source_frame;
+
+COMMENT ON TABLE mart_item9_response_times IS 'Follow-up after a PHQ-9 item-9 answer (at or above ref_safety_policy process_of_care.item9_minimum) or a serious adverse event during an open episode: therapist contact (message or live session) within the standard number of business days (Monday-Friday, no public holidays). Counts are unsuppressed.';
+COMMENT ON COLUMN mart_item9_response_times.judged IS 'Triggers whose outcome is known: contacted by the deadline, or the data reach past it.';
+COMMENT ON COLUMN mart_item9_response_times.pending IS 'Triggers whose deadline is after the end of the data and who have no contact yet.';
+COMMENT ON COLUMN mart_item9_response_times.share_met IS 'met / judged.';
+COMMENT ON COLUMN mart_item9_response_times.median_business_days IS 'Median business days from trigger to the next contact, among triggers with a contact (0 = same day).';

@@ -1,0 +1,31 @@
+-- Grain: one row per program, safety indicator and month.
+-- Purpose: the risk-adjusted Bernoulli CUSUM (Steiner et al. 2000) of each program,
+-- month by month, with its simulated decision threshold.
+CREATE OR REPLACE TABLE mart_safety_cusum AS
+SELECT
+    CAST(indicator AS VARCHAR) AS indicator,
+    CAST(program_id AS VARCHAR) AS program_id,
+    CAST(month AS DATE) AS month,
+    CAST(n AS BIGINT) AS n,
+    CAST(observed AS BIGINT) AS observed,
+    CAST(expected AS DOUBLE) AS expected,
+    CAST(llr AS DOUBLE) AS llr,
+    CAST(statistic AS DOUBLE) AS statistic,
+    CAST(peak AS DOUBLE) AS peak,
+    CAST(threshold AS DOUBLE) AS threshold,
+    CAST(simulated_arl_months AS DOUBLE) AS simulated_arl_months,
+    CAST(alarm AS BOOLEAN) AS alarm,
+    CAST(in_signal AS BOOLEAN) AS in_signal,
+    CAST(excursion_n AS BIGINT) AS excursion_n,
+    CAST(excursion_observed AS BIGINT) AS excursion_observed,
+    CAST(excursion_expected AS DOUBLE) AS excursion_expected
+FROM source_frame;
+
+COMMENT ON TABLE mart_safety_cusum IS 'Risk-adjusted CUSUM per program and indicator (Steiner, Cook, Farewell & Treasure, Biostatistics 2000): patient weights y log(R) - log(1 - p + R p) summed by month, S = max(0, S + sum). Threshold h simulated for the configured in-control average run length in months; after an alarm the chart restarts at a head start (ref_safety_policy). Counts are unsuppressed.';
+COMMENT ON COLUMN mart_safety_cusum.llr IS 'Sum of the month''s patient log-likelihood-ratio weights.';
+COMMENT ON COLUMN mart_safety_cusum.statistic IS 'S at the end of the month, after any restart.';
+COMMENT ON COLUMN mart_safety_cusum.peak IS 'S before any restart: the value compared with the threshold.';
+COMMENT ON COLUMN mart_safety_cusum.simulated_arl_months IS 'In-control average run length, in months, that the threshold gives in simulation for this program''s case mix.';
+COMMENT ON COLUMN mart_safety_cusum.alarm IS 'peak above threshold with at least the minimum number of events since the chart last stood at zero.';
+COMMENT ON COLUMN mart_safety_cusum.in_signal IS 'An alarm has happened and the restarted chart has not yet drained to zero: the CUSUM signal is open.';
+COMMENT ON COLUMN mart_safety_cusum.excursion_observed IS 'Events since the chart last stood at zero (the evidence behind the current value).';

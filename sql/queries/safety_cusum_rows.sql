@@ -1,0 +1,2 @@
+-- CUSUM months, input of the signal register.
+SELECT * FROM mart_safety_cusum;

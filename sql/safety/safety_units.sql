@@ -1,0 +1,28 @@
+-- Grain: one row per indicator and unit (an episode; for the follow-up indicator, one
+-- trigger of an episode).
+-- Purpose: every safety indicator as a dated yes/no outcome with the case mix and the
+-- expected probability from the in-person reference; the input of every safety mart.
+CREATE OR REPLACE TABLE safety_units AS
+SELECT
+    CAST(indicator AS VARCHAR) AS indicator,
+    CAST(program_id AS VARCHAR) AS program_id,
+    CAST(episode_id AS BIGINT) AS episode_id,
+    CAST(unit_date AS DATE) AS unit_date,
+    CAST(month AS DATE) AS month,
+    CAST(event AS BOOLEAN) AS event,
+    CAST(age_band_index AS TINYINT) AS age_band_index,
+    CAST(female AS BOOLEAN) AS female,
+    CAST(rurality AS VARCHAR) AS rurality,
+    CAST(baseline_severity AS DOUBLE) AS baseline_severity,
+    CAST(baseline_item9 AS DOUBLE) AS baseline_item9,
+    CAST(expected AS DOUBLE) AS expected,
+    CAST(reference AS VARCHAR) AS reference,
+    CAST(reference_method AS VARCHAR) AS reference_method
+FROM source_frame;
+
+COMMENT ON TABLE safety_units IS 'Patient-level safety outcomes (pseudonymised episode ids): one row per indicator and unit with its expected probability under in-person CBT for the same case mix. Never publish rows from it; the marts aggregate it.';
+COMMENT ON COLUMN safety_units.unit_date IS 'When the outcome became known: the post-treatment administration (deterioration, item 9), the episode end (adverse events, disengagement) or the trigger date (follow-up).';
+COMMENT ON COLUMN safety_units.event IS 'True when the harm (or the breach of the follow-up standard) happened.';
+COMMENT ON COLUMN safety_units.baseline_severity IS 'The indicator''s own baseline score for deterioration; the baseline PHQ-9 total otherwise.';
+COMMENT ON COLUMN safety_units.expected IS 'Probability of the event under the reference (logistic model on case mix, crude in-person rate or published rate); NULL when there is no reference.';
+COMMENT ON COLUMN safety_units.reference IS 'Cohort the expectation comes from: in_person_<province>, all_in_person or published.';
