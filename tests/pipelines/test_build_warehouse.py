@@ -1,6 +1,7 @@
 """A real Dagster run over generated demo data builds and publishes a warehouse that
 holds what the generator planted, with nothing lost on the way."""
 
+import dagster as dg
 import duckdb
 import pytest
 
@@ -23,6 +24,10 @@ def test_every_asset_materialized_and_every_check_passed(demo_build):
     materialized = {e.asset_key for e in demo_build.result.get_asset_materialization_events()}
     assert materialized == expected
     checks = demo_build.result.get_asset_check_evaluations()
+    # The safety register's checks report open signals (non-blocking WARN/ERROR): the demo
+    # data carry a planted safety signal, so they are expected to fail; see
+    # tests/pipelines/safety.
+    checks = [c for c in checks if c.asset_key != dg.AssetKey("safety_signal_register")]
     assert checks and all(c.passed for c in checks), [c.check_name for c in checks if not c.passed]
 
 
