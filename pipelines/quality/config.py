@@ -44,6 +44,7 @@ class QualityConfigError(ValueError):
 @dataclass(frozen=True)
 class DriftPolicy:
     reference_batches: int
+    current_batches: int
     min_current_rows: int
     min_reference_rows: int
     min_column_values: int
@@ -100,6 +101,7 @@ def load_quality_policy(path: Path | None = None) -> tuple[DriftPolicy, Freshnes
     drift, fresh = raw["drift"], raw["freshness"]
     policy = DriftPolicy(
         reference_batches=int(_value(drift, "reference_batches")),
+        current_batches=int(_value(drift, "current_batches")),
         min_current_rows=int(_value(drift, "min_current_rows")),
         min_reference_rows=int(_value(drift, "min_reference_rows")),
         min_column_values=int(_value(drift, "min_column_values")),

@@ -1,10 +1,12 @@
 """Case-mix and baseline-severity drift of each delivered batch, with Evidently.
 
-A batch's episodes are those it delivered first. Each batch after a program's reference
-period (its first batches) is compared with that period, and every batch of an iCBT
-program with the in-person cohort (all in-person clinics' episodes up to that batch):
-age band, sex, rurality, baseline PHQ-9, GAD-7 and PEG, and engagement in the first
-28 days.
+A batch's episodes are those it delivered first; each batch is judged on its own
+episodes and those of the batches just before it (config: current_batches), since one
+month of a program is too few people for the tests. Each batch after a program's
+reference period (its first batches) is compared with that period, and every batch of
+an iCBT program with the in-person cohort (all in-person clinics' episodes up to that
+batch): age band, sex, rurality, baseline PHQ-9, GAD-7 and PEG, and engagement in the
+first 28 days.
 
 Every comparison runs Evidently's own statistical tests (the ones its DataDriftPreset
 uses, with the methods fixed in config/quality.yaml) and lands in drift_results and
@@ -40,6 +42,7 @@ class Comparison:
     reference_description: str
     current: pl.DataFrame
     reference_rows: pl.DataFrame
+    current_description: str = ""
 
     @property
     def data_version(self) -> str:
@@ -59,8 +62,10 @@ def plan_comparisons(features: pl.DataFrame, policy: DriftPolicy) -> list[Compar
         reference_batches = batches[: policy.reference_batches]
         own = rows.filter(pl.col("cohort_batch").is_in(reference_batches))
         is_clinic = bool(rows["in_person"][0])
-        for batch in batches:
-            current = rows.filter(pl.col("cohort_batch") == batch)
+        for position, batch in enumerate(batches):
+            window = batches[max(0, position - policy.current_batches + 1) : position + 1]
+            current = rows.filter(pl.col("cohort_batch").is_in(window))
+            described = f"{program_id} batches {window[0]} to {window[-1]}"
             if batch not in reference_batches:
                 comparisons.append(
                     Comparison(
@@ -70,6 +75,7 @@ def plan_comparisons(features: pl.DataFrame, policy: DriftPolicy) -> list[Compar
                         f"{program_id} batches {reference_batches[0]} to {reference_batches[-1]}",
                         current,
                         own,
+                        described,
                     )
                 )
             if not is_clinic:
@@ -81,6 +87,7 @@ def plan_comparisons(features: pl.DataFrame, policy: DriftPolicy) -> list[Compar
                         f"in-person clinics, batches up to {batch}",
                         current,
                         in_person.filter(pl.col("cohort_batch") <= batch),
+                        described,
                     )
                 )
     return comparisons
@@ -164,6 +171,7 @@ def verdict(comparison: Comparison, columns: pl.DataFrame, policy: DriftPolicy) 
         "program_id": comparison.program_id,
         "batch_id": comparison.batch_id,
         "reference": comparison.reference,
+        "current_description": comparison.current_description,
         "reference_description": comparison.reference_description,
         "current_rows": comparison.current.height,
         "reference_rows": comparison.reference_rows.height,
@@ -250,6 +258,7 @@ _RESULT_SCHEMA = {
     "program_id": pl.Utf8,
     "batch_id": pl.Utf8,
     "reference": pl.Utf8,
+    "current_description": pl.Utf8,
     "reference_description": pl.Utf8,
     "current_rows": pl.Int64,
     "reference_rows": pl.Int64,

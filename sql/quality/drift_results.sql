@@ -7,6 +7,7 @@ SELECT
     CAST(program_id AS VARCHAR) AS program_id,
     CAST(batch_id AS VARCHAR) AS batch_id,
     CAST(reference AS VARCHAR) AS reference,
+    CAST(current_description AS VARCHAR) AS current_description,
     CAST(reference_description AS VARCHAR) AS reference_description,
     CAST(current_rows AS INTEGER) AS current_rows,
     CAST(reference_rows AS INTEGER) AS reference_rows,
@@ -19,5 +20,6 @@ SELECT
 FROM source_frame;
 
 COMMENT ON TABLE drift_results IS 'Case-mix and baseline-severity drift per program, batch (the episodes it first delivered) and reference: own_reference (the program''s first batches, config/quality.yaml) or in_person (all in-person clinics up to that batch). verdict: drift, no_drift, or insufficient_data.';
+COMMENT ON COLUMN drift_results.current_description IS 'The episodes compared: those first delivered in this batch and the batches just before it (config/quality.yaml, current_batches).';
 COMMENT ON COLUMN drift_results.drift_share IS 'Share of tested columns that drift; the verdict is drift when it reaches the configured drift_share.';
 COMMENT ON COLUMN drift_results.data_version IS 'Digest of the compared rows; a report is regenerated only when it changes.';
