@@ -199,13 +199,15 @@ def analyse(
     min_n = int(config.value("min_episodes_per_group"))
     obs_p = program.filter(pl.col("score").is_not_null())
     obs_c = comparator.filter(pl.col("score").is_not_null())
+    due_p = program.filter(pl.col("is_due"))
+    due_c = comparator.filter(pl.col("is_due"))
     row: dict[str, Any] = {
-        "n_program_due": program.height,
+        "n_program_due": due_p.height,
         "n_program_analysed": obs_p.height,
-        "n_comparator_due": comparator.height,
+        "n_comparator_due": due_c.height,
         "n_comparator_analysed": obs_c.height,
-        "program_completeness": obs_p.height / program.height if program.height else None,
-        "comparator_completeness": obs_c.height / comparator.height if comparator.height else None,
+        "program_completeness": _completeness(due_p),
+        "comparator_completeness": _completeness(due_c),
         "program_mean_change": obs_p["change"].mean() if obs_p.height else None,
         "comparator_mean_change": obs_c["change"].mean() if obs_c.height else None,
         "program_prepost_g": _prepost_g(obs_p, outcome),
@@ -238,9 +240,15 @@ def analyse(
         _diagnostic("sample_size", "pass", smallest, min_n, "", t["min_episodes_per_group"].source)
     )
     _estimate(result, obs_p, obs_c, outcome, config)
-    _missing_data_sensitivity(result, program, comparator, outcome, config)
+    _missing_data_sensitivity(result, due_p, due_c, config)
     row["crude_difference"] = row["program_mean_change"] - row["comparator_mean_change"]
     return result
+
+
+def _completeness(due: pl.DataFrame) -> float | None:
+    """Share of due episodes with the timepoint's score (early answers to a window still
+    open are analysed but not counted here: their peers may still answer)."""
+    return due["score"].is_not_null().mean() if due.height else None
 
 
 def _covariates(frame: pl.DataFrame, columns: tuple[str, ...]) -> np.ndarray:
@@ -425,26 +433,28 @@ def _missing_data_sensitivity(
     result: Result,
     program: pl.DataFrame,
     comparator: pl.DataFrame,
-    outcome: Outcome,
     config: EffectivenessConfig,
 ) -> None:
-    """Weighted ANCOVA on responders with weights overlap(e) / P(response): the propensity is
-    fitted on every due episode, the response model on arm, covariates, baseline and the
-    auxiliary variables (missing at random given those)."""
+    """Weighted ANCOVA on the due episodes' responders with weights overlap(e) /
+    P(response): the propensity is fitted on every due episode, the response model on arm,
+    outcome covariates, baseline and the auxiliary variables (missing at random given
+    those). Left empty when either arm has too few due responders."""
     row = result.row
     both = pl.concat([program, comparator], how="vertical_relaxed")
     treated = np.r_[np.ones(program.height, bool), np.zeros(comparator.height, bool)]
     responded = both["score"].is_not_null().to_numpy()
-    if responded.all():
-        adjusted = est.Estimate(row["adjusted_difference"], row["adjusted_se"], row["adjusted_df"])
-    else:
-        x = _covariates(both, config.outcome_covariates)
-        propensity = est.logistic_probabilities(
-            _covariates(both, config.propensity_covariates), treated.astype(float)
-        )
+    min_n = config.value("min_episodes_per_group")
+    if min(responded[treated].sum(), responded[~treated].sum()) < min_n:
+        return
+    x = _covariates(both, config.outcome_covariates)
+    propensity = est.logistic_probabilities(
+        _covariates(both, config.propensity_covariates), treated.astype(float)
+    )
+    p_response = np.ones(len(responded))
+    if not responded.all():
         auxiliary = []
         if "baseline_phq9" in config.auxiliary:
-            phq9 = both["baseline_phq9"].to_numpy().astype(float)
+            phq9 = both["baseline_phq9"].cast(pl.Float64).fill_null(np.nan).to_numpy()
             missing = np.isnan(phq9)
             fill = np.nanmean(phq9) if (~missing).any() else 0.0
             auxiliary += [np.where(missing, fill, phq9), missing.astype(float)]
@@ -453,11 +463,9 @@ def _missing_data_sensitivity(
         response_x = np.column_stack([treated.astype(float), x, *auxiliary])
         keep = response_x.std(axis=0) > 0
         p_response = est.logistic_probabilities(response_x[:, keep], responded.astype(float))
-        weights = est.overlap_weights(treated, propensity) / p_response
-        r = responded
-        adjusted = est.ancova(
-            both["change"].to_numpy()[r].astype(float), treated[r], x[r], weights[r]
-        )
+    weights = est.overlap_weights(treated, propensity) / p_response
+    r = responded
+    adjusted = est.ancova(both["change"].to_numpy()[r].astype(float), treated[r], x[r], weights[r])
     row["sensitivity_difference"] = adjusted.value
     row["sensitivity_ci_low"], row["sensitivity_ci_high"] = adjusted.interval(config.confidence)
 
@@ -474,8 +482,10 @@ def gate(result: Result, outcome: Outcome) -> None:
             row["adjusted_ci_low"], row["adjusted_ci_high"], outcome, margin
         )
         row["verdict_display"] = row["verdict"]
-        row["sensitivity_verdict"] = _verdict_for(
-            row["sensitivity_ci_low"], row["sensitivity_ci_high"], outcome, margin
+        row["sensitivity_verdict"] = (
+            _verdict_for(row["sensitivity_ci_low"], row["sensitivity_ci_high"], outcome, margin)
+            if row.get("sensitivity_ci_low") is not None
+            else None
         )
     else:
         row["verdict"] = None
@@ -583,12 +593,13 @@ def _benchmark_only_row(
     subject: pl.DataFrame, outcome: Outcome, config: EffectivenessConfig
 ) -> dict[str, Any]:
     analysed = subject.filter(pl.col("score").is_not_null())
+    due = subject.filter(pl.col("is_due"))
     return {
-        "n_program_due": subject.height,
+        "n_program_due": due.height,
         "n_program_analysed": analysed.height,
         "n_comparator_due": 0,
         "n_comparator_analysed": 0,
-        "program_completeness": analysed.height / subject.height if subject.height else None,
+        "program_completeness": _completeness(due),
         "program_mean_change": analysed["change"].mean() if analysed.height else None,
         "program_prepost_g": _prepost_g(analysed, outcome),
         "mcid_points": outcome.mcid_points,
