@@ -18,3 +18,9 @@ COMMENT ON TABLE mart_covariate_balance IS 'Balance of every case-mix level and 
 COMMENT ON COLUMN mart_covariate_balance.covariate IS 'column=level for case-mix indicators, or baseline_score.';
 COMMENT ON COLUMN mart_covariate_balance.in_outcome_model IS 'Also adjusted for in the ANCOVA (baseline score, age band, sex, rurality); the others are balanced by weighting only.';
 COMMENT ON COLUMN mart_covariate_balance.smd_after IS 'Standardised difference after weighting; the balance diagnostic requires |smd_after| <= 0.1 for every row.';
+COMMENT ON COLUMN mart_covariate_balance.comparison_id IS 'Joins mart_comparisons.comparison_id.';
+COMMENT ON COLUMN mart_covariate_balance.program_mean_before IS 'Unweighted program mean (a share for levels).';
+COMMENT ON COLUMN mart_covariate_balance.comparator_mean_before IS 'Unweighted comparator mean.';
+COMMENT ON COLUMN mart_covariate_balance.program_mean_after IS 'Overlap-weighted program mean.';
+COMMENT ON COLUMN mart_covariate_balance.comparator_mean_after IS 'Overlap-weighted comparator mean.';
+COMMENT ON COLUMN mart_covariate_balance.smd_before IS 'Standardised difference before weighting.';

@@ -33,3 +33,17 @@ COMMENT ON COLUMN mart_evidence_certainty.inconsistency_downgrade IS 'Pooled eff
 COMMENT ON COLUMN mart_evidence_certainty.imprecision_downgrade IS 'CI crossing the non-inferiority margin (1), or spanning important harm and benefit (2); 1 where no MCID exists to judge by.';
 COMMENT ON COLUMN mart_evidence_certainty.indirectness_downgrade IS 'Non-local or benchmark-only comparator, or populations that differ before weighting (max SMD > 0.25).';
 COMMENT ON COLUMN mart_evidence_certainty.certainty IS 'high, moderate, low or very low.';
+COMMENT ON COLUMN mart_evidence_certainty.evidence_id IS 'mart_comparisons.comparison_id, or pooled|instrument.scale|timepoint|subgroup.';
+COMMENT ON COLUMN mart_evidence_certainty.subject_id IS 'Program or delivery mode; for pooled rows the subgroup (all or a delivery mode).';
+COMMENT ON COLUMN mart_evidence_certainty.instrument IS 'Instrument code.';
+COMMENT ON COLUMN mart_evidence_certainty.scale IS 'Scale of the instrument.';
+COMMENT ON COLUMN mart_evidence_certainty.outcome_label IS 'Readable outcome name.';
+COMMENT ON COLUMN mart_evidence_certainty.timepoint IS 'post_treatment or follow_up.';
+COMMENT ON COLUMN mart_evidence_certainty.comparator_level IS 'local, national or benchmark_only; mixed for pooled rows.';
+COMMENT ON COLUMN mart_evidence_certainty.verdict IS 'The verdict being graded (NULL when none is shown).';
+COMMENT ON COLUMN mart_evidence_certainty.start_level IS 'low: observational evidence (config certainty.start).';
+COMMENT ON COLUMN mart_evidence_certainty.risk_of_bias_reasons IS 'Why risk of bias rated down (empty when not).';
+COMMENT ON COLUMN mart_evidence_certainty.inconsistency_reasons IS 'Why inconsistency rated down, or why it could not be judged.';
+COMMENT ON COLUMN mart_evidence_certainty.imprecision_reasons IS 'Why imprecision rated down.';
+COMMENT ON COLUMN mart_evidence_certainty.indirectness_reasons IS 'Why indirectness rated down.';
+COMMENT ON COLUMN mart_evidence_certainty.reasons IS 'All reasons, prefixed by their domain.';

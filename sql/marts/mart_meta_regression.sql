@@ -28,3 +28,16 @@ COMMENT ON COLUMN mart_meta_regression.term IS 'intercept, the moderator, or mod
 COMMENT ON COLUMN mart_meta_regression.coefficient IS 'Change in the difference from in-person CBT (scale points and direction) per unit of the moderator (per week, per module, per WAI-SR point; trained = true vs false).';
 COMMENT ON COLUMN mart_meta_regression.r2 IS 'Share of between-program variance tau^2 explained, 1 - tau2_residual / tau2 (NULL when tau^2 is 0).';
 COMMENT ON COLUMN mart_meta_regression.programs IS 'Programs in the model (alliance: only programs with WAI-SR scores, i.e. with a therapist).';
+COMMENT ON COLUMN mart_meta_regression.instrument IS 'Instrument code.';
+COMMENT ON COLUMN mart_meta_regression.scale IS 'Scale of the instrument.';
+COMMENT ON COLUMN mart_meta_regression.outcome_label IS 'Readable outcome name.';
+COMMENT ON COLUMN mart_meta_regression.higher_is_better IS 'Direction of the scale (reads the sign of coefficient).';
+COMMENT ON COLUMN mart_meta_regression.timepoint IS 'post_treatment or follow_up.';
+COMMENT ON COLUMN mart_meta_regression.moderator IS 'therapist_trained_in_chronic_pain, therapist_involvement, length_weeks, module_count or alliance_mean.';
+COMMENT ON COLUMN mart_meta_regression.k IS 'Programs in the model.';
+COMMENT ON COLUMN mart_meta_regression.se IS 'Knapp-Hartung standard error.';
+COMMENT ON COLUMN mart_meta_regression.ci_low IS 'Lower 95% limit (t on df).';
+COMMENT ON COLUMN mart_meta_regression.ci_high IS 'Upper 95% limit.';
+COMMENT ON COLUMN mart_meta_regression.df IS 'k - number of terms.';
+COMMENT ON COLUMN mart_meta_regression.p_value IS 'Two-sided t-test of the term.';
+COMMENT ON COLUMN mart_meta_regression.tau2_residual IS 'Between-program variance left after the moderator (method of moments).';

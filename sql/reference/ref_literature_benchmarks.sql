@@ -34,3 +34,16 @@ COMMENT ON COLUMN ref_literature_benchmarks.estimate IS 'As published, in the pu
 COMMENT ON COLUMN ref_literature_benchmarks.improvement_sign IS '-1 when a negative estimate means patients improved (e.g. an SMD of pain scores), else 1.';
 COMMENT ON COLUMN ref_literature_benchmarks.improvement IS 'estimate * improvement_sign: positive = improvement (the orientation of mart_comparisons.hedges_g).';
 COMMENT ON COLUMN ref_literature_benchmarks.use_as_benchmark IS 'True only for evidence V; S and U numbers are listed, never used.';
+COMMENT ON COLUMN ref_literature_benchmarks.benchmark_id IS 'Identifier of the published number (config/literature_benchmarks.yaml).';
+COMMENT ON COLUMN ref_literature_benchmarks.delivery IS 'in_person or internet.';
+COMMENT ON COLUMN ref_literature_benchmarks.comparator IS 'What the treatment was compared with.';
+COMMENT ON COLUMN ref_literature_benchmarks.design IS 'Meta-analysis of RCTs, RCT, routine-care cohort or open trial.';
+COMMENT ON COLUMN ref_literature_benchmarks.measure IS 'SMD, Hedges g, Cohen d (pre-post) or risk ratio, as published.';
+COMMENT ON COLUMN ref_literature_benchmarks.timepoint IS 'post_treatment or follow_up.';
+COMMENT ON COLUMN ref_literature_benchmarks.ci_low IS 'Lower 95% limit as published (NULL where not reported).';
+COMMENT ON COLUMN ref_literature_benchmarks.ci_high IS 'Upper 95% limit as published.';
+COMMENT ON COLUMN ref_literature_benchmarks.n_participants IS 'Participants behind the estimate.';
+COMMENT ON COLUMN ref_literature_benchmarks.n_studies IS 'Studies behind the estimate.';
+COMMENT ON COLUMN ref_literature_benchmarks.citation IS 'The source.';
+COMMENT ON COLUMN ref_literature_benchmarks.evidence IS 'V, S or U.';
+COMMENT ON COLUMN ref_literature_benchmarks.evidence_note IS 'How the number was checked.';
