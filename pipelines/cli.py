@@ -194,6 +194,30 @@ def contract_docs() -> None:
     click.echo(f"Updated {document}")
 
 
+@main.command(name="dq-status")
+def dq_status() -> None:
+    """Re-apply the thresholds of config/dq_checks.yaml to the stored data-quality counts.
+
+    Reloads ref_dq_checks in the build database and prints every check's status from the
+    view dq_check_status: no check is re-run, as with OHDSI DQD's reEvaluateThresholds.
+    The next publication carries the new statuses to readers.
+    """
+    from pipelines.quality.config import load_dq_checks
+    from pipelines.quality.dq import checks_frame
+    from pipelines.resources import Warehouse
+    from pipelines.sql import model, read_sql, write_frame
+
+    with Warehouse.from_settings(_settings()).connect() as con:
+        write_frame(con, model("quality", "ref_dq_checks"), checks_frame(load_dq_checks()))
+        rows = con.sql(read_sql("quality/dq_check_status_rows.sql")).pl()
+    for row in rows.iter_rows(named=True):
+        pct = "-" if row["pct_violated_rows"] is None else f"{row['pct_violated_rows']:.2f}%"
+        click.echo(
+            f"{row['status']:<15} {row['check_id']:<45} {pct:>8} "
+            f"(threshold {row['threshold_pct']:g}%, was {row['status_when_run']})"
+        )
+
+
 @main.command(name="validate")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--limit", type=int, default=20, show_default=True, help="Problems listed per file.")

@@ -50,7 +50,7 @@ def create_key_file(key_file: Path) -> bool:
 
 
 def pseudonym(key: bytes, program_id: str, source_key: str) -> int:
-    digest = hmac.new(key, f"{program_id}\x1f{source_key}".encode(), hashlib.sha256).digest()
+    digest = hmac.digest(key, f"{program_id}\x1f{source_key}".encode(), hashlib.sha256)
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
@@ -62,16 +62,16 @@ class Pseudonymiser:
         self._program_id = program_id
 
     def __call__(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Hash each distinct key once, then map every row's key to its id."""
         for source, target in _KEYS.items():
             if source not in frame.columns:
                 continue
-            distinct = frame.get_column(source).drop_nulls().unique()
-            mapping = pl.DataFrame(
-                {
-                    source: distinct,
-                    target: [pseudonym(self._key, self._program_id, k) for k in distinct],
-                },
-                schema={source: pl.Utf8, target: pl.Int64},
+            keys = frame.get_column(source)
+            distinct = keys.drop_nulls().unique()
+            ids = pl.Series(
+                [pseudonym(self._key, self._program_id, k) for k in distinct], dtype=pl.Int64
             )
-            frame = frame.join(mapping, on=source, how="left", maintain_order="left").drop(source)
+            mapped = keys.replace_strict(distinct, ids, default=None, return_dtype=pl.Int64)
+            position = frame.get_column_index(source)
+            frame = frame.drop(source).insert_column(position, mapped.alias(target))
         return frame

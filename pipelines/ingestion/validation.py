@@ -309,9 +309,10 @@ def _duplicate_rejections(typed: pl.DataFrame, contract: TableContract) -> pl.Da
     key = list(contract.primary_key)
     label = ", ".join(key)
     complete = typed.filter(pl.all_horizontal(pl.col(key).is_not_null()))
-    candidates = complete.filter(pl.struct(key).hash(seed=0).is_duplicated())
-    if candidates.is_empty():
+    hashed = complete.select(pl.struct(key).hash(seed=0)).to_series()
+    if hashed.n_unique() == hashed.len():
         return empty_rejections()
+    candidates = complete.filter(hashed.is_duplicated())
     keyed = candidates.with_columns(pl.col(SOURCE_ROW).min().over(key).alias("_first"))
     return keyed.filter(pl.col(SOURCE_ROW) != pl.col("_first")).select(
         pl.col(SOURCE_ROW),
@@ -403,42 +404,7 @@ def _table_rules(
             )
         )
     if contract.name == "prom_responses" and ctx.instruments:
-        spec = pl.DataFrame(
-            {
-                "instrument": list(ctx.instruments),
-                "_items": [s.n_items for s in ctx.instruments.values()],
-                "_min": [s.item_min for s in ctx.instruments.values()],
-                "_max": [s.item_max for s in ctx.instruments.values()],
-            }
-        )
-        joined = typed.join(spec, on="instrument", how="left", maintain_order="left")
-        checks.append(
-            _rule(
-                joined,
-                pl.col("item_number") > pl.col("_items"),
-                "item_number",
-                pl.format(
-                    "item {} does not exist in {} ({} items)",
-                    pl.col("item_number"),
-                    pl.col("instrument"),
-                    pl.col("_items"),
-                ),
-            )
-        )
-        checks.append(
-            _rule(
-                joined,
-                (pl.col("value") < pl.col("_min")) | (pl.col("value") > pl.col("_max")),
-                "value",
-                pl.format(
-                    "'{}' is outside {} item range {} to {}",
-                    pl.col("value"),
-                    pl.col("instrument"),
-                    pl.col("_min"),
-                    pl.col("_max"),
-                ),
-            )
-        )
+        checks += _instrument_rules(typed, ctx.instruments)
     if contract.name == "engagement_events":
         module_event = pl.col("event_type").is_in(["module_started", "module_completed"])
         checks.append(
@@ -450,6 +416,66 @@ def _table_rules(
             )
         )
     return checks
+
+
+def _instrument_rules(
+    typed: pl.DataFrame, instruments: dict[str, InstrumentSpec]
+) -> list[pl.DataFrame]:
+    """Item numbers and answers within each instrument's structure. Each instrument's
+    highest item and answer range are compared first; rows are examined only for an
+    instrument whose bounds are broken, so a clean file is checked in one aggregation."""
+    spec = pl.DataFrame(
+        {
+            "instrument": list(instruments),
+            "_items": [s.n_items for s in instruments.values()],
+            "_min": [s.item_min for s in instruments.values()],
+            "_max": [s.item_max for s in instruments.values()],
+        }
+    )
+    bounds = (
+        typed.group_by("instrument")
+        .agg(
+            pl.col("item_number").max().alias("top_item"),
+            pl.col("value").min().alias("low"),
+            pl.col("value").max().alias("high"),
+        )
+        .join(spec, on="instrument")
+    )
+    broken = bounds.filter(
+        (pl.col("top_item") > pl.col("_items"))
+        | (pl.col("low") < pl.col("_min"))
+        | (pl.col("high") > pl.col("_max"))
+    )["instrument"]
+    if broken.is_empty():
+        return []
+    joined = typed.filter(pl.col("instrument").is_in(broken.implode())).join(
+        spec, on="instrument", how="left", maintain_order="left"
+    )
+    return [
+        _rule(
+            joined,
+            pl.col("item_number") > pl.col("_items"),
+            "item_number",
+            pl.format(
+                "item {} does not exist in {} ({} items)",
+                pl.col("item_number"),
+                pl.col("instrument"),
+                pl.col("_items"),
+            ),
+        ),
+        _rule(
+            joined,
+            (pl.col("value") < pl.col("_min")) | (pl.col("value") > pl.col("_max")),
+            "value",
+            pl.format(
+                "'{}' is outside {} item range {} to {}",
+                pl.col("value"),
+                pl.col("instrument"),
+                pl.col("_min"),
+                pl.col("_max"),
+            ),
+        ),
+    ]
 
 
 def _referential_rejections(typed: pl.DataFrame, ctx: BatchContext) -> list[pl.DataFrame]:
