@@ -180,7 +180,9 @@ def _run_length_curve(
     breaks = value[step_order]
     months = base + np.cumsum((following - month)[step_order])
     alarms = cycles - np.searchsorted(np.sort(peak), breaks, side="right")
-    return breaks, months, alarms
+    # Equal record values (common: increments are discrete) count once, fully applied.
+    last = np.r_[breaks[1:] != breaks[:-1], True]
+    return breaks[last], months[last], alarms[last]
 
 
 def simulate_threshold(

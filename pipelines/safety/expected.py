@@ -1,13 +1,21 @@
 """Expected rates: what in-person CBT patients with the same case mix experience.
 
-For each indicator a logistic model of the outcome on case mix is fitted to in-person
-units, and every unit gets its expected probability from it. An iCBT program is
-compared with the in-person clinics of its own province when they have enough events
-for the model, otherwise with all in-person clinics; an in-person clinic is compared
-with all of them. A cohort with too few events for the covariates (the events-per-
-variable rule) gives its crude rate instead, one with fewer than the minimum events
-gives nothing, and with no in-person unit at all the indicator's published fallback
-rate is used where one exists. Each unit records which reference it got.
+For each indicator a logistic model of the outcome on case mix is fitted to all
+in-person units, and every unit gets its expected probability from it. The model is
+the full case mix (age band, sex, rurality, baseline severity) when the in-person
+events allow ten per parameter (Peduzzi et al. 1996), else baseline severity alone,
+else the crude in-person rate; with fewer events than the minimum-events rule there is
+no in-person reference, and the indicator's published fallback rate is used where one
+exists (only when no in-person unit exists at all), otherwise it is not compared.
+
+An iCBT program in a province with its own in-person clinics is compared with them:
+the pooled model's intercept is moved by that province's offset (its clinics' log-odds
+of the event beyond what the pooled model predicts for them). A province offset rests
+on a few dozen events, and treating it as exact would turn its sampling error into
+false alarms, so each offset is shrunk towards zero by the between-province variance
+(empirical Bayes with the DerSimonian-Laird estimate, DerSimonian & Laird 1986): when
+the provinces' clinics do not differ beyond chance, every program gets the pooled
+expectation. In-person clinics are compared with the pooled model.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from pipelines.safety.config import Indicator, SafetyConfig
 
 ALL_IN_PERSON = "all_in_person"
 RURALITY_LEVELS = ("rural", "remote")  # urban is the reference level
+ITEM9_LEVELS = ("item9_1", "item9_2")  # baseline answer; 0 is the reference level
 REFERENCE_SCHEMA = {
     "indicator": pl.Utf8,
     "cohort": pl.Utf8,
@@ -33,162 +42,238 @@ REFERENCE_SCHEMA = {
     "crude_rate": pl.Float64,
     "parameters": pl.Int64,
     "coefficients": pl.Utf8,
+    "province_offset": pl.Float64,
+    "province_offset_se": pl.Float64,
+    "shrunk_province_offset": pl.Float64,
+    "between_province_variance": pl.Float64,
     "source": pl.Utf8,
 }
 
 
+def severity_columns(indicator: Indicator) -> tuple[str, ...]:
+    """Baseline severity with a quadratic term (outcomes near a scale's ceiling cannot
+    worsen by much, so risk is not linear in it); item 9 adds the baseline answer."""
+    severity = ("baseline_severity", "baseline_severity_squared")
+    return (*severity, *ITEM9_LEVELS) if indicator.family == "item9" else severity
+
+
+def full_columns(indicator: Indicator) -> tuple[str, ...]:
+    return ("age_band_index", "female", *RURALITY_LEVELS, *severity_columns(indicator))
+
+
+def design(units: pl.DataFrame, columns: tuple[str, ...], centre: float) -> np.ndarray:
+    """Intercept plus covariates. Severity is centred on the in-person cohort's mean
+    (`centre`), which also stands in for a missing baseline score."""
+    if not columns:
+        return np.ones((units.height, 1))
+    severity = pl.col("baseline_severity").cast(pl.Float64).fill_null(centre) - centre
+    derived = units.with_columns(
+        female=pl.col("female").cast(pl.Float64),
+        baseline_severity=severity,
+        baseline_severity_squared=severity**2,
+        **{level: (pl.col("rurality") == level).cast(pl.Float64) for level in RURALITY_LEVELS},
+        **{f"item9_{k}": (pl.col("baseline_item9") == k).cast(pl.Float64) for k in range(1, 3)},
+    )
+    x = derived.select([pl.col(c).cast(pl.Float64) for c in columns]).to_numpy()
+    return np.column_stack([np.ones(units.height), x])
+
+
 @dataclass(frozen=True)
 class Reference:
-    """A fitted reference: predicts expected probabilities for units."""
+    """The pooled in-person reference of one indicator: predicts linear predictors."""
 
     indicator: str
-    cohort: str
-    method: str  # logistic, crude, published or none
+    method: str  # logistic, severity, crude, published or none
     units: int
     events: int
     columns: tuple[str, ...] = ()  # covariates; coefficients start with the intercept
     coefficients: tuple[float, ...] = ()
-    means: tuple[float, ...] = ()  # the cohort's covariate means, for missing scores
-    rate: float | None = None
+    centre: float = 0.0  # the cohort's mean baseline severity
     source: str = ""
 
-    def predict(self, units: pl.DataFrame) -> np.ndarray:
-        if self.method == "logistic":
-            x = design(units, self.columns, self.means)
-            return 1.0 / (1.0 + np.exp(-(x @ np.asarray(self.coefficients))))
-        value = np.nan if self.rate is None else self.rate
-        return np.full(units.height, value)
+    @property
+    def usable(self) -> bool:
+        return self.method != "none"
+
+    def logit(self, units: pl.DataFrame) -> np.ndarray:
+        """Log-odds of the event for each unit (before any province offset)."""
+        return design(units, self.columns, self.centre) @ np.asarray(self.coefficients)
 
     def row(self) -> dict:
+        coefficients = (
+            json.dumps(dict(zip(("intercept", *self.columns), self.coefficients, strict=True)))
+            if self.coefficients
+            else None
+        )
         return {
             "indicator": self.indicator,
-            "cohort": self.cohort,
+            "cohort": ALL_IN_PERSON if self.method != "published" else "published",
             "method": self.method,
             "units": self.units,
             "events": self.events,
             "crude_rate": self.events / self.units if self.units else None,
             "parameters": len(self.coefficients) or None,
-            "coefficients": json.dumps(
-                dict(zip(("intercept", *self.columns), self.coefficients, strict=True))
-            )
-            if self.method == "logistic"
-            else None,
+            "coefficients": coefficients,
             "source": self.source,
         }
 
 
-def covariate_columns(indicator: Indicator) -> tuple[str, ...]:
-    """Model columns besides the intercept; item 9 also adjusts for the baseline answer."""
-    base = ("age_band_index", "female", "rural", "remote", "baseline_severity")
-    return (*base, "baseline_item9") if indicator.family == "item9" else base
-
-
-def design(units: pl.DataFrame, columns: tuple[str, ...], means: tuple[float, ...]) -> np.ndarray:
-    """Intercept plus covariates; a missing score takes the cohort's mean (`means`)."""
-    derived = units.with_columns(
-        female=pl.col("female").cast(pl.Float64),
-        **{level: (pl.col("rurality") == level).cast(pl.Float64) for level in RURALITY_LEVELS},
-    )
-    x = derived.select(
-        [pl.col(c).cast(pl.Float64).fill_null(m) for c, m in zip(columns, means, strict=True)]
-    ).to_numpy()
-    return np.column_stack([np.ones(units.height), x])
-
-
-def fit_reference(
-    indicator: Indicator, cohort: str, units: pl.DataFrame, config: SafetyConfig
-) -> Reference:
-    """Logistic model, crude rate or nothing for one in-person cohort's units."""
-    n, events = units.height, int(units["event"].sum())
-    columns = covariate_columns(indicator)
-    needed = config.events_per_variable.value * len(columns)
-    if events < config.minimum_events.value:
-        return Reference(indicator.name, cohort, "none", n, events)
-    crude = Reference(indicator.name, cohort, "crude", n, events, rate=events / n)
-    if min(events, n - events) < needed:
-        return crude
-    means = tuple(
-        float(units.select(pl.col(c).cast(pl.Float64).mean()).item() or 0.0)
-        if c in units.columns
-        else 0.0
-        for c in columns
-    )
-    x = design(units, columns, means)
+def _logistic(units: pl.DataFrame, columns: tuple[str, ...], centre: float) -> tuple | None:
+    """Coefficients of a logistic fit, or None if it fails to converge."""
+    x = design(units, columns, centre)
     y = units["event"].cast(pl.Float64).to_numpy()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             result = sm.GLM(y, x, family=sm.families.Binomial()).fit()
         except (ValueError, np.linalg.LinAlgError):
-            return crude
+            return None
     if not result.converged or not np.all(np.isfinite(result.params)):
-        return crude
-    return Reference(
-        indicator.name,
-        cohort,
-        "logistic",
-        n,
-        events,
-        columns=columns,
-        coefficients=tuple(float(b) for b in result.params),
-        means=means,
-    )
+        return None
+    return tuple(float(b) for b in result.params)
+
+
+def fit_reference(indicator: Indicator, units: pl.DataFrame, config: SafetyConfig) -> Reference:
+    """The richest model the in-person events support, down to the crude rate."""
+    n, events = units.height, int(units["event"].sum())
+    if events < config.minimum_events.value:
+        return Reference(indicator.name, "none", n, events, source="too few in-person events")
+    centre = float(units["baseline_severity"].mean() or 0.0)
+    for method, columns in (
+        ("logistic", full_columns(indicator)),
+        ("severity", severity_columns(indicator)),
+    ):
+        if min(events, n - events) < config.events_per_variable.value * len(columns):
+            continue
+        coefficients = _logistic(units, columns, centre)
+        if coefficients is not None:
+            return Reference(indicator.name, method, n, events, columns, coefficients, centre)
+    rate = events / n
+    return Reference(indicator.name, "crude", n, events, (), (float(np.log(rate / (1 - rate))),))
 
 
 def _published(indicator: Indicator) -> Reference:
     fallback = indicator.published_fallback
     if fallback is None:
-        return Reference(indicator.name, "published", "none", 0, 0, source=indicator.fallback_note)
+        return Reference(indicator.name, "none", 0, 0, source=indicator.fallback_note)
+    rate = fallback.value
     return Reference(
-        indicator.name, "published", "published", 0, 0, rate=fallback.value, source=fallback.cite()
+        indicator.name,
+        "published",
+        0,
+        0,
+        (),
+        (float(np.log(rate / (1 - rate))),),
+        source=fallback.cite(),
     )
+
+
+def _expit(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def province_offset(logit: np.ndarray, events: np.ndarray) -> tuple[float, float]:
+    """Maximum-likelihood shift of the log-odds that makes the cohort's expected events
+    equal its observed ones, with its standard error (Newton steps on one parameter)."""
+    observed = float(events.sum())
+    if observed in (0.0, float(len(events))):
+        return 0.0, np.inf
+    delta = 0.0
+    for _ in range(50):
+        p = _expit(logit + delta)
+        information = float((p * (1 - p)).sum())
+        step = (observed - float(p.sum())) / information
+        delta += step
+        if abs(step) < 1e-10:
+            break
+    p = _expit(logit + delta)
+    return delta, float(1.0 / np.sqrt((p * (1 - p)).sum()))
+
+
+def shrink(offsets: np.ndarray, se: np.ndarray) -> tuple[np.ndarray, float]:
+    """Empirical-Bayes offsets shrunk towards 0 by the DerSimonian-Laird tau^2."""
+    finite = np.isfinite(se)
+    if finite.sum() < 2:
+        return np.zeros_like(offsets), 0.0
+    d, w = offsets[finite], 1.0 / se[finite] ** 2
+    mean = (w * d).sum() / w.sum()
+    q = (w * (d - mean) ** 2).sum()
+    tau2 = max(0.0, (q - (len(d) - 1)) / (w.sum() - (w**2).sum() / w.sum()))
+    factor = np.where(finite, tau2 / (tau2 + np.where(finite, se, 1.0) ** 2), 0.0)
+    return factor * offsets, tau2
 
 
 def assign_expected(
     units: pl.DataFrame, programs: pl.DataFrame, config: SafetyConfig
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Units with `expected` (NULL when no reference) and `reference`; and one row per
-    reference cohort actually considered (mart_safety_reference)."""
+    """Units with `expected` (NULL when no reference) and `reference`; and the reference
+    table (mart_safety_reference): the pooled model and each province's offset."""
     attrs = programs.select("program_id", "province", "is_in_person")
     units = units.join(attrs, on="program_id", how="left")
-    out, references = [], []
+    out, rows = [], []
     for name, indicator in config.indicators.items():
         own = units.filter(pl.col("indicator") == name)
         in_person = own.filter(pl.col("is_in_person"))
         if in_person.is_empty():
-            pooled = _published(indicator)
-            local: dict[str, Reference] = {}
+            reference = _published(indicator)
         else:
-            pooled = fit_reference(indicator, ALL_IN_PERSON, in_person, config)
-            local = {
-                province: fit_reference(indicator, f"in_person_{province}", cohort, config)
-                for (province,), cohort in in_person.group_by("province")
-            }
-        references.append(pooled)
-        references.extend(local.values())
-        for _, program_units in own.group_by("program_id", maintain_order=True):
-            first = program_units.row(0, named=True)
-            ref = pooled
-            candidate = local.get(first["province"])
-            if not first["is_in_person"] and candidate and candidate.method == "logistic":
-                ref = candidate
+            reference = fit_reference(indicator, in_person, config)
+        rows.append(reference.row())
+        if not reference.usable:
             out.append(
-                program_units.with_columns(
-                    expected=pl.Series(ref.predict(program_units)).fill_nan(None),
-                    reference=pl.lit(ref.cohort),
-                    reference_method=pl.lit(ref.method),
+                own.with_columns(
+                    expected=pl.lit(None, pl.Float64),
+                    reference=pl.lit(None, pl.Utf8),
+                    reference_method=pl.lit(reference.method),
                 )
             )
-    frame = (
-        pl.concat(out)
-        if out
-        else units.with_columns(
-            expected=pl.lit(None, pl.Float64),
-            reference=pl.lit(None, pl.Utf8),
-            reference_method=pl.lit(None, pl.Utf8),
-        )
+            continue
+        offsets: dict[str, float] = {}
+        if reference.method != "published":
+            cohorts = in_person.partition_by("province", as_dict=True, maintain_order=True)
+            names = [key[0] for key in cohorts]
+            fitted = [
+                province_offset(reference.logit(c), c["event"].cast(pl.Float64).to_numpy())
+                for c in cohorts.values()
+            ]
+            raw = np.array([f[0] for f in fitted])
+            se = np.array([f[1] for f in fitted])
+            shrunk, tau2 = shrink(raw, se)
+            offsets = dict(zip(names, shrunk.tolist(), strict=True))
+            for province, cohort, (offset, error), value in zip(
+                names, cohorts.values(), fitted, shrunk, strict=True
+            ):
+                rows.append(
+                    {
+                        "indicator": name,
+                        "cohort": f"in_person_{province}",
+                        "method": "province_offset",
+                        "units": cohort.height,
+                        "events": int(cohort["event"].sum()),
+                        "crude_rate": float(cohort["event"].mean()),
+                        "province_offset": offset,
+                        "province_offset_se": error if np.isfinite(error) else None,
+                        "shrunk_province_offset": value,
+                        "between_province_variance": tau2,
+                    }
+                )
+        for _, program in own.group_by("program_id", maintain_order=True):
+            first = program.row(0, named=True)
+            local = not first["is_in_person"] and first["province"] in offsets
+            offset = offsets[first["province"]] if local else 0.0
+            label = f"in_person_{first['province']}" if local else reference.row()["cohort"]
+            out.append(
+                program.with_columns(
+                    expected=pl.Series(_expit(reference.logit(program) + offset)),
+                    reference=pl.lit(label),
+                    reference_method=pl.lit(reference.method),
+                )
+            )
+    frame = pl.concat(out, how="diagonal_relaxed") if out else units
+    table = pl.DataFrame(rows, schema=REFERENCE_SCHEMA)
+    return (
+        frame.drop("province", "is_in_person").sort(
+            "indicator", "program_id", "unit_date", "episode_id"
+        ),
+        table.sort("indicator", "cohort"),
     )
-    table = pl.DataFrame([r.row() for r in references], schema=REFERENCE_SCHEMA)
-    return frame.drop("province", "is_in_person").sort(
-        "indicator", "program_id", "unit_date", "episode_id"
-    ), table.sort("indicator", "cohort")

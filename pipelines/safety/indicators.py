@@ -13,7 +13,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from pipelines.contract import load_contract
+from pipelines.contract import load_contract, load_instruments
 from pipelines.safety.config import Indicator, SafetyConfig
 
 UNIT_SCHEMA = {
@@ -42,7 +42,7 @@ TRIGGER_SCHEMA = {
 }
 
 
-def _case_mix(episodes: pl.DataFrame) -> pl.DataFrame:
+def case_mix(episodes: pl.DataFrame) -> pl.DataFrame:
     """Episode keys with the model's covariates: age band as its ordinal index in the
     contract, female vs any other sex, rurality and the baseline severity score."""
     bands = list(load_contract()["episodes"].field("age_band").enum or ())
@@ -58,11 +58,11 @@ def _case_mix(episodes: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _units(indicator: str, frame: pl.DataFrame, case_mix: pl.DataFrame) -> pl.DataFrame:
+def _units(indicator: str, frame: pl.DataFrame, mix: pl.DataFrame) -> pl.DataFrame:
     """Attach case mix and the month to (episode_id, unit_date, event); a baseline
     severity in `frame` (the indicator's own scale) replaces the episode's PHQ-9."""
-    shared = [c for c in frame.columns if c in case_mix.columns and c != "episode_id"]
-    joined = frame.join(case_mix.drop(shared), on="episode_id", how="inner")
+    shared = [c for c in frame.columns if c in mix.columns and c != "episode_id"]
+    joined = frame.join(mix.drop(shared), on="episode_id", how="inner")
     if "baseline_item9" not in joined.columns:
         joined = joined.with_columns(baseline_item9=pl.lit(None, dtype=pl.Float64))
     return joined.with_columns(
@@ -72,7 +72,7 @@ def _units(indicator: str, frame: pl.DataFrame, case_mix: pl.DataFrame) -> pl.Da
 
 
 def deterioration_units(
-    indicator: Indicator, rows: pl.DataFrame, case_mix: pl.DataFrame, definition: str
+    indicator: Indicator, rows: pl.DataFrame, mix: pl.DataFrame, definition: str
 ) -> pl.DataFrame:
     """Episodes judged on the indicator's scale; the event is the configured definition
     (NULL flags, e.g. Talking Therapies points on a scale without them, are not judged)."""
@@ -85,22 +85,25 @@ def deterioration_units(
         pl.col(definition).alias("event"),
         pl.col("baseline_score").alias("baseline_severity"),
     )
-    return _units(indicator.name, frame, case_mix)
+    return _units(indicator.name, frame, mix)
 
 
-def item9_units(indicator: Indicator, rows: pl.DataFrame, case_mix: pl.DataFrame) -> pl.DataFrame:
-    """New (baseline 0) or worse item-9 answers at the later timepoint than at baseline."""
-    frame = rows.select(
+def item9_units(
+    indicator: Indicator, rows: pl.DataFrame, mix: pl.DataFrame, top_answer: int
+) -> pl.DataFrame:
+    """New (baseline 0) or worse item-9 answers at the later timepoint than at baseline;
+    a baseline at the top answer cannot get worse, so it is not judged."""
+    frame = rows.filter(pl.col("baseline_item") < top_answer).select(
         "episode_id",
         "unit_date",
         (pl.col("later_item") > pl.col("baseline_item")).alias("event"),
         pl.col("baseline_item").cast(pl.Float64).alias("baseline_item9"),
     )
-    return _units(indicator.name, frame, case_mix)
+    return _units(indicator.name, frame, mix)
 
 
 def adverse_event_units(
-    indicator: Indicator, episodes: pl.DataFrame, events: pl.DataFrame, case_mix: pl.DataFrame
+    indicator: Indicator, episodes: pl.DataFrame, events: pl.DataFrame, mix: pl.DataFrame
 ) -> pl.DataFrame:
     """Ended episodes, dated by their end; the event is any adverse event of the episode
     that passes every one of the indicator's filters."""
@@ -113,11 +116,11 @@ def adverse_event_units(
         .select("episode_id", pl.col("end_date").alias("unit_date"))
         .with_columns(event=pl.col("episode_id").is_in(hit["episode_id"].implode()))
     )
-    return _units(indicator.name, frame, case_mix)
+    return _units(indicator.name, frame, mix)
 
 
 def disengagement_units(
-    indicator: Indicator, rows: pl.DataFrame, case_mix: pl.DataFrame, reasons: tuple[str, ...]
+    indicator: Indicator, rows: pl.DataFrame, mix: pl.DataFrame, reasons: tuple[str, ...]
 ) -> pl.DataFrame:
     """Ended episodes that deteriorated during treatment; the event is a disengaged end."""
     frame = rows.select(
@@ -125,7 +128,7 @@ def disengagement_units(
         "unit_date",
         pl.col("discharge_reason").is_in(list(reasons)).fill_null(False).alias("event"),
     )
-    return _units(indicator.name, frame, case_mix)
+    return _units(indicator.name, frame, mix)
 
 
 def follow_up_triggers(
@@ -160,16 +163,14 @@ def follow_up_triggers(
     )
 
 
-def process_units(
-    indicator: Indicator, triggers: pl.DataFrame, case_mix: pl.DataFrame
-) -> pl.DataFrame:
+def process_units(indicator: Indicator, triggers: pl.DataFrame, mix: pl.DataFrame) -> pl.DataFrame:
     """Judged triggers; the event is a breach of the follow-up standard."""
     frame = triggers.filter(pl.col("judged")).select(
         "episode_id",
         pl.col("trigger_date").alias("unit_date"),
         (~pl.col("met")).alias("event"),
     )
-    return _units(indicator.name, frame, case_mix)
+    return _units(indicator.name, frame, mix)
 
 
 def build_units(
@@ -183,22 +184,21 @@ def build_units(
     triggers: pl.DataFrame,
 ) -> pl.DataFrame:
     """Units of every configured indicator, in UNIT_SCHEMA."""
-    case_mix = _case_mix(episodes)
+    mix = case_mix(episodes)
     parts = [pl.DataFrame(schema=UNIT_SCHEMA)]
     for indicator in config.indicators.values():
         if indicator.family == "deterioration":
             part = deterioration_units(
-                indicator, deterioration, case_mix, config.deterioration_definition
+                indicator, deterioration, mix, config.deterioration_definition
             )
         elif indicator.family == "item9":
-            part = item9_units(indicator, item9, case_mix)
+            top = load_instruments()[config.item9_instrument].item_max
+            part = item9_units(indicator, item9, mix, top)
         elif indicator.family == "adverse_event":
-            part = adverse_event_units(indicator, episodes, adverse_events, case_mix)
+            part = adverse_event_units(indicator, episodes, adverse_events, mix)
         elif indicator.family == "disengagement":
-            part = disengagement_units(
-                indicator, disengagement, case_mix, config.disengaged_reasons
-            )
+            part = disengagement_units(indicator, disengagement, mix, config.disengaged_reasons)
         else:
-            part = process_units(indicator, triggers, case_mix)
+            part = process_units(indicator, triggers, mix)
         parts.append(part)
     return pl.concat(parts).sort("indicator", "program_id", "unit_date", "episode_id")

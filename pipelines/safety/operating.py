@@ -24,6 +24,7 @@ units as a real Dagster run.
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -40,7 +41,7 @@ from pipelines.outcomes.assets import episode_outcomes, int_prom_scores
 from pipelines.reference.assets import REFERENCE_BUILDERS
 from pipelines.resources import Warehouse
 from pipelines.safety.config import SafetyConfig
-from pipelines.safety.inputs import read_inputs
+from pipelines.safety.inputs import SafetyInputs, read_inputs
 from pipelines.safety.surveillance import Surveillance, survey
 from pipelines.sql import model, run_sql, write_frame
 
@@ -158,10 +159,16 @@ def build_without_ingestion(landing: Path, database: Path) -> Warehouse:
     return warehouse
 
 
-def run_surveillance(warehouse: Warehouse, config: SafetyConfig) -> Surveillance:
+def read_seed_inputs(warehouse: Warehouse, config: SafetyConfig) -> SafetyInputs:
     with warehouse.connect() as con:
-        inputs = read_inputs(con, config)
-    return survey(inputs.units, inputs.data_end, config)
+        return read_inputs(con, config)
+
+
+def survey_inputs(inputs: SafetyInputs, config: SafetyConfig) -> Surveillance:
+    """Survey the configured indicators' units (the config may watch fewer indicators,
+    or use other thresholds, than the one the units were read with)."""
+    units = inputs.units.filter(pl.col("indicator").is_in(list(config.indicators)))
+    return survey(units, inputs.data_end, config)
 
 
 def null_world(config: GeneratorConfig) -> GeneratorConfig:
@@ -238,9 +245,21 @@ def signal_exposure(result: Surveillance) -> pl.DataFrame:
 
 
 def simulate_seed(
-    root: Path, generator: GeneratorConfig, config: SafetyConfig
-) -> tuple[Surveillance, dict]:
-    """Generate, build and survey one seed in `root`; returns the result and the truth."""
+    root: Path,
+    generator: GeneratorConfig,
+    config: SafetyConfig,
+    programs: tuple[str, ...] | None = None,
+) -> tuple[SafetyInputs, dict]:
+    """Generate and build one seed in `root`; returns the safety inputs and the plant.
+
+    `programs` keeps only those programs' landing files (e.g. the planted one and the
+    in-person clinics): each program draws its own random numbers, so what is kept is
+    exactly what the full demo would hold for them.
+    """
     truth = generate(root / "landing", root / "truth.json", generator)
+    if programs is not None:
+        for folder in (root / "landing").iterdir():
+            if folder.name not in programs:
+                shutil.rmtree(folder)
     warehouse = build_without_ingestion(root / "landing", root / "build.duckdb")
-    return run_surveillance(warehouse, config), truth.safety_plant
+    return read_seed_inputs(warehouse, config), truth.safety_plant

@@ -1,6 +1,8 @@
--- Grain: one row per safety indicator and in-person reference cohort.
+-- Grain: one row per safety indicator and reference: the pooled in-person model, and
+-- each province's in-person clinics.
 -- Purpose: where each expected rate comes from: the in-person cohort, its size and
--- events, and the fitted case-mix model (or the crude or published rate used instead).
+-- events, the fitted case-mix model (or the crude or published rate used instead), and
+-- the shrunk province offsets that make the reference local.
 CREATE OR REPLACE TABLE mart_safety_reference AS
 SELECT
     CAST(indicator AS VARCHAR) AS indicator,
@@ -11,9 +13,16 @@ SELECT
     CAST(crude_rate AS DOUBLE) AS crude_rate,
     CAST(parameters AS BIGINT) AS parameters,
     CAST(coefficients AS JSON) AS coefficients,
+    CAST(province_offset AS DOUBLE) AS province_offset,
+    CAST(province_offset_se AS DOUBLE) AS province_offset_se,
+    CAST(shrunk_province_offset AS DOUBLE) AS shrunk_province_offset,
+    CAST(between_province_variance AS DOUBLE) AS between_province_variance,
     CAST(source AS VARCHAR) AS source
 FROM source_frame;
 
-COMMENT ON TABLE mart_safety_reference IS 'In-person reference cohorts of the safety indicators. method: logistic (case-mix model, enough events per variable), crude (cohort rate), published (fallback rate from the literature, no in-person data) or none (too few events to compare). Counts are unsuppressed.';
-COMMENT ON COLUMN mart_safety_reference.cohort IS 'all_in_person, in_person_<province> (a local cohort) or published.';
-COMMENT ON COLUMN mart_safety_reference.coefficients IS 'Log-odds coefficients of the logistic model: intercept, age band index, female, rural, remote, baseline severity (and baseline item 9 for item 9).';
+COMMENT ON TABLE mart_safety_reference IS 'In-person references of the safety indicators. For all_in_person, method is logistic (full case-mix model, ten events per parameter), severity (baseline severity only), crude (cohort rate), published (fallback rate from the literature, no in-person unit at all) or none (fewer events than the minimum: not compared). province_offset rows move the pooled model to one province''s clinics for iCBT programs of that province, shrunk by the between-province variance. Counts are unsuppressed.';
+COMMENT ON COLUMN mart_safety_reference.cohort IS 'all_in_person (the pooled model), in_person_<province> (that province''s clinics) or published.';
+COMMENT ON COLUMN mart_safety_reference.coefficients IS 'Log-odds coefficients: intercept, then age band index, female, rural, remote and baseline severity (and the baseline item-9 answer for item 9), as fitted.';
+COMMENT ON COLUMN mart_safety_reference.province_offset IS 'Log-odds the province''s clinics lie above (positive) or below the pooled model, by maximum likelihood.';
+COMMENT ON COLUMN mart_safety_reference.shrunk_province_offset IS 'province_offset shrunk towards 0 by between_province_variance / (between_province_variance + province_offset_se^2) (empirical Bayes): the offset actually applied to the province''s iCBT programs.';
+COMMENT ON COLUMN mart_safety_reference.between_province_variance IS 'DerSimonian-Laird estimate of the variance of true province offsets; 0 when provinces differ no more than chance.';

@@ -1,0 +1,131 @@
+"""Known answers for the risk-adjusted CUSUM: weights, chart recursion, event counts and
+the simulated in-control run length against an exact Markov chain."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from pipelines.safety.cusum import (
+    chart_seed,
+    event_count_pmf,
+    run_chart,
+    simulate_threshold,
+    weights,
+)
+
+
+@pytest.mark.parametrize(
+    ("p", "y", "odds_ratio", "expected"),
+    [
+        (0.5, 1, 2.0, math.log(4 / 3)),  # log 2 - log 1.5
+        (0.5, 0, 2.0, -math.log(1.5)),
+        (0.1, 1, 2.0, math.log(2) - math.log(1.1)),
+        (0.1, 0, 2.0, -math.log(1.1)),
+        (0.065, 1, 2.0, math.log(2 / 1.065)),
+        (0.2, 0, 0.5, -math.log(0.9)),  # detecting a halving: a non-event scores positive
+    ],
+)
+def test_weights_are_steiners_log_likelihood_ratios(p, y, odds_ratio, expected):
+    assert weights(np.array([p]), np.array([y]), odds_ratio)[0] == pytest.approx(expected)
+
+
+def test_weights_equal_the_bernoulli_likelihood_ratio():
+    """W = log[P(y | odds x R) / P(y | p)], computed from the probabilities directly."""
+    p = np.array([0.02, 0.3, 0.7])
+    r = 3.0
+    p1 = r * p / (1 - p + r * p)
+    for y in (0, 1):
+        direct = np.log(np.where(y, p1 / p, (1 - p1) / (1 - p)))
+        assert weights(p, np.full(3, y), r) == pytest.approx(direct)
+
+
+def test_chart_alarms_restarts_at_a_head_start_and_drains_to_close():
+    chart = run_chart(
+        np.array([1.0, 1.0, 1.5, -0.5, -3.0, 2.0]),
+        np.array([0, 0, 5, 0, 0, 1.0]),
+        np.array([0.5] * 6),
+        np.array([10] * 6),
+        threshold=3.0,
+        restart_fraction=0.5,
+        minimum_events=0,
+    )
+    assert chart.peak.tolist() == [1.0, 2.0, 3.5, 1.0, 0.0, 2.0]
+    assert chart.statistic.tolist() == [1.0, 2.0, 1.5, 1.0, 0.0, 2.0]
+    assert chart.alarm.tolist() == [False, False, True, False, False, False]
+    assert chart.in_signal.tolist() == [False, False, True, True, False, False]
+    # Evidence accumulates from the month the chart left zero and restarts after it.
+    assert chart.excursion_observed.tolist() == [0, 0, 5, 5, 5, 1]
+    assert chart.excursion_expected.tolist() == [0.5, 1.0, 1.5, 2.0, 2.5, 0.5]
+
+
+def test_minimum_events_hold_back_an_alarm():
+    chart = run_chart(
+        np.array([2.0, 2.0, -1.0]),
+        np.array([1.0, 0.0, 0.0]),
+        np.zeros(3),
+        np.ones(3, dtype=int),
+        threshold=3.0,
+        restart_fraction=0.5,
+        minimum_events=2,
+    )
+    assert not chart.alarm.any()
+    assert chart.statistic.tolist() == [2.0, 4.0, 3.0]
+
+
+def test_event_count_pmf_is_the_poisson_binomial():
+    assert event_count_pmf(np.full(12, 0.3)) == pytest.approx(stats.binom.pmf(range(13), 12, 0.3))
+    p = np.array([0.1, 0.5, 0.8])
+    brute = np.zeros(4)
+    for outcome in np.ndindex(2, 2, 2):
+        y = np.array(outcome)
+        brute[y.sum()] += np.prod(np.where(y, p, 1 - p))
+    assert event_count_pmf(p) == pytest.approx(brute)
+    assert event_count_pmf(np.array([])).tolist() == [1.0]
+
+
+def _exact_arl(p: float, k: int) -> float:
+    """ARL of a chart moving +2 or -1 lattice steps (reflected at 0) until it passes k."""
+    q = np.zeros((k + 1, k + 1))
+    for i in range(k + 1):
+        if i + 2 <= k:
+            q[i, i + 2] += p
+        q[i, max(0, i - 1)] += 1 - p
+    return float(np.linalg.solve(np.eye(k + 1) - q, np.ones(k + 1))[0])
+
+
+@pytest.mark.parametrize("k", [3, 5])
+def test_simulated_run_length_matches_the_exact_markov_chain(k):
+    """One patient a month at p = 1/7 with R = 8 gives increments of exactly +2c and -c
+    (c = log 2), so the chart lives on a lattice and its ARL is a linear system. The
+    smallest h reaching 80% of the exact ARL with a threshold on lattice point k is k*c,
+    and the simulated ARL there matches the exact one within simulation error."""
+    r = 8.0
+    p = (r ** (1 / 3) - 1) / (r - 1)
+    c = math.log(1 + (r - 1) * p)
+    exact = _exact_arl(p, k)
+    found = simulate_threshold(
+        [np.array([p])], odds_ratio=r, target_arl_months=0.8 * exact, cycles=100_000, seed=7
+    )
+    assert found.h == pytest.approx(k * c)
+    assert found.arl_months == pytest.approx(exact, rel=0.08)
+
+
+def test_threshold_is_deterministic_and_grows_with_the_target():
+    months = [np.full(20, 0.06), np.full(30, 0.08), np.array([])]
+    a = simulate_threshold(months, odds_ratio=2.0, target_arl_months=120, cycles=20_000, seed=1)
+    b = simulate_threshold(months, odds_ratio=2.0, target_arl_months=120, cycles=20_000, seed=1)
+    c = simulate_threshold(months, odds_ratio=2.0, target_arl_months=480, cycles=20_000, seed=1)
+    assert a == b
+    assert a.arl_months >= 120 and c.h > a.h
+    assert chart_seed(5, "x", "y") == chart_seed(5, "x", "y") != chart_seed(5, "y", "x")
+
+
+def test_a_chart_without_patients_never_alarms():
+    found = simulate_threshold(
+        [np.array([])], odds_ratio=2.0, target_arl_months=60, cycles=10, seed=1
+    )
+    assert found.h == np.inf

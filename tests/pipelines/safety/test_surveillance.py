@@ -1,0 +1,103 @@
+"""Monthly surveillance on synthetic units with a known excess: the CUSUM and the funnel
+open signals where the excess is and nowhere else."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import numpy as np
+import polars as pl
+import pytest
+
+from pipelines.safety.config import load_safety_config
+from pipelines.safety.surveillance import episodes_from_states, month_grid, survey
+
+CONFIG = load_safety_config().restricted(("phq9_reliable_deterioration",))
+
+
+def _units(rng: np.random.Generator) -> pl.DataFrame:
+    """Twelve programs, 24 months, 60 units a month at expected risk 0.07; program
+    HARM's risk triples from month 12."""
+    rows = []
+    months = month_grid(date(2024, 10, 1), date(2026, 9, 1))
+    for program in [f"P{i:02d}" for i in range(11)] + ["HARM"]:
+        for m, month in enumerate(months):
+            risk = 0.21 if program == "HARM" and m >= 12 else 0.07
+            for _ in range(60):
+                rows.append((program, month, bool(rng.random() < risk)))
+    frame = pl.DataFrame(rows, schema=["program_id", "month", "event"], orient="row")
+    return frame.with_columns(
+        indicator=pl.lit("phq9_reliable_deterioration"),
+        episode_id=pl.int_range(pl.len()),
+        unit_date=pl.col("month"),
+        expected=pl.lit(0.07),
+        reference=pl.lit("all_in_person"),
+        reference_method=pl.lit("logistic"),
+    )
+
+
+@pytest.fixture(scope="module")
+def result():
+    return survey(_units(np.random.default_rng(5)), date(2026, 9, 30), CONFIG)
+
+
+def test_the_cusum_opens_on_the_harmful_program_soon_after_the_rise(result):
+    cusum = result.episodes.filter(pl.col("method") == "cusum")
+    harm = cusum.filter(pl.col("program_id") == "HARM")
+    assert harm.height >= 1
+    assert date(2025, 10, 1) <= harm["opened_month"].min() <= date(2026, 1, 1)
+    assert (
+        harm.row(0, named=True)["opened_observed"] > 2 * harm.row(0, named=True)["opened_expected"]
+    )
+
+
+def test_the_funnel_flags_the_harmful_program_once_its_window_fills(result):
+    funnel = result.episodes.filter(pl.col("method") == "funnel")
+    assert funnel["program_id"].unique().to_list() == ["HARM"]
+    last = result.funnel.filter(pl.col("month") == date(2026, 9, 1))
+    assert last.filter(pl.col("program_id") == "HARM")["alarm"].to_list() == [True]
+    assert last["n"].unique().to_list() == [720]  # 12-month window x 60
+    assert last["programs_compared"].unique().to_list() == [12]
+
+
+def test_monthly_indicators_and_chart_rows_cover_every_month(result):
+    assert result.indicators.height == 12 * 24
+    assert result.cusum.height == 12 * 24
+    harm = result.indicators.filter(pl.col("program_id") == "HARM")
+    assert harm["n"].sum() == 24 * 60
+    assert harm["expected"].sum() == pytest.approx(24 * 60 * 0.07)
+    # Identical case mix: every chart's simulated threshold agrees up to simulation error.
+    threshold = result.cusum["threshold"]
+    assert threshold.min() > 3.0 and threshold.max() - threshold.min() < 0.3
+
+
+def test_no_signal_without_an_excess():
+    units = _units(np.random.default_rng(9)).filter(pl.col("program_id") != "HARM")
+    quiet = survey(units, date(2026, 9, 30), replace(CONFIG))
+    assert quiet.episodes.height <= 1
+
+
+def test_episodes_are_runs_of_open_months():
+    months = month_grid(date(2026, 1, 1), date(2026, 6, 1))
+    states = pl.DataFrame(
+        {
+            "program_id": "A",
+            "indicator": "x",
+            "method": "cusum",
+            "month": months,
+            "open": [False, True, True, False, True, True],
+            "n": [1, 2, 3, 4, 5, 6],
+            "observed": [0.0, 5, 6, 0, 7, 8],
+            "expected": [1.0] * 6,
+            "statistic": [0.5, 4, 2, 0, 5, 3],
+            "threshold": [3.5] * 6,
+        }
+    )
+    episodes = episodes_from_states(states)
+    assert episodes.select(
+        "opened_month", "resolved_month", "opened_observed", "latest_observed"
+    ).rows() == [
+        (date(2026, 2, 1), date(2026, 4, 1), 5.0, 6.0),
+        (date(2026, 5, 1), None, 7.0, 8.0),
+    ]
