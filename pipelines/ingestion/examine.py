@@ -1,8 +1,10 @@
 """One landing file checked end to end, without a warehouse.
 
 The loader and `icbt validate` both call `check_file`, so a program's data engineer sees
-before sending exactly what the pipeline will load, quarantine or refuse. Order matters:
-the identifier gate runs on the raw file before any value can reach a message.
+before sending exactly what the pipeline will load, quarantine or refuse. Nothing is
+written or shown until the identifier gate has passed: column names first, then every
+value of the free-text fields and every value a check rejected (the only values that
+could be stored or shown); a single finding refuses the whole file.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import polars as pl
 
 from pipelines.contract import CONTRACT_VERSION, TableContract, load_contract, load_instruments
 from pipelines.ingestion import identifiers
-from pipelines.ingestion.frames import FileRefusedError, file_columns
+from pipelines.ingestion.frames import SOURCE_ROW, FileRefusedError, file_columns
 from pipelines.ingestion.landing import LandingFile
 from pipelines.ingestion.pseudonymise import Pseudonymiser
 from pipelines.ingestion.readers import FileScan, estimate_rows, read_landing_file
@@ -91,9 +93,10 @@ def check_file(
         return FileCheck(f, scan, None, str(exc), estimate_rows(f.path, scan, f.format))
     try:
         screen_columns(raw, contract)
-        identifiers.screen_values(raw, contract)
     except FileRefusedError as exc:
         return FileCheck(f, scan, None, str(exc), raw.height)
+    free_text = identifiers.free_text_fields(contract)
+    findings = identifiers.find_identifier_values(raw, contract, free_text)
     ctx = BatchContext(
         f.program_id,
         today,
@@ -103,4 +106,14 @@ def check_file(
         earliest_date,
     )
     result = validate(raw, contract, ctx, Pseudonymiser(key, f.program_id))
+    if not result.rejections.is_empty():
+        rejected = result.rejections.get_column(SOURCE_ROW).unique().implode()
+        others = [c for c in contract.columns if c not in free_text]
+        findings += identifiers.find_identifier_values(
+            raw.filter(pl.col(SOURCE_ROW).is_in(rejected)), contract, others
+        )
+    try:
+        identifiers.refuse_identifier_values(findings)
+    except FileRefusedError as exc:
+        return FileCheck(f, scan, None, str(exc), raw.height)
     return FileCheck(f, scan, result, None, result.rows_read)

@@ -13,7 +13,11 @@ or a Dagster metadata entry. Two screens, after HIPAA Safe Harbor (45 CFR
   dates (possible birth dates), names and free text.
 
 Messages name the column, the kind of identifier and row numbers, never the value.
-Values are screened once per distinct value, so the cost does not grow with rows.
+Values are screened once per distinct value, so the cost does not grow with rows. In a
+field whose valid values are arbitrary text (keys, names) every value is screened; in
+any other field only values a check rejects can be stored or shown (as a quarantined
+value or in a reason), so only the rows that fail validation are screened there: a
+valid age band or PHQ-9 answer cannot be an identifier.
 """
 
 from __future__ import annotations
@@ -245,13 +249,23 @@ def _header_value_kind(name: str) -> str | None:
     return None if kind is None or kind == "free text or a name" else kind
 
 
-def find_identifier_values(raw: pl.DataFrame, contract: TableContract) -> list[Finding]:
-    """Every contract column whose values include something that looks like an identifier."""
+def free_text_fields(contract: TableContract) -> list[str]:
+    """Fields whose valid values are arbitrary text (source keys, a program's name): any
+    value there could be stored, so every value is screened."""
+    return [f.name for f in contract.fields if f.type == "string" and not (f.enum or f.pattern)]
+
+
+def find_identifier_values(
+    raw: pl.DataFrame, contract: TableContract, columns: list[str] | None = None
+) -> list[Finding]:
+    """Every contract column (of `columns`, default all) whose values include something
+    that looks like an identifier."""
     positions = {name: i for i, name in enumerate(file_columns(raw), start=1)}
+    wanted = contract.columns if columns is None else columns
     screened = [
         name
         for name in positions
-        if name in contract.columns
+        if name in wanted
         and raw.schema[name] not in (pl.Boolean, pl.Date, pl.Null)
         and not isinstance(raw.schema[name], pl.Datetime | pl.Duration)
     ]
@@ -286,9 +300,15 @@ def find_identifier_values(raw: pl.DataFrame, contract: TableContract) -> list[F
     return findings
 
 
-def screen_values(raw: pl.DataFrame, contract: TableContract) -> None:
+def screen_values(
+    raw: pl.DataFrame, contract: TableContract, columns: list[str] | None = None
+) -> None:
+    """Refuse a file with identifier values in `columns` (default all)."""
+    refuse_identifier_values(find_identifier_values(raw, contract, columns))
+
+
+def refuse_identifier_values(findings: list[Finding]) -> None:
     """Refuse a file with identifier values, naming column, kind and rows, not values."""
-    findings = find_identifier_values(raw, contract)
     if findings:
         listed = "; ".join(
             f"column {column_label(f.column, f.position)} holds {f.kind} in {f.rows} row(s) "
