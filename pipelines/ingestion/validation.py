@@ -300,15 +300,20 @@ def _rule(df: pl.DataFrame, mask: pl.Expr, field: str, reason: pl.Expr | str) ->
     return _rejections(df, mask.fill_null(False), field, reason)
 
 
-def _duplicate_rejections(typed: pl.DataFrame, contract: TableContract) -> pl.DataFrame:
+_PSEUDONYMS = {"patient_key": "patient_id", "episode_key": "episode_id"}
+
+
+def _duplicate_rejections(identified: pl.DataFrame, contract: TableContract) -> pl.DataFrame:
     """Every repeat of a primary key after its first row, naming that first row.
 
     A 64-bit hash of the key finds candidate rows in one pass; the exact comparison then
     runs on the candidates only, so a clean file of millions of rows stays cheap.
     """
-    key = list(contract.primary_key)
-    label = ", ".join(key)
-    complete = typed.filter(pl.all_horizontal(pl.col(key).is_not_null()))
+    label = ", ".join(contract.primary_key)
+    # Keys are compared by their pseudonyms: integers hash faster than text, and the
+    # keyed hash maps distinct keys to distinct ids.
+    key = [_PSEUDONYMS.get(name, name) for name in contract.primary_key]
+    complete = identified.filter(pl.all_horizontal(pl.col(key).is_not_null()))
     hashed = complete.select(pl.struct(key).hash(seed=0)).to_series()
     if hashed.n_unique() == hashed.len():
         return empty_rejections()
@@ -537,9 +542,10 @@ def validate(
         # also "required field is empty", and a PHQ-9 answer of 4 is outside the PHQ-9
         # range rather than the contract's generic 0 to 10.
         schema = schema.join(specific, on=[SOURCE_ROW, "field"], how="anti")
-    checked = [unreadable, specific, schema, _duplicate_rejections(typed, contract)]
+    checked = [unreadable, specific, schema]
     checked += _date_rejections(typed, contract, ctx)
     identified = pseudonymise(typed)
+    checked.append(_duplicate_rejections(identified, contract))
     checked += _referential_rejections(identified, ctx)
     all_rejections = pl.concat([empty_rejections(), *checked], how="vertical_relaxed").sort(
         SOURCE_ROW, "field", nulls_last=True
