@@ -12,7 +12,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 export ICBT_DATA_DIR := $(DATA_DIR)
 
-.PHONY: install browser test lint run generate build serve dev bench bench-ingestion clean
+.PHONY: install browser test lint run generate build serve dev bench bench-ingestion bench-safety clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -52,6 +52,9 @@ dev: install ## Dagster UI for data engineers on http://127.0.0.1:3000
 
 bench-ingestion: install ## Ingestion throughput at 10 million rows vs a bare DuckDB read (several minutes)
 	$(BIN)/python benchmarks/ingestion_throughput.py
+
+bench-safety: install ## Safety surveillance detection delay and false alarms over 30 seeds (about an hour)
+	$(BIN)/python benchmarks/safety_operating_characteristics.py --seeds 30
 
 clean: ## Remove generated data and the warehouse (keeps the pseudonymisation key)
 	rm -rf $(DATA_DIR)
