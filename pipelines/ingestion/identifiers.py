@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import polars as pl
 
@@ -218,11 +219,17 @@ class Finding:
     first_row: int
 
 
+@lru_cache(maxsize=4096)
+def _name_kind(name: str) -> str | None:
+    """The identifier a header cell looks like; cached, as files repeat the same names."""
+    return _value_kinds(pl.Series([name]), None)[0]
+
+
 def column_label(name: str, position: int) -> str:
     """How a message names a column: by name, unless the name itself looks like a value
     (a file without a header row has data where the names should be)."""
     plain = re.fullmatch(r"[A-Za-z][A-Za-z0-9 _.-]{0,40}", name) is not None
-    if plain and _value_kinds(pl.Series([name]), None)[0] is None:
+    if plain and _name_kind(name) is None:
         return f"'{name}'"
     return f"column {position} (its header looks like a value: is the header row missing?)"
 
@@ -245,7 +252,7 @@ def screen_columns(raw: pl.DataFrame, contract: TableContract) -> None:
 
 
 def _header_value_kind(name: str) -> str | None:
-    kind = _value_kinds(pl.Series([name]), None)[0]
+    kind = _name_kind(name)
     return None if kind is None or kind == "free text or a name" else kind
 
 

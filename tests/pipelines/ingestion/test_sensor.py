@@ -8,8 +8,10 @@ import time
 
 import dagster as dg
 
+from pipelines.definitions import BUILD_JOB, build_definitions
 from pipelines.ingestion.sensor import build_landing_sensor, landing_fingerprint
 from pipelines.resources import LandingZone
+from tests.conftest import settings_for
 from tests.pipelines.ingestion.conftest import PROM_HEADER, write
 
 SENSOR = build_landing_sensor("build_warehouse")
@@ -60,3 +62,13 @@ def test_files_being_written_are_waited_for(landing):
 def test_empty_landing_zone_skips(tmp_path):
     result, cursor = _tick(tmp_path / "nothing")
     assert isinstance(result, dg.SkipReason) and cursor is None
+
+
+def test_the_sensor_and_the_ingestion_checks_are_registered(tmp_path):
+    defs = build_definitions(settings_for(tmp_path))
+    dg.Definitions.validate_loadable(defs)
+    sensor = defs.resolve_sensor_def("landing_zone_sensor")
+    assert sensor.job_name == BUILD_JOB
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    checks = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
+    assert {"quarantine_rate", "rows_reconcile", "programs_deliver_on_time"} <= checks
