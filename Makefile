@@ -41,8 +41,8 @@ generate: install
 build: generate ## Demo data (if none) and a full Dagster run that publishes the warehouse
 	$(ICBT) run
 
-serve: install
-	$(ICBT) serve --port $(PORT)
+serve: install ## The dashboard in demo mode: no sign-in, 127.0.0.1 only
+	$(ICBT) serve --demo --port $(PORT)
 
 run: build serve ## Everything: demo data, warehouse, dashboard on http://127.0.0.1:$(PORT)
 

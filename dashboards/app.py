@@ -2,7 +2,8 @@
 
 Nothing is fetched from a CDN: Bootstrap's stylesheet is vendored in assets (npm
 `bootstrap@5.3.3`, dist/css/bootstrap.min.css), fonts are the system stack and Dash
-serves its own scripts. The app reads only the published warehouse, read-only.
+serves its own scripts. The app reads only the published warehouse, read-only. Every
+request passes the sign-in gate of `dashboards.auth` unless the app is a demo.
 
 Dash Pages registers page callbacks in process-wide state that the app collects on its
 first request, so build one app per process (tests run the server as a subprocess).
@@ -15,10 +16,12 @@ from pathlib import Path
 import dash
 import dash_bootstrap_components as dbc
 import flask
-from dash import html
+from dash import dcc, html
 
+from dashboards import auth
 from dashboards.data import Warehouse, WarehouseUnavailableError
 from dashboards.ids import Id
+from dashboards.marts import SuppressedMarts
 from dashboards.runtime import Runtime, current, install
 from dashboards.suppression import load_rules
 from dashboards.theme import register_template
@@ -26,7 +29,6 @@ from pipelines.settings import Settings
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 TITLE = "iCBT chronic pain outcomes observatory"
-HOME_PATH = "/outcomes"
 
 # Dash's default page shell, with a document language for screen readers (WCAG 3.1.1).
 INDEX_STRING = """<!DOCTYPE html>
@@ -48,17 +50,45 @@ INDEX_STRING = """<!DOCTYPE html>
 </html>"""
 
 
-def navbar() -> dbc.Navbar:
-    """Links to every registered page, in `order`; call after the pages are imported."""
-    links = [
+def home_path(user: auth.User | None) -> str:
+    """The first page (in `order`) the user may open."""
+    pages = auth.visible_pages(user)
+    return str(pages[0]["relative_path"]) if pages else auth.SIGN_IN_PATH
+
+
+def navbar(user: auth.User | None, demo: bool) -> dbc.Navbar:
+    """Links to the pages the user may open, and who is signed in."""
+    links: list = [
         dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact"))
-        for page in dash.page_registry.values()
+        for page in auth.visible_pages(user)
     ]
+    if user is not None and not demo:
+        links.append(
+            dbc.NavItem(
+                html.Form(
+                    [
+                        html.Span(
+                            f"{user.name} ({user.role})", className="navbar-text text-light me-2"
+                        ),
+                        dcc.Input(type="hidden", name="csrf", value=auth.csrf_token()),
+                        html.Button(
+                            "Sign out",
+                            id=Id.SIGN_OUT,
+                            type="submit",
+                            className="btn btn-outline-light btn-sm",
+                        ),
+                    ],
+                    method="POST",
+                    action=auth.SIGN_OUT_PATH,
+                    className="d-flex align-items-center ms-lg-3",
+                )
+            )
+        )
     return dbc.Navbar(
         dbc.Container(
             [
-                dbc.NavbarBrand(TITLE, href=HOME_PATH),
-                dbc.Nav(links, navbar=True, className="ms-auto"),
+                dbc.NavbarBrand(TITLE, href=home_path(user)),
+                dbc.Nav(links, navbar=True, className="ms-auto align-items-lg-center"),
             ]
         ),
         color="dark",
@@ -67,27 +97,69 @@ def navbar() -> dbc.Navbar:
     )
 
 
+def demo_banner() -> html.Div:
+    return html.Div(
+        [
+            html.Strong("Demo mode: "),
+            "sign-in is off and every page is shown to anyone who can reach this address. "
+            "The data are synthetic. Serve real data with sign-in on (see the README).",
+        ],
+        id=Id.DEMO_BANNER,
+        className="alert alert-warning mb-0 rounded-0 text-center",
+        role="status",
+    )
+
+
+def shell() -> html.Div:
+    """The page frame for the request's user; Dash calls it for every page load."""
+    gate = auth.current_gate()
+    user = gate.current_user()
+    demo = not gate.config.enabled
+    return html.Div(
+        [
+            html.A(
+                "Skip to main content",
+                href=f"#{Id.MAIN_CONTENT}",
+                className="visually-hidden-focusable",
+            ),
+            *([demo_banner()] if demo else []),
+            navbar(user, demo),
+            html.Main(
+                dbc.Container(dash.page_container, className="py-3"),
+                id=Id.MAIN_CONTENT,
+                tabIndex="-1",
+            ),
+        ]
+    )
+
+
 def health() -> tuple[flask.Response, int]:
-    """200 with the snapshot's build time when it opens read-only, 503 otherwise."""
+    """200 when the snapshot opens read-only, 503 otherwise; details for signed-in users."""
     warehouse = current().warehouse
+    signed_in = auth.current_user() is not None
     try:
         built_at = warehouse.built_at()
         marts = warehouse.query("marts")["table_name"].to_list()
     except WarehouseUnavailableError as exc:
-        return flask.jsonify(status="unavailable", reason=exc.reason), 503
+        details = {"reason": exc.reason} if signed_in else {}
+        return flask.jsonify(status="unavailable", **details), 503
+    if not signed_in:
+        return flask.jsonify(status="ok"), 200
     return flask.jsonify(status="ok", built_at=built_at.isoformat(), marts=marts), 200
 
 
 def redirect_home() -> flask.Response | None:
-    """Send `/` (with its query string) to the home page; Dash serves `/` itself otherwise."""
+    """Send `/` (with its query string) to the user's first page; Dash serves `/` otherwise."""
     if flask.request.path != "/":
         return None
     query = flask.request.query_string.decode()
-    return flask.redirect(HOME_PATH + (f"?{query}" if query else ""))
+    target = home_path(auth.current_user())
+    return flask.redirect(target + (f"?{query}" if query else ""))
 
 
-def create_app(settings: Settings) -> dash.Dash:
-    """The dashboard over `settings.published_database`, with its pages and /health."""
+def create_app(settings: Settings, auth_config: auth.AuthConfig | None = None) -> dash.Dash:
+    """The dashboard over `settings.published_database`, with its pages, sign-in and /health."""
+    config = auth_config or auth.AuthConfig.from_env()
     register_template()
     app = dash.Dash(
         "dashboards",
@@ -103,30 +175,23 @@ def create_app(settings: Settings) -> dash.Dash:
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     app.index_string = INDEX_STRING
+    warehouse = Warehouse.from_settings(settings)
+    rules = load_rules()
     install(
         app.server,
-        Runtime(warehouse=Warehouse.from_settings(settings), rules=load_rules()),
+        Runtime(warehouse=warehouse, rules=rules, marts=SuppressedMarts(warehouse, rules)),
     )
-    app.server.add_url_rule("/health", "health", health)
+    auth.install(app.server, config, auth.UserStore(config.users_file))
+    app.server.add_url_rule(auth.HEALTH_PATH, "health", health)
     app.server.before_request(redirect_home)
-    app.layout = html.Div(
-        [
-            html.A(
-                "Skip to main content",
-                href=f"#{Id.MAIN_CONTENT}",
-                className="visually-hidden-focusable",
-            ),
-            navbar(),
-            html.Main(
-                dbc.Container(dash.page_container, className="py-3"),
-                id=Id.MAIN_CONTENT,
-                tabIndex="-1",
-            ),
-        ]
-    )
+    app.layout = shell
     return app
 
 
-def serve(settings: Settings, host: str, port: int, debug: bool = False) -> None:
+def serve(
+    settings: Settings, host: str, port: int, debug: bool = False, demo: bool = False
+) -> None:
     """Run the app on Flask's threaded server (one process, many request threads)."""
-    create_app(settings).run(host=host, port=port, debug=debug)
+    config = auth.AuthConfig.from_env(demo=demo)
+    auth.check_host(config, host)
+    create_app(settings, config).run(host=host, port=port, debug=debug)

@@ -1,17 +1,19 @@
-"""Layout pieces shared by pages: the warehouse status message and an accessible table."""
+"""Layout pieces shared by pages: status messages, controls, chart sections, tables."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from datetime import datetime
+from typing import Any
 
 import dash_bootstrap_components as dbc
 import polars as pl
-from dash import html
+from dash import Input, State, clientside_callback, dcc, html
 
+from dashboards.charts.common import graph_config, no_data_figure
 from dashboards.data import MartMissingError, WarehouseNotPublishedError
-from dashboards.ids import Id
+from dashboards.ids import ChartIds, Id
 
 
 def unavailable(exc: Exception) -> dbc.Alert:
@@ -90,3 +92,179 @@ def data_table(
         role="region",
         **{"aria-label": caption},
     )
+
+
+def chart_section(
+    ids: ChartIds,
+    heading: str,
+    about: Sequence[str],
+    image_name: str,
+    *,
+    table_open: bool = False,
+) -> html.Section:
+    """A chart with its text summary, export buttons, "About this chart" and numbers.
+
+    The summary is the figure's caption and is announced when it changes; the PNG button
+    is the keyboard-reachable twin of the modebar's camera (`register_image_export`); the
+    CSV holds the numbers behind the chart with the same suppression as on screen.
+    """
+    heading_id = f"{ids.graph}-heading"
+    return html.Section(
+        [
+            html.H2(heading, id=heading_id, className="h4 mt-4"),
+            html.Figure(
+                [
+                    dcc.Graph(id=ids.graph, config=graph_config(image_name)),
+                    html.Figcaption(id=ids.summary, className="small", **{"aria-live": "polite"}),
+                ],
+                className="mb-2",
+            ),
+            html.Div(
+                [
+                    dbc.Button(
+                        "Download chart (PNG)",
+                        id=ids.image,
+                        color="secondary",
+                        outline=True,
+                        size="sm",
+                        className="me-2",
+                    ),
+                    dbc.Button("Download data (CSV)", id=ids.csv, color="primary", size="sm"),
+                    dcc.Download(id=ids.download),
+                ],
+                className="mb-2",
+            ),
+            html.Details(
+                [
+                    html.Summary("About this chart"),
+                    *[html.P(text, className="small mt-2") for text in about],
+                ],
+                className="mb-2",
+            ),
+            html.Details(
+                [html.Summary("Numbers behind the chart"), html.Div(id=ids.table)],
+                open=table_open,
+                className="mb-3",
+            ),
+        ],
+        **{"aria-labelledby": heading_id},
+    )
+
+
+# The modebar's camera button is not reachable by keyboard; the PNG button is, and saves
+# the same image through Plotly's own downloadImage with the graph's export settings.
+_IMAGE_EXPORT = """
+function(clicks, config, graphId) {
+    const graph = document.querySelector("#" + CSS.escape(graphId) + " .js-plotly-plot");
+    if (clicks && graph) {
+        Plotly.downloadImage(graph, config.toImageButtonOptions);
+    }
+}
+"""
+
+
+def register_image_export(ids: ChartIds) -> None:
+    """The PNG button's clientside callback; call at a page module's import."""
+    clientside_callback(
+        _IMAGE_EXPORT,
+        Input(ids.image, "n_clicks"),
+        State(ids.graph, "config"),
+        State(ids.graph, "id"),
+        prevent_initial_call=True,
+    )
+
+
+def csv_download(frame: pl.DataFrame, filename: str) -> dict[str, Any]:
+    """A dcc.Download payload: the already-suppressed, labelled frame as UTF-8 CSV."""
+    return dcc.send_string(frame.write_csv(), filename=filename, type="text/csv")
+
+
+def select(
+    component_id: Id, label: str, options: Sequence[tuple[str, str]], value: str, **props: Any
+) -> html.Div:
+    """A labelled native select (keyboard and screen-reader friendly)."""
+    return html.Div(
+        [
+            dbc.Label(label, html_for=component_id, className="fw-semibold"),
+            dbc.Select(
+                id=component_id,
+                options=[{"label": text, "value": key} for key, text in options],
+                value=value,
+                **props,
+            ),
+        ],
+        className="mb-3",
+    )
+
+
+def checklist(
+    component_id: Id,
+    legend: str,
+    options: Sequence[tuple[str, str]],
+    values: Sequence[str],
+    *,
+    scroll: bool = False,
+) -> html.Fieldset:
+    """Checkboxes in a fieldset whose legend names the group for screen readers.
+
+    `scroll` keeps a long list in a box of its own height; focus moving through the
+    checkboxes scrolls it, so it stays usable from the keyboard.
+    """
+    box = {"maxHeight": "13rem", "overflowY": "auto"} if scroll else {}
+    return html.Fieldset(
+        [
+            html.Legend(legend, className="form-label fs-6 fw-semibold"),
+            html.Div(
+                dbc.Checklist(
+                    id=component_id,
+                    options=[{"label": text, "value": key} for key, text in options],
+                    value=list(values),
+                ),
+                style=box,
+                className="border rounded px-2 py-1" if scroll else "",
+            ),
+        ],
+        className="mb-3",
+    )
+
+
+def controls(children: Sequence[Any]) -> html.Div:
+    """The page's filters side by side (stacked on narrow screens), in reading order."""
+    return html.Div(
+        [dbc.Col(child, md=True) for child in children],
+        role="group",
+        className="row mb-3",
+        **{"aria-label": "Choose what the charts show"},
+    )
+
+
+def page_header(title: str, lead: str) -> list[Any]:
+    return [html.H1(title), html.P(lead, className="lead")]
+
+
+def empty_mart(title: str, mart: str) -> html.Div:
+    """A page whose mart is published without rows yet."""
+    return html.Div(
+        [
+            html.H1(title),
+            dbc.Alert(
+                f"{mart} is published but holds no rows yet.",
+                id=Id.WAREHOUSE_STATUS,
+                color="info",
+            ),
+        ]
+    )
+
+
+def unavailable_page(title: str, exc: Exception) -> html.Div:
+    return html.Div([html.H1(title), unavailable(exc)])
+
+
+def unreadable(image_names: Iterable[str]) -> list[Any]:
+    """Figure, config, summary and table of each chart when the warehouse went away."""
+    message = "The warehouse cannot be read right now; reload the page in a moment."
+    return [
+        part
+        for name in image_names
+        for part in (no_data_figure(message), graph_config(name), message, html.P(message))
+    ]

@@ -2,12 +2,18 @@
 
 Callbacks, layouts and browser tests refer to ids through this enum, so a renamed id
 breaks at import time instead of silently detaching a callback. Values are unique
-(`@unique`): one member per real component, named after the page that owns it.
+(`@unique`): one member per real component. A page's ids start with the page's module
+name and a hyphen (`engagement-...`): the sign-in gate (dashboards/auth.py) finds the
+page a callback belongs to from its output ids, so a viewer cannot call an analyst-only
+page's callbacks. Shell ids start with `shell-` or are the two below.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum, unique
+
+SHELL_PREFIX = "shell"
 
 
 @unique
@@ -15,15 +21,117 @@ class Id(StrEnum):
     # App shell
     MAIN_CONTENT = "main-content"
     WAREHOUSE_STATUS = "warehouse-status"
+    DEMO_BANNER = "shell-demo-banner"
+    SIGN_OUT = "shell-sign-out"
 
     # Outcomes page
     OUTCOMES_URL = "outcomes-url"
-    OUTCOME_SELECT = "outcomes-outcome-select"
-    MODE_FILTER = "outcomes-mode-filter"
-    PROGRAM_FILTER = "outcomes-program-filter"
-    PROGRAM_CHANGE_GRAPH = "outcomes-program-change-graph"
-    PROGRAM_CHANGE_SUMMARY = "outcomes-program-change-summary"
-    OUTCOMES_IMAGE_BUTTON = "outcomes-image-button"
-    OUTCOMES_TABLE = "outcomes-table"
-    OUTCOMES_DOWNLOAD_BUTTON = "outcomes-download-button"
-    OUTCOMES_DOWNLOAD = "outcomes-download"
+    OUTCOMES_OUTCOME = "outcomes-outcome"
+    OUTCOMES_MODES = "outcomes-modes"
+    OUTCOMES_PROGRAMS = "outcomes-programs"
+    OUTCOMES_CHANGE_GRAPH = "outcomes-change-graph"
+    OUTCOMES_CHANGE_SUMMARY = "outcomes-change-summary"
+    OUTCOMES_CHANGE_IMAGE = "outcomes-change-image"
+    OUTCOMES_CHANGE_CSV = "outcomes-change-csv"
+    OUTCOMES_CHANGE_DOWNLOAD = "outcomes-change-download"
+    OUTCOMES_CHANGE_TABLE = "outcomes-change-table"
+    OUTCOMES_RESPONDERS_GRAPH = "outcomes-responders-graph"
+    OUTCOMES_RESPONDERS_SUMMARY = "outcomes-responders-summary"
+    OUTCOMES_RESPONDERS_IMAGE = "outcomes-responders-image"
+    OUTCOMES_RESPONDERS_CSV = "outcomes-responders-csv"
+    OUTCOMES_RESPONDERS_DOWNLOAD = "outcomes-responders-download"
+    OUTCOMES_RESPONDERS_TABLE = "outcomes-responders-table"
+    OUTCOMES_TRAJECTORIES_GRAPH = "outcomes-trajectories-graph"
+    OUTCOMES_TRAJECTORIES_SUMMARY = "outcomes-trajectories-summary"
+    OUTCOMES_TRAJECTORIES_IMAGE = "outcomes-trajectories-image"
+    OUTCOMES_TRAJECTORIES_CSV = "outcomes-trajectories-csv"
+    OUTCOMES_TRAJECTORIES_DOWNLOAD = "outcomes-trajectories-download"
+    OUTCOMES_TRAJECTORIES_TABLE = "outcomes-trajectories-table"
+
+    # Engagement page
+    ENGAGEMENT_URL = "engagement-url"
+    ENGAGEMENT_UNIT = "engagement-unit"
+    ENGAGEMENT_PERIOD = "engagement-period"
+    ENGAGEMENT_PERIOD_NOTE = "engagement-period-note"
+    ENGAGEMENT_OUTCOME = "engagement-outcome"
+    ENGAGEMENT_FUNNEL_GRAPH = "engagement-funnel-graph"
+    ENGAGEMENT_FUNNEL_SUMMARY = "engagement-funnel-summary"
+    ENGAGEMENT_FUNNEL_IMAGE = "engagement-funnel-image"
+    ENGAGEMENT_FUNNEL_CSV = "engagement-funnel-csv"
+    ENGAGEMENT_FUNNEL_DOWNLOAD = "engagement-funnel-download"
+    ENGAGEMENT_FUNNEL_TABLE = "engagement-funnel-table"
+    ENGAGEMENT_DROPOUT_GRAPH = "engagement-dropout-graph"
+    ENGAGEMENT_DROPOUT_SUMMARY = "engagement-dropout-summary"
+    ENGAGEMENT_DROPOUT_IMAGE = "engagement-dropout-image"
+    ENGAGEMENT_DROPOUT_CSV = "engagement-dropout-csv"
+    ENGAGEMENT_DROPOUT_DOWNLOAD = "engagement-dropout-download"
+    ENGAGEMENT_DROPOUT_TABLE = "engagement-dropout-table"
+    ENGAGEMENT_THERAPIST_GRAPH = "engagement-therapist-graph"
+    ENGAGEMENT_THERAPIST_SUMMARY = "engagement-therapist-summary"
+    ENGAGEMENT_THERAPIST_IMAGE = "engagement-therapist-image"
+    ENGAGEMENT_THERAPIST_CSV = "engagement-therapist-csv"
+    ENGAGEMENT_THERAPIST_DOWNLOAD = "engagement-therapist-download"
+    ENGAGEMENT_THERAPIST_TABLE = "engagement-therapist-table"
+    ENGAGEMENT_WAITS_GRAPH = "engagement-waits-graph"
+    ENGAGEMENT_WAITS_SUMMARY = "engagement-waits-summary"
+    ENGAGEMENT_WAITS_IMAGE = "engagement-waits-image"
+    ENGAGEMENT_WAITS_CSV = "engagement-waits-csv"
+    ENGAGEMENT_WAITS_DOWNLOAD = "engagement-waits-download"
+    ENGAGEMENT_WAITS_TABLE = "engagement-waits-table"
+    ENGAGEMENT_DOSE_GRAPH = "engagement-dose-graph"
+    ENGAGEMENT_DOSE_SUMMARY = "engagement-dose-summary"
+    ENGAGEMENT_DOSE_IMAGE = "engagement-dose-image"
+    ENGAGEMENT_DOSE_CSV = "engagement-dose-csv"
+    ENGAGEMENT_DOSE_DOWNLOAD = "engagement-dose-download"
+    ENGAGEMENT_DOSE_TABLE = "engagement-dose-table"
+
+    # Programs page
+    PROGRAMS_URL = "programs-url"
+    PROGRAMS_OUTCOME = "programs-outcome"
+    PROGRAMS_MODES = "programs-modes"
+    PROGRAMS_PROGRAMS = "programs-programs"
+    PROGRAMS_REGISTRY_GRAPH = "programs-registry-graph"
+    PROGRAMS_REGISTRY_SUMMARY = "programs-registry-summary"
+    PROGRAMS_REGISTRY_IMAGE = "programs-registry-image"
+    PROGRAMS_REGISTRY_CSV = "programs-registry-csv"
+    PROGRAMS_REGISTRY_DOWNLOAD = "programs-registry-download"
+    PROGRAMS_REGISTRY_TABLE = "programs-registry-table"
+
+    # Equity page
+    EQUITY_URL = "equity-url"
+    EQUITY_UNIT = "equity-unit"
+    EQUITY_DIMENSION = "equity-dimension"
+    EQUITY_GROUPS_GRAPH = "equity-groups-graph"
+    EQUITY_GROUPS_SUMMARY = "equity-groups-summary"
+    EQUITY_GROUPS_IMAGE = "equity-groups-image"
+    EQUITY_GROUPS_CSV = "equity-groups-csv"
+    EQUITY_GROUPS_DOWNLOAD = "equity-groups-download"
+    EQUITY_GROUPS_TABLE = "equity-groups-table"
+
+
+def page_of(component_id: str) -> str | None:
+    """The page module that owns a component id, or None for shell and unknown ids."""
+    prefix, dash, _ = component_id.partition("-")
+    if not dash or prefix == SHELL_PREFIX or component_id in (Id.MAIN_CONTENT, Id.WAREHOUSE_STATUS):
+        return None
+    return prefix
+
+
+@dataclass(frozen=True)
+class ChartIds:
+    """The ids of one chart section: graph, text summary, export buttons, table."""
+
+    graph: Id
+    summary: Id
+    image: Id
+    csv: Id
+    download: Id
+    table: Id
+
+    @classmethod
+    def of(cls, prefix: str) -> ChartIds:
+        """`ChartIds.of("engagement-funnel")`: the members named `<prefix>-<part>`."""
+        return cls(*(Id(f"{prefix}-{part}") for part in CHART_PARTS))
+
+
+CHART_PARTS = ("graph", "summary", "image", "csv", "download", "table")

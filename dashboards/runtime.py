@@ -2,7 +2,7 @@
 
 Dash page modules are imported by Dash itself, so they cannot receive arguments. Keeping
 the warehouse reader and the suppression rules on the server (not in module globals)
-lets every app built by `create_app` carry its own warehouse and rules.
+lets every app built by `create_app` carry its own warehouse, rules and suppressed marts.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import flask
 
 from dashboards.data import Warehouse
+from dashboards.marts import SuppressedMarts
 from dashboards.suppression import SuppressionRules
 
 _EXTENSION = "icbt_observatory"
@@ -21,6 +22,7 @@ _EXTENSION = "icbt_observatory"
 class Runtime:
     warehouse: Warehouse
     rules: SuppressionRules
+    marts: SuppressedMarts
 
 
 def install(server: flask.Flask, runtime: Runtime) -> None:

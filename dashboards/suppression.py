@@ -7,10 +7,12 @@ small-number policy; NHS Digital's "Disclosure control methodology for HES and E
 2018; see config/suppression.yaml):
 
 1. A count from 1 to threshold - 1 is suppressed; zero is shown.
-2. Complementary suppression: where a published total covers a group of cells and exactly
-   one of them is suppressed, the total would reveal it by subtraction, so the smallest
-   other non-zero cell of the group is suppressed too (repeated until stable, so a cell
-   hidden for one total is accounted for in every other).
+2. Complementary suppression: where the dashboard shows a total over a group of cells and
+   exactly one of them is hidden, or the hidden ones add up to less than the threshold,
+   the total would reveal them by subtraction, so the smallest other non-zero cell of the
+   group is hidden too (repeated until stable, so a cell hidden for one total is accounted
+   for in every other). Which totals are shown is declared per mart (dashboards/marts.py
+   and the rule in dashboards/README.md).
 3. Every value computed on a suppressed count (rate, mean, SD, CI) is suppressed with it.
 4. Optionally, counts still shown are rounded to the nearest `rounding_base`.
 
@@ -89,8 +91,9 @@ class SuppressionSpec:
 
     `dependents` maps each count column to the value columns computed on it (a value
     listed under several counts is hidden when any of them is). `total_groups` lists the
-    column sets whose totals are published anywhere in the observatory: each set defines
-    groups (`()` is the whole frame) within which complementary suppression applies.
+    column sets whose totals the dashboard shows somewhere (on any page, in any view or
+    download): each set defines groups (`()` is the whole frame, a null value leaves a
+    row out) within which complementary suppression applies.
     """
 
     dependents: Mapping[str, Sequence[str]]
@@ -120,13 +123,18 @@ def complementary_mask(
     count: str,
     suppressed: pl.Series,
     total_groups: Sequence[Sequence[str]],
+    threshold: int,
 ) -> pl.Series:
-    """Cells to hide so that no published total isolates a single suppressed cell.
+    """Cells to hide so that no shown total reveals a suppressed cell by subtraction.
 
-    Within each group, if exactly one non-null cell is suppressed, the smallest other
-    non-zero cell (first in row order on ties) is hidden as well. Zeros are never chosen:
-    they are often known from elsewhere (a program that does not use an instrument), so
-    hiding one would not protect anything.
+    Rows sharing the values of a column set form a group; a row with a null in the set
+    belongs to no group of it (so one frame can hold several levels of a hierarchy, each
+    row naming only the totals it is part of). A group needs another hidden cell while
+    exactly one of its cells is hidden, or while its hidden cells add up to less than
+    `threshold` (two hidden cells of 1 each would otherwise be known from the total). The
+    smallest other non-zero cell (first in row order on ties) is hidden. Zeros are never
+    chosen: they are often known from elsewhere (a program that does not use an
+    instrument), so hiding one would not protect anything.
     """
     values = frame[count].to_list()
     hidden = suppressed.to_list()
@@ -141,10 +149,13 @@ def complementary_mask(
         for keys in group_keys:
             members: dict[tuple, list[int]] = defaultdict(list)
             for row, key in enumerate(keys):
-                if values[row] is not None:
+                if values[row] is not None and None not in key:
                     members[key].append(row)
             for rows in members.values():
-                if sum(hidden[row] for row in rows) != 1:
+                hidden_rows = [row for row in rows if hidden[row]]
+                if not hidden_rows:
+                    continue
+                if len(hidden_rows) > 1 and sum(values[r] for r in hidden_rows) >= threshold:
                     continue
                 candidates = [row for row in rows if not hidden[row] and values[row] > 0]
                 if not candidates:
@@ -176,26 +187,39 @@ def _validate(frame: pl.DataFrame, spec: SuppressionSpec) -> None:
         raise ValueError(f"frame has already been suppressed (found {flagged})")
 
 
-def suppress(frame: pl.DataFrame, spec: SuppressionSpec, rules: SuppressionRules) -> pl.DataFrame:
-    """Return `frame` with suppressed values nulled and `<col>_suppressed` flags added."""
+def suppress(
+    frame: pl.DataFrame,
+    spec: SuppressionSpec,
+    rules: SuppressionRules,
+    hidden: Mapping[str, pl.Series] | None = None,
+) -> pl.DataFrame:
+    """Return `frame` with suppressed values nulled and `<col>_suppressed` flags added.
+
+    `hidden` marks count cells already hidden elsewhere (the same count in another mart),
+    so that complementary suppression here accounts for them and hides them too.
+    """
     _validate(frame, spec)
-    hidden: dict[str, pl.Series] = {}
+    inherited = hidden or {}
+    masks: dict[str, pl.Series] = {}
     small: dict[str, pl.Series] = {}
     for count in spec.counts:
         small[count] = small_count_mask(frame[count], rules.threshold)
-        extra = complementary_mask(frame, count, small[count], spec.total_groups)
-        hidden[count] = small[count] | extra
+        start = small[count]
+        if count in inherited:
+            start = start | inherited[count].fill_null(False).alias(count)
+        extra = complementary_mask(frame, count, start, spec.total_groups, rules.threshold)
+        masks[count] = start | extra
     for value in spec.values:
-        masks = [hidden[c] for c, deps in spec.dependents.items() if value in deps]
-        combined = masks[0]
-        for mask in masks[1:]:
+        sources = [masks[c] for c, deps in spec.dependents.items() if value in deps]
+        combined = sources[0]
+        for mask in sources[1:]:
             combined = combined | mask
-        hidden[value] = combined
+        masks[value] = combined
 
     rounded = [
         round_to_base(frame[c], rules.rounding_base) for c in spec.counts if rules.round_counts
     ]
-    flags = [hidden[c].alias(c + SUPPRESSED_SUFFIX) for c in spec.columns]
+    flags = [masks[c].alias(c + SUPPRESSED_SUFFIX) for c in spec.columns]
     flags += [small[c].alias(c + SMALL_SUFFIX) for c in spec.counts]
     return frame.with_columns(*rounded, *flags).with_columns(
         pl.when(pl.col(c + SUPPRESSED_SUFFIX)).then(None).otherwise(pl.col(c)).alias(c)

@@ -155,13 +155,70 @@ def run_pipeline() -> None:
     show_default="8050 or $ICBT_PORT",
 )
 @click.option("--debug", is_flag=True, help="Dash debug mode (hot reload, dev tools).")
-def serve(host: str, port: int, debug: bool) -> None:
-    """Serve the analysts' dashboard from the published warehouse (read-only)."""
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="No sign-in, every page shown with a demo banner (127.0.0.1 only); what make run uses.",
+)
+def serve(host: str, port: int, debug: bool, demo: bool) -> None:
+    """Serve the analysts' dashboard from the published warehouse (read-only).
+
+    Sign-in is required unless --demo (or ICBT_DASHBOARD_AUTH=off): add users with
+    `icbt user add`.
+    """
     from dashboards.app import serve as serve_app
+    from dashboards.auth import AuthError
 
     settings = _settings()
-    click.echo(f"Dashboard on http://{host}:{port}/ reading {settings.published_database}")
-    serve_app(settings, host=host, port=port, debug=debug)
+    mode = " (demo mode: no sign-in)" if demo else ""
+    click.echo(f"Dashboard on http://{host}:{port}/{mode} reading {settings.published_database}")
+    try:
+        serve_app(settings, host=host, port=port, debug=debug, demo=demo)
+    except AuthError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@main.group()
+def user() -> None:
+    """Dashboard users (ICBT_DASHBOARD_USERS; passwords stored as scrypt hashes)."""
+
+
+@user.command(name="add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["analyst", "viewer"]), required=True)
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from standard input (scripts)."
+)
+def user_add(name: str, role: str, password_stdin: bool) -> None:
+    """Add a user, or set an existing user's role and password.
+
+    Analysts see every page; viewers only pages published for them. The password is
+    asked for twice (or read from stdin) and only its scrypt hash is written.
+    """
+    from dashboards.auth import AuthConfig, UserStore
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    store = UserStore(AuthConfig.from_env().users_file)
+    try:
+        created = store.add(name, role, password)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    click.echo(f"{'Added' if created else 'Updated'} {name} ({role}) in {store.path}")
+
+
+@user.command(name="remove")
+@click.argument("name")
+def user_remove(name: str) -> None:
+    """Remove a user; their open sessions end with their next request."""
+    from dashboards.auth import AuthConfig, UserStore
+
+    store = UserStore(AuthConfig.from_env().users_file)
+    if not store.remove(name):
+        raise click.ClickException(f"No user {name!r} in {store.path}")
+    click.echo(f"Removed {name} from {store.path}")
 
 
 @main.command()

@@ -1,56 +1,41 @@
 """Pre-post change per program: a dot-and-whisker chart of mean change with its 95% CI.
 
 Reads `mart_program_outcomes` (one row per program x scale x timepoint; the timepoint vs
-baseline among episodes with both) at post-treatment through the `program_outcomes`
-query; `score_mean`/`score_sd` are the post-treatment scores. The chart
-shows what the mart publishes and never recomputes a statistic. Input frames must have
-been through `suppression.suppress(frame, SUPPRESSION, rules)` first: `process_data`
-refuses anything else, so a suppressed program cannot reach a chart, table or download.
+baseline among episodes with both) at post-treatment; `score_mean`/`score_sd` are the
+post-treatment scores. The chart shows what the mart publishes and never recomputes a
+statistic. Input frames must be the suppressed mart (`SuppressedMarts.program_outcomes`):
+`process_data` refuses anything else, so a suppressed program cannot reach a chart,
+table or download.
 """
 
 from __future__ import annotations
 
-import textwrap
-from enum import StrEnum
-
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboards.charts.common import no_data_figure
-from dashboards.suppression import (
-    SMALL_SUFFIX,
-    SUPPRESSED_SUFFIX,
-    SuppressionRules,
-    SuppressionSpec,
-    is_suppressed,
-    labelled,
+from dashboards.charts.common import (
+    MISSING,
+    Status,
+    ci_text,
+    no_data_figure,
+    omitted_note,
+    ordered_modes,
+    points,
+    require_suppressed,
+    status,
+    text_frame,
+    titled,
 )
-from dashboards.theme import DELIVERY_MODES, mode_label, mode_style
+from dashboards.marts import POST_TREATMENT
+from dashboards.marts import PROGRAM_OUTCOMES as SUPPRESSION
+from dashboards.suppression import SuppressionRules
+from dashboards.theme import mode_label, mode_style
 from dashboards.view_state import ViewState
 
 MART = "mart_program_outcomes"
-QUERY = "program_outcomes"
 # The mart also holds follow-up rows; this chart compares post-treatment with baseline.
-TIMEPOINT = "post_treatment"
-
-# Means, SDs, CIs and percentages are computed on n_baseline or n_paired episodes.
-# Totals over programs (per outcome and timepoint) are published elsewhere in the
-# observatory, so a lone small program is protected by complementary suppression.
-SUPPRESSION = SuppressionSpec(
-    dependents={
-        "n_baseline": ("baseline_mean", "baseline_sd"),
-        "n_paired": (
-            "score_mean",
-            "score_sd",
-            "mean_change",
-            "change_sd",
-            "change_ci_low",
-            "change_ci_high",
-            "percent_change",
-        ),
-    },
-    total_groups=(("instrument", "scale", "timepoint"),),
-)
+TIMEPOINT = POST_TREATMENT
+WHAT = "episodes with both measurements"
 
 CSV_COLUMNS = (
     "program_id",
@@ -75,47 +60,15 @@ CSV_COLUMNS = (
 )
 
 
-class Status(StrEnum):
-    """Why a program is, or is not, drawn."""
-
-    SHOWN = "shown"
-    SMALL = "small"
-    COMPLEMENTARY = "complementary"
-    NO_PAIRED = "no_paired"
-    NO_ESTIMATE = "no_estimate"
-
-
-REASONS = {
-    Status.SMALL: "too few episodes with both measurements to show",
-    Status.COMPLEMENTARY: "hidden so that a small program cannot be worked out from totals",
-    Status.NO_PAIRED: "no episodes with both measurements",
-    Status.NO_ESTIMATE: "no estimate published",
-}
-
-
-def _status() -> pl.Expr:
-    return (
-        pl.when(pl.col("n_paired" + SUPPRESSED_SUFFIX) & pl.col("n_paired" + SMALL_SUFFIX))
-        .then(pl.lit(Status.SMALL.value))
-        .when(pl.col("n_paired" + SUPPRESSED_SUFFIX))
-        .then(pl.lit(Status.COMPLEMENTARY.value))
-        .when(pl.col("n_paired").fill_null(0) == 0)
-        .then(pl.lit(Status.NO_PAIRED.value))
-        .when(pl.col("mean_change").is_null())
-        .then(pl.lit(Status.NO_ESTIMATE.value))
-        .otherwise(pl.lit(Status.SHOWN.value))
-        .alias("status")
-    )
-
-
 def process_data(df: pl.DataFrame, filters: ViewState) -> pl.DataFrame:
     """Rows of the selected outcome, modes and programs, with a `status` per program.
 
     Shown programs come first, ordered from most to least improvement (direction taken
     from `higher_is_better`), then the programs that are not drawn, by name.
     """
-    if not is_suppressed(df, SUPPRESSION):
-        raise ValueError("process_data needs a frame returned by suppress(..., SUPPRESSION)")
+    require_suppressed(df, SUPPRESSION)
+    if filters.outcome is None:
+        raise ValueError("the program-change chart needs an outcome")
     improvement = pl.when(pl.col("higher_is_better")).then(1.0).otherwise(-1.0) * pl.col(
         "mean_change"
     )
@@ -127,7 +80,7 @@ def process_data(df: pl.DataFrame, filters: ViewState) -> pl.DataFrame:
             pl.col("delivery_mode").is_in(list(filters.modes)),
             pl.col("program_id").is_in(list(filters.programs)),
         )
-        .with_columns(_status(), improvement.alias("improvement"))
+        .with_columns(status("n_paired", "mean_change"), improvement.alias("improvement"))
         .sort(
             pl.col("status") != Status.SHOWN.value,
             pl.col("improvement"),
@@ -136,11 +89,6 @@ def process_data(df: pl.DataFrame, filters: ViewState) -> pl.DataFrame:
             nulls_last=True,
         )
     )
-
-
-def _points(value: float) -> str:
-    """A signed number with a real minus sign, which screen readers say as "minus"."""
-    return f"{value:+.1f}".replace("-", "\u2212")
 
 
 def outcome_label(data: pl.DataFrame) -> str:
@@ -156,18 +104,6 @@ def direction(data: pl.DataFrame) -> str:
     return "Lower scores are better, so a negative change is an improvement."
 
 
-def omitted_note(data: pl.DataFrame) -> str:
-    """The chart's note: every filtered-in program that is not drawn, and why."""
-    hidden = data.filter(pl.col("status") != Status.SHOWN.value)
-    if hidden.is_empty():
-        return ""
-    parts = [
-        f"{row['program_name']} ({REASONS[Status(row['status'])]})"
-        for row in hidden.iter_rows(named=True)
-    ]
-    return "Not shown: " + "; ".join(parts) + "."
-
-
 def create_figure(data: pl.DataFrame) -> go.Figure:
     """Mean change (point) and 95% CI (whisker) per shown program, one trace per mode."""
     shown = data.filter(pl.col("status") == Status.SHOWN.value)
@@ -180,14 +116,9 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
         return no_data_figure(message)
 
     figure = go.Figure()
-    present = shown["delivery_mode"].unique().to_list()
-    ordered_modes = [m for m in DELIVERY_MODES if m in present]
-    ordered_modes += sorted(m for m in present if m not in DELIVERY_MODES)
-    for mode in ordered_modes:
+    for mode in ordered_modes(shown["delivery_mode"].to_list()):
         rows = shown.filter(pl.col("delivery_mode") == mode)
         style = mode_style(mode)
-        high = (rows["change_ci_high"] - rows["mean_change"]).to_list()
-        low = (rows["mean_change"] - rows["change_ci_low"]).to_list()
         figure.add_trace(
             go.Scatter(
                 x=rows["mean_change"].to_list(),
@@ -198,8 +129,8 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
                 error_x={
                     "type": "data",
                     "symmetric": False,
-                    "array": high,
-                    "arrayminus": low,
+                    "array": (rows["change_ci_high"] - rows["mean_change"]).to_list(),
+                    "arrayminus": (rows["mean_change"] - rows["change_ci_low"]).to_list(),
                     "color": style.colour,
                     "thickness": 2,
                     "width": 6,
@@ -230,39 +161,15 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
         title="Mean change, post-treatment minus baseline (points)",
         range=[low_end - pad, high_end + pad],
     )
-    # Plotly does not wrap annotation text, so the footer is broken into lines here.
-    footer = textwrap.wrap(" ".join(filter(None, [direction(data), omitted_note(data)])), 80)
-    figure.add_annotation(
-        text="<br>".join(footer),
-        x=0,
-        xref="paper",
-        xanchor="left",
-        y=0,
-        yref="paper",
-        yanchor="top",
-        yshift=-56,
-        showarrow=False,
-        align="left",
-        font={"size": 12},
+    figure.update_layout(showlegend=True)
+    footer = " ".join(filter(None, [direction(data), omitted_note(data, "program_name", WHAT)]))
+    return titled(
+        figure,
+        outcome_label(data),
+        "Mean change from baseline to post-treatment, with 95% confidence interval",
+        footer,
+        250 + 48 * shown.height,
     )
-    figure.update_layout(
-        title={
-            "text": outcome_label(data),
-            "subtitle": {
-                "text": "Mean change from baseline to post-treatment, with 95% confidence interval"
-            },
-            "x": 0.01,
-            "xref": "container",
-            "y": 1,
-            "yref": "container",
-            "yanchor": "top",
-            "pad": {"t": 12},
-        },
-        height=250 + 48 * shown.height + 18 * len(footer),
-        margin={"t": 110, "b": 64 + 18 * len(footer)},
-        showlegend=True,
-    )
-    return figure
 
 
 def summarise(data: pl.DataFrame) -> str:
@@ -278,12 +185,12 @@ def summarise(data: pl.DataFrame) -> str:
         items = []
         for row in shown.iter_rows(named=True):
             ci = (
-                f", 95% CI {_points(row['change_ci_low'])} to {_points(row['change_ci_high'])}"
+                f", 95% CI {points(row['change_ci_low'])} to {points(row['change_ci_high'])}"
                 if row["change_ci_low"] is not None and row["change_ci_high"] is not None
                 else ""
             )
             items.append(
-                f"{row['program_name']} {_points(row['mean_change'])} points{ci}, "
+                f"{row['program_name']} {points(row['mean_change'])} points{ci}, "
                 f"{row['n_paired']} episodes"
             )
         order = ", from most to least improvement" if shown.height > 1 else ""
@@ -293,7 +200,7 @@ def summarise(data: pl.DataFrame) -> str:
             + ".",
             direction(data),
         ]
-    sentences.append(omitted_note(data))
+    sentences.append(omitted_note(data, "program_name", WHAT))
     return " ".join(s for s in sentences if s)
 
 
@@ -307,9 +214,11 @@ def about(rules: SuppressionRules, mart_comment: str | None) -> list[str]:
         f"Source: the warehouse table {MART}, one row per program, instrument and scale. "
         "The dashboard shows the published numbers and does not recompute them.",
         f"Privacy: programs with 1 to {rules.threshold - 1} episodes with both measurements "
-        "are not shown, and neither is the next-smallest program for that outcome when it "
-        "is needed to stop the small one being worked out from totals (small-cell "
-        "suppression, config/suppression.yaml).",
+        "are not shown. The Engagement and Equity pages show delivery-mode totals of these "
+        "counts, so when one program of a delivery mode is hidden, the next-smallest "
+        "program of that mode is hidden too; otherwise the total minus the others would "
+        "reveal the small program's count and mean (small-cell suppression, "
+        "config/suppression.yaml).",
         "Reading it: change within a program is not a comparison between programs. "
         "Programs treat different people, and an uncontrolled before-after change includes "
         "regression to the mean and natural recovery.",
@@ -318,8 +227,6 @@ def about(rules: SuppressionRules, mart_comment: str | None) -> list[str]:
         paragraphs.insert(2, f"How the pipeline describes {MART}: {mart_comment}")
     return paragraphs
 
-
-MISSING = "\u2014"
 
 TABLE_HEADERS = {
     "program_name": "Program",
@@ -335,27 +242,23 @@ TABLE_HEADERS = {
     "change_ci": "95% CI",
     "percent_change": "% change",
 }
+NUMERIC_COLUMNS = frozenset(TABLE_HEADERS) - {"program_name", "delivery_mode", "province"}
 
 
 def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
     """The numbers behind the chart as display text, suppression labels in place."""
-    text = labelled(data, SUPPRESSION, rules, decimals=1, missing=MISSING)
+    text = text_frame(data, SUPPRESSION, rules)
     markers = [rules.small_label, rules.suppressed_label, MISSING]
-    ci = (
-        pl.when(pl.col("change_ci_low").is_in(markers))
-        .then(pl.col("change_ci_low"))
-        .when(pl.col("change_ci_high").is_in(markers))
-        .then(pl.col("change_ci_high"))
-        .otherwise(pl.format("{} to {}", pl.col("change_ci_low"), pl.col("change_ci_high")))
-    )
+    ci = [
+        ci_text(low, high, markers)
+        for low, high in text.select("change_ci_low", "change_ci_high").iter_rows()
+    ]
     return text.with_columns(
-        ci.alias("change_ci"),
-        pl.col("delivery_mode").replace_strict(
-            {m: s.label for m, s in DELIVERY_MODES.items()}, default=pl.col("delivery_mode")
-        ),
+        pl.Series("change_ci", ci, dtype=pl.String),
+        pl.col("delivery_mode").map_elements(mode_label, return_dtype=pl.String),
     ).select(list(TABLE_HEADERS))
 
 
 def csv_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
     """What the CSV download holds: the mart's columns, suppressed cells as labels."""
-    return labelled(data, SUPPRESSION, rules, decimals=2).select(CSV_COLUMNS)
+    return text_frame(data, SUPPRESSION, rules, CSV_COLUMNS, decimals=2)

@@ -1,12 +1,14 @@
-"""Outcomes by program: pre-post change per program for one outcome (the home page).
+"""Outcomes by program: change, responders and score trajectories for one outcome.
 
-`create_app` redirects `/` here (`app.HOME_PATH`); Dash's own `redirect_from` cannot take `/`,
-which Dash itself serves.
+The first part of the effectiveness story: how much each program's patients changed
+(`program_change`), how many improved or deteriorated (`responder_rates`) and how mean
+scores moved over the weeks of treatment (`score_trajectories`). Comparisons with
+in-person CBT (forest plots, certainty) belong on their own page.
 
 The view lives in the URL (`?outcome=PHQ9.total&mode=guided_asynchronous`): the layout
 reads it on load and the update callback writes it back, so a copied link reproduces
-the view. Suppression runs on all programs of the outcome before the filters, so which
-programs are hidden never depends on the filters a reader picks.
+the view. Every mart is suppressed whole (`SuppressedMarts`) before any filter applies,
+so which programs are hidden never depends on the filters a reader picks.
 """
 
 from __future__ import annotations
@@ -14,94 +16,60 @@ from __future__ import annotations
 from typing import Any
 
 import dash
-import dash_bootstrap_components as dbc
 import polars as pl
-from dash import Input, Output, State, callback, clientside_callback, dcc, html
+from dash import Input, Output, State, callback, dcc, html
 
-from dashboards.charts import program_change
-from dashboards.charts.common import graph_config, no_data_figure
-from dashboards.components import data_table, published_line, unavailable
+from dashboards.charts import program_change, responder_rates, score_trajectories
+from dashboards.charts.common import graph_config, ordered_modes
+from dashboards.components import (
+    chart_section,
+    checklist,
+    controls,
+    csv_download,
+    data_table,
+    empty_mart,
+    page_header,
+    published_line,
+    register_image_export,
+    select,
+    unavailable_page,
+    unreadable,
+)
 from dashboards.data import WarehouseUnavailableError
-from dashboards.ids import Id
-from dashboards.runtime import Runtime, current
-from dashboards.suppression import suppress
-from dashboards.theme import DELIVERY_MODES, mode_label
-from dashboards.view_state import OutcomeKey, ViewState, parse_query, to_query_string
+from dashboards.ids import ChartIds, Id
+from dashboards.runtime import current
+from dashboards.theme import mode_label
+from dashboards.view_state import Offer, OutcomeKey, ViewState, parse_query, to_query_string
 
 PATH = "/outcomes"
+TITLE = "Outcomes by program"
 
 dash.register_page(
     __name__,
     path=PATH,
-    name="Outcomes by program",
-    title="Outcomes by program | iCBT chronic pain outcomes observatory",
+    name="Outcomes",
+    title=f"{TITLE} | iCBT chronic pain outcomes observatory",
     description="Change from baseline to post-treatment per program and outcome.",
     order=0,
+    publish=True,
 )
 
-NUMERIC_COLUMNS = frozenset(program_change.TABLE_HEADERS) - {
-    "program_name",
-    "delivery_mode",
-    "province",
-}
+CHANGE = ChartIds.of("outcomes-change")
+RESPONDERS = ChartIds.of("outcomes-responders")
+TRAJECTORIES = ChartIds.of("outcomes-trajectories")
 
 
-def _image_name(outcome: str) -> str:
-    return f"program-change-{outcome}"
-
-
-def _modes(programs: pl.DataFrame) -> list[str]:
-    """Delivery modes present, in the contract's order of therapist involvement."""
-    present = set(programs["delivery_mode"].to_list())
-    return [m for m in DELIVERY_MODES if m in present] + sorted(present - set(DELIVERY_MODES))
-
-
-def _controls(outcomes: pl.DataFrame, programs: pl.DataFrame, state: ViewState) -> html.Div:
-    modes = _modes(programs)
-    return html.Div(
-        [
-            dbc.Label("Outcome", html_for=Id.OUTCOME_SELECT, className="fw-semibold"),
-            dbc.Select(
-                id=Id.OUTCOME_SELECT,
-                options=[
-                    {
-                        "label": row["outcome_label"],
-                        "value": str(OutcomeKey(row["instrument"], row["scale"])),
-                    }
-                    for row in outcomes.iter_rows(named=True)
-                ],
-                value=str(state.outcome),
-                className="mb-3",
-            ),
-            html.Fieldset(
-                [
-                    html.Legend("Delivery mode", className="form-label fs-6 fw-semibold"),
-                    dbc.Checklist(
-                        id=Id.MODE_FILTER,
-                        options=[{"label": mode_label(m), "value": m} for m in modes],
-                        value=list(state.modes),
-                    ),
-                ],
-                className="mb-3",
-            ),
-            html.Fieldset(
-                [
-                    html.Legend("Program", className="form-label fs-6 fw-semibold"),
-                    dbc.Checklist(
-                        id=Id.PROGRAM_FILTER,
-                        options=[
-                            {"label": row["program_name"], "value": row["program_id"]}
-                            for row in programs.iter_rows(named=True)
-                        ],
-                        value=list(state.programs),
-                    ),
-                ],
-            ),
-        ],
-        role="group",
-        **{"aria-label": "Choose what the chart shows"},
-        className="mb-4",
+def _offer(outcomes: pl.DataFrame, programs: pl.DataFrame) -> Offer:
+    return Offer(
+        outcomes=[OutcomeKey(i, s) for i, s in outcomes.select("instrument", "scale").rows()],
+        modes=ordered_modes(programs["delivery_mode"].to_list()),
+        programs=programs["program_id"].to_list(),
     )
+
+
+def _comment(table: str) -> str | None:
+    frame = current().warehouse.query("table_comment", table_name=table)
+    return frame["comment"][0] if frame.height else None
 
 
 def layout(**query: Any) -> html.Div:
@@ -109,123 +77,108 @@ def layout(**query: Any) -> html.Div:
     try:
         outcomes = runtime.warehouse.query("outcome_options", timepoint=program_change.TIMEPOINT)
         programs = runtime.warehouse.query("program_options", timepoint=program_change.TIMEPOINT)
-        comment = runtime.warehouse.query("table_comment", table_name=program_change.MART)
+        comments = {
+            module: _comment(module.MART)
+            for module in (program_change, responder_rates, score_trajectories)
+        }
         built_at = runtime.warehouse.built_at()
     except WarehouseUnavailableError as exc:
-        return html.Div([html.H1("Outcomes by program"), unavailable(exc)])
+        return unavailable_page(TITLE, exc)
     if outcomes.is_empty():
-        return html.Div(
-            [
-                html.H1("Outcomes by program"),
-                dbc.Alert(
-                    f"{program_change.MART} is published but holds no rows yet.",
-                    id=Id.WAREHOUSE_STATUS,
-                    color="info",
-                ),
-            ]
-        )
-    state = parse_query(
-        query,
-        outcomes=[OutcomeKey(i, s) for i, s in outcomes.select("instrument", "scale").rows()],
-        modes=_modes(programs),
-        programs=programs["program_id"].to_list(),
-    )
-    mart_comment = comment["comment"][0] if comment.height else None
+        return empty_mart(TITLE, program_change.MART)
+    offer = _offer(outcomes, programs)
+    state = parse_query(query, offer)
+    rules = runtime.rules
+    outcome = str(state.outcome)
     return html.Div(
         [
             dcc.Location(id=Id.OUTCOMES_URL, refresh=False),
-            html.H1("Outcomes by program"),
-            html.P(
+            *page_header(
+                TITLE,
                 "How much each program's patients changed between starting treatment and "
-                "finishing it, on one outcome at a time.",
-                className="lead",
+                "finishing it, how many improved, and how scores moved week by week.",
             ),
-            dbc.Row(
+            controls(
                 [
-                    dbc.Col(_controls(outcomes, programs, state), lg=3),
-                    dbc.Col(
+                    select(
+                        Id.OUTCOMES_OUTCOME,
+                        "Outcome",
                         [
-                            html.Figure(
-                                [
-                                    dcc.Graph(
-                                        id=Id.PROGRAM_CHANGE_GRAPH,
-                                        config=graph_config(_image_name(str(state.outcome))),
-                                    ),
-                                    html.Figcaption(
-                                        id=Id.PROGRAM_CHANGE_SUMMARY,
-                                        className="small",
-                                        **{"aria-live": "polite"},
-                                    ),
-                                ],
-                                className="mb-2",
-                            ),
-                            dbc.Button(
-                                "Download chart (PNG)",
-                                id=Id.OUTCOMES_IMAGE_BUTTON,
-                                color="secondary",
-                                outline=True,
-                                size="sm",
-                                className="mb-3",
-                            ),
-                            html.Details(
-                                [
-                                    html.Summary("About this chart"),
-                                    *[
-                                        html.P(text, className="small mt-2")
-                                        for text in program_change.about(
-                                            runtime.rules, mart_comment
-                                        )
-                                    ],
-                                ],
-                                className="mb-4",
-                            ),
+                            (str(OutcomeKey(r["instrument"], r["scale"])), r["outcome_label"])
+                            for r in outcomes.iter_rows(named=True)
                         ],
-                        lg=9,
+                        outcome,
+                    ),
+                    checklist(
+                        Id.OUTCOMES_MODES,
+                        "Delivery mode",
+                        [(m, mode_label(m)) for m in offer.modes],
+                        state.modes,
+                    ),
+                    checklist(
+                        Id.OUTCOMES_PROGRAMS,
+                        "Program",
+                        programs.select("program_id", "program_name").rows(),
+                        state.programs,
+                        scroll=True,
                     ),
                 ]
             ),
-            html.H2("Numbers behind the chart", className="h4"),
-            dbc.Button(
-                "Download table (CSV)",
-                id=Id.OUTCOMES_DOWNLOAD_BUTTON,
-                color="primary",
-                size="sm",
-                className="mb-2",
+            chart_section(
+                CHANGE,
+                "Change from baseline to post-treatment",
+                program_change.about(rules, comments[program_change]),
+                f"program-change-{outcome}",
+                table_open=True,
             ),
-            dcc.Download(id=Id.OUTCOMES_DOWNLOAD),
-            html.Div(id=Id.OUTCOMES_TABLE),
-            html.P(runtime.rules.legend(), className="small text-body-secondary"),
+            chart_section(
+                RESPONDERS,
+                "Responders and deterioration",
+                responder_rates.about(rules, comments[responder_rates]),
+                f"responders-{outcome}",
+            ),
+            chart_section(
+                TRAJECTORIES,
+                "Scores over the weeks of treatment",
+                score_trajectories.about(rules, comments[score_trajectories]),
+                f"trajectories-{outcome}",
+            ),
+            html.P(rules.legend(), className="small text-body-secondary"),
             published_line(built_at),
         ]
     )
-
-
-def _chart_data(runtime: Runtime, state: ViewState) -> pl.DataFrame:
-    frame = runtime.warehouse.query(
-        program_change.QUERY,
-        instrument=state.outcome.instrument,
-        scale=state.outcome.scale,
-        timepoint=program_change.TIMEPOINT,
-    )
-    suppressed = suppress(frame, program_change.SUPPRESSION, runtime.rules)
-    return program_change.process_data(suppressed, state)
 
 
 def _state(outcome: str, modes: list[str] | None, programs: list[str] | None) -> ViewState:
     return ViewState(OutcomeKey.parse(outcome), tuple(modes or ()), tuple(programs or ()))
 
 
+def _data(state: ViewState) -> dict[Any, pl.DataFrame]:
+    marts = current().marts
+    return {
+        program_change: program_change.process_data(marts.program_outcomes(), state),
+        responder_rates: responder_rates.process_data(marts.program_outcomes(), state),
+        score_trajectories: score_trajectories.process_data(marts.score_trajectories(), state),
+    }
+
+
 @callback(
-    Output(Id.PROGRAM_CHANGE_GRAPH, "figure"),
-    Output(Id.PROGRAM_CHANGE_GRAPH, "config"),
-    Output(Id.PROGRAM_CHANGE_SUMMARY, "children"),
-    Output(Id.OUTCOMES_TABLE, "children"),
+    *[
+        Output(component, prop)
+        for ids in (CHANGE, RESPONDERS, TRAJECTORIES)
+        for component, prop in (
+            (ids.graph, "figure"),
+            (ids.graph, "config"),
+            (ids.summary, "children"),
+            (ids.table, "children"),
+        )
+    ],
     Output(Id.OUTCOMES_URL, "search"),
-    Input(Id.OUTCOME_SELECT, "value"),
-    Input(Id.MODE_FILTER, "value"),
-    Input(Id.PROGRAM_FILTER, "value"),
-    State(Id.MODE_FILTER, "options"),
-    State(Id.PROGRAM_FILTER, "options"),
+    Input(Id.OUTCOMES_OUTCOME, "value"),
+    Input(Id.OUTCOMES_MODES, "value"),
+    Input(Id.OUTCOMES_PROGRAMS, "value"),
+    State(Id.OUTCOMES_MODES, "options"),
+    State(Id.OUTCOMES_PROGRAMS, "options"),
 )
 def update_view(
     outcome: str,
@@ -234,67 +187,96 @@ def update_view(
     mode_options: list[dict[str, str]],
     program_options: list[dict[str, str]],
 ) -> tuple[Any, ...]:
-    """Redraw chart, summary and table for the controls, and mirror them in the URL."""
-    runtime = current()
+    """Redraw every chart, summary and table for the controls, and mirror them in the URL."""
+    rules = current().rules
     state = _state(outcome, modes, programs)
-    search = to_query_string(
-        state,
+    offer = Offer(
+        outcomes=[state.outcome] if state.outcome else [],
         modes=[o["value"] for o in mode_options],
         programs=[o["value"] for o in program_options],
     )
-    config = graph_config(_image_name(outcome))
+    search = to_query_string(state, offer)
+    names = {
+        program_change: f"program-change-{outcome}",
+        responder_rates: f"responders-{outcome}",
+        score_trajectories: f"trajectories-{outcome}",
+    }
     try:
-        data = _chart_data(runtime, state)
-    except WarehouseUnavailableError as exc:
-        message = "The warehouse cannot be read; reload the page."
-        return no_data_figure(message), config, message, unavailable(exc), search
-    label = program_change.outcome_label(data)
-    table = data_table(
-        program_change.table_frame(data, runtime.rules),
-        program_change.TABLE_HEADERS,
-        f"{label}: baseline, post-treatment and change per program",
-        numeric=NUMERIC_COLUMNS,
-    )
-    return (
-        program_change.create_figure(data),
-        config,
-        program_change.summarise(data),
-        table,
-        search,
-    )
+        data = _data(state)
+    except WarehouseUnavailableError:
+        return (*unreadable(names.values()), search)
+    label = program_change.outcome_label(data[program_change])
+    tables = {
+        program_change: (
+            f"{label}: baseline, post-treatment and change per program",
+            program_change.TABLE_HEADERS,
+            program_change.NUMERIC_COLUMNS,
+        ),
+        responder_rates: (
+            f"{label}: responders and deterioration per program",
+            responder_rates.TABLE_HEADERS,
+            responder_rates.NUMERIC_COLUMNS,
+        ),
+        score_trajectories: (
+            f"{label}: mean score per week and delivery mode",
+            score_trajectories.TABLE_HEADERS,
+            score_trajectories.NUMERIC_COLUMNS,
+        ),
+    }
+    outputs: list[Any] = []
+    for module, frame in data.items():
+        caption, headers, numeric = tables[module]
+        outputs += [
+            module.create_figure(frame),
+            graph_config(names[module]),
+            module.summarise(frame),
+            data_table(module.table_frame(frame, rules), headers, caption, numeric=numeric),
+        ]
+    return (*outputs, search)
+
+
+def _download(module: Any, name: str, outcome: str, modes: Any, programs: Any) -> dict[str, Any]:
+    state = _state(outcome, modes, programs)
+    frame = _data(state)[module]
+    return csv_download(module.csv_frame(frame, current().rules), f"{name}-{outcome}.csv")
 
 
 @callback(
-    Output(Id.OUTCOMES_DOWNLOAD, "data"),
-    Input(Id.OUTCOMES_DOWNLOAD_BUTTON, "n_clicks"),
-    State(Id.OUTCOME_SELECT, "value"),
-    State(Id.MODE_FILTER, "value"),
-    State(Id.PROGRAM_FILTER, "value"),
+    Output(CHANGE.download, "data"),
+    Input(CHANGE.csv, "n_clicks"),
+    State(Id.OUTCOMES_OUTCOME, "value"),
+    State(Id.OUTCOMES_MODES, "value"),
+    State(Id.OUTCOMES_PROGRAMS, "value"),
     prevent_initial_call=True,
 )
-def download_table(
-    _clicks: int, outcome: str, modes: list[str] | None, programs: list[str] | None
-) -> dict[str, Any]:
-    """The table as CSV, with the same suppression as on screen."""
-    runtime = current()
-    data = _chart_data(runtime, _state(outcome, modes, programs))
-    csv = program_change.csv_frame(data, runtime.rules).write_csv()
-    return dcc.send_string(csv, filename=f"program-change-{outcome}.csv", type="text/csv")
+def download_change(_clicks: int, outcome: str, modes: Any, programs: Any) -> dict[str, Any]:
+    """The program-change numbers as CSV, with the same suppression as on screen."""
+    return _download(program_change, "program-change", outcome, modes, programs)
 
 
-# The modebar's camera button is not reachable by keyboard; this button is, and saves the
-# same image through Plotly's own downloadImage with the graph's export settings.
-clientside_callback(
-    """
-    function(clicks, config, graphId) {
-        const graph = document.querySelector("#" + CSS.escape(graphId) + " .js-plotly-plot");
-        if (clicks && graph) {
-            Plotly.downloadImage(graph, config.toImageButtonOptions);
-        }
-    }
-    """,
-    Input(Id.OUTCOMES_IMAGE_BUTTON, "n_clicks"),
-    State(Id.PROGRAM_CHANGE_GRAPH, "config"),
-    State(Id.PROGRAM_CHANGE_GRAPH, "id"),
+@callback(
+    Output(RESPONDERS.download, "data"),
+    Input(RESPONDERS.csv, "n_clicks"),
+    State(Id.OUTCOMES_OUTCOME, "value"),
+    State(Id.OUTCOMES_MODES, "value"),
+    State(Id.OUTCOMES_PROGRAMS, "value"),
     prevent_initial_call=True,
 )
+def download_responders(_clicks: int, outcome: str, modes: Any, programs: Any) -> dict[str, Any]:
+    return _download(responder_rates, "responders", outcome, modes, programs)
+
+
+@callback(
+    Output(TRAJECTORIES.download, "data"),
+    Input(TRAJECTORIES.csv, "n_clicks"),
+    State(Id.OUTCOMES_OUTCOME, "value"),
+    State(Id.OUTCOMES_MODES, "value"),
+    State(Id.OUTCOMES_PROGRAMS, "value"),
+    prevent_initial_call=True,
+)
+def download_trajectories(_clicks: int, outcome: str, modes: Any, programs: Any) -> dict[str, Any]:
+    return _download(score_trajectories, "trajectories", outcome, modes, programs)
+
+
+for _chart in (CHANGE, RESPONDERS, TRAJECTORIES):
+    register_image_export(_chart)

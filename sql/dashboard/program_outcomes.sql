@@ -1,7 +1,7 @@
--- Change of one outcome at one timepoint for every program: one row per program, as
--- published in mart_program_outcomes (timepoint vs baseline among episodes with both).
--- All programs are returned so small-cell suppression sees the whole group before the
--- page's filters apply.
+-- Every row of mart_program_outcomes (one per program, scale and later timepoint), as
+-- published. The dashboard suppresses the whole mart at once (dashboards/marts.py), so
+-- which cells are hidden never depends on a page's filters; ordered so that ties in
+-- complementary suppression are broken the same way on every run.
 SELECT
     program_id,
     program_name,
@@ -22,9 +22,14 @@ SELECT
     change_sd,
     change_ci_low,
     change_ci_high,
-    percent_change
+    percent_change,
+    n_reliable_improvement,
+    reliable_improvement_rate,
+    n_reliable_deterioration,
+    reliable_deterioration_rate,
+    n_immpact_moderate_responder,
+    immpact_moderate_responder_rate,
+    n_immpact_substantial_responder,
+    immpact_substantial_responder_rate
 FROM mart_program_outcomes
-WHERE instrument = $instrument
-  AND scale = $scale
-  AND timepoint = $timepoint
-ORDER BY program_name, program_id;
+ORDER BY instrument, scale, timepoint, program_id;

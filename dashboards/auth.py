@@ -1,0 +1,487 @@
+"""Sign-in, roles and the server-side gate in front of every route of the dashboard.
+
+Outside the demo, every request needs a signed-in user: page routes, Dash's layout,
+dependency and callback endpoints (which is where every chart, table and download comes
+from) and the details of /health. The gate runs in Flask's `before_request`, so no Dash
+callback can forget it. Roles: an analyst sees every page; a viewer sees only pages
+registered with `publish=True`. A callback belongs to the page whose prefix its output
+ids carry (`ids.page_of`); a callback whose outputs belong to no page (other than Dash
+Pages' own router, checked by the path it is asked to render) is refused.
+
+Users live in a YAML file outside the repository (`ICBT_DASHBOARD_USERS`, default
+~/.config/icbt-observatory/dashboard_users.yaml), written by `icbt user add`, with
+passwords as scrypt hashes (RFC 7914; hashlib). The Flask session is a signed cookie
+whose key comes from `ICBT_DASHBOARD_SECRET` or a per-install secret file generated on
+first use (`ICBT_DASHBOARD_SECRET_FILE`, default ~/.config/icbt-observatory/
+dashboard_secret). A session names the user and a fingerprint of the stored hash, so
+removing a user or changing a password ends their sessions.
+
+Demo mode (`ICBT_DASHBOARD_AUTH=off`, or `icbt serve --demo`) turns all of this off,
+shows every page with a banner saying so, and only serves on a loopback address.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import html
+import json
+import os
+import secrets
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import dash
+import flask
+import yaml
+
+from dashboards.ids import page_of
+
+ROLES = ("analyst", "viewer")
+ANALYST = "analyst"
+CONFIG_DIR = Path.home() / ".config" / "icbt-observatory"
+
+# scrypt cost: N=2^15, r=8, p=1 takes about 32 MiB and tens of milliseconds per check.
+SCRYPT_N = 2**15
+SCRYPT_R = 8
+SCRYPT_P = 1
+SCRYPT_MAXMEM = 64 * 1024 * 1024
+SCHEME = "scrypt"
+
+SESSION_HOURS = 8
+SIGN_IN_PATH = "/sign-in"
+SIGN_OUT_PATH = "/sign-out"
+HEALTH_PATH = "/health"
+CALLBACK_PATH = "/_dash-update-component"
+# Static files with no data in them: Dash's scripts, the stylesheet, the icon.
+PUBLIC_PREFIXES = ("/_dash-component-suites/", "/assets/", "/_favicon.ico")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+# Dash Pages' router callback: renders the layout of the path in `_pages_location`.
+_PAGES_ROUTER_OUTPUTS = ("_pages_content", "_pages_store")
+_PAGES_LOCATION = "_pages_location"
+
+
+class AuthError(RuntimeError):
+    """Sign-in cannot work as configured; the message says what to do."""
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def hash_password(password: str) -> str:
+    """`scrypt$N$r$p$salt$hash` with a random 16-byte salt; never the password itself."""
+    if not password:
+        raise ValueError("a password cannot be empty")
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(
+        password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, maxmem=SCRYPT_MAXMEM
+    )
+    return f"{SCHEME}${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(digest)}"
+
+
+def verify_password(password: str, encoded: str) -> bool:
+    """Whether `password` matches an encoded hash; malformed hashes never match."""
+    try:
+        scheme, n, r, p, salt, expected = encoded.split("$")
+        if scheme != SCHEME:
+            return False
+        digest = hashlib.scrypt(
+            password.encode(),
+            salt=base64.b64decode(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            maxmem=SCRYPT_MAXMEM,
+        )
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(digest, base64.b64decode(expected))
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+    password_hash: str = ""
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes when the password does: a session carrying an old one is void."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+
+
+DEMO_USER = User("demo", ANALYST)
+
+USERS_HEADER = """\
+# Dashboard users, written by `icbt user add NAME --role analyst|viewer`.
+# Passwords are stored as scrypt hashes (scrypt$N$r$p$salt$hash), never in plain text.
+"""
+
+
+class UserStore:
+    """The users file: read when it changes, written atomically with owner-only access."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, int] | None = None
+        self._users: dict[str, User] = {}
+
+    def users(self) -> dict[str, User]:
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            return {}
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        with self._lock:
+            if stamp != self._stamp:
+                self._users = self._read()
+                self._stamp = stamp
+            return self._users
+
+    def _read(self) -> dict[str, User]:
+        raw = yaml.safe_load(self.path.read_text()) or {}
+        users = {}
+        for name, entry in (raw.get("users") or {}).items():
+            role = entry.get("role")
+            if role not in ROLES:
+                raise AuthError(f"{self.path}: user {name!r} has unknown role {role!r}")
+            users[str(name)] = User(str(name), role, str(entry.get("password", "")))
+        return users
+
+    def get(self, name: str) -> User | None:
+        return self.users().get(name)
+
+    def _write(self, users: Mapping[str, User]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        body = {
+            "users": {
+                u.name: {"role": u.role, "password": u.password_hash}
+                for u in sorted(users.values(), key=lambda u: u.name)
+            }
+        }
+        staging = self.path.with_name(f".{self.path.name}.tmp")
+        fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(USERS_HEADER + yaml.safe_dump(body, sort_keys=True))
+        os.replace(staging, self.path)
+
+    def add(self, name: str, role: str, password: str) -> bool:
+        """Add a user, or replace its role and password; True if it was new."""
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {ROLES}, got {role!r}")
+        if not name or not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
+            raise ValueError("a user name is letters, digits, '.', '-' or '_'")
+        users = dict(self.users())
+        created = name not in users
+        users[name] = User(name, role, hash_password(password))
+        self._write(users)
+        return created
+
+    def remove(self, name: str) -> bool:
+        users = dict(self.users())
+        if users.pop(name, None) is None:
+            return False
+        self._write(users)
+        return True
+
+
+def _secret_from_file(path: Path) -> bytes:
+    """The per-install session key, created (owner-only) on first use."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    """Whether sign-in is on, where users live, and the session key."""
+
+    enabled: bool
+    users_file: Path
+    secret_file: Path
+    secret: str | None = None
+    secure_cookies: bool = False
+
+    @classmethod
+    def from_env(cls, *, demo: bool = False) -> AuthConfig:
+        """From ICBT_DASHBOARD_* variables; `demo=True` (icbt serve --demo) turns sign-in off."""
+        switch = os.environ.get("ICBT_DASHBOARD_AUTH", "on").strip().lower()
+        if switch not in ("on", "off"):
+            raise AuthError(f"ICBT_DASHBOARD_AUTH must be on or off, got {switch!r}")
+        return cls(
+            enabled=switch == "on" and not demo,
+            users_file=Path(
+                os.environ.get("ICBT_DASHBOARD_USERS", CONFIG_DIR / "dashboard_users.yaml")
+            ),
+            secret_file=Path(
+                os.environ.get("ICBT_DASHBOARD_SECRET_FILE", CONFIG_DIR / "dashboard_secret")
+            ),
+            secret=os.environ.get("ICBT_DASHBOARD_SECRET") or None,
+            secure_cookies=os.environ.get("ICBT_DASHBOARD_SECURE_COOKIES", "off") == "on",
+        )
+
+    def session_key(self) -> bytes:
+        if self.secret:
+            if len(self.secret) < 32:
+                raise AuthError("ICBT_DASHBOARD_SECRET must be at least 32 characters")
+            return self.secret.encode()
+        return _secret_from_file(self.secret_file)
+
+
+def can_view(user: User | None, page: Mapping[str, Any]) -> bool:
+    """Analysts see every page; viewers only pages registered with `publish=True`."""
+    if user is None:
+        return False
+    return user.role == ANALYST or bool(page.get("publish", False))
+
+
+def visible_pages(user: User | None) -> list[Mapping[str, Any]]:
+    """Registered pages the user may open, in navbar order."""
+    return [page for page in dash.page_registry.values() if can_view(user, page)]
+
+
+def page_slug(page: Mapping[str, Any]) -> str:
+    return str(page["module"]).rsplit(".", 1)[-1]
+
+
+def page_for_path(path: str) -> Mapping[str, Any] | None:
+    wanted = path.rstrip("/") or "/"
+    for page in dash.page_registry.values():
+        if page["path"] == wanted:
+            return page
+    return None
+
+
+def _page_for_slug(slug: str) -> Mapping[str, Any] | None:
+    for page in dash.page_registry.values():
+        if page_slug(page) == slug:
+            return page
+    return None
+
+
+class Gate:
+    """Checks every request against the session; installed by `install`."""
+
+    def __init__(self, config: AuthConfig, store: UserStore) -> None:
+        self.config = config
+        self.store = store
+
+    def current_user(self) -> User | None:
+        """The signed-in user (the demo user when sign-in is off), or None."""
+        if not self.config.enabled:
+            return DEMO_USER
+        name = flask.session.get("user")
+        user = self.store.get(name) if isinstance(name, str) else None
+        if user is None or not hmac.compare_digest(
+            str(flask.session.get("auth", "")), user.fingerprint
+        ):
+            return None
+        return user
+
+    def callback_allowed(self, user: User) -> bool:
+        """Whether every output of the requested callback belongs to a page `user` sees."""
+        try:
+            body = json.loads(flask.request.get_data(cache=True) or b"{}")
+        except ValueError:
+            return False
+        outputs = body.get("outputs")
+        outputs = outputs if isinstance(outputs, list) else [outputs]
+        for output in outputs:
+            component = output.get("id") if isinstance(output, dict) else None
+            if not isinstance(component, str):
+                return False
+            if component in _PAGES_ROUTER_OUTPUTS:
+                page = page_for_path(self._routed_path(body))
+                if page is not None and not can_view(user, page):
+                    return False
+                continue
+            slug = page_of(component)
+            page = _page_for_slug(slug) if slug else None
+            if page is None or not can_view(user, page):
+                return False
+        return True
+
+    @staticmethod
+    def _routed_path(body: Mapping[str, Any]) -> str:
+        for item in body.get("inputs") or []:
+            if (
+                isinstance(item, dict)
+                and item.get("id") == _PAGES_LOCATION
+                and item.get("property") == "pathname"
+            ):
+                return urlsplit(str(item.get("value") or "/")).path
+        return "/"
+
+    def check(self) -> flask.Response | tuple[flask.Response, int] | None:
+        """`before_request`: None lets the request through; anything else answers it."""
+        if not self.config.enabled:
+            return None
+        path = flask.request.path
+        if path in (SIGN_IN_PATH, HEALTH_PATH) or path.startswith(PUBLIC_PREFIXES):
+            return None
+        user = self.current_user()
+        is_api = path.startswith("/_dash") or flask.request.method != "GET"
+        if user is None:
+            if is_api:
+                return flask.jsonify(error="sign-in required"), 401
+            target = flask.request.full_path.rstrip("?")
+            return flask.redirect(f"{SIGN_IN_PATH}?next={quote(target)}")
+        if path == CALLBACK_PATH and not self.callback_allowed(user):
+            return flask.jsonify(error="not available to your role"), 403
+        page = page_for_path(path)
+        if page is not None and not can_view(user, page):
+            return _forbidden_page(user), 403
+        return None
+
+
+def _csrf_token() -> str:
+    token = flask.session.get("csrf")
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        flask.session["csrf"] = token
+    return token
+
+
+def _csrf_ok() -> bool:
+    sent = flask.request.form.get("csrf", "")
+    return hmac.compare_digest(sent, str(flask.session.get("csrf", "")))
+
+
+def safe_next(target: str | None) -> str:
+    """A local path to return to after sign-in; anything else goes home."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    parts = urlsplit(target)
+    return "/" if parts.scheme or parts.netloc else target
+
+
+def _document(title: str, body: str) -> str:
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)} | iCBT chronic pain outcomes observatory</title>
+<link rel="stylesheet" href="/assets/bootstrap.min.css">
+<link rel="stylesheet" href="/assets/observatory.css"></head>
+<body><main id="main-content" class="container py-5" style="max-width: 28rem">
+{body}
+</main></body></html>"""
+
+
+def _sign_in_page(next_path: str, error: str | None) -> str:
+    alert = (
+        f'<div class="alert alert-danger" role="alert">{html.escape(error)}</div>' if error else ""
+    )
+    return _document(
+        "Sign in",
+        f"""<h1 class="h3 mb-3">iCBT chronic pain outcomes observatory</h1>
+<p>Sign in to see the analysts' dashboard.</p>
+{alert}
+<form method="post" action="{SIGN_IN_PATH}">
+  <input type="hidden" name="csrf" value="{html.escape(_csrf_token())}">
+  <input type="hidden" name="next" value="{html.escape(next_path)}">
+  <div class="mb-3"><label class="form-label" for="username">User name</label>
+    <input class="form-control" id="username" name="username" autocomplete="username"
+           required autofocus></div>
+  <div class="mb-3"><label class="form-label" for="password">Password</label>
+    <input class="form-control" id="password" name="password" type="password"
+           autocomplete="current-password" required></div>
+  <button class="btn btn-primary" type="submit">Sign in</button>
+</form>""",
+    )
+
+
+def _forbidden_page(user: User) -> flask.Response:
+    body = _document(
+        "Not available",
+        f"""<h1 class="h3">This page is not available to your role</h1>
+<p>You are signed in as {html.escape(user.name)} ({html.escape(user.role)}). Pages not yet
+published are for analysts only.</p>
+<p><a href="/">Go to the dashboard</a></p>""",
+    )
+    return flask.Response(body, mimetype="text/html")
+
+
+GENERIC_FAILURE = "Unknown user name or wrong password."
+
+
+def install(server: flask.Flask, config: AuthConfig, store: UserStore) -> Gate:
+    """Session settings, the sign-in and sign-out routes, and the gate on every request."""
+    gate = Gate(config, store)
+    server.extensions["icbt_auth"] = gate
+    if not config.enabled:
+        return gate
+    if not store.users():
+        raise AuthError(
+            f"Sign-in is on but no users are configured in {store.path}. Add one with "
+            "`icbt user add NAME --role analyst`, or serve the demo with `icbt serve --demo`."
+        )
+    server.secret_key = config.session_key()
+    server.config.update(
+        SESSION_COOKIE_NAME="icbt_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
+    )
+
+    def sign_in() -> flask.Response | str:
+        next_path = safe_next(flask.request.values.get("next"))
+        if flask.request.method == "GET":
+            return _sign_in_page(next_path, None)
+        if not _csrf_ok():
+            return flask.Response(
+                _sign_in_page(next_path, "The form expired; please try again."), status=400
+            )
+        user = store.get(flask.request.form.get("username", ""))
+        password = flask.request.form.get("password", "")
+        if user is None or not verify_password(password, user.password_hash):
+            return flask.Response(_sign_in_page(next_path, GENERIC_FAILURE), status=401)
+        flask.session.clear()
+        flask.session.permanent = True
+        flask.session["user"] = user.name
+        flask.session["auth"] = user.fingerprint
+        return flask.redirect(next_path)
+
+    def sign_out() -> flask.Response:
+        if _csrf_ok():
+            flask.session.clear()
+        return flask.redirect(SIGN_IN_PATH)
+
+    server.add_url_rule(SIGN_IN_PATH, "sign_in", sign_in, methods=["GET", "POST"])
+    server.add_url_rule(SIGN_OUT_PATH, "sign_out", sign_out, methods=["POST"])
+    server.before_request(gate.check)
+    return gate
+
+
+def current_gate() -> Gate:
+    return flask.current_app.extensions["icbt_auth"]
+
+
+def current_user() -> User | None:
+    return current_gate().current_user()
+
+
+def csrf_token() -> str:
+    """The sign-out form's token (the session's CSRF token)."""
+    return _csrf_token()
+
+
+def check_host(config: AuthConfig, host: str) -> None:
+    """Refuse to serve the demo (no sign-in) on anything but a loopback address."""
+    if not config.enabled and host not in LOOPBACK_HOSTS:
+        raise AuthError(
+            f"Demo mode has no sign-in, so it only serves on 127.0.0.1, not {host}. Turn "
+            "sign-in on (unset ICBT_DASHBOARD_AUTH, add users with `icbt user add`) to "
+            "serve on a network address."
+        )

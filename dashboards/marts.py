@@ -1,0 +1,439 @@
+"""The marts the dashboard reads, each suppressed once per published snapshot.
+
+Suppression is a property of a mart, not of a chart: every page, table and download that
+shows a mart's numbers reads the same suppressed frame, so the cells hidden on one page
+are the cells hidden on every other (two pages hiding different complements of the same
+small cell would together reveal it). Each loader reads the whole mart, adds the columns
+that name the totals its rows belong to, and calls `suppress` once; the result is cached
+until the published file changes.
+
+Which totals the dashboard shows (the rule is in dashboards/README.md):
+
+- Reporting-unit marts publish delivery-mode rows (the total over that mode's programs)
+  and an all-iCBT row (the total over the iCBT modes), so programs are grouped within
+  their mode, with the mode row, and modes within all iCBT.
+- Period 'all' is the total over referral quarters, shown by the period filter. Quarters
+  are shown for delivery modes and all iCBT only: a program's quarters are small cells
+  whose protection would spread through every total they belong to, so they are left out
+  (not shown) rather than protected.
+- Equity groups add up to their unit's referrals (shown on the Engagement page and
+  implied by the shares), and dose bands add up to a program's post-treatment counts
+  (shown on the Outcomes page): the unit's total joins those groups as an extra row that
+  keeps the hidden flag it got in its own mart, and is dropped afterwards.
+- The same count published by two marts (episodes started: funnel, waits, therapist time,
+  dropout) is hidden wherever the funnel hides it.
+- mart_program_outcomes has no total rows, but delivery-mode totals of its
+  post-treatment counts are shown through the dose-response and equity marts, so its
+  programs are grouped within their delivery mode at post-treatment; follow-up counts
+  have no total anywhere and get no complementary suppression.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+
+import polars as pl
+
+from dashboards.data import FileIdentity, Warehouse
+from dashboards.suppression import (
+    SUPPRESSED_SUFFIX,
+    SuppressionRules,
+    SuppressionSpec,
+    suppress,
+)
+
+# Columns naming the hierarchy totals a reporting-unit row belongs to (null: none).
+MODE_TOTAL = "_mode_total"
+ICBT_TOTAL = "_icbt_total"
+# Column naming the unit whose shown total a row adds up to (dose bands, equity groups).
+UNIT_TOTAL = "_unit_total"
+# Marks the extra total rows that are removed after suppression.
+TOTAL_ROW = "_total_row"
+
+POST_TREATMENT = "post_treatment"
+ALL_PERIODS = "all"
+
+PROGRAM_OUTCOMES = SuppressionSpec(
+    dependents={
+        "n_baseline": ("baseline_mean", "baseline_sd"),
+        "n_paired": (
+            "score_mean",
+            "score_sd",
+            "mean_change",
+            "change_sd",
+            "change_ci_low",
+            "change_ci_high",
+            "percent_change",
+            "reliable_improvement_rate",
+            "reliable_deterioration_rate",
+            "immpact_moderate_responder_rate",
+            "immpact_substantial_responder_rate",
+        ),
+        "n_reliable_improvement": ("reliable_improvement_rate",),
+        "n_reliable_deterioration": ("reliable_deterioration_rate",),
+        "n_immpact_moderate_responder": ("immpact_moderate_responder_rate",),
+        "n_immpact_substantial_responder": ("immpact_substantial_responder_rate",),
+    },
+    total_groups=((MODE_TOTAL, "instrument", "scale", "timepoint"),),
+)
+
+FUNNEL = SuppressionSpec(
+    dependents={
+        "n_referred": (),
+        "n_enrolled": (),
+        "n_started": (),
+        "n_half_modules": (),
+        "n_completed": ("completion_rate",),
+        "n_started_and_ended": ("completion_rate",),
+    },
+    total_groups=(
+        (MODE_TOTAL, "period"),
+        (ICBT_TOTAL, "period"),
+        ("unit_type", "unit_id"),
+    ),
+)
+
+WAIT_TIMES = SuppressionSpec(
+    dependents={
+        "n_started": (
+            "share_within_standard",
+            "wait_days_p25",
+            "wait_days_median",
+            "wait_days_p75",
+        ),
+        "n_within_standard": ("share_within_standard",),
+    },
+    total_groups=(
+        (MODE_TOTAL, "period", "standard"),
+        (ICBT_TOTAL, "period", "standard"),
+        ("unit_type", "unit_id", "standard"),
+    ),
+)
+
+THERAPIST_TIME = SuppressionSpec(
+    dependents={
+        "n_started": (
+            "total_therapist_minutes",
+            "therapist_minutes_mean",
+            "therapist_minutes_p25",
+            "therapist_minutes_median",
+            "therapist_minutes_p75",
+            "therapist_messages_mean",
+            "live_sessions_mean",
+            "modules_completed_mean",
+        ),
+    },
+    total_groups=((MODE_TOTAL,), (ICBT_TOTAL,)),
+)
+
+# A unit whose size is hidden shows no curve (its number at risk at week 0 is its size):
+# the loader marks n_at_risk hidden wherever the funnel hides n_started.
+DROPOUT_SURVIVAL = SuppressionSpec(
+    dependents={
+        "n_started": ("share_not_dropped_out", "share_ci_low", "share_ci_high"),
+        "n_at_risk": ("share_not_dropped_out", "share_ci_low", "share_ci_high"),
+        "n_dropouts": (),
+    },
+    total_groups=((MODE_TOTAL, "week"), (ICBT_TOTAL, "week")),
+)
+
+DOSE_RESPONSE = SuppressionSpec(
+    dependents={
+        "n_baseline": (),
+        "n_paired": (
+            "mean_change",
+            "change_sd",
+            "change_ci_low",
+            "change_ci_high",
+            "reliable_improvement_rate",
+        ),
+        "n_reliable_improvement": ("reliable_improvement_rate",),
+    },
+    total_groups=(
+        (MODE_TOTAL, "instrument", "scale", "dose_band"),
+        (ICBT_TOTAL, "instrument", "scale", "dose_band"),
+        (UNIT_TOTAL, "instrument", "scale"),
+    ),
+)
+
+SCORE_TRAJECTORIES = SuppressionSpec(
+    dependents={"n_scores": ("score_mean", "score_sd", "score_ci_low", "score_ci_high")},
+    total_groups=(
+        (MODE_TOTAL, "instrument", "scale", "treatment_week"),
+        (ICBT_TOTAL, "instrument", "scale", "treatment_week"),
+    ),
+)
+
+EQUITY = SuppressionSpec(
+    dependents={
+        "n_referred": ("share_of_referrals",),
+        "n_started": (),
+        "n_started_and_ended": ("completion_rate",),
+        "n_completed": ("completion_rate",),
+        "phq9_n_paired": (
+            "phq9_mean_change",
+            "phq9_change_ci_low",
+            "phq9_change_ci_high",
+            "phq9_reliable_improvement_rate",
+        ),
+        "n_case_at_start": ("recovery_rate",),
+        "n_recovered": ("recovery_rate",),
+    },
+    total_groups=(
+        (MODE_TOTAL, "dimension", "group_value"),
+        (ICBT_TOTAL, "dimension", "group_value"),
+        (UNIT_TOTAL, "dimension"),
+    ),
+)
+
+
+def with_unit_hierarchy(frame: pl.DataFrame) -> pl.DataFrame:
+    """Name the hierarchy totals of each reporting-unit row.
+
+    A program row and its delivery mode's row share `MODE_TOTAL`; the iCBT delivery-mode
+    rows and the all-iCBT row share `ICBT_TOTAL` (in-person CBT is the comparator and is
+    not part of all iCBT).
+    """
+    unit_type = pl.col("unit_type")
+    return frame.with_columns(
+        pl.when(unit_type.is_in(["program", "delivery_mode"]))
+        .then(pl.col("delivery_mode"))
+        .alias(MODE_TOTAL),
+        pl.when(
+            (unit_type == "all_icbt")
+            | ((unit_type == "delivery_mode") & (pl.col("delivery_mode") != "in_person"))
+        )
+        .then(pl.lit("all_icbt"))
+        .alias(ICBT_TOTAL),
+    )
+
+
+def _without_program_quarters(frame: pl.DataFrame) -> pl.DataFrame:
+    """Drop programs' per-quarter rows; their period 'all' rows stay."""
+    return frame.filter((pl.col("unit_type") != "program") | (pl.col("period") == ALL_PERIODS))
+
+
+def hidden_flags(
+    frame: pl.DataFrame, source: pl.DataFrame, keys: Sequence[str], counts: Sequence[str]
+) -> dict[str, pl.Series]:
+    """Whether each of `frame`'s `counts` is hidden in `source` (same count, same keys)."""
+    flags = source.select(
+        *keys, *[pl.col(c + SUPPRESSED_SUFFIX).alias(f"_src_{c}") for c in counts]
+    ).unique(subset=list(keys))
+    joined = frame.select(*keys).join(flags, on=list(keys), how="left", maintain_order="left")
+    return {c: joined[f"_src_{c}"].fill_null(False).alias(c) for c in counts}
+
+
+def _drop_total_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.filter(~pl.col(TOTAL_ROW)).drop(TOTAL_ROW)
+
+
+def _with_total_rows(
+    frame: pl.DataFrame, totals: pl.DataFrame, counts: Sequence[str]
+) -> tuple[pl.DataFrame, dict[str, pl.Series]]:
+    """`frame` plus `totals` (suppressed rows of another mart) as extra group members.
+
+    Returns the combined frame and, per count, which rows are hidden before suppression
+    starts: the total rows that the other mart hid.
+    """
+    extra = totals.select(
+        *[c for c in totals.columns if c in frame.columns or c == UNIT_TOTAL],
+        *[c + SUPPRESSED_SUFFIX for c in counts],
+    ).with_columns(pl.lit(True).alias(TOTAL_ROW))
+    combined = pl.concat(
+        [frame.with_columns(pl.lit(False).alias(TOTAL_ROW)), extra], how="diagonal_relaxed"
+    )
+    hidden = {
+        c: combined[c + SUPPRESSED_SUFFIX].fill_null(False).alias(c)
+        for c in counts
+        if c + SUPPRESSED_SUFFIX in combined.columns
+    }
+    return combined.drop([c + SUPPRESSED_SUFFIX for c in counts]), hidden
+
+
+class SuppressedMarts:
+    """Every mart the dashboard shows, suppressed once per published snapshot."""
+
+    def __init__(self, warehouse: Warehouse, rules: SuppressionRules) -> None:
+        self.warehouse = warehouse
+        self.rules = rules
+        self._lock = threading.RLock()
+        self._identity: FileIdentity | None = None
+        self._frames: dict[str, pl.DataFrame] = {}
+
+    def _cached(self, name: str, load: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+        identity = FileIdentity.of(self.warehouse.path)
+        with self._lock:
+            if identity != self._identity:
+                self._identity = identity
+                self._frames = {}
+            if name not in self._frames:
+                self._frames[name] = load()
+            return self._frames[name]
+
+    def _suppress(
+        self,
+        frame: pl.DataFrame,
+        spec: SuppressionSpec,
+        hidden: Mapping[str, pl.Series] | None = None,
+    ) -> pl.DataFrame:
+        return suppress(frame, spec, self.rules, hidden=hidden)
+
+    def program_outcomes(self) -> pl.DataFrame:
+        """mart_program_outcomes: one row per program, scale and timepoint."""
+
+        def load() -> pl.DataFrame:
+            frame = self.warehouse.query("program_outcomes").with_columns(
+                pl.when(pl.col("timepoint") == POST_TREATMENT)
+                .then(pl.col("delivery_mode"))
+                .alias(MODE_TOTAL)
+            )
+            return self._suppress(frame, PROGRAM_OUTCOMES)
+
+        return self._cached("program_outcomes", load)
+
+    def engagement_funnel(self) -> pl.DataFrame:
+        """mart_engagement_funnel: one row per reporting unit and period."""
+
+        def load() -> pl.DataFrame:
+            frame = with_unit_hierarchy(self.warehouse.query("engagement_funnel"))
+            return self._suppress(_without_program_quarters(frame), FUNNEL)
+
+        return self._cached("engagement_funnel", load)
+
+    def _started_hidden(
+        self, frame: pl.DataFrame, keys: Sequence[str], *, all_periods: bool
+    ) -> dict[str, pl.Series]:
+        funnel = self.engagement_funnel()
+        if all_periods:
+            funnel = funnel.filter(pl.col("period") == ALL_PERIODS)
+        return hidden_flags(frame, funnel, keys, ["n_started"])
+
+    def wait_times(self) -> pl.DataFrame:
+        """mart_wait_times: one row per reporting unit, period and waiting-time standard."""
+
+        def load() -> pl.DataFrame:
+            frame = _without_program_quarters(
+                with_unit_hierarchy(self.warehouse.query("wait_times"))
+            )
+            hidden = self._started_hidden(
+                frame, ["unit_type", "unit_id", "period"], all_periods=False
+            )
+            return self._suppress(frame, WAIT_TIMES, hidden)
+
+        return self._cached("wait_times", load)
+
+    def therapist_time(self) -> pl.DataFrame:
+        """mart_therapist_time: one row per reporting unit."""
+
+        def load() -> pl.DataFrame:
+            frame = with_unit_hierarchy(self.warehouse.query("therapist_time"))
+            hidden = self._started_hidden(frame, ["unit_type", "unit_id"], all_periods=True)
+            return self._suppress(frame, THERAPIST_TIME, hidden)
+
+        return self._cached("therapist_time", load)
+
+    def dropout_survival(self) -> pl.DataFrame:
+        """mart_dropout_survival: one row per reporting unit and week."""
+
+        def load() -> pl.DataFrame:
+            frame = with_unit_hierarchy(self.warehouse.query("dropout_survival"))
+            started = self._started_hidden(frame, ["unit_type", "unit_id"], all_periods=True)
+            hidden = {**started, "n_at_risk": started["n_started"].alias("n_at_risk")}
+            return self._suppress(frame, DROPOUT_SURVIVAL, hidden)
+
+        return self._cached("dropout_survival", load)
+
+    def dose_response(self) -> pl.DataFrame:
+        """mart_dose_response: one row per reporting unit, scale and dose band."""
+
+        def load() -> pl.DataFrame:
+            counts = ["n_baseline", "n_paired", "n_reliable_improvement"]
+            frame = with_unit_hierarchy(self.warehouse.query("dose_response")).with_columns(
+                pl.when(pl.col("unit_type") == "program").then(pl.col("unit_id")).alias(UNIT_TOTAL)
+            )
+            totals = (
+                self.program_outcomes()
+                .filter(pl.col("timepoint") == POST_TREATMENT)
+                .select(
+                    pl.lit("program").alias("unit_type"),
+                    pl.col("program_id").alias("unit_id"),
+                    pl.col("program_id").alias(UNIT_TOTAL),
+                    "instrument",
+                    "scale",
+                    *counts,
+                    *[c + SUPPRESSED_SUFFIX for c in counts],
+                )
+                .join(
+                    frame.select("unit_type", "unit_id", "instrument", "scale").unique(),
+                    on=["unit_type", "unit_id", "instrument", "scale"],
+                    how="semi",
+                )
+            )
+            combined, hidden = _with_total_rows(frame, totals, counts)
+            return _drop_total_rows(self._suppress(combined, DOSE_RESPONSE, hidden))
+
+        return self._cached("dose_response", load)
+
+    def score_trajectories(self) -> pl.DataFrame:
+        """mart_score_trajectories: one row per reporting unit, scale and week."""
+
+        def load() -> pl.DataFrame:
+            frame = with_unit_hierarchy(self.warehouse.query("score_trajectories"))
+            return self._suppress(frame, SCORE_TRAJECTORIES)
+
+        return self._cached("score_trajectories", load)
+
+    def equity(self) -> pl.DataFrame:
+        """mart_equity: one row per reporting unit, equity dimension and group."""
+
+        def load() -> pl.DataFrame:
+            frame = with_unit_hierarchy(self.warehouse.query("equity")).with_columns(
+                pl.concat_str("unit_type", "unit_id", separator=":").alias(UNIT_TOTAL)
+            )
+            funnel_counts = ["n_referred", "n_started", "n_started_and_ended", "n_completed"]
+            dimensions = frame.select("unit_type", "unit_id", "dimension").unique()
+            totals = (
+                self.engagement_funnel()
+                .filter(pl.col("period") == ALL_PERIODS)
+                .join(dimensions, on=["unit_type", "unit_id"], how="inner")
+                .with_columns(
+                    pl.concat_str("unit_type", "unit_id", separator=":").alias(UNIT_TOTAL)
+                )
+                .select(
+                    "unit_type",
+                    "unit_id",
+                    "dimension",
+                    UNIT_TOTAL,
+                    *funnel_counts,
+                    *[c + SUPPRESSED_SUFFIX for c in funnel_counts],
+                )
+            )
+            phq9 = (
+                self.program_outcomes()
+                .filter(
+                    pl.col("timepoint") == POST_TREATMENT,
+                    pl.col("instrument") == "PHQ9",
+                    pl.col("scale") == "total",
+                )
+                .select(
+                    pl.col("program_id").alias("unit_id"),
+                    pl.col("n_paired").alias("phq9_n_paired"),
+                    pl.col("n_paired" + SUPPRESSED_SUFFIX).alias(
+                        "phq9_n_paired" + SUPPRESSED_SUFFIX
+                    ),
+                )
+            )
+            totals = totals.join(phq9, on="unit_id", how="left").with_columns(
+                pl.when(pl.col("unit_type") == "program").then(pl.col(c)).alias(c)
+                for c in ("phq9_n_paired", "phq9_n_paired" + SUPPRESSED_SUFFIX)
+            )
+            combined, hidden = _with_total_rows(frame, totals, [*funnel_counts, "phq9_n_paired"])
+            return _drop_total_rows(self._suppress(combined, EQUITY, hidden))
+
+        return self._cached("equity", load)
+
+    def programs(self) -> pl.DataFrame:
+        """staging_programs: the registry (attributes only, nothing to suppress)."""
+        return self._cached("programs", lambda: self.warehouse.query("program_registry"))
