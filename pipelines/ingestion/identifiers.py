@@ -307,13 +307,6 @@ def find_identifier_values(
     return findings
 
 
-def screen_values(
-    raw: pl.DataFrame, contract: TableContract, columns: list[str] | None = None
-) -> None:
-    """Refuse a file with identifier values in `columns` (default all)."""
-    refuse_identifier_values(find_identifier_values(raw, contract, columns))
-
-
 def refuse_identifier_values(findings: list[Finding]) -> None:
     """Refuse a file with identifier values, naming column, kind and rows, not values."""
     if findings:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import warnings
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -320,7 +321,7 @@ def write_reports(
     existing: set[tuple],
     *,
     run_id: str | None,
-    now,
+    now: datetime | None,
 ) -> pl.DataFrame:
     """Write the HTML reports the policy selects and that do not exist yet for the same
     data; return their drift_reports rows."""

@@ -14,15 +14,21 @@ from pipelines.ingestion.identifiers import (
     IdentifierRefusedError,
     bc_phn_valid,
     column_label,
+    find_identifier_values,
     identifier_column_kind,
     luhn_valid,
+    refuse_identifier_values,
     screen_columns,
-    screen_values,
 )
 
 EPISODES = load_contract()["episodes"]
 PROGRAMS = load_contract()["programs"]
 ENGAGEMENT = load_contract()["engagement_events"]
+
+
+def screen_values(raw: pl.DataFrame, contract) -> None:
+    """Screen every value of every column, as the gate does for free-text fields."""
+    refuse_identifier_values(find_identifier_values(raw, contract))
 
 
 def _luhn_digit(body: str) -> str:
