@@ -5,11 +5,11 @@ never an exception that loses the whole file. Every frame gets `source_row`, the
 1-based data-row number: the CSV line number less the header line, the JSON Lines line
 number, the Parquet row number, or for FHIR the answer's position in the file.
 
-CSV and JSON Lines take a fast, vectorised path (DuckDB's strict CSV reader, Polars'
-NDJSON reader). When it cannot vouch that every line became exactly one row (a short or
-long row, a quote never closed, a blank line, bytes that are not UTF-8), the file is
-re-read line by line so that each broken line is quarantined under its own number and
-the rest still loads.
+CSV and JSON Lines take a fast, vectorised path (Polars for CSV without quote
+characters, DuckDB's strict reader for CSV with them, Polars' NDJSON reader). When it
+cannot vouch that every line became exactly one row (a short or long row, a quote never
+closed, a blank line, bytes that are not UTF-8), the file is re-read line by line so
+that each broken line is quarantined under its own number and the rest still loads.
 """
 
 from __future__ import annotations
