@@ -266,3 +266,18 @@ def test_files_outside_the_layout_are_reported_not_loaded(con, landing):
         ("ICBT01/prom_responses.csv", "not in a <program>/<batch>/ folder"),
         ("icbt01/2026-02/episodes.csv", "the program folder is not a program id (e.g. ICBT04)"),
     ]
+
+
+def test_quoted_csv_takes_the_strict_reader_and_keeps_row_numbers(con, landing):
+    content = (
+        '"episode_key","instrument","administered_date","item_number","value"\n'
+        '"E1","PHQ9","2026-02-01","1","2"\n'
+        '"E1","PHQ9","2026-02-01","2"\n'
+        '"E1","PHQ9","2026-02-01","3","0"\n'
+    )
+    outcome, quarantine = _deliver(con, landing, PROM, content)
+    assert _counts(outcome) == ("loaded_with_quarantine", 3, 2, 1)
+    assert quarantine == [(2, None, None, "has 4 fields; the header has 5")]
+    clean = content.replace('"2026-02-01","2"\n', '"2026-02-01","2","1"\n')
+    outcome, _ = _deliver(con, landing, PROM, clean)
+    assert _counts(outcome) == ("loaded", 3, 3, 0)
