@@ -11,6 +11,7 @@ and hands each signal that opened to the notifier once.
 
 import json
 import os
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from pipelines.metadata import table_metadata
 from pipelines.publishing.assets import PublishTarget
 from pipelines.resources import Warehouse
 from pipelines.safety.config import load_safety_config
+from pipelines.safety.cusum import Threshold
 from pipelines.safety.inputs import data_end, read_inputs
 from pipelines.safety.notifiers import NotificationError, Notifier, alert_payload, choose_notifier
 from pipelines.safety.register import reconcile
@@ -106,14 +108,30 @@ def safety_units(warehouse: Warehouse):
             )
 
 
+_MONITORING_DEPS = _deps("safety_units_rows", "safety_programs", "safety_data_end")
+
+
+def _cached_thresholds(con: duckdb.DuckDBPyConnection) -> dict[str, Threshold]:
+    """The previous run's CUSUM thresholds, if it left any."""
+    columns = read_sql("meta/table_columns.sql")
+    if not con.execute(columns, {"table_name": "safety_cusum_thresholds"}).fetchall():
+        return {}
+    rows = con.execute(read_sql("queries/safety_cusum_threshold_cache.sql")).fetchall()
+    return {key: Threshold(h, arl, cycles, alarms) for key, h, arl, cycles, alarms in rows}
+
+
 @dg.multi_asset(
     specs=[
-        _spec(name, "marts", _deps("safety_units_rows", "safety_programs", "safety_data_end"))
-        for name in ("mart_safety_indicators", "mart_safety_funnel", "mart_safety_cusum")
+        *(
+            _spec(name, "marts", _MONITORING_DEPS)
+            for name in ("mart_safety_indicators", "mart_safety_funnel", "mart_safety_cusum")
+        ),
+        _spec("safety_cusum_thresholds", "safety", _MONITORING_DEPS),
     ]
 )
 def safety_monitoring(context: dg.AssetExecutionContext, warehouse: Warehouse):
-    """Monthly indicators, funnel plots and CUSUM charts up to the last month of data."""
+    """Monthly indicators, funnel plots and CUSUM charts up to the last month of data;
+    CUSUM thresholds are simulated only for charts whose inputs changed."""
     config = load_safety_config()
     with warehouse.connect() as con:
         units = con.sql(read_sql("queries/safety_units_rows.sql")).pl()
@@ -121,18 +139,38 @@ def safety_monitoring(context: dg.AssetExecutionContext, warehouse: Warehouse):
         end = data_end(con)
         if end is None:
             units, end = units.clear(), datetime.now(UTC).date()
-        result = survey(units, end, config)
+        cache = _cached_thresholds(con)
+        previous = set(cache)
+        result = survey(units, end, config, cache)
+        simulated = len(set(result.thresholds) - previous)
+        thresholds = pl.DataFrame(
+            [{"key": k, **asdict(t)} for k, t in result.thresholds.items()],
+            schema={
+                "key": pl.Utf8,
+                "h": pl.Float64,
+                "arl_months": pl.Float64,
+                "cycles": pl.Int64,
+                "alarm_cycles": pl.Int64,
+            },
+        )
         frames = {
-            "mart_safety_indicators": indicator_mart(result.indicators, programs, config),
-            "mart_safety_funnel": result.funnel,
-            "mart_safety_cusum": result.cusum,
+            ("marts", "mart_safety_indicators"): indicator_mart(
+                result.indicators, programs, config
+            ),
+            ("marts", "mart_safety_funnel"): result.funnel,
+            ("marts", "mart_safety_cusum"): result.cusum,
+            ("safety", "safety_cusum_thresholds"): thresholds,
         }
-        context.log.info(f"Surveillance to {end:%Y-%m}: {result.episodes.height} signal episodes")
-        for name, frame in frames.items():
-            write_frame(con, model("marts", name), frame)
-            yield dg.MaterializeResult(
-                asset_key=name, metadata=table_metadata(con, name, profile=True)
-            )
+        context.log.info(
+            f"Surveillance to {end:%Y-%m}: {result.episodes.height} signal episodes; "
+            f"{len(result.thresholds)} CUSUM thresholds, {simulated} simulated"
+        )
+        for (layer, name), frame in frames.items():
+            write_frame(con, model(layer, name), frame)
+            metadata = table_metadata(con, name, profile=layer == "marts")
+            if name == "safety_cusum_thresholds":
+                metadata["simulated"] = dg.MetadataValue.int(simulated)
+            yield dg.MaterializeResult(asset_key=name, metadata=metadata)
 
 
 @dg.asset(

@@ -213,6 +213,22 @@ def simulate_threshold(
         h_max *= 2.0
 
 
+def threshold_key(
+    months: Sequence[np.ndarray],
+    *,
+    odds_ratio: float,
+    target_arl_months: float,
+    cycles: int,
+    seed: int,
+) -> str:
+    """Identity of a threshold simulation: its design and every month's risks."""
+    digest = hashlib.sha256(repr((odds_ratio, target_arl_months, cycles, seed)).encode())
+    for month in months:
+        digest.update(np.asarray(month, dtype=np.float64).tobytes())
+        digest.update(b"|")
+    return digest.hexdigest()
+
+
 def chart_seed(base_seed: int, *parts: str) -> int:
     """A stable seed per chart, so every run simulates the same numbers."""
     digest = hashlib.sha256("\x1f".join([str(base_seed), *parts]).encode()).digest()

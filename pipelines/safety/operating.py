@@ -236,9 +236,12 @@ def signal_exposure(result: Surveillance) -> pl.DataFrame:
             signals = signals.with_columns(pl.lit(0, dtype=pl.UInt32).alias(method))
     return (
         months.join(signals, on=["program_id", "indicator"], how="left")
-        .with_columns(
-            cusum=pl.col("cusum").fill_null(0).cast(pl.Int64),
-            funnel=pl.col("funnel").fill_null(0).cast(pl.Int64),
+        .select(
+            "program_id",
+            "indicator",
+            pl.col("months").cast(pl.Int64),
+            pl.col("cusum").fill_null(0).cast(pl.Int64),
+            pl.col("funnel").fill_null(0).cast(pl.Int64),
         )
         .sort("indicator", "program_id")
     )

@@ -9,6 +9,7 @@ is what remembers which of these episodes were already announced.
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -45,6 +46,7 @@ class Surveillance:
     funnel: pl.DataFrame  # program x indicator x month (window ending that month)
     cusum: pl.DataFrame  # program x indicator x month
     episodes: pl.DataFrame  # signal episodes implied by both methods
+    thresholds: dict[str, cusum.Threshold]  # the CUSUM thresholds used, by key
 
 
 def month_grid(first: date, last: date) -> list[date]:
@@ -166,9 +168,19 @@ def evaluate_funnel(
 
 
 def evaluate_cusum(
-    units: pl.DataFrame, monthly: pl.DataFrame, months: list[date], config: SafetyConfig
+    units: pl.DataFrame,
+    monthly: pl.DataFrame,
+    months: list[date],
+    config: SafetyConfig,
+    thresholds: MutableMapping[str, cusum.Threshold],
+    used: dict[str, cusum.Threshold],
 ) -> pl.DataFrame:
-    """Each program's monthly risk-adjusted CUSUM, with its simulated threshold."""
+    """Each program's monthly risk-adjusted CUSUM, with its simulated threshold.
+
+    `thresholds` caches simulations by their inputs (cusum.threshold_key): a chart whose
+    months, risks and design are unchanged reuses its threshold. The thresholds this
+    evaluation used are added to `used`.
+    """
     compared = units.filter(pl.col("expected").is_not_null())
     if compared.is_empty():
         return pl.DataFrame()
@@ -179,7 +191,7 @@ def evaluate_cusum(
         )
     )
     llr = compared.group_by("indicator", "program_id", "month").agg(
-        llr=pl.col("weight").sum(), risks=pl.col("expected")
+        llr=pl.col("weight").sum(), risks=pl.col("expected").sort()
     )
     dense = (
         _dense(monthly.filter(pl.col("n_compared") > 0), months)
@@ -191,13 +203,16 @@ def evaluate_cusum(
         "indicator", "program_id", maintain_order=True
     ):
         risks = [np.asarray(r if r is not None else [], dtype=float) for r in chart["risks"]]
-        threshold = cusum.simulate_threshold(
-            risks,
-            odds_ratio=odds_ratio,
-            target_arl_months=config.in_control_arl_months.value,
-            cycles=config.simulation_cycles,
-            seed=cusum.chart_seed(config.simulation_seed, str(indicator), str(program_id)),
-        )
+        design = {
+            "odds_ratio": odds_ratio,
+            "target_arl_months": config.in_control_arl_months.value,
+            "cycles": config.simulation_cycles,
+            "seed": cusum.chart_seed(config.simulation_seed, str(indicator), str(program_id)),
+        }
+        key = cusum.threshold_key(risks, **design)
+        if key not in thresholds:
+            thresholds[key] = cusum.simulate_threshold(risks, **design)
+        threshold = used[key] = thresholds[key]
         state = cusum.run_chart(
             chart["llr"].fill_null(0.0).to_numpy(),
             chart["observed_compared"].to_numpy().astype(float),
@@ -331,16 +346,23 @@ def signal_episodes(
     return episodes_from_states(combined)
 
 
-def survey(units: pl.DataFrame, as_of: date, config: SafetyConfig) -> Surveillance:
-    """The whole monthly surveillance up to the month containing `as_of`."""
+def survey(
+    units: pl.DataFrame,
+    as_of: date,
+    config: SafetyConfig,
+    thresholds: MutableMapping[str, cusum.Threshold] | None = None,
+) -> Surveillance:
+    """The whole monthly surveillance up to the month containing `as_of`; `thresholds`
+    is the CUSUM threshold cache (see evaluate_cusum), filled in place."""
     units = units.filter(pl.col("month") <= as_of.replace(day=1))
     monthly = monthly_indicators(units)
     if monthly.is_empty():
         empty = pl.DataFrame()
-        return Surveillance(monthly, empty, empty, pl.DataFrame(schema=EPISODE_SCHEMA))
+        return Surveillance(monthly, empty, empty, pl.DataFrame(schema=EPISODE_SCHEMA), {})
     months = month_grid(monthly["month"].min(), as_of)
     funnel_rows = evaluate_funnel(monthly, months, config)
-    cusum_rows = evaluate_cusum(units, monthly, months, config)
-    return Surveillance(
-        monthly, funnel_rows, cusum_rows, signal_episodes(funnel_rows, cusum_rows, config)
-    )
+    used: dict[str, cusum.Threshold] = {}
+    cache = {} if thresholds is None else thresholds
+    cusum_rows = evaluate_cusum(units, monthly, months, config, cache, used)
+    episodes = signal_episodes(funnel_rows, cusum_rows, config)
+    return Surveillance(monthly, funnel_rows, cusum_rows, episodes, used)

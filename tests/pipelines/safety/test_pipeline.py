@@ -116,6 +116,12 @@ def test_register_persists_and_rerunning_the_same_data_adds_nothing(demo_build, 
     first = _materialize(database)
     second = _materialize(database)
     assert first.success and second.success
+    simulated = [
+        event.materialization.metadata["simulated"].value
+        for event in second.get_asset_materialization_events()
+        if event.asset_key == dg.AssetKey("safety_cusum_thresholds")
+    ]
+    assert simulated == [0], "unchanged data reuse every cached CUSUM threshold"
     after = _register(database)
     assert [r[0] for r in after] == [r[0] for r in before]
     assert [r[1] for r in after] == [r[1] for r in before]

@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 
 from pipelines.safety.config import load_safety_config
+from pipelines.safety.cusum import Threshold
 from pipelines.safety.surveillance import episodes_from_states, month_grid, survey
 
 CONFIG = load_safety_config().restricted(("phq9_reliable_deterioration",))
@@ -101,3 +102,14 @@ def test_episodes_are_runs_of_open_months():
         (date(2026, 2, 1), date(2026, 4, 1), 5.0, 6.0),
         (date(2026, 5, 1), None, 7.0, 8.0),
     ]
+
+
+def test_cached_thresholds_are_reused_and_reported():
+    units = _units(np.random.default_rng(5)).filter(pl.col("program_id").is_in(["P00", "HARM"]))
+    cache: dict = {}
+    first = survey(units, date(2026, 9, 30), CONFIG, cache)
+    assert set(first.thresholds) == set(cache) and len(cache) == 2
+    never = {key: Threshold(99.0, 1e9, 0, 0) for key in cache}
+    second = survey(units, date(2026, 9, 30), CONFIG, never)
+    assert second.cusum["threshold"].unique().to_list() == [99.0]
+    assert second.episodes.filter(pl.col("method") == "cusum").is_empty()

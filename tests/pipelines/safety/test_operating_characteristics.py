@@ -1,0 +1,111 @@
+"""Measured operating characteristics, a smaller version of
+benchmarks/safety_operating_characteristics.py (see benchmarks/RESULTS-safety.md).
+
+The planted PHQ-9 deterioration rise is found within DETECTION_MONTHS months of planted
+data in at least 90% of seeds; on null data (every program in-person CBT in risk and
+effect) the false alarms per program-year per indicator stay under the configured
+target. Seeds are fixed, so the assertions are deterministic. The warehouse is built
+without the ingestion step (pipelines/safety/operating.py); the first test checks that
+this gives the same safety units as the real Dagster run.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import polars as pl
+import pytest
+
+from pipelines.demo.config import GeneratorConfig
+from pipelines.safety.config import load_safety_config
+from pipelines.safety.operating import (
+    NULL_INDICATORS,
+    build_without_ingestion,
+    detection,
+    null_world,
+    read_seed_inputs,
+    signal_exposure,
+    simulate_seed,
+    survey_inputs,
+)
+from tests.conftest import needs_demo_build
+
+CONFIG = load_safety_config()
+PRIMARY = "phq9_reliable_deterioration"
+DETECTION_MONTHS = 8
+SEEDS = range(501, 511)
+PLANTED_AND_REFERENCE = ("ICBT07", "INPERSON_ON", "INPERSON_BC", "INPERSON_QC", "INPERSON_AB")
+
+
+@needs_demo_build
+def test_the_harness_builds_the_same_safety_units_as_a_real_run(demo_build, tmp_path):
+    warehouse = build_without_ingestion(demo_build.settings.landing_dir, tmp_path / "b.duckdb")
+    harness = read_seed_inputs(warehouse, CONFIG).units
+    with duckdb.connect(str(demo_build.settings.published_database), read_only=True) as con:
+        real = con.sql("SELECT * FROM safety_units").pl()
+
+    def summary(units: pl.DataFrame) -> pl.DataFrame:
+        return (
+            units.group_by("indicator", "program_id", "month")
+            .agg(n=pl.len(), events=pl.col("event").sum(), expected=pl.col("expected").sum())
+            .sort("indicator", "program_id", "month")
+        )
+
+    ours, theirs = summary(harness), summary(real)
+    assert ours.select("indicator", "program_id", "month", "n", "events").equals(
+        theirs.select("indicator", "program_id", "month", "n", "events")
+    )
+    assert ours["expected"].to_list() == pytest.approx(theirs["expected"].to_list(), rel=1e-9)
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("safety_detection")
+def test_the_planted_rise_is_detected_within_the_stated_months(tmp_path):
+    """Full demo volume (20,000 episodes over 24 months), plant 13 months before the end;
+    only the planted program and the in-person clinics are built (each program draws its
+    own random numbers, so its CUSUM is exactly the full demo's)."""
+    watched = CONFIG.restricted((PRIMARY,))
+    delays, early = [], 0
+    for seed in SEEDS:
+        generator = GeneratorConfig(
+            n_episodes=20_000,
+            seed=seed,
+            months=24,
+            end_month=date(2026, 9, 1),
+            safety_from_month=date(2025, 9, 1),
+        )
+        inputs, plant = simulate_seed(
+            tmp_path / str(seed), generator, watched, PLANTED_AND_REFERENCE
+        )
+        found = detection(
+            survey_inputs(inputs, watched),
+            seed=seed,
+            program_id=plant["program_id"],
+            indicator=PRIMARY,
+            from_month=generator.safety_month,
+            end_month=generator.end_month,
+        )
+        delays.append(found.delay["cusum"])
+        early += found.early_signals
+    within = sum(d is not None and d <= DETECTION_MONTHS for d in delays)
+    assert within >= 0.9 * len(delays), f"CUSUM delays in months: {delays}"
+    assert early == 0
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("safety_false_alarms")
+def test_false_alarms_on_null_data_stay_under_the_target(tmp_path):
+    watched = CONFIG.restricted(NULL_INDICATORS)
+    exposure = []
+    for seed in SEEDS:
+        generator = null_world(
+            GeneratorConfig(n_episodes=8_000, seed=seed, months=12, end_month=date(2026, 9, 1))
+        )
+        inputs, _ = simulate_seed(tmp_path / str(seed), generator, watched)
+        exposure.append(signal_exposure(survey_inputs(inputs, watched)))
+    table = pl.concat(exposure)
+    chart_years = table["months"].sum() / 12  # program-years summed over the indicators
+    alarms = table["cusum"].sum() + table["funnel"].sum()
+    assert chart_years > 400
+    assert alarms / chart_years <= CONFIG.false_alarm_target.value, (alarms, chart_years)
