@@ -433,6 +433,9 @@ def install(server: flask.Flask, config: AuthConfig, store: UserStore) -> Gate:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=config.secure_cookies,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
+        # A session lasts SESSION_HOURS from sign-in. Not re-sending the cookie on every
+        # response also means a callback answered after sign-out cannot restore it.
+        SESSION_REFRESH_EACH_REQUEST=False,
     )
 
     def sign_in() -> flask.Response | str:

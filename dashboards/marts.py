@@ -21,7 +21,8 @@ Which totals the dashboard shows (the rule is in dashboards/README.md):
   (shown on the Outcomes page): the unit's total joins those groups as an extra row that
   keeps the hidden flag it got in its own mart, and is dropped afterwards.
 - The same count published by two marts (episodes started: funnel, waits, therapist time,
-  dropout) is hidden wherever the funnel hides it.
+  dropout) is hidden wherever the funnel hides it, and only there: the other marts take
+  the funnel's decision (`count_groups={"n_started": ()}` plus the inherited flags).
 - mart_program_outcomes has no total rows, but delivery-mode totals of its
   post-treatment counts are shown through the dose-response and equity marts, so its
   programs are grouped within their delivery mode at post-treatment; follow-up counts
@@ -109,6 +110,7 @@ WAIT_TIMES = SuppressionSpec(
         (ICBT_TOTAL, "period", "standard"),
         ("unit_type", "unit_id", "standard"),
     ),
+    count_groups={"n_started": ()},
 )
 
 THERAPIST_TIME = SuppressionSpec(
@@ -125,6 +127,7 @@ THERAPIST_TIME = SuppressionSpec(
         ),
     },
     total_groups=((MODE_TOTAL,), (ICBT_TOTAL,)),
+    count_groups={"n_started": ()},
 )
 
 # A unit whose size is hidden shows no curve (its number at risk at week 0 is its size):
@@ -136,6 +139,7 @@ DROPOUT_SURVIVAL = SuppressionSpec(
         "n_dropouts": (),
     },
     total_groups=((MODE_TOTAL, "week"), (ICBT_TOTAL, "week")),
+    count_groups={"n_started": ()},
 )
 
 DOSE_RESPONSE = SuppressionSpec(

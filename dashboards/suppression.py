@@ -93,11 +93,18 @@ class SuppressionSpec:
     listed under several counts is hidden when any of them is). `total_groups` lists the
     column sets whose totals the dashboard shows somewhere (on any page, in any view or
     download): each set defines groups (`()` is the whole frame, a null value leaves a
-    row out) within which complementary suppression applies.
+    row out) within which complementary suppression applies. `count_groups` overrides
+    them for single counts (`()` for a count whose protection is inherited from the mart
+    that publishes it first).
     """
 
     dependents: Mapping[str, Sequence[str]]
     total_groups: Sequence[Sequence[str]] = field(default=())
+    count_groups: Mapping[str, Sequence[Sequence[str]]] = field(default_factory=dict)
+
+    def groups_for(self, count: str) -> Sequence[Sequence[str]]:
+        """The total groups of one count: its own in `count_groups`, else `total_groups`."""
+        return self.count_groups.get(count, self.total_groups)
 
     @property
     def counts(self) -> tuple[str, ...]:
@@ -173,7 +180,8 @@ def round_to_base(counts: pl.Series, base: int) -> pl.Series:
 
 def _validate(frame: pl.DataFrame, spec: SuppressionSpec) -> None:
     missing = [c for c in spec.columns if c not in frame.columns]
-    missing += [c for group in spec.total_groups for c in group if c not in frame.columns]
+    groups = [g for count in spec.counts for g in spec.groups_for(count)]
+    missing += [c for group in groups for c in group if c not in frame.columns]
     if missing:
         raise ValueError(f"columns declared for suppression are missing: {sorted(set(missing))}")
     overlap = set(spec.counts) & set(spec.values)
@@ -207,7 +215,7 @@ def suppress(
         start = small[count]
         if count in inherited:
             start = start | inherited[count].fill_null(False).alias(count)
-        extra = complementary_mask(frame, count, start, spec.total_groups, rules.threshold)
+        extra = complementary_mask(frame, count, start, spec.groups_for(count), rules.threshold)
         masks[count] = start | extra
     for value in spec.values:
         sources = [masks[c] for c, deps in spec.dependents.items() if value in deps]

@@ -158,7 +158,7 @@ def summarise(data: pl.DataFrame, rules: SuppressionRules) -> str:
     if first["completion_rate"] is not None:
         sentences.append(
             f"{percent(first['completion_rate'])} of started episodes that have ended "
-            "ended as completed."
+            "were completed."
         )
     sentences.append(_hidden_note(data, rules))
     return " ".join(s for s in sentences if s)

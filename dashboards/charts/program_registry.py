@@ -76,7 +76,7 @@ def process_data(
     funnel: pl.DataFrame,
     filters: ViewState,
 ) -> pl.DataFrame:
-    """One row per program in view: registry, headline outcome and completion, by name."""
+    """One row per program in view: registry, headline outcome and completion, by id."""
     require_suppressed(outcomes, PROGRAM_OUTCOMES)
     require_suppressed(funnel, FUNNEL)
     if filters.outcome is None:
@@ -117,7 +117,7 @@ def process_data(
             status("n_paired", "mean_change").alias("outcome_status"),
             status("n_started_and_ended", "completion_rate").alias("completion_status"),
         )
-        .sort("program_name", "program_id")
+        .sort("program_id")
     )
 
 

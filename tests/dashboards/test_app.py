@@ -1,16 +1,20 @@
-"""The app as served: /health, the home redirect and no third-party assets."""
+"""The app as served: /health, local assets only, and the state before any warehouse."""
 
 from __future__ import annotations
 
 import json
+import shutil
 import urllib.error
 import urllib.request
 
 import pytest
+from playwright.sync_api import expect
 
+from dashboards.ids import Id
 from dashboards.theme import COLORWAY, OKABE_ITO
+from tests.conftest import needs_demo_build
 
-pytestmark = pytest.mark.xdist_group("dashboard_server")
+pytestmark = needs_demo_build
 
 
 def get(url: str) -> tuple[int, dict]:
@@ -21,29 +25,53 @@ def get(url: str) -> tuple[int, dict]:
         return error.code, json.loads(error.read())
 
 
-def test_health_reports_the_published_build_time(live_server) -> None:
-    status, body = get(f"{live_server.url}/health")
-    assert status == 200
-    assert body == {
-        "status": "ok",
-        "built_at": "2026-11-25T06:30:00+00:00",
-        "marts": ["mart_program_outcomes"],
-    }
+def test_health_details_only_for_signed_in_users(live_server, analyst_state, browser) -> None:
+    assert get(f"{live_server.url}/health") == (200, {"status": "ok"})
+    context = browser.new_context(storage_state=analyst_state)
+    body = context.request.get(f"{live_server.url}/health").json()
+    context.close()
+    assert body["status"] == "ok"
+    assert "mart_engagement_funnel" in body["marts"]
+    assert body["built_at"].endswith("+00:00")
 
 
-def test_health_is_503_without_a_warehouse(empty_server) -> None:
-    status, body = get(f"{empty_server.url}/health")
-    assert status == 503
-    assert body == {"status": "unavailable", "reason": "not_published"}
+def test_health_is_503_without_a_warehouse(demo_server) -> None:
+    # Demo mode has no sign-in, so everyone gets the details.
+    assert get(f"{demo_server.url}/health") == (
+        503,
+        {"status": "unavailable", "reason": "not_published"},
+    )
 
 
-def test_page_shell_loads_only_local_assets(live_server) -> None:
-    with urllib.request.urlopen(f"{live_server.url}/outcomes", timeout=5) as response:
+def test_sign_in_page_loads_only_local_assets(live_server) -> None:
+    with urllib.request.urlopen(f"{live_server.url}/sign-in", timeout=5) as response:
         html = response.read().decode()
     assert "/assets/bootstrap.min.css" in html
-    assert "https://" not in html.replace('content="https://', "")
+    assert "https://" not in html and "http://" not in html
     assert '<html lang="en">' in html
 
 
 def test_palette_is_okabe_ito() -> None:
     assert set(COLORWAY) == set(OKABE_ITO.values())
+
+
+@pytest.mark.browser
+def test_no_warehouse_state_until_one_is_published(anonymous_page, demo_server, demo_build) -> None:
+    page = anonymous_page.page
+    page.goto(f"{demo_server.url}/engagement")
+    status = page.locator(f"#{Id.WAREHOUSE_STATUS}")
+    expect(status).to_contain_text("No warehouse published yet")
+    expect(status).to_contain_text("make run")
+    published = demo_server.data_dir / "warehouse" / "observatory.duckdb"
+    published.parent.mkdir(parents=True, exist_ok=True)
+    staging = published.with_name(".observatory.duckdb.tmp")
+    shutil.copyfile(demo_build.settings.published_database, staging)
+    staging.rename(published)  # published the way the pipeline does: a rename
+    try:
+        page.reload()
+        expect(page.locator(f"#{Id.ENGAGEMENT_FUNNEL_TABLE} table")).to_be_attached()
+    finally:
+        published.unlink()
+    page.reload()
+    expect(status).to_contain_text("No warehouse published yet")
+    assert anonymous_page.console_errors == []

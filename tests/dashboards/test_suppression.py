@@ -83,9 +83,46 @@ def test_complementary_suppression_propagates_across_row_and_column_totals() -> 
         {"row": ["r1", "r1", "r2", "r2"], "col": ["k1", "k2", "k1", "k2"], "n": [2, 30, 20, 50]}
     )
     hidden = complementary_mask(
-        data, "n", small_count_mask(data["n"], 5), total_groups=(("row",), ("col",))
+        data, "n", small_count_mask(data["n"], 5), (("row",), ("col",)), threshold=5
     )
     assert hidden.to_list() == [False, True, True, True]
+
+
+def test_hidden_cells_adding_up_to_a_small_number_get_another_complement() -> None:
+    # 1 + 1 = 2 is known from the total, so each would be known to be 1.
+    data = frame([1, 1, 40, 12], group=["a"] * 4)
+    spec = SuppressionSpec(dependents={"n": ()}, total_groups=(("group",),))
+    assert suppress(data, spec, RULES)["n_suppressed"].to_list() == [True, True, False, True]
+
+
+def test_rows_with_a_null_group_value_belong_to_no_group_of_it() -> None:
+    # A hierarchy in one frame: programs p1-p3 and their mode's total row share "mode";
+    # the all-programs row names no mode total and is never picked as a complement here.
+    data = pl.DataFrame(
+        {
+            "unit": ["p1", "p2", "p3", "mode", "all"],
+            "mode_total": ["m", "m", "m", "m", None],
+            "n": [3, 150, 60, 213, 900],
+        }
+    )
+    spec = SuppressionSpec(dependents={"n": ()}, total_groups=(("mode_total",),))
+    assert suppress(data, spec, RULES)["n_suppressed"].to_list() == [
+        True,
+        False,
+        True,
+        False,
+        False,
+    ]
+
+
+def test_cells_hidden_elsewhere_are_inherited_and_protected() -> None:
+    data = frame([30, 40, 50], group=["a"] * 3)
+    spec = SuppressionSpec(dependents={"n": ("mean",)}, total_groups=(("group",),))
+    inherited = {"n": pl.Series([False, True, False])}
+    out = suppress(data, spec, RULES, hidden=inherited)
+    assert out["n_suppressed"].to_list() == [True, True, False]  # 40 inherited, 30 added
+    assert out["n_small"].to_list() == [False, False, False]
+    assert out["mean"].to_list() == [None, None, 12.0]
 
 
 def test_whole_frame_total_is_declared_with_an_empty_group() -> None:

@@ -1,0 +1,163 @@
+"""Suppression of the real demo marts: no shown total gives a hidden cell away.
+
+For every mart, count and declared total group, a group never has exactly one hidden
+cell, and its hidden cells never add up to less than the threshold: otherwise the total
+minus the shown cells would reveal them. Counts shared between marts are hidden alike,
+and totals that live in another mart (a unit's referrals, a program's paired episodes)
+are accounted for where their parts are shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import polars as pl
+import pytest
+
+from dashboards import marts as m
+from dashboards.marts import SuppressedMarts
+from dashboards.suppression import SUPPRESSED_SUFFIX, SuppressionSpec
+from tests.conftest import needs_demo_build
+
+pytestmark = needs_demo_build
+
+THRESHOLD = 5
+MARTS: dict[str, tuple[Callable[[SuppressedMarts], pl.DataFrame], SuppressionSpec]] = {
+    "program_outcomes": (SuppressedMarts.program_outcomes, m.PROGRAM_OUTCOMES),
+    "engagement_funnel": (SuppressedMarts.engagement_funnel, m.FUNNEL),
+    "wait_times": (SuppressedMarts.wait_times, m.WAIT_TIMES),
+    "therapist_time": (SuppressedMarts.therapist_time, m.THERAPIST_TIME),
+    "dropout_survival": (SuppressedMarts.dropout_survival, m.DROPOUT_SURVIVAL),
+    "dose_response": (SuppressedMarts.dose_response, m.DOSE_RESPONSE),
+    "score_trajectories": (SuppressedMarts.score_trajectories, m.SCORE_TRAJECTORIES),
+    "equity": (SuppressedMarts.equity, m.EQUITY),
+}
+KEYS = {
+    "program_outcomes": ["program_id", "instrument", "scale", "timepoint"],
+    "engagement_funnel": ["unit_type", "unit_id", "period"],
+    "wait_times": ["unit_type", "unit_id", "period", "standard"],
+    "therapist_time": ["unit_type", "unit_id"],
+    "dropout_survival": ["unit_type", "unit_id", "week"],
+    "dose_response": ["unit_type", "unit_id", "instrument", "scale", "dose_band"],
+    "score_trajectories": ["unit_type", "unit_id", "instrument", "scale", "treatment_week"],
+    "equity": ["unit_type", "unit_id", "dimension", "group_value"],
+}
+
+
+def with_raw(marts: SuppressedMarts, name: str) -> pl.DataFrame:
+    """The suppressed mart joined to the published (unsuppressed) counts as `raw_<count>`."""
+    load, spec = MARTS[name]
+    raw = marts.warehouse.query(name).select(
+        *KEYS[name], *[pl.col(c).alias(f"raw_{c}") for c in spec.counts]
+    )
+    return load(marts).join(raw, on=KEYS[name], how="left", nulls_equal=True)
+
+
+def leaks(frame: pl.DataFrame, count: str, columns: tuple[str, ...]) -> pl.DataFrame:
+    """Groups whose hidden cells a shown total would reveal."""
+    members = frame.filter(
+        pl.col(f"raw_{count}").is_not_null(), *[pl.col(c).is_not_null() for c in columns]
+    )
+    hidden = pl.col(count + SUPPRESSED_SUFFIX)
+    summary = members.group_by(list(columns) or pl.lit(1)).agg(
+        hidden.sum().alias("n_hidden"),
+        pl.col(f"raw_{count}").filter(hidden).sum().alias("hidden_total"),
+        (pl.col(f"raw_{count}").filter(~hidden) > 0).sum().alias("n_candidates"),
+    )
+    return summary.filter(
+        (
+            (pl.col("n_hidden") == 1)
+            | ((pl.col("n_hidden") > 1) & (pl.col("hidden_total") < THRESHOLD))
+        )
+        & (pl.col("n_candidates") > 0)
+    )
+
+
+@pytest.mark.parametrize("name", sorted(MARTS))
+def test_no_declared_total_reveals_a_hidden_cell(marts: SuppressedMarts, name: str) -> None:
+    frame = with_raw(marts, name)
+    _, spec = MARTS[name]
+    for count in spec.counts:
+        small = frame.filter(pl.col(f"raw_{count}").is_between(1, THRESHOLD - 1))
+        assert small[count].is_null().all(), f"{name}.{count}: a count below 5 is shown"
+        for columns in spec.groups_for(count):
+            if m.UNIT_TOTAL in columns:
+                continue  # those totals live in another mart; checked below
+            found = leaks(frame, count, tuple(columns))
+            assert found.is_empty(), f"{name}.{count} by {columns}:\n{found}"
+
+
+def test_values_computed_on_a_hidden_count_are_hidden(marts: SuppressedMarts) -> None:
+    for name, (load, spec) in MARTS.items():
+        frame = load(marts)
+        for count, values in spec.dependents.items():
+            hidden = frame.filter(pl.col(count + SUPPRESSED_SUFFIX))
+            for value in values:
+                assert hidden[value].is_null().all(), f"{name}.{value} shown beside hidden {count}"
+
+
+def test_started_episodes_are_hidden_alike_in_every_mart(marts: SuppressedMarts) -> None:
+    funnel = marts.engagement_funnel().filter(pl.col("period") == "all")
+    expected = dict(zip(funnel["unit_id"], funnel["n_started_suppressed"], strict=True))
+    for frame in (
+        marts.therapist_time(),
+        marts.dropout_survival(),
+        marts.wait_times().filter(pl.col("period") == "all"),
+    ):
+        for unit_id, hidden in frame.select("unit_id", "n_started_suppressed").unique().rows():
+            assert hidden == expected[unit_id], unit_id
+
+
+def test_equity_groups_never_reveal_a_units_hidden_referrals(marts: SuppressedMarts) -> None:
+    funnel = marts.engagement_funnel().filter(pl.col("period") == "all")
+    total_hidden = dict(zip(funnel["unit_id"], funnel["n_referred_suppressed"], strict=True))
+    groups = (
+        with_raw(marts, "equity")
+        .group_by("unit_id", "dimension")
+        .agg(
+            pl.col("n_referred_suppressed").sum().alias("hidden"),
+            (pl.col("raw_n_referred") > 0).sum().alias("non_zero"),
+        )
+    )
+    for unit_id, dimension, hidden, non_zero in groups.rows():
+        hidden_cells = hidden + int(total_hidden[unit_id])
+        assert hidden_cells != 1 or non_zero == 0, (unit_id, dimension)
+
+
+def test_dose_bands_never_reveal_a_programs_hidden_paired_count(marts: SuppressedMarts) -> None:
+    outcomes = marts.program_outcomes().filter(pl.col("timepoint") == "post_treatment")
+    total_hidden = {
+        (p, i, s): h
+        for p, i, s, h in outcomes.select(
+            "program_id", "instrument", "scale", "n_paired_suppressed"
+        ).rows()
+    }
+    bands = (
+        with_raw(marts, "dose_response")
+        .filter(pl.col("unit_type") == "program")
+        .group_by("unit_id", "instrument", "scale")
+        .agg(
+            pl.col("n_paired_suppressed").sum().alias("hidden"),
+            (pl.col("raw_n_paired") > 0).sum().alias("non_zero"),
+        )
+    )
+    for unit_id, instrument, scale, hidden, non_zero in bands.rows():
+        hidden_cells = hidden + int(total_hidden.get((unit_id, instrument, scale), False))
+        assert hidden_cells != 1 or non_zero <= 1, (unit_id, instrument, scale)
+
+
+def test_every_count_of_the_four_episode_pilot_is_hidden_or_zero(marts: SuppressedMarts) -> None:
+    for name, (load, spec) in MARTS.items():
+        key = "program_id" if name == "program_outcomes" else "unit_id"
+        rows = load(marts).filter(pl.col(key) == "ICBT15")
+        assert rows.height, name
+        for count in spec.counts:
+            shown = rows.filter(~pl.col(count + SUPPRESSED_SUFFIX))[count]
+            assert (shown == 0).all(), f"{name}.{count} shows {shown.to_list()}"
+
+
+def test_programs_quarters_are_never_shown(marts: SuppressedMarts) -> None:
+    for frame in (marts.engagement_funnel(), marts.wait_times()):
+        programs = frame.filter(pl.col("unit_type") == "program")
+        assert set(programs["period"]) == {"all"}
+        assert frame.filter(pl.col("unit_type") != "program")["period"].n_unique() > 1
