@@ -72,13 +72,16 @@ _POLARS = {
 }
 
 
-def _scan(paths: list[str], suffix: str) -> pl.DataFrame:
-    """All landing files of one table and format, with each row's file in `path`."""
+def _read(paths: list[str], suffix: str) -> list[pl.DataFrame]:
+    """Landing files of one table and format, each row with its file in `path`.
+
+    CSV files are scanned together as text; Parquet and JSON Lines files are read one
+    by one, because a column that is empty in one file is typed Null there.
+    """
     if suffix == ".csv":
-        return pl.scan_csv(paths, infer_schema=False, include_file_paths="path").collect()
-    if suffix == ".parquet":
-        return pl.scan_parquet(paths, include_file_paths="path").collect()
-    return pl.scan_ndjson(paths, infer_schema_length=None, include_file_paths="path").collect()
+        return [pl.scan_csv(paths, infer_schema=False, include_file_paths="path").collect()]
+    read = pl.read_parquet if suffix == ".parquet" else pl.read_ndjson
+    return [read(path).with_columns(path=pl.lit(path)) for path in paths]
 
 
 def _column(frame: pl.DataFrame, name: str, kind: str) -> pl.Expr:
@@ -90,7 +93,8 @@ def _column(frame: pl.DataFrame, name: str, kind: str) -> pl.Expr:
                 .dt.replace_time_zone(None)
                 .cast(pl.Datetime("us"))
             )
-        return column.str.to_datetime(time_zone="UTC").dt.replace_time_zone(None)
+        text = column.cast(pl.String)
+        return text.str.to_datetime(time_zone="UTC").dt.replace_time_zone(None)
     if kind == "boolean":
         text = column.cast(pl.String).str.to_lowercase()
         return text.replace_strict({"true": True, "false": False}, return_dtype=pl.Boolean)
@@ -120,15 +124,15 @@ def load_raw(landing: Path, con: duckdb.DuckDBPyConnection) -> None:
             paths = [str(p) for p in files if p.stem == table and p.suffix == suffix]
             if not paths:
                 continue
-            scanned = _scan(paths, suffix)
             parts = pl.col("path").str.split("/")
-            frames.append(
-                _typed(scanned, table).with_columns(
+            frames.extend(
+                _typed(frame, table).with_columns(
                     program=parts.list.get(-3),
                     batch_id=parts.list.get(-2),
                     ledger_id=pl.col("path").replace_strict(ledger, return_dtype=pl.Int64),
                     source_row=pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("path"),
                 )
+                for frame in _read(paths, suffix)
             )
         frame = pl.concat(frames, how="diagonal_relaxed")
         if "episode_key" in frame.columns:
