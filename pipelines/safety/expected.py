@@ -269,7 +269,12 @@ def assign_expected(
                     reference_method=pl.lit(reference.method),
                 )
             )
-    frame = pl.concat(out, how="diagonal_relaxed") if out else units
+    empty = units.clear().with_columns(
+        expected=pl.lit(None, pl.Float64),
+        reference=pl.lit(None, pl.Utf8),
+        reference_method=pl.lit(None, pl.Utf8),
+    )
+    frame = pl.concat([empty, *out], how="diagonal_relaxed")
     table = pl.DataFrame(rows, schema=REFERENCE_SCHEMA)
     return (
         frame.drop("province", "is_in_person").sort(

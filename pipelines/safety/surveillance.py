@@ -38,6 +38,48 @@ EPISODE_SCHEMA = {
     "latest_threshold": pl.Float64,
 }
 _STATE_COLUMNS = ("n", "observed", "expected", "statistic", "threshold")
+_KEYS = {"indicator": pl.Utf8, "program_id": pl.Utf8, "month": pl.Date}
+FUNNEL_SCHEMA = {
+    **_KEYS,
+    "window_start": pl.Date,
+    "n": pl.Int64,
+    "observed": pl.Int64,
+    "expected": pl.Float64,
+    "ratio": pl.Float64,
+    "z": pl.Float64,
+    "phi": pl.Float64,
+    "tau2": pl.Float64,
+    "programs_compared": pl.Int64,
+    "overdispersion_applied": pl.Boolean,
+    **dict.fromkeys(
+        [
+            f"{level}_{side}{suffix}"
+            for suffix in ("", "_dispersed")
+            for level in ("alert", "alarm")
+            for side in ("low", "high")
+        ],
+        pl.Float64,
+    ),
+    "signal_threshold": pl.Float64,
+    "above_alert": pl.Boolean,
+    "alarm": pl.Boolean,
+}
+CUSUM_SCHEMA = {
+    **_KEYS,
+    "n": pl.Int64,
+    "observed": pl.Int64,
+    "expected": pl.Float64,
+    "llr": pl.Float64,
+    "statistic": pl.Float64,
+    "peak": pl.Float64,
+    "threshold": pl.Float64,
+    "simulated_arl_months": pl.Float64,
+    "alarm": pl.Boolean,
+    "in_signal": pl.Boolean,
+    "excursion_n": pl.Int64,
+    "excursion_observed": pl.Int64,
+    "excursion_expected": pl.Float64,
+}
 
 
 @dataclass(frozen=True)
@@ -183,7 +225,7 @@ def evaluate_cusum(
     """
     compared = units.filter(pl.col("expected").is_not_null())
     if compared.is_empty():
-        return pl.DataFrame()
+        return pl.DataFrame(schema=CUSUM_SCHEMA)
     odds_ratio = config.odds_ratio.value
     compared = compared.with_columns(
         weight=pl.Series(
@@ -239,7 +281,8 @@ def evaluate_cusum(
                 excursion_expected=pl.Series(state.excursion_expected),
             )
         )
-    return pl.concat(parts).sort("indicator", "program_id", "month")
+    rows = pl.concat(parts).sort("indicator", "program_id", "month")
+    return rows.select([pl.col(c).cast(t) for c, t in CUSUM_SCHEMA.items()])
 
 
 def _funnel_open(alarm: np.ndarray, resolve_after: int) -> np.ndarray:
@@ -357,8 +400,13 @@ def survey(
     units = units.filter(pl.col("month") <= as_of.replace(day=1))
     monthly = monthly_indicators(units)
     if monthly.is_empty():
-        empty = pl.DataFrame()
-        return Surveillance(monthly, empty, empty, pl.DataFrame(schema=EPISODE_SCHEMA), {})
+        return Surveillance(
+            monthly,
+            pl.DataFrame(schema=FUNNEL_SCHEMA),
+            pl.DataFrame(schema=CUSUM_SCHEMA),
+            pl.DataFrame(schema=EPISODE_SCHEMA),
+            {},
+        )
     months = month_grid(monthly["month"].min(), as_of)
     funnel_rows = evaluate_funnel(monthly, months, config)
     used: dict[str, cusum.Threshold] = {}

@@ -6,13 +6,18 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+import duckdb
 import numpy as np
 import polars as pl
 import pytest
 
 from pipelines.safety.config import load_safety_config
 from pipelines.safety.cusum import Threshold
+from pipelines.safety.expected import assign_expected
+from pipelines.safety.indicators import UNIT_SCHEMA
 from pipelines.safety.surveillance import episodes_from_states, month_grid, survey
+from pipelines.safety.tables import indicator_mart
+from pipelines.sql import model, write_frame
 
 CONFIG = load_safety_config().restricted(("phq9_reliable_deterioration",))
 
@@ -113,3 +118,34 @@ def test_cached_thresholds_are_reused_and_reported():
     second = survey(units, date(2026, 9, 30), CONFIG, never)
     assert second.cusum["threshold"].unique().to_list() == [99.0]
     assert second.episodes.filter(pl.col("method") == "cusum").is_empty()
+
+
+def test_no_data_gives_empty_marts_of_the_documented_shape():
+    empty_units = _units(np.random.default_rng(1)).clear()
+    quiet = survey(empty_units, date(2026, 9, 30), CONFIG)
+    programs = pl.DataFrame(
+        schema={
+            "program_id": pl.Utf8,
+            "program_name": pl.Utf8,
+            "delivery_mode": pl.Utf8,
+            "province": pl.Utf8,
+            "is_in_person": pl.Boolean,
+        }
+    )
+    scored, references = assign_expected(pl.DataFrame(schema=UNIT_SCHEMA), programs, CONFIG)
+    with duckdb.connect() as con:
+        for layer, name, frame, rows in (
+            (
+                "marts",
+                "mart_safety_indicators",
+                indicator_mart(quiet.indicators, programs, CONFIG),
+                0,
+            ),
+            ("marts", "mart_safety_funnel", quiet.funnel, 0),
+            ("marts", "mart_safety_cusum", quiet.cusum, 0),
+            ("marts", "mart_safety_reference", references, 1),  # the published fallback
+            ("safety", "safety_units", scored, 0),
+        ):
+            write_frame(con, model(layer, name), frame)
+            assert len(con.table(name).fetchall()) == rows, name
+    assert references["method"].to_list() == ["published"]
