@@ -31,11 +31,12 @@ from dashboards.view_state import ViewState
 MART = "mart_program_outcomes"
 WHAT = "episodes with both measurements"
 
-# Rate column -> (label, colour, bar pattern): deterioration is hatched, not only red.
+# Rate column -> (label, colour, bar pattern): each bar has its own fill pattern as well
+# as its colour, so the four are told apart without colour (WCAG 1.4.1).
 RATES = {
     "reliable_improvement_rate": ("Reliable improvement", OKABE_ITO["blue"], ""),
-    "immpact_moderate_responder_rate": ("30% or more better", OKABE_ITO["bluish_green"], ""),
-    "immpact_substantial_responder_rate": ("50% or more better", OKABE_ITO["sky_blue"], ""),
+    "immpact_moderate_responder_rate": ("30% or more better", OKABE_ITO["bluish_green"], "."),
+    "immpact_substantial_responder_rate": ("50% or more better", OKABE_ITO["sky_blue"], "x"),
     "reliable_deterioration_rate": ("Reliable deterioration", OKABE_ITO["vermillion"], "/"),
 }
 

@@ -13,6 +13,7 @@ so which programs are hidden never depends on the filters a reader picks.
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any
 
 import dash
@@ -153,7 +154,7 @@ def _state(outcome: str, modes: list[str] | None, programs: list[str] | None) ->
     return ViewState(OutcomeKey.parse(outcome), tuple(modes or ()), tuple(programs or ()))
 
 
-def _data(state: ViewState) -> dict[Any, pl.DataFrame]:
+def _data(state: ViewState) -> dict[ModuleType, pl.DataFrame]:
     marts = current().marts
     return {
         program_change: program_change.process_data(marts.program_outcomes(), state),
@@ -235,48 +236,27 @@ def update_view(
     return (*outputs, search)
 
 
-def _download(module: Any, name: str, outcome: str, modes: Any, programs: Any) -> dict[str, Any]:
-    state = _state(outcome, modes, programs)
-    frame = _data(state)[module]
-    return csv_download(module.csv_frame(frame, current().rules), f"{name}-{outcome}.csv")
+def _register_download(module: ModuleType, ids: ChartIds, name: str) -> None:
+    @callback(
+        Output(ids.download, "data"),
+        Input(ids.csv, "n_clicks"),
+        State(Id.OUTCOMES_OUTCOME, "value"),
+        State(Id.OUTCOMES_MODES, "value"),
+        State(Id.OUTCOMES_PROGRAMS, "value"),
+        prevent_initial_call=True,
+    )
+    def download(
+        _clicks: int, outcome: str, modes: list[str] | None, programs: list[str] | None
+    ) -> dict[str, Any]:
+        """The chart's numbers as CSV, with the same suppression as on screen."""
+        frame = _data(_state(outcome, modes, programs))[module]
+        return csv_download(module.csv_frame(frame, current().rules), f"{name}-{outcome}.csv")
 
 
-@callback(
-    Output(CHANGE.download, "data"),
-    Input(CHANGE.csv, "n_clicks"),
-    State(Id.OUTCOMES_OUTCOME, "value"),
-    State(Id.OUTCOMES_MODES, "value"),
-    State(Id.OUTCOMES_PROGRAMS, "value"),
-    prevent_initial_call=True,
-)
-def download_change(_clicks: int, outcome: str, modes: Any, programs: Any) -> dict[str, Any]:
-    """The program-change numbers as CSV, with the same suppression as on screen."""
-    return _download(program_change, "program-change", outcome, modes, programs)
-
-
-@callback(
-    Output(RESPONDERS.download, "data"),
-    Input(RESPONDERS.csv, "n_clicks"),
-    State(Id.OUTCOMES_OUTCOME, "value"),
-    State(Id.OUTCOMES_MODES, "value"),
-    State(Id.OUTCOMES_PROGRAMS, "value"),
-    prevent_initial_call=True,
-)
-def download_responders(_clicks: int, outcome: str, modes: Any, programs: Any) -> dict[str, Any]:
-    return _download(responder_rates, "responders", outcome, modes, programs)
-
-
-@callback(
-    Output(TRAJECTORIES.download, "data"),
-    Input(TRAJECTORIES.csv, "n_clicks"),
-    State(Id.OUTCOMES_OUTCOME, "value"),
-    State(Id.OUTCOMES_MODES, "value"),
-    State(Id.OUTCOMES_PROGRAMS, "value"),
-    prevent_initial_call=True,
-)
-def download_trajectories(_clicks: int, outcome: str, modes: Any, programs: Any) -> dict[str, Any]:
-    return _download(score_trajectories, "trajectories", outcome, modes, programs)
-
-
-for _chart in (CHANGE, RESPONDERS, TRAJECTORIES):
-    register_image_export(_chart)
+for _module, _ids, _name in (
+    (program_change, CHANGE, "program-change"),
+    (responder_rates, RESPONDERS, "responders"),
+    (score_trajectories, TRAJECTORIES, "trajectories"),
+):
+    _register_download(_module, _ids, _name)
+    register_image_export(_ids)

@@ -29,6 +29,7 @@ def test_four_rates_per_shown_program(marts, view) -> None:
         assert list(trace.y) == shown["program_name"].to_list()
     deterioration = figure.data[-1]
     assert deterioration.marker.pattern.shape == "/"  # not told apart by colour alone
+    assert len({t.marker.pattern.shape for t in figure.data}) == len(figure.data)
     assert "reliable improvement" in responder_rates.summarise(data)
 
 
