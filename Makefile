@@ -32,7 +32,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 test: install browser lint ## The whole suite
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2
 
 generate: install
 	$(ICBT) keygen

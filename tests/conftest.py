@@ -2,13 +2,19 @@
 
 `demo_build` generates seeded demo data, materializes every asset through a real Dagster
 run of the `build_warehouse` job into a temporary data directory, and returns the
-settings, the generator's truth and the run result. It is session-scoped; tests that use
-it carry `pytest.mark.xdist_group("demo_build")` (via `needs_demo_build`) so that under
-`pytest -n 2 --dist loadgroup` it is built once, on one worker.
+settings, the generator's truth and a record of the run. Under pytest-xdist every worker
+asks for it; the first builds it while holding a file lock in the directory the workers
+share, and the others wait and read the same warehouse and run record, so the suite
+builds it once. Tests that use it carry the `demo_build` marker (`needs_demo_build`), so
+`pytest -m "not demo_build"` runs the fast tests alone.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,19 +25,60 @@ import pytest
 from pipelines.definitions import BUILD_JOB, build_definitions
 from pipelines.demo.config import GeneratorConfig
 from pipelines.demo.generator import generate
-from pipelines.demo.truth import Truth
+from pipelines.demo.truth import Truth, load_truth
 from pipelines.ingestion.pseudonymise import create_key_file
 from pipelines.settings import Settings
 
 DEMO_CONFIG = GeneratorConfig(n_episodes=4_000, seed=11, months=9, end_month=date(2026, 9, 1))
-needs_demo_build = pytest.mark.xdist_group("demo_build")
+needs_demo_build = pytest.mark.demo_build
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """What tests read from the build's Dagster run, in a form any worker can load."""
+
+    run_id: str
+    success: bool
+    materialized: frozenset[dg.AssetKey]
+    check_evaluations: tuple[dg.AssetCheckEvaluation, ...]
+
+    @classmethod
+    def of(cls, result: dg.ExecuteInProcessResult) -> RunRecord:
+        return cls(
+            run_id=result.run_id,
+            success=result.success,
+            materialized=frozenset(e.asset_key for e in result.get_asset_materialization_events()),
+            check_evaluations=tuple(result.get_asset_check_evaluations()),
+        )
+
+    def get_asset_check_evaluations(self) -> list[dg.AssetCheckEvaluation]:
+        return list(self.check_evaluations)
+
+    def dump(self, path: Path) -> None:
+        record = {
+            "run_id": self.run_id,
+            "success": self.success,
+            "materialized": sorted(self.materialized, key=lambda k: k.to_user_string()),
+            "check_evaluations": list(self.check_evaluations),
+        }
+        path.write_text(dg.serialize_value(record))
+
+    @classmethod
+    def load(cls, path: Path) -> RunRecord:
+        record = dg.deserialize_value(path.read_text())
+        return cls(
+            run_id=record["run_id"],
+            success=record["success"],
+            materialized=frozenset(record["materialized"]),
+            check_evaluations=tuple(record["check_evaluations"]),
+        )
 
 
 @dataclass(frozen=True)
 class DemoBuild:
     settings: Settings
     truth: Truth
-    result: dg.ExecuteInProcessResult
+    result: RunRecord
 
 
 def settings_for(data_dir: Path) -> Settings:
@@ -52,9 +99,30 @@ def build_warehouse(settings: Settings, config: GeneratorConfig) -> DemoBuild:
     job = build_definitions(settings).resolve_job_def(BUILD_JOB)
     with dg.DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(instance=instance)
-    return DemoBuild(settings, truth, result)
+    return DemoBuild(settings, truth, RunRecord.of(result))
+
+
+@contextmanager
+def _exclusive(lock_path: Path) -> Iterator[None]:
+    with lock_path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @pytest.fixture(scope="session")
 def demo_build(tmp_path_factory: pytest.TempPathFactory) -> DemoBuild:
-    return build_warehouse(settings_for(tmp_path_factory.mktemp("observatory")), DEMO_CONFIG)
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    data_dir = shared / "demo_build"
+    record = data_dir / "run.json"
+    with _exclusive(shared / "demo_build.lock"):
+        if not record.exists():
+            data_dir.mkdir(exist_ok=True)
+            build = build_warehouse(settings_for(data_dir), DEMO_CONFIG)
+            build.result.dump(record)
+            return build
+    settings = settings_for(data_dir)
+    return DemoBuild(settings, load_truth(settings.demo_dir / "truth.json"), RunRecord.load(record))
