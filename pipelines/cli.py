@@ -112,9 +112,7 @@ def generate(
         n_episodes=n_episodes,
         seed=seed,
         months=months,
-        end_month=end_month.date().replace(day=1)
-        if end_month
-        else default_end_month(date.today()),
+        end_month=end_month.date().replace(day=1) if end_month else default_end_month(date.today()),
         plant_safety_signal=not no_safety_signal,
         plant_drift=not no_drift,
     )
