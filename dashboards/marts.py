@@ -23,10 +23,23 @@ Which totals the dashboard shows (the rule is in dashboards/README.md):
 - The same count published by two marts (episodes started: funnel, waits, therapist time,
   dropout) is hidden wherever the funnel hides it, and only there: the other marts take
   the funnel's decision (`count_groups={"n_started": ()}` plus the inherited flags).
-- mart_program_outcomes has no total rows, but delivery-mode totals of its
-  post-treatment counts are shown through the dose-response and equity marts, so its
-  programs are grouped within their delivery mode at post-treatment; follow-up counts
-  have no total anywhere and get no complementary suppression.
+- mart_program_outcomes has no total rows, but delivery-mode totals of its counts are
+  shown: at post-treatment through the dose-response and equity marts, at both
+  timepoints through the delivery-mode rows of mart_comparisons (Effectiveness page),
+  whose analysed episodes are the sums of their programs' paired episodes. So its
+  programs are grouped within their delivery mode at every timepoint.
+- mart_comparisons repeats those counts: a program's analysed episodes are its paired
+  episodes in mart_program_outcomes, a local comparator's are its in-person clinic's,
+  the national comparator's are the in-person mode total. Each is hidden wherever
+  mart_program_outcomes hides it (a local cohort of several clinics wherever one of them
+  is hidden). Programs' due episodes add up to their mode's row: grouped within their
+  mode. The in-person cohorts' due counts are not read (sql/dashboard/comparisons.sql).
+  Every estimate, verdict and certainty rating of a comparison is hidden with either
+  arm's count; a pooled estimate of one program with that program's comparison; a pooled
+  episode total (a total over the pooled programs) whenever one of them is hidden.
+- mart_overview_headlines repeats the funnel's all-period counts (hidden wherever the
+  funnel hides them) and adds episodes with a paired outcome, whose iCBT modes add up to
+  the all-iCBT row (Overview page).
 """
 
 from __future__ import annotations
@@ -192,6 +205,106 @@ EQUITY = SuppressionSpec(
 )
 
 
+# Values of a comparison that rest on both arms: hidden with either arm's count.
+_COMPARISON_VALUES = (
+    "crude_difference",
+    "adjusted_difference",
+    "adjusted_se",
+    "adjusted_ci_low",
+    "adjusted_ci_high",
+    "hedges_g",
+    "hedges_g_ci_low",
+    "hedges_g_ci_high",
+    "immpact_responder_rd",
+    "immpact_responder_rd_ci_low",
+    "immpact_responder_rd_ci_high",
+    "max_abs_smd_before",
+    "max_abs_smd_after",
+    "fraction_in_equipoise",
+    "minimum_detectable_difference",
+    "diagnostics_passed",
+    "verdict",
+    "verdict_display",
+    "sensitivity_difference",
+    "sensitivity_ci_low",
+    "sensitivity_ci_high",
+    "sensitivity_verdict",
+)
+
+# Which cells are hidden is decided elsewhere (mart_program_outcomes, the due counts'
+# own groups): this spec only carries those decisions to every value of a comparison.
+COMPARISONS = SuppressionSpec(
+    dependents={
+        "n_program_due": ("program_completeness",),
+        "n_program_analysed": (
+            "program_completeness",
+            "program_mean_change",
+            "immpact_responder_rate_program",
+            "program_prepost_g",
+            *_COMPARISON_VALUES,
+        ),
+        "n_comparator_analysed": (
+            "comparator_mean_change",
+            "immpact_responder_rate_comparator",
+            *_COMPARISON_VALUES,
+        ),
+    },
+)
+
+# Programs' due episodes with their delivery mode's row (the total over them).
+PROGRAM_DUE = SuppressionSpec(
+    dependents={"n_program_due": ()},
+    total_groups=((MODE_TOTAL, "instrument", "scale", "timepoint"),),
+)
+
+POOLED_EFFECTS = SuppressionSpec(
+    dependents={
+        "n_episodes": (),
+        "sole_program_episodes": (
+            "estimate",
+            "se",
+            "ci_low",
+            "ci_high",
+            "tau2",
+            "i2",
+            "q",
+            "q_p",
+            "pi_low",
+            "pi_high",
+            "verdict",
+        ),
+    },
+)
+
+_RATING = (
+    "verdict",
+    "risk_of_bias_downgrade",
+    "risk_of_bias_reasons",
+    "inconsistency_downgrade",
+    "inconsistency_reasons",
+    "imprecision_downgrade",
+    "imprecision_reasons",
+    "indirectness_downgrade",
+    "indirectness_reasons",
+    "certainty",
+    "reasons",
+)
+EVIDENCE_CERTAINTY = SuppressionSpec(
+    dependents={"n_program_analysed": _RATING, "n_comparator_analysed": _RATING},
+)
+
+OVERVIEW_HEADLINES = SuppressionSpec(
+    dependents={
+        "n_referred": (),
+        "n_started": (),
+        "n_completed": (),
+        "n_paired_post_treatment": (),
+    },
+    total_groups=((ICBT_TOTAL,),),
+    count_groups={"n_referred": (), "n_started": (), "n_completed": ()},
+)
+
+
 def with_unit_hierarchy(frame: pl.DataFrame) -> pl.DataFrame:
     """Name the hierarchy totals of each reporting-unit row.
 
@@ -227,6 +340,48 @@ def hidden_flags(
     ).unique(subset=list(keys))
     joined = frame.select(*keys).join(flags, on=list(keys), how="left", maintain_order="left")
     return {c: joined[f"_src_{c}"].fill_null(False).alias(c) for c in counts}
+
+
+def _program_hidden(frame: pl.DataFrame, paired: pl.DataFrame) -> pl.Series:
+    """A program row's analysed episodes are hidden where its paired episodes are."""
+    joined = frame.select(
+        pl.col("subject_id").alias("program_id"), "instrument", "scale", "timepoint"
+    ).join(
+        paired,
+        on=["program_id", "instrument", "scale", "timepoint"],
+        how="left",
+        maintain_order="left",
+    )
+    return joined["_paired_hidden"].fill_null(False).alias("n_program_analysed")
+
+
+def _local_comparator_hidden(frame: pl.DataFrame, paired: pl.DataFrame) -> pl.Series:
+    """A local cohort is hidden where any of its in-person clinics is hidden.
+
+    The national cohort is the in-person delivery-mode total, which is shown like every
+    mode total, so only its own primary rule applies.
+    """
+    clinics = (
+        frame.with_row_index("_row")
+        .filter(pl.col("comparator_level") == "local")
+        .select(
+            "_row",
+            "instrument",
+            "scale",
+            "timepoint",
+            pl.col("comparator_programs").str.split(", ").alias("program_id"),
+        )
+        .explode("program_id")
+        .join(paired, on=["program_id", "instrument", "scale", "timepoint"], how="left")
+        .group_by("_row")
+        .agg(pl.col("_paired_hidden").fill_null(False).any())
+    )
+    joined = (
+        frame.with_row_index("_row")
+        .select("_row")
+        .join(clinics, on="_row", how="left", maintain_order="left")
+    )
+    return joined["_paired_hidden"].fill_null(False).alias("n_comparator_analysed")
 
 
 def _drop_total_rows(frame: pl.DataFrame) -> pl.DataFrame:
@@ -289,9 +444,7 @@ class SuppressedMarts:
 
         def load() -> pl.DataFrame:
             frame = self.warehouse.query("program_outcomes").with_columns(
-                pl.when(pl.col("timepoint") == POST_TREATMENT)
-                .then(pl.col("delivery_mode"))
-                .alias(MODE_TOTAL)
+                pl.col("delivery_mode").alias(MODE_TOTAL)
             )
             return self._suppress(frame, PROGRAM_OUTCOMES)
 
@@ -441,3 +594,146 @@ class SuppressedMarts:
     def programs(self) -> pl.DataFrame:
         """staging_programs: the registry (attributes only, nothing to suppress)."""
         return self._cached("programs", lambda: self.warehouse.query("program_registry"))
+
+    def comparisons(self) -> pl.DataFrame:
+        """mart_comparisons: one row per subject, outcome, timepoint and comparator level."""
+
+        def load() -> pl.DataFrame:
+            frame = self.warehouse.query("comparisons")
+            keys = ["subject_id", "instrument", "scale", "timepoint"]
+            arms = frame.unique(subset=keys, keep="first", maintain_order=True).select(
+                *keys, "n_program_due", pl.col("delivery_mode").alias(MODE_TOTAL)
+            )
+            paired = self.program_outcomes().select(
+                "program_id",
+                "instrument",
+                "scale",
+                "timepoint",
+                pl.col("n_paired" + SUPPRESSED_SUFFIX).alias("_paired_hidden"),
+            )
+            hidden = {
+                **hidden_flags(frame, self._suppress(arms, PROGRAM_DUE), keys, ["n_program_due"]),
+                "n_program_analysed": _program_hidden(frame, paired),
+                "n_comparator_analysed": _local_comparator_hidden(frame, paired),
+            }
+            return self._suppress(frame, COMPARISONS, hidden)
+
+        return self._cached("comparisons", load)
+
+    def pooled_effects(self) -> pl.DataFrame:
+        """mart_pooled_effects: one row per outcome, timepoint, subgroup and method."""
+
+        def load() -> pl.DataFrame:
+            frame = self.warehouse.query("pooled_effects")
+            keys = ["instrument", "scale", "timepoint"]
+            primary = self.comparisons().filter(
+                pl.col("is_primary"), pl.col("subject_type") == "program"
+            )
+            estimate_hidden = primary.select(
+                pl.col("subject_id").alias("sole_program_id"),
+                *keys,
+                pl.col("adjusted_difference" + SUPPRESSED_SUFFIX).alias(
+                    "sole_program_episodes" + SUPPRESSED_SUFFIX
+                ),
+            )
+            pooled = [*keys, "subgroup", "method"]
+            member_hidden = (
+                self.warehouse.query("pooled_programs")
+                .join(
+                    primary.select(
+                        pl.col("subject_id").alias("program_id"),
+                        *keys,
+                        pl.col("n_program_analysed" + SUPPRESSED_SUFFIX).alias("_hidden"),
+                    ),
+                    on=["program_id", *keys],
+                    how="left",
+                )
+                .group_by(pooled)
+                .agg(
+                    pl.col("_hidden").fill_null(False).any().alias("n_episodes" + SUPPRESSED_SUFFIX)
+                )
+            )
+            hidden = {
+                **hidden_flags(
+                    frame, estimate_hidden, ["sole_program_id", *keys], ["sole_program_episodes"]
+                ),
+                **hidden_flags(frame, member_hidden, pooled, ["n_episodes"]),
+            }
+            return self._suppress(frame, POOLED_EFFECTS, hidden)
+
+        return self._cached("pooled_effects", load)
+
+    def evidence_certainty(self) -> pl.DataFrame:
+        """mart_evidence_certainty: one row per primary comparison and pooled effect."""
+
+        def load() -> pl.DataFrame:
+            frame = self.warehouse.query("evidence_certainty")
+            counts = ["n_program_analysed", "n_comparator_analysed"]
+            compared = self.comparisons().select(
+                pl.col("comparison_id").alias("evidence_id"),
+                *[pl.col(c + SUPPRESSED_SUFFIX) for c in counts],
+            )
+            keys = ["evidence_type", "instrument", "scale", "timepoint", "subject_id"]
+            pooled = (
+                self.pooled_effects()
+                .filter(pl.col("method") == "dl")
+                .select(
+                    pl.lit("pooled").alias("evidence_type"),
+                    "instrument",
+                    "scale",
+                    "timepoint",
+                    pl.col("subgroup").alias("subject_id"),
+                    pl.col("sole_program_episodes" + SUPPRESSED_SUFFIX).alias(
+                        "n_program_analysed" + SUPPRESSED_SUFFIX
+                    ),
+                )
+            )
+            by_comparison = hidden_flags(frame, compared, ["evidence_id"], counts)
+            by_pool = hidden_flags(frame, pooled, keys, ["n_program_analysed"])
+            hidden = {
+                **by_comparison,
+                "n_program_analysed": by_comparison["n_program_analysed"]
+                | by_pool["n_program_analysed"],
+            }
+            return self._suppress(frame, EVIDENCE_CERTAINTY, hidden)
+
+        return self._cached("evidence_certainty", load)
+
+    def subgroup_tests(self) -> pl.DataFrame:
+        """mart_subgroup_tests: test statistics across delivery modes, no counts."""
+        return self._cached("subgroup_tests", lambda: self.warehouse.query("subgroup_tests"))
+
+    def meta_regression(self) -> pl.DataFrame:
+        """mart_meta_regression: coefficients across programs, no counts."""
+        return self._cached("meta_regression", lambda: self.warehouse.query("meta_regression"))
+
+    def literature_benchmarks(self) -> pl.DataFrame:
+        """ref_literature_benchmarks: published effect sizes, no counts of patients."""
+        return self._cached(
+            "literature_benchmarks", lambda: self.warehouse.query("literature_benchmarks")
+        )
+
+    def overview_headlines(self) -> pl.DataFrame:
+        """mart_overview_headlines: one row for all iCBT and one per delivery mode."""
+
+        def load() -> pl.DataFrame:
+            frame = with_unit_hierarchy(self.warehouse.query("overview_headlines"))
+            funnel = self.engagement_funnel().filter(pl.col("period") == ALL_PERIODS)
+            hidden = hidden_flags(
+                frame, funnel, ["unit_type", "unit_id"], ["n_referred", "n_started", "n_completed"]
+            )
+            return self._suppress(frame, OVERVIEW_HEADLINES, hidden)
+
+        return self._cached("overview_headlines", load)
+
+    def overview_safety_signals(self) -> pl.DataFrame:
+        """Open safety signals per program and indicator: signals counted, not patients."""
+        return self._cached(
+            "overview_safety_signals", lambda: self.warehouse.query("overview_safety_signals")
+        )
+
+    def overview_freshness(self) -> pl.DataFrame:
+        """dq_freshness per program with the snapshot's build time (no counts)."""
+        return self._cached(
+            "overview_freshness", lambda: self.warehouse.query("overview_freshness")
+        )

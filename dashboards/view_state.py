@@ -10,6 +10,7 @@ page reads and writes the same parameters with the same meaning:
 | `program` | programs in view (repeated or comma-joined) | all |
 | `period` | referral quarter `YYYY-Qn`, or `all` | `all` |
 | `dimension` | equity dimension (`age_band`, `sex`, `rurality`, `language`) | the first |
+| `timepoint` | `post_treatment` or `follow_up` (effectiveness) | the first offered |
 
 Pages that report on one reporting unit (Engagement, Equity) read the same `program` and
 `mode` parameters: one program in view is that program, else one delivery mode in view
@@ -33,6 +34,7 @@ MODE_PARAM = "mode"
 PROGRAM_PARAM = "program"
 PERIOD_PARAM = "period"
 DIMENSION_PARAM = "dimension"
+TIMEPOINT_PARAM = "timepoint"
 
 ALL_PERIODS = "all"
 
@@ -94,6 +96,7 @@ class Offer:
     programs: Sequence[str] = ()
     periods: Sequence[str] = ()
     dimensions: Sequence[str] = ()
+    timepoints: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,7 @@ class ViewState:
     programs: tuple[str, ...] = ()
     period: str = ALL_PERIODS
     dimension: str | None = None
+    timepoint: str | None = None
 
 
 def _values(query: Query, name: str) -> list[str]:
@@ -159,12 +163,14 @@ def parse_query(query: Query, offer: Offer) -> ViewState:
     when repeated). An absent or fully unknown filter means "all".
     """
     first_dimension = offer.dimensions[0] if offer.dimensions else None
+    first_timepoint = offer.timepoints[0] if offer.timepoints else None
     return ViewState(
         outcome=_outcome(query, offer.outcomes),
         modes=_selection(query, MODE_PARAM, offer.modes),
         programs=_selection(query, PROGRAM_PARAM, offer.programs),
         period=_choice(query, PERIOD_PARAM, offer.periods, ALL_PERIODS) or ALL_PERIODS,
         dimension=_choice(query, DIMENSION_PARAM, offer.dimensions, first_dimension),
+        timepoint=_choice(query, TIMEPOINT_PARAM, offer.timepoints, first_timepoint),
     )
 
 
@@ -187,6 +193,8 @@ def to_query_string(state: ViewState, offer: Offer) -> str:
         pairs.append((PERIOD_PARAM, state.period))
     if offer.dimensions and state.dimension not in (None, offer.dimensions[0]):
         pairs.append((DIMENSION_PARAM, str(state.dimension)))
+    if offer.timepoints and state.timepoint not in (None, offer.timepoints[0]):
+        pairs.append((TIMEPOINT_PARAM, str(state.timepoint)))
     return "?" + urlencode(pairs) if pairs else ""
 
 

@@ -1,0 +1,22 @@
+-- Every row of mart_meta_regression: one per change outcome, timepoint, moderator and
+-- model term, with the programs in the model as text.
+SELECT
+    instrument,
+    scale,
+    outcome_label,
+    higher_is_better,
+    timepoint,
+    moderator,
+    term,
+    k,
+    array_to_string(programs, ', ') AS programs,
+    coefficient,
+    se,
+    ci_low,
+    ci_high,
+    df,
+    p_value,
+    tau2_residual,
+    r2
+FROM mart_meta_regression
+ORDER BY instrument, scale, timepoint, moderator, term;
