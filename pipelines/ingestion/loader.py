@@ -110,6 +110,27 @@ def _quarantine_rows(rejections: pl.DataFrame, f: LandingFile, ledger_id: int) -
     )
 
 
+def _fingerprint(path: Path) -> tuple[int, int, int, int]:
+    """Size, modification and status-change times, inode: any write, copy over, rename
+    over or touch of the file changes at least the status-change time."""
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino
+
+
+def _fingerprint_row(
+    f: LandingFile, fingerprint: tuple[int, int, int, int], sha256: str
+) -> dict[str, object]:
+    size, mtime_ns, ctime_ns, inode = fingerprint
+    return {
+        "source_file": f.relative_path,
+        "file_bytes": size,
+        "mtime_ns": mtime_ns,
+        "ctime_ns": ctime_ns,
+        "inode": inode,
+        "content_sha256": sha256,
+    }
+
+
 def _pause_before_commit(f: LandingFile) -> None:
     seconds = float(os.environ.get(PAUSE_ENV) or 0)
     if seconds > 0:
@@ -131,6 +152,7 @@ class LandingLoader:
         self._delivered: set[tuple[str, str, str]] = set()
         self._known: dict[str, pl.Series] = {}
         run_sql(con, read_sql("ingestion/create_ingest_tables.sql"))
+        run_sql(con, read_sql("ingestion/create_file_fingerprints.sql"))
 
     def load(self, landing_dir: Path) -> LoadReport:
         """Load every file that is new or changed since its current ledger entry.
@@ -148,6 +170,13 @@ class LandingLoader:
                 read_sql("ingestion/latest_file_hashes.sql")
             ).fetchall()
         }
+        hashed = {
+            source: (tuple(fingerprint), digest)
+            for source, *fingerprint, digest in self.con.execute(
+                read_sql("ingestion/file_fingerprints.sql")
+            ).fetchall()
+        }
+        fingerprints: list[dict[str, object]] = []
         [(delivered,)] = self.con.execute(read_sql("ingestion/delivered_batches.sql")).fetchall()
         self._delivered = {tuple(entry.values()) for entry in delivered or []}
         self._known.clear()
@@ -156,6 +185,14 @@ class LandingLoader:
             groups.setdefault((f.program_id, f.batch_id, f.table), []).append(f)
         for group in groups.values():
             clash = len(group) > 1
+            before = {f.relative_path: _fingerprint(f.path) for f in group}
+            if all(
+                (print_, current.get(source, (None,))[0]) == hashed.get(source)
+                and current[source][1] == clash
+                for source, print_ in before.items()
+            ):
+                report.unchanged += list(before)
+                continue
             scans = {f.relative_path: scan_file(f.path) for f in group}
             changed = [
                 f
@@ -163,16 +200,28 @@ class LandingLoader:
                 if current.get(f.relative_path) != (scans[f.relative_path].sha256, clash)
             ]
             if not changed:
-                report.unchanged += [f.relative_path for f in group]
-                continue
-            for position, f in enumerate(group if clash else changed):
-                outcome = self.load_file(
-                    f, scans[f.relative_path], clash=clash, replace=position == 0
-                )
-                if outcome is None:
-                    report.changing.append(f.relative_path)
-                else:
-                    report.loaded.append(outcome)
+                report.unchanged += list(before)
+            else:
+                for position, f in enumerate(group if clash else changed):
+                    outcome = self.load_file(
+                        f, scans[f.relative_path], clash=clash, replace=position == 0
+                    )
+                    if outcome is None:
+                        report.changing.append(f.relative_path)
+                    else:
+                        report.loaded.append(outcome)
+            fingerprints += [
+                _fingerprint_row(f, before[f.relative_path], scans[f.relative_path].sha256)
+                for f in group
+                if f.relative_path not in report.changing
+                and _fingerprint(f.path) == before[f.relative_path]
+            ]
+        if fingerprints:
+            self.con.register("source_frame", pl.DataFrame(fingerprints).to_arrow())
+            try:
+                run_sql(self.con, read_sql("ingestion/upsert_file_fingerprints.sql"))
+            finally:
+                self.con.unregister("source_frame")
         return report
 
     def _known_episode_ids(self, program_id: str) -> pl.Series:
