@@ -166,6 +166,8 @@ def _run_length_curve(
         length[active] = month
         active = active[(s_active > 0.0) & (s_active <= h_max)]
     cycle = np.concatenate(rec_cycle)
+    if not len(cycle):
+        return np.array([]), np.array([]), np.array([], dtype=np.int64)
     month = np.concatenate(rec_month).astype(float)
     value = np.concatenate(rec_value)
     order = np.lexsort((month, cycle))
@@ -205,6 +207,10 @@ def simulate_threshold(
     h_max = max(1.0, np.log(target_arl_months))
     while True:
         breaks, total, alarms = _run_length_curve(sampler, h_max, cycles, seed)
+        if not len(breaks):
+            # In control the chart never left zero: the first excursion is the signal
+            # (still subject to the minimum number of events).
+            return Threshold(0.0, np.inf, cycles, 0)
         arl = np.divide(total, alarms, out=np.full(len(total), np.inf), where=alarms > 0)
         reached = np.flatnonzero((arl >= target_arl_months) & (breaks <= h_max))
         if len(reached):

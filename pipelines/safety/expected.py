@@ -61,12 +61,16 @@ def full_columns(indicator: Indicator) -> tuple[str, ...]:
     return ("age_band_index", "female", *RURALITY_LEVELS, *severity_columns(indicator))
 
 
-def design(units: pl.DataFrame, columns: tuple[str, ...], centre: float) -> np.ndarray:
+def design(
+    units: pl.DataFrame, columns: tuple[str, ...], centre: float, span: tuple[float, float]
+) -> np.ndarray:
     """Intercept plus covariates. Severity is centred on the in-person cohort's mean
-    (`centre`), which also stands in for a missing baseline score."""
+    (`centre`), which also stands in for a missing baseline score, and held within the
+    cohort's observed range (`span`): the model is not extrapolated beyond its data."""
     if not columns:
         return np.ones((units.height, 1))
-    severity = pl.col("baseline_severity").cast(pl.Float64).fill_null(centre) - centre
+    raw = pl.col("baseline_severity").cast(pl.Float64).fill_null(centre)
+    severity = raw.clip(*span) - centre
     derived = units.with_columns(
         female=pl.col("female").cast(pl.Float64),
         baseline_severity=severity,
@@ -89,6 +93,7 @@ class Reference:
     columns: tuple[str, ...] = ()  # covariates; coefficients start with the intercept
     coefficients: tuple[float, ...] = ()
     centre: float = 0.0  # the cohort's mean baseline severity
+    span: tuple[float, float] = (-np.inf, np.inf)  # the cohort's baseline severity range
     source: str = ""
 
     @property
@@ -97,7 +102,8 @@ class Reference:
 
     def logit(self, units: pl.DataFrame) -> np.ndarray:
         """Log-odds of the event for each unit (before any province offset)."""
-        return design(units, self.columns, self.centre) @ np.asarray(self.coefficients)
+        x = design(units, self.columns, self.centre, self.span)
+        return x @ np.asarray(self.coefficients)
 
     def row(self) -> dict:
         coefficients = (
@@ -118,9 +124,11 @@ class Reference:
         }
 
 
-def _logistic(units: pl.DataFrame, columns: tuple[str, ...], centre: float) -> tuple | None:
+def _logistic(
+    units: pl.DataFrame, columns: tuple[str, ...], centre: float, span: tuple[float, float]
+) -> tuple | None:
     """Coefficients of a logistic fit, or None if it fails to converge."""
-    x = design(units, columns, centre)
+    x = design(units, columns, centre, span)
     y = units["event"].cast(pl.Float64).to_numpy()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -138,16 +146,18 @@ def fit_reference(indicator: Indicator, units: pl.DataFrame, config: SafetyConfi
     n, events = units.height, int(units["event"].sum())
     if events < config.minimum_events.value:
         return Reference(indicator.name, "none", n, events, source="too few in-person events")
-    centre = float(units["baseline_severity"].mean() or 0.0)
+    severity = units["baseline_severity"]
+    centre = float(severity.mean() or 0.0)
+    span = (float(severity.min() or 0.0), float(severity.max() or 0.0))
     for method, columns in (
         ("logistic", full_columns(indicator)),
         ("severity", severity_columns(indicator)),
     ):
         if min(events, n - events) < config.events_per_variable.value * len(columns):
             continue
-        coefficients = _logistic(units, columns, centre)
+        coefficients = _logistic(units, columns, centre, span)
         if coefficients is not None:
-            return Reference(indicator.name, method, n, events, columns, coefficients, centre)
+            return Reference(indicator.name, method, n, events, columns, coefficients, centre, span)
     rate = events / n
     return Reference(indicator.name, "crude", n, events, (), (float(np.log(rate / (1 - rate))),))
 

@@ -129,3 +129,10 @@ def test_a_chart_without_patients_never_alarms():
         [np.array([])], odds_ratio=2.0, target_arl_months=60, cycles=10, seed=1
     )
     assert found.h == np.inf
+
+
+def test_a_chart_that_never_leaves_zero_in_control_signals_on_its_first_excursion():
+    found = simulate_threshold(
+        [np.full(3, 1e-12)], odds_ratio=2.0, target_arl_months=240, cycles=1_000, seed=1
+    )
+    assert (found.h, found.arl_months, found.alarm_cycles) == (0.0, np.inf, 0)

@@ -150,3 +150,16 @@ def test_no_reference_below_the_minimum_number_of_events():
     scored, references = assign_expected(rare, PROGRAMS, CONFIG)
     assert references.filter(pl.col("cohort") == ALL_IN_PERSON)["method"].to_list() == ["none"]
     assert scored["expected"].is_null().all()
+
+
+def test_the_model_is_not_extrapolated_beyond_the_in_person_severity_range():
+    units = _world(0.0)
+    clinics = units.filter(pl.col("program_id").str.starts_with("CLINIC"))
+    highest = clinics["baseline_severity"].max()
+    one = units.filter(pl.col("program_id") == "ICBT_NS").head(1)
+    extreme = pl.concat([one, one]).with_columns(
+        baseline_severity=pl.Series([highest, highest + 40.0])
+    )
+    scored, _ = assign_expected(clinics.vstack(extreme), PROGRAMS, CONFIG)
+    edge, beyond = scored.filter(pl.col("program_id") == "ICBT_NS")["expected"].to_list()
+    assert edge == pytest.approx(beyond)
