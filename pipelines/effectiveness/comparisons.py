@@ -251,10 +251,32 @@ def _completeness(due: pl.DataFrame) -> float | None:
     return due["score"].is_not_null().mean() if due.height else None
 
 
+def encode_case_mix(episodes: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
+    """Case-mix columns as Enums of their sorted levels (missing is the level "missing"),
+    once for all comparisons: each design matrix then reads integer codes instead of
+    sorting and comparing strings."""
+    filled = {c: episodes[c].cast(pl.String).fill_null("missing") for c in columns}
+    return episodes.with_columns(
+        values.cast(pl.Enum(values.unique().sort())).alias(c) for c, values in filled.items()
+    )
+
+
+def _coded(frame: pl.DataFrame, column: str) -> est.Coded:
+    """A case-mix column as sorted levels and integer codes (missing is the level
+    "missing"): the same levels, in the same order, as sorting the strings. Levels absent
+    from `frame` keep their code and get no indicator column."""
+    values = frame[column]
+    if not isinstance(values.dtype, pl.Enum):
+        values = values.cast(pl.String).fill_null("missing")
+        values = values.cast(pl.Enum(values.unique().sort()))
+    levels = np.asarray(values.dtype.categories.to_list(), dtype=str)
+    return est.Coded(levels, values.to_physical().to_numpy().astype(np.int64))
+
+
 def _covariates(frame: pl.DataFrame, columns: tuple[str, ...]) -> np.ndarray:
     """Indicator columns of `columns` and the centred baseline score."""
     matrix, _ = est.design(
-        {c: frame[c].fill_null("missing").to_numpy() for c in columns},
+        {c: _coded(frame, c) for c in columns},
         {"baseline_score": frame["baseline_score"].to_numpy()},
     )
     return matrix
@@ -264,11 +286,11 @@ def _balance_matrix(frame: pl.DataFrame, columns: tuple[str, ...]) -> tuple[np.n
     """Every level of each categorical column as an indicator (reference included)."""
     parts, names = [], []
     for column in columns:
-        values = frame[column].fill_null("missing").cast(pl.String).to_numpy()
-        for level in sorted(set(values)):
-            parts.append((values == level).astype(float))
-            names.append(f"{column}={level}")
-    return np.column_stack(parts) if parts else np.empty((frame.height, 0)), names
+        coded = _coded(frame, column)
+        present = np.flatnonzero(np.bincount(coded.codes, minlength=len(coded.levels)))
+        parts.append((coded.codes[:, None] == present[None, :]).astype(float))
+        names += [f"{column}={coded.levels[level]}" for level in present]
+    return np.hstack(parts) if parts else np.empty((frame.height, 0)), names
 
 
 def _estimate(
@@ -521,6 +543,9 @@ def run_comparisons(
     rows, flagged too small, so that no program silently disappears.
     """
     specs = comparison_specs(programs, config)
+    episodes = encode_case_mix(
+        episodes, tuple(dict.fromkeys((*config.propensity_covariates, *config.outcome_covariates)))
+    )
     due = episodes.filter(pl.col("is_due") | pl.col("score").is_not_null())
     timepoints = sorted(set(episodes["timepoint"]))
     for outcome in outcomes:

@@ -34,23 +34,45 @@ def _quantile(confidence: float, df: float) -> float:
     return float(stats.norm.ppf(p) if np.isinf(df) else stats.t.ppf(p, df))
 
 
-def one_hot(values: np.ndarray, name: str) -> tuple[np.ndarray, list[str]]:
+@dataclass(frozen=True)
+class Coded:
+    """A categorical column as its sorted distinct levels and each row's level index.
+
+    Callers that hold a column as codes already (a Polars categorical) skip sorting and
+    comparing strings, which dominates a design matrix of a few hundred thousand rows.
+    """
+
+    levels: np.ndarray
+    codes: np.ndarray
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> Coded:
+        levels, codes = np.unique(values.astype(str), return_inverse=True)
+        return cls(levels, codes.reshape(-1))
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+
+def one_hot(values: np.ndarray | Coded, name: str) -> tuple[np.ndarray, list[str]]:
     """Indicator columns for every level but the most frequent (the reference level).
 
     The most frequent level as reference keeps the design well conditioned; levels absent
     from `values` get no column, so a rare category cannot create an empty column.
     """
-    levels, counts = np.unique(values.astype(str), return_counts=True)
-    if len(levels) < 2:
-        return np.empty((len(values), 0)), []
-    reference = levels[np.argmax(counts)]
-    kept = [level for level in levels if level != reference]
-    matrix = np.column_stack([(values.astype(str) == level) for level in kept]).astype(float)
-    return matrix, [f"{name}={level}" for level in kept]
+    coded = values if isinstance(values, Coded) else Coded.of(values)
+    counts = np.bincount(coded.codes, minlength=len(coded.levels))
+    present = np.flatnonzero(counts)
+    if len(present) < 2:
+        return np.empty((len(coded), 0)), []
+    reference = present[np.argmax(counts[present])]
+    kept = present[present != reference]
+    matrix = (coded.codes[:, None] == kept[None, :]).astype(float)
+    return matrix, [f"{name}={coded.levels[level]}" for level in kept]
 
 
 def design(
-    categorical: dict[str, np.ndarray], continuous: dict[str, np.ndarray]
+    categorical: dict[str, np.ndarray | Coded], continuous: dict[str, np.ndarray]
 ) -> tuple[np.ndarray, list[str]]:
     """Covariate matrix (no intercept) of indicator and centred continuous columns."""
     columns, names = [], []
