@@ -149,11 +149,17 @@ def health() -> tuple[flask.Response, int]:
 
 
 def redirect_home() -> flask.Response | None:
-    """Send `/` (with its query string) to the user's first page; Dash serves `/` otherwise."""
+    """Send `/` (with its query string) to the user's first page, unless that page is `/`.
+
+    The Overview page lives at `/` and is published to every role, so it is everyone's
+    first page; the redirect remains for a user who may not open it.
+    """
     if flask.request.path != "/":
         return None
-    query = flask.request.query_string.decode()
     target = home_path(auth.current_user())
+    if target == "/":
+        return None
+    query = flask.request.query_string.decode()
     return flask.redirect(target + (f"?{query}" if query else ""))
 
 

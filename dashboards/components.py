@@ -11,6 +11,7 @@ import dash_bootstrap_components as dbc
 import polars as pl
 from dash import Input, State, clientside_callback, dcc, html
 
+from dashboards import auth
 from dashboards.charts.common import graph_config, no_data_figure
 from dashboards.data import MartMissingError, WarehouseNotPublishedError
 from dashboards.ids import ChartIds, Id
@@ -268,3 +269,15 @@ def unreadable(image_names: Iterable[str]) -> list[Any]:
         for name in image_names
         for part in (no_data_figure(message), graph_config(name), message, html.P(message))
     ]
+
+
+def page_link(path: str, text: str, search: str = "", **props: Any) -> dcc.Link | None:
+    """A link to another page, or None when the signed-in user may not open it.
+
+    A path no page is registered for (a page still being built) is linked as it is: the
+    link works as soon as the page exists. Call during a request (layout or callback).
+    """
+    page = auth.page_for_path(path)
+    if page is not None and not auth.can_view(auth.current_user(), page):
+        return None
+    return dcc.Link(text, href=f"{path}{search}", **props)

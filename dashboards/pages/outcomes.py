@@ -3,7 +3,8 @@
 The first part of the effectiveness story: how much each program's patients changed
 (`program_change`), how many improved or deteriorated (`responder_rates`) and how mean
 scores moved over the weeks of treatment (`score_trajectories`). Comparisons with
-in-person CBT (forest plots, certainty) belong on their own page.
+in-person CBT (forest plots, pooling, certainty) are on the Effectiveness page, linked
+with the same view for users who may open it.
 
 The view lives in the URL (`?outcome=PHQ9.total&mode=guided_asynchronous`): the layout
 reads it on load and the update callback writes it back, so a copied link reproduces
@@ -30,6 +31,7 @@ from dashboards.components import (
     data_table,
     empty_mart,
     page_header,
+    page_link,
     published_line,
     register_image_export,
     select,
@@ -44,6 +46,7 @@ from dashboards.view_state import Offer, OutcomeKey, ViewState, parse_query, to_
 
 PATH = "/outcomes"
 TITLE = "Outcomes by program"
+EFFECTIVENESS_PATH = "/effectiveness"
 
 dash.register_page(
     __name__,
@@ -99,6 +102,7 @@ def layout(**query: Any) -> html.Div:
                 "How much each program's patients changed between starting treatment and "
                 "finishing it, how many improved, and how scores moved week by week.",
             ),
+            html.Div(id=Id.OUTCOMES_EFFECTIVENESS_LINK),
             controls(
                 [
                     select(
@@ -175,6 +179,7 @@ def _data(state: ViewState) -> dict[ModuleType, pl.DataFrame]:
         )
     ],
     Output(Id.OUTCOMES_URL, "search"),
+    Output(Id.OUTCOMES_EFFECTIVENESS_LINK, "children"),
     Input(Id.OUTCOMES_OUTCOME, "value"),
     Input(Id.OUTCOMES_MODES, "value"),
     Input(Id.OUTCOMES_PROGRAMS, "value"),
@@ -188,7 +193,8 @@ def update_view(
     mode_options: list[dict[str, str]],
     program_options: list[dict[str, str]],
 ) -> tuple[Any, ...]:
-    """Redraw every chart, summary and table for the controls, and mirror them in the URL."""
+    """Redraw every chart, summary and table for the controls; mirror them in the URL and
+    in the link to the Effectiveness page."""
     rules = current().rules
     state = _state(outcome, modes, programs)
     offer = Offer(
@@ -202,10 +208,16 @@ def update_view(
         responder_rates: f"responders-{outcome}",
         score_trajectories: f"trajectories-{outcome}",
     }
+    link = page_link(
+        EFFECTIVENESS_PATH,
+        "The same programs compared with in-person CBT: Effectiveness page",
+        search,
+    )
+    related = html.P(link) if link is not None else None
     try:
         data = _data(state)
     except WarehouseUnavailableError:
-        return (*unreadable(names.values()), search)
+        return (*unreadable(names.values()), search, related)
     label = program_change.outcome_label(data[program_change])
     tables = {
         program_change: (
@@ -233,7 +245,7 @@ def update_view(
             module.summarise(frame),
             data_table(module.table_frame(frame, rules), headers, caption, numeric=numeric),
         ]
-    return (*outputs, search)
+    return (*outputs, search, related)
 
 
 def _register_download(module: ModuleType, ids: ChartIds, name: str) -> None:

@@ -1,0 +1,269 @@
+"""What goes with programs doing better: one-moderator meta-regressions across programs.
+
+Reads `mart_meta_regression` (one row per outcome, timepoint, moderator and model term):
+mixed-effects meta-regressions of the programs' adjusted differences from in-person
+CBT on one program attribute at a time (therapist training in chronic pain, therapist
+involvement, length, modules, alliance), with Knapp-Hartung 95% CIs. An association
+across about a dozen programs, not the effect of changing a program. The mart holds
+no counts of patients (nothing to suppress); `registry` (`SuppressedMarts.programs`)
+names the reference level of therapist involvement.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboards.charts.common import MISSING, no_data_figure, points, titled
+from dashboards.charts.comparison_common import timepoint_label
+from dashboards.theme import OKABE_ITO, TEXT_COLOUR
+from dashboards.view_state import ViewState
+
+MART = "mart_meta_regression"
+INVOLVEMENT = "therapist_involvement"
+MODERATORS = {
+    "therapist_trained_in_chronic_pain": "Therapist trained in chronic pain (yes vs no)",
+    INVOLVEMENT: "Therapist involvement",
+    "length_weeks": "Program length (per week)",
+    "module_count": "Number of modules (per module)",
+    "alliance_mean": "Therapeutic alliance (per WAI-SR point)",
+}
+
+CSV_COLUMNS = (
+    "instrument",
+    "scale",
+    "outcome_label",
+    "timepoint",
+    "moderator",
+    "term",
+    "label",
+    "k",
+    "programs",
+    "coefficient",
+    "se",
+    "ci_low",
+    "ci_high",
+    "df",
+    "p_value",
+    "tau2_residual",
+    "r2",
+)
+
+
+def term_label(moderator: str, term: str, reference: str | None) -> str:
+    """A model term in words, with its unit or the level it is compared with."""
+    if moderator == INVOLVEMENT and "=" in term:
+        level = term.split("=", 1)[1]
+        versus = f" vs {reference}" if reference else " vs the reference level"
+        return f"Therapist involvement: {level}{versus}"
+    return MODERATORS.get(moderator, term.replace("_", " "))
+
+
+def _reference_level(programs: str | None, registry: pl.DataFrame) -> str | None:
+    """Therapist involvement's reference: the first level, alphabetically, in the model."""
+    if not programs:
+        return None
+    levels = registry.filter(pl.col("program_id").is_in(programs.split(", ")))[INVOLVEMENT]
+    return levels.drop_nulls().min() if levels.drop_nulls().len() else None
+
+
+def process_data(df: pl.DataFrame, registry: pl.DataFrame, filters: ViewState) -> pl.DataFrame:
+    """Moderator terms (intercepts left out) of the outcome and timepoint, in a fixed order."""
+    if filters.outcome is None or filters.timepoint is None:
+        raise ValueError("the meta-regression chart needs an outcome and a timepoint")
+    rows = df.filter(
+        pl.col("instrument") == filters.outcome.instrument,
+        pl.col("scale") == filters.outcome.scale,
+        pl.col("timepoint") == filters.timepoint,
+        pl.col("term") != "intercept",
+    )
+    labels = [
+        term_label(moderator, term, _reference_level(programs, registry))
+        for moderator, term, programs in rows.select("moderator", "term", "programs").rows()
+    ]
+    order = {m: i for i, m in enumerate(MODERATORS)}
+    return (
+        rows.with_columns(
+            pl.Series("label", labels, dtype=pl.String),
+            pl.col("moderator").replace_strict(order, default=len(order)).alias("_order"),
+            pl.col("coefficient").is_not_null().alias("shown"),
+        )
+        .sort("_order", "term")
+        .drop("_order")
+    )
+
+
+def title(data: pl.DataFrame) -> str:
+    if data.is_empty():
+        return "The selected outcome"
+    row = data.row(0, named=True)
+    return f"{row['outcome_label']}, {timepoint_label(row['timepoint']).lower()}"
+
+
+def _p(value: float | None) -> str:
+    if value is None:
+        return "p not estimated"
+    return "p < 0.001" if value < 0.001 else f"p = {value:.3f}"
+
+
+def _fit(row: dict) -> str:
+    r2 = f", R\u00b2 {100 * row['r2']:.0f}%" if row["r2"] is not None else ""
+    return f"{_p(row['p_value'])}{r2}, k = {row['k']}"
+
+
+def better_direction(higher_is_better: bool) -> str:
+    if higher_is_better:
+        return (
+            "Higher scores are better: a positive coefficient means the attribute goes with "
+            "programs doing better relative to in-person CBT."
+        )
+    return (
+        "Lower scores are better: a negative coefficient means the attribute goes with "
+        "programs doing better relative to in-person CBT."
+    )
+
+
+def create_figure(data: pl.DataFrame) -> go.Figure:
+    """Coefficient with 95% CI per term; zero (no association) drawn, fit beside."""
+    shown = data.filter(pl.col("shown"))
+    if shown.is_empty():
+        return no_data_figure("No meta-regression for this outcome and timepoint.")
+    higher_is_better = bool(shown["higher_is_better"][0])
+    figure = go.Figure(
+        go.Scatter(
+            x=shown["coefficient"].to_list(),
+            y=shown["label"].to_list(),
+            mode="markers",
+            name="Coefficient with 95% CI",
+            marker={"color": OKABE_ITO["blue"], "symbol": "square", "size": 12},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": (shown["ci_high"] - shown["coefficient"]).to_list(),
+                "arrayminus": (shown["coefficient"] - shown["ci_low"]).to_list(),
+                "color": OKABE_ITO["blue"],
+                "thickness": 2,
+                "width": 6,
+            },
+            customdata=shown.select("ci_low", "ci_high", "p_value", "k").rows(),
+            hovertemplate=(
+                "<b>%{y}</b><br>Coefficient %{x:.2f} "
+                "(95% CI %{customdata[0]:.2f} to %{customdata[1]:.2f})<br>"
+                "p = %{customdata[2]:.3f}, %{customdata[3]} programs<extra></extra>"
+            ),
+        )
+    )
+    for row in shown.iter_rows(named=True):
+        figure.add_annotation(
+            x=1.0,
+            xref="paper",
+            xanchor="left",
+            xshift=8,
+            y=row["label"],
+            yref="y",
+            text=_fit(row),
+            showarrow=False,
+            font={"size": 12},
+        )
+    figure.add_vline(x=0, line={"color": TEXT_COLOUR, "width": 1})
+    figure.update_yaxes(
+        categoryorder="array", categoryarray=shown["label"].to_list(), autorange="reversed"
+    )
+    figure.update_xaxes(
+        title="Change in the difference from in-person CBT (points) per unit of the attribute"
+    )
+    figured = titled(
+        figure,
+        title(data),
+        "Univariable meta-regressions across programs: coefficient with 95% CI (Knapp-Hartung)",
+        " ".join(
+            [
+                better_direction(higher_is_better),
+                "Each attribute has its own unit, so compare the p-values and intervals, not "
+                "the lengths of the bars. An association across programs, not an effect.",
+            ]
+        ),
+        240 + 48 * shown.height,
+    )
+    figured.update_layout(margin={"r": 220})
+    return figured
+
+
+def summarise(data: pl.DataFrame) -> str:
+    label = title(data)
+    shown = data.filter(pl.col("shown"))
+    if shown.is_empty():
+        return f"{label}: no meta-regression for this outcome and timepoint."
+    items = [
+        f"{row['label']} {points(row['coefficient'], 2)} (95% CI {points(row['ci_low'], 2)} "
+        f"to {points(row['ci_high'], 2)}; {_fit(row)})"
+        for row in shown.iter_rows(named=True)
+    ]
+    return (
+        f"{label}, what goes with a larger or smaller difference from in-person CBT, one "
+        "attribute at a time: "
+        + "; ".join(items)
+        + ". "
+        + better_direction(bool(shown["higher_is_better"][0]))
+    )
+
+
+def about(mart_comment: str | None) -> list[str]:
+    paragraphs = [
+        "Each row is a separate mixed-effects meta-regression of the programs' adjusted "
+        "differences from in-person CBT (the pooled programs of the forest plot) on one "
+        "program attribute: method-of-moments residual tau\u00b2, Knapp-Hartung standard "
+        "errors with t on k - p degrees of freedom. R\u00b2 is the share of between-program "
+        "variance the attribute explains. About a dozen programs cannot support several "
+        "attributes at once, so each is tested alone.",
+        "Therapist involvement compares each level with the first level alphabetically. "
+        "Alliance (mean WAI-SR) exists only for programs with a therapist.",
+        "Reading it: an association across programs is ecological and observational; it "
+        "does not say what would happen if a program changed the attribute.",
+        f"Source: the warehouse table {MART}; methods in docs/methods-effectiveness.md. No "
+        "counts of patients are shown, so nothing here is suppressed; the filters for "
+        "delivery mode and program do not apply (the models use every pooled program).",
+    ]
+    if mart_comment:
+        paragraphs.insert(3, f"How the pipeline describes {MART}: {mart_comment}")
+    return paragraphs
+
+
+TABLE_HEADERS = {
+    "label": "Attribute",
+    "k": "Programs",
+    "coefficient": "Coefficient",
+    "ci": "95% CI",
+    "p_value": "p",
+    "r2": "R\u00b2",
+    "tau2_residual": "Residual tau\u00b2",
+    "programs": "Programs in the model",
+}
+NUMERIC_COLUMNS = frozenset({"k", "coefficient", "ci", "p_value", "r2", "tau2_residual"})
+
+
+def _number(value: float | None, decimals: int) -> str:
+    return MISSING if value is None else f"{value:.{decimals}f}"
+
+
+def table_frame(data: pl.DataFrame) -> pl.DataFrame:
+    rows = [
+        {
+            "label": row["label"],
+            "k": str(row["k"]),
+            "coefficient": _number(row["coefficient"], 2),
+            "ci": f"{row['ci_low']:.2f} to {row['ci_high']:.2f}"
+            if row["ci_low"] is not None and row["ci_high"] is not None
+            else MISSING,
+            "p_value": _number(row["p_value"], 3),
+            "r2": MISSING if row["r2"] is None else f"{100 * row['r2']:.0f}%",
+            "tau2_residual": _number(row["tau2_residual"], 3),
+            "programs": row["programs"] or MISSING,
+        }
+        for row in data.iter_rows(named=True)
+    ]
+    return pl.DataFrame(rows, schema=dict.fromkeys(TABLE_HEADERS, pl.String))
+
+
+def csv_frame(data: pl.DataFrame) -> pl.DataFrame:
+    return data.select(CSV_COLUMNS)
