@@ -100,7 +100,7 @@ def test_false_alarms_on_null_data_stay_under_the_target(tmp_path):
     exposure = []
     for seed in SEEDS:
         generator = null_world(
-            GeneratorConfig(n_episodes=8_000, seed=seed, months=12, end_month=date(2026, 9, 1))
+            GeneratorConfig(n_episodes=6_000, seed=seed, months=12, end_month=date(2026, 9, 1))
         )
         inputs, _ = simulate_seed(tmp_path / str(seed), generator, watched)
         exposure.append(signal_exposure(survey_inputs(inputs, watched)))
