@@ -8,9 +8,13 @@ page reads and writes the same parameters with the same meaning:
 | `outcome` | `INSTRUMENT.scale`, e.g. `PHQ9.total` | the preferred default outcome |
 | `mode` | delivery modes in view (repeated or comma-joined) | all |
 | `program` | programs in view (repeated or comma-joined) | all |
-| `period` | referral quarter `YYYY-Qn`, or `all` | `all` |
+| `period` | referral quarter `YYYY-Qn`, funnel window end `YYYY-MM`, batch; or `all` | `all` |
 | `dimension` | equity dimension (`age_band`, `sex`, `rurality`, `language`) | the first |
 | `timepoint` | `post_treatment` or `follow_up` (effectiveness) | the first offered |
+| `indicator` | safety indicator (`phq9_reliable_deterioration`, ...) | the first offered |
+
+`period` is a referral quarter on Engagement, the last month of an earlier funnel window
+on Safety (`all` is the latest window) and a delivery batch on Data quality.
 
 Pages that report on one reporting unit (Engagement, Equity) read the same `program` and
 `mode` parameters: one program in view is that program, else one delivery mode in view
@@ -35,6 +39,7 @@ PROGRAM_PARAM = "program"
 PERIOD_PARAM = "period"
 DIMENSION_PARAM = "dimension"
 TIMEPOINT_PARAM = "timepoint"
+INDICATOR_PARAM = "indicator"
 
 ALL_PERIODS = "all"
 
@@ -97,6 +102,7 @@ class Offer:
     periods: Sequence[str] = ()
     dimensions: Sequence[str] = ()
     timepoints: Sequence[str] = ()
+    indicators: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,7 @@ class ViewState:
     period: str = ALL_PERIODS
     dimension: str | None = None
     timepoint: str | None = None
+    indicator: str | None = None
 
 
 def _values(query: Query, name: str) -> list[str]:
@@ -164,6 +171,7 @@ def parse_query(query: Query, offer: Offer) -> ViewState:
     """
     first_dimension = offer.dimensions[0] if offer.dimensions else None
     first_timepoint = offer.timepoints[0] if offer.timepoints else None
+    first_indicator = offer.indicators[0] if offer.indicators else None
     return ViewState(
         outcome=_outcome(query, offer.outcomes),
         modes=_selection(query, MODE_PARAM, offer.modes),
@@ -171,6 +179,7 @@ def parse_query(query: Query, offer: Offer) -> ViewState:
         period=_choice(query, PERIOD_PARAM, offer.periods, ALL_PERIODS) or ALL_PERIODS,
         dimension=_choice(query, DIMENSION_PARAM, offer.dimensions, first_dimension),
         timepoint=_choice(query, TIMEPOINT_PARAM, offer.timepoints, first_timepoint),
+        indicator=_choice(query, INDICATOR_PARAM, offer.indicators, first_indicator),
     )
 
 
@@ -195,6 +204,8 @@ def to_query_string(state: ViewState, offer: Offer) -> str:
         pairs.append((DIMENSION_PARAM, str(state.dimension)))
     if offer.timepoints and state.timepoint not in (None, offer.timepoints[0]):
         pairs.append((TIMEPOINT_PARAM, str(state.timepoint)))
+    if offer.indicators and state.indicator not in (None, offer.indicators[0]):
+        pairs.append((INDICATOR_PARAM, str(state.indicator)))
     return "?" + urlencode(pairs) if pairs else ""
 
 

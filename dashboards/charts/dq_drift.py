@@ -1,0 +1,216 @@
+"""Drift of case mix and baseline severity per program and batch (Evidently).
+
+Reads `drift_results` (one row per program, batch and reference: the program's own first
+batches, or all in-person clinics up to the batch) with the names of the features that
+drifted (drift_columns), and `mart_drift_reports` for the kept HTML reports. The grid shows
+every batch's verdict against the program's own reference; the table shows each program's
+latest batch against both references. Episode counts are shown for the latest batch only
+(`SuppressedMarts.drift_results`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboards.charts.common import MISSING, no_data_figure, require_suppressed, text_frame, titled
+from dashboards.charts.grid import SIDE_LEGEND
+from dashboards.marts import DRIFT_RESULTS as SUPPRESSION
+from dashboards.suppression import SuppressionRules
+from dashboards.theme import OKABE_ITO
+
+MART = "drift_results"
+OWN_REFERENCE = "own_reference"
+
+VERDICTS = {
+    "drift": ("Drift", OKABE_ITO["vermillion"], "x"),
+    "no_drift": ("No drift", OKABE_ITO["bluish_green"], "circle"),
+    "insufficient_data": ("Too few episodes to test", "#868E96", "circle-open"),
+}
+REFERENCES = {
+    OWN_REFERENCE: "The program's first batches",
+    "in_person": "In-person clinics",
+}
+REPORT_TYPES = {"data_drift": "Drift report", "data_summary": "Summary of the batch"}
+
+CSV_COLUMNS = (
+    "program_id",
+    "program_name",
+    "batch_id",
+    "reference",
+    "current_rows",
+    "reference_rows",
+    "columns_tested",
+    "columns_drifted",
+    "drift_share",
+    "verdict",
+    "drifted_columns",
+)
+
+
+def process_data(df: pl.DataFrame, programs: Sequence[str]) -> pl.DataFrame:
+    """Comparisons of the programs in view; `latest` marks each program's latest batch
+    per reference (the table's rows)."""
+    require_suppressed(df, SUPPRESSION)
+    return (
+        df.filter(pl.col("program_id").is_in(list(programs)))
+        .with_columns(
+            (pl.col("batch_id") == pl.col("batch_id").max().over("program_id", "reference")).alias(
+                "latest"
+            ),
+            pl.coalesce("program_name", "program_id").alias("program_name"),
+        )
+        .sort("program_id", "batch_id", "reference")
+    )
+
+
+def create_figure(data: pl.DataFrame) -> go.Figure:
+    """Programs by batch: each batch's verdict against the program's own reference."""
+    own = data.filter(pl.col("reference") == OWN_REFERENCE)
+    if own.is_empty():
+        return no_data_figure(
+            "No program in view has batches after its reference period to compare yet."
+        )
+    figure = go.Figure()
+    for verdict, (label, colour, symbol) in VERDICTS.items():
+        rows = own.filter(pl.col("verdict") == verdict)
+        if rows.is_empty():
+            continue
+        figure.add_trace(
+            go.Scatter(
+                x=rows["batch_id"].to_list(),
+                y=rows["program_id"].to_list(),
+                mode="markers",
+                name=label,
+                marker={"symbol": symbol, "size": 12, "color": colour},
+                customdata=rows.select(
+                    pl.col("drifted_columns").fill_null("none"), "columns_tested"
+                ).rows(),
+                hovertemplate=(
+                    "<b>%{y}</b>, batch %{x}<br>" + label + "<br>drifted: %{customdata[0]} "
+                    "(of %{customdata[1]} tested)<extra></extra>"
+                ),
+            )
+        )
+    figure.update_layout(legend=SIDE_LEGEND, showlegend=True)
+    programs = sorted(own["program_id"].unique().to_list())
+    figure.update_xaxes(title="Batch", type="category", categoryorder="category ascending")
+    figure.update_yaxes(
+        title=None, type="category", categoryorder="array", categoryarray=programs[::-1]
+    )
+    return titled(
+        figure,
+        "Case-mix drift against each program's own reference",
+        "Each batch with the two before it, against the program's first batches",
+        "",
+        200 + 26 * len(programs),
+    )
+
+
+def summarise(data: pl.DataFrame) -> str:
+    latest = data.filter(pl.col("latest"))
+    if latest.is_empty():
+        return "No program in view has a drift comparison yet."
+    own = latest.filter(pl.col("reference") == OWN_REFERENCE)
+    drifting = own.filter(pl.col("verdict") == "drift")
+    sentences = [
+        f"Latest batch against each program's own reference: {drifting.height} of "
+        f"{own.height} programs drift"
+        + (
+            " ("
+            + "; ".join(
+                f"{p}: {cols}"
+                for p, cols in drifting.select("program_id", "drifted_columns").rows()
+            )
+            + ")."
+            if drifting.height
+            else "."
+        )
+    ]
+    everything = data.filter(pl.col("reference") == OWN_REFERENCE)
+    earlier = everything.filter(pl.col("verdict") == "drift", ~pl.col("latest"))
+    if earlier.height:
+        sentences.append(f"{earlier.height} earlier batches drifted.")
+    in_person = latest.filter(pl.col("reference") == "in_person", pl.col("verdict") == "drift")
+    sentences.append(
+        f"{in_person.height} programs differ from the in-person clinics in their latest batch "
+        "(expected: iCBT programs serve different people)."
+    )
+    return " ".join(sentences)
+
+
+def report_rows(reports: pl.DataFrame, programs: Sequence[str], min_episodes: int) -> pl.DataFrame:
+    """The kept HTML reports of the programs in view, newest batch first; `served` is
+    false for a report that describes fewer than `min_episodes` episodes."""
+    return (
+        reports.filter(pl.col("program_id").is_in(list(programs)))
+        .with_columns(
+            (pl.col("current_episodes").fill_null(0) >= min_episodes).alias("served"),
+            pl.col("report_type")
+            .replace_strict(REPORT_TYPES, default=pl.col("report_type"))
+            .alias("type_label"),
+            pl.col("reference")
+            .replace_strict(REFERENCES, default=pl.col("reference"))
+            .fill_null(MISSING)
+            .alias("reference_label"),
+            pl.col("verdict")
+            .replace_strict({v: label for v, (label, _, _) in VERDICTS.items()}, default=None)
+            .fill_null(MISSING)
+            .alias("verdict_label"),
+        )
+        .sort(["batch_id", "program_id", "report_type"], descending=[True, False, False])
+    )
+
+
+def about(rules: SuppressionRules, mart_comment: str | None) -> list[str]:
+    paragraphs = [
+        "Each batch's new episodes (with the two batches before it) are compared with a "
+        "reference on age band, sex, rurality, baseline PHQ-9, GAD-7 and PEG, and early "
+        "engagement, with Evidently's tests (Kolmogorov-Smirnov for numbers, chi-square for "
+        "categories, p at most 0.01). A batch drifts when at least 30% of the tested "
+        "features and at least two drift. Against the program's own first batches drift is "
+        "a change worth a look; against in-person clinics it is context, since iCBT "
+        "programs serve different people.",
+        f"Source: the warehouse tables {MART} and drift_columns, and the Evidently HTML "
+        "reports listed in mart_drift_reports (docs/ingestion.md).",
+        f"Privacy: episode counts are shown for each program's latest batch only, as "
+        f"{rules.small_label} from 1 to {rules.threshold - 1}: consecutive windows overlap, "
+        "so two of them would give a month's new episodes. The HTML reports are Evidently's "
+        "own and are not suppressed: they are served to analysts only, and only when they "
+        "describe at least as many episodes as a drift test needs.",
+    ]
+    if mart_comment:
+        paragraphs.insert(2, f"How the pipeline describes {MART}: {mart_comment}")
+    return paragraphs
+
+
+TABLE_HEADERS = {
+    "program_name": "Program",
+    "reference": "Compared with",
+    "batch_id": "Batch",
+    "current_rows": "Episodes compared",
+    "reference_rows": "Reference episodes",
+    "columns_tested": "Features tested",
+    "columns_drifted": "Features drifting",
+    "verdict": "Verdict",
+    "drifted_columns": "Drifting features",
+}
+NUMERIC_COLUMNS = frozenset({"current_rows", "reference_rows", "columns_tested", "columns_drifted"})
+
+
+def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
+    text = text_frame(data.filter(pl.col("latest")), SUPPRESSION, rules)
+    return text.with_columns(
+        pl.col("reference").replace_strict(REFERENCES, default=pl.col("reference")),
+        pl.col("verdict").replace_strict(
+            {v: label for v, (label, _, _) in VERDICTS.items()}, default=pl.col("verdict")
+        ),
+        pl.col("columns_tested", "columns_drifted").cast(pl.String),
+        pl.col("drifted_columns").fill_null(""),
+    ).select(list(TABLE_HEADERS))
+
+
+def csv_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
+    return text_frame(data.filter(pl.col("latest")), SUPPRESSION, rules, CSV_COLUMNS, decimals=4)
