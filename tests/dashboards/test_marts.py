@@ -31,6 +31,10 @@ MARTS: dict[str, tuple[Callable[[SuppressedMarts], pl.DataFrame], SuppressionSpe
     "dose_response": (SuppressedMarts.dose_response, m.DOSE_RESPONSE),
     "score_trajectories": (SuppressedMarts.score_trajectories, m.SCORE_TRAJECTORIES),
     "equity": (SuppressedMarts.equity, m.EQUITY),
+    "comparisons": (SuppressedMarts.comparisons, m.COMPARISONS),
+    "pooled_effects": (SuppressedMarts.pooled_effects, m.POOLED_EFFECTS),
+    "evidence_certainty": (SuppressedMarts.evidence_certainty, m.EVIDENCE_CERTAINTY),
+    "overview_headlines": (SuppressedMarts.overview_headlines, m.OVERVIEW_HEADLINES),
 }
 KEYS = {
     "program_outcomes": ["program_id", "instrument", "scale", "timepoint"],
@@ -41,7 +45,14 @@ KEYS = {
     "dose_response": ["unit_type", "unit_id", "instrument", "scale", "dose_band"],
     "score_trajectories": ["unit_type", "unit_id", "instrument", "scale", "treatment_week"],
     "equity": ["unit_type", "unit_id", "dimension", "group_value"],
+    "comparisons": ["comparison_id"],
+    "pooled_effects": ["instrument", "scale", "timepoint", "subgroup", "method"],
+    "evidence_certainty": ["evidence_id"],
+    "overview_headlines": ["unit_type", "unit_id"],
 }
+# Marts whose rows are not one program's own counts (a comparison's in-person arm, pooled
+# and headline totals): the pilots' arms are checked in their own test below.
+NOT_PER_UNIT = {"comparisons", "pooled_effects", "evidence_certainty", "overview_headlines"}
 
 
 def with_raw(marts: SuppressedMarts, name: str) -> pl.DataFrame:
@@ -148,6 +159,8 @@ def test_dose_bands_never_reveal_a_programs_hidden_paired_count(marts: Suppresse
 
 def test_every_count_of_the_four_episode_pilot_is_hidden_or_zero(marts: SuppressedMarts) -> None:
     for name, (load, spec) in MARTS.items():
+        if name in NOT_PER_UNIT:
+            continue
         key = "program_id" if name == "program_outcomes" else "unit_id"
         rows = load(marts).filter(pl.col(key) == "ICBT15")
         assert rows.height, name
@@ -161,3 +174,78 @@ def test_programs_quarters_are_never_shown(marts: SuppressedMarts) -> None:
         programs = frame.filter(pl.col("unit_type") == "program")
         assert set(programs["period"]) == {"all"}
         assert frame.filter(pl.col("unit_type") != "program")["period"].n_unique() > 1
+
+
+def test_comparisons_hide_each_arm_where_the_outcomes_mart_hides_it(marts: SuppressedMarts) -> None:
+    """Analysed episodes are mart_program_outcomes' paired episodes: one decision for both."""
+    outcomes = marts.program_outcomes().select(
+        "program_id", "instrument", "scale", "timepoint", "n_paired_suppressed"
+    )
+    keys = ["instrument", "scale", "timepoint"]
+    comparisons = marts.comparisons()
+    programs = comparisons.filter(pl.col("subject_type") == "program").join(
+        outcomes, left_on=["subject_id", *keys], right_on=["program_id", *keys], how="left"
+    )
+    assert (programs["n_program_analysed_suppressed"] == programs["n_paired_suppressed"]).all()
+    local = comparisons.filter(pl.col("comparator_level") == "local").join(
+        outcomes, left_on=["comparator_programs", *keys], right_on=["program_id", *keys]
+    )
+    assert local.height
+    assert (local["n_comparator_analysed_suppressed"] == local["n_paired_suppressed"]).all()
+
+
+def test_programs_due_episodes_never_reveal_a_hidden_one_through_their_modes_row(
+    marts: SuppressedMarts,
+) -> None:
+    raw = marts.warehouse.query("comparisons").select(
+        "comparison_id", pl.col("n_program_due").alias("raw_n_program_due")
+    )
+    frame = (
+        marts.comparisons()
+        .join(raw, on="comparison_id")
+        .unique(subset=["subject_id", "instrument", "scale", "timepoint"])
+        .with_columns(pl.col("delivery_mode").alias(m.MODE_TOTAL))
+    )
+    for columns in m.PROGRAM_DUE.total_groups:
+        found = leaks(frame, "n_program_due", tuple(columns))
+        assert found.is_empty(), found
+
+
+def test_the_pilots_own_arm_and_its_rating_are_hidden(marts: SuppressedMarts) -> None:
+    comparisons = marts.comparisons().filter(pl.col("subject_id").is_in(["ICBT15", "ICBT16"]))
+    shown = comparisons.filter(~pl.col("n_program_analysed_suppressed"))
+    assert (shown["n_program_analysed"] == 0).all()
+    assert (
+        comparisons.filter(pl.col("n_program_analysed_suppressed"))["adjusted_difference"]
+        .is_null()
+        .all()
+    )
+    hidden = comparisons.filter(pl.col("adjusted_difference_suppressed"))["comparison_id"]
+    ratings = marts.evidence_certainty().filter(pl.col("evidence_id").is_in(hidden.implode()))
+    assert ratings.height and ratings["certainty"].is_null().all()
+
+
+def test_pooled_episode_totals_never_reveal_a_hidden_program(marts: SuppressedMarts) -> None:
+    hidden = marts.comparisons().filter(
+        pl.col("is_primary"),
+        pl.col("subject_type") == "program",
+        pl.col("n_program_analysed_suppressed"),
+    )
+    members = marts.warehouse.query("pooled_programs").join(
+        hidden.select(pl.col("subject_id").alias("program_id"), "instrument", "scale", "timepoint"),
+        on=["program_id", "instrument", "scale", "timepoint"],
+    )
+    keys = ["instrument", "scale", "timepoint", "subgroup", "method"]
+    pooled = marts.pooled_effects().join(members.select(keys).unique(), on=keys)
+    assert pooled["n_episodes"].is_null().all()
+
+
+def test_headlines_hide_funnel_counts_where_the_funnel_does(marts: SuppressedMarts) -> None:
+    funnel = marts.engagement_funnel().filter(pl.col("period") == "all")
+    headlines = marts.overview_headlines().join(
+        funnel, on=["unit_type", "unit_id"], suffix="_funnel"
+    )
+    assert headlines.height == marts.overview_headlines().height
+    for count in ("n_referred", "n_started", "n_completed"):
+        flag = count + SUPPRESSED_SUFFIX
+        assert (headlines[flag] == headlines[flag + "_funnel"]).all(), count
