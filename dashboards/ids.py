@@ -52,6 +52,7 @@ class Id(StrEnum):
     # Overview page (home)
     OVERVIEW_URL = "overview-url"
     OVERVIEW_TIMEPOINT = "overview-timepoint"
+    OVERVIEW_EFFECTIVENESS_LINK = "overview-effectiveness-link"
     OVERVIEW_HEADLINE_CARDS = "overview-headline-cards"
     OVERVIEW_SIGNAL_LINKS = "overview-signal-links"
     OVERVIEW_HEADLINES_GRAPH = "overview-headlines-graph"

@@ -91,8 +91,8 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
         "Open safety signals",
         "Signals still open (new or ongoing), per indicator and program",
         "A signal opens when a program's rate of an indicator rises above what in-person CBT "
-        "patients with the same case mix experience (CUSUM or funnel plot). Evidence and "
-        "history are on the Safety page.",
+        "patients with the same case mix experience (CUSUM or funnel plot): a prompt to "
+        "investigate, not a finding. Evidence and history are on the Safety page.",
         260 + 56 * len(indicators),
     )
 
@@ -122,7 +122,8 @@ def about(mart_comment: str | None) -> list[str]:
         "Each cell counts the signals still open for one program and safety indicator. A "
         "CUSUM signal and a funnel-plot signal on the same indicator count as two. Severe "
         "indicators (serious adverse events, self-harm, item-9 answers, follow-up breaches "
-        "after them) are marked and listed first.",
+        "after them) are marked and listed first. A signal is a prompt to investigate, not a "
+        "finding: the Safety page (analysts) shows its evidence against in-person CBT.",
         f"Source: the warehouse table {MART}, kept across pipeline runs; how signals open and "
         "resolve is in docs/safety.md. Signals are counted, not patients, so no count here "
         "is suppressed.",

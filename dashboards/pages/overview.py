@@ -136,11 +136,6 @@ def layout(**query: Any) -> html.Div:
     except WarehouseUnavailableError as exc:
         return unavailable_page(TITLE, exc)
     state = parse_query(query, offer)
-    effectiveness = page_link(
-        EFFECTIVENESS_PATH,
-        "Every program and delivery mode, pooled and graded: Effectiveness page",
-        to_query_string(state, offer),
-    )
     return html.Div(
         [
             dcc.Location(id=Id.OVERVIEW_URL, refresh=False),
@@ -174,7 +169,7 @@ def layout(**query: Any) -> html.Div:
                 f"overview-verdicts-{state.timepoint}",
                 table_open=True,
             ),
-            *([html.P(effectiveness)] if effectiveness is not None else []),
+            html.P(id=Id.OVERVIEW_EFFECTIVENESS_LINK),
             chart_section(
                 SIGNALS,
                 "Open safety signals",
@@ -218,13 +213,20 @@ def _data(timepoint: str) -> dict[str, pl.DataFrame]:
         )
     ],
     Output(Id.OVERVIEW_URL, "search"),
+    Output(Id.OVERVIEW_EFFECTIVENESS_LINK, "children"),
     Input(Id.OVERVIEW_TIMEPOINT, "value"),
     State(Id.OVERVIEW_TIMEPOINT, "options"),
 )
 def update_view(timepoint: str, timepoint_options: list[dict[str, str]]) -> tuple[Any, ...]:
-    """Draw the four sections; the verdicts follow the timepoint, mirrored in the URL."""
+    """Draw the four sections; the verdicts follow the timepoint, mirrored in the URL and
+    in the link to the Effectiveness page."""
     offer = Offer(timepoints=[o["value"] for o in timepoint_options])
     search = to_query_string(ViewState(timepoint=timepoint), offer)
+    effectiveness = page_link(
+        EFFECTIVENESS_PATH,
+        "Every program and delivery mode, pooled and graded: Effectiveness page",
+        search,
+    )
     names = [
         "overview-headlines",
         f"overview-verdicts-{timepoint}",
@@ -234,7 +236,7 @@ def update_view(timepoint: str, timepoint_options: list[dict[str, str]]) -> tupl
     try:
         data = _data(timepoint)
     except WarehouseUnavailableError:
-        return (*unreadable(names), search)
+        return (*unreadable(names), search, effectiveness)
     rules = current().rules
     headlines, verdicts = data["headlines"], data["verdicts"]
     signals, freshness = data["signals"], data["freshness"]
@@ -284,7 +286,7 @@ def update_view(timepoint: str, timepoint_options: list[dict[str, str]]) -> tupl
     outputs: list[Any] = []
     for (figure, summary, table), name in zip(sections, names, strict=True):
         outputs += [figure, graph_config(name), summary, table]
-    return (*outputs, search)
+    return (*outputs, search, effectiveness)
 
 
 def _csv(section: str, frame: pl.DataFrame) -> pl.DataFrame:

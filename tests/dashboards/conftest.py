@@ -211,7 +211,7 @@ def analyst_state(browser: Browser, live_server: LiveServer) -> dict:
     context = browser.new_context()
     page = context.new_page()
     sign_in(page, live_server.url, ANALYST)
-    page.wait_for_url(f"{live_server.url}/outcomes*")
+    page.wait_for_url(f"{live_server.url}/")
     state = context.storage_state()
     context.close()
     return state

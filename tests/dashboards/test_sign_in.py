@@ -74,7 +74,7 @@ def post(context: BrowserContext, url: str, body: dict) -> tuple[int, str]:
 
 def signed_in(page: Page, url: str, account: Account) -> None:
     sign_in(page, url, account)
-    expect(page).to_have_url(f"{url}/outcomes?outcome=BPI_SF.interference")
+    expect(page).to_have_url(f"{url}/")
 
 
 def test_anonymous_visitors_get_the_sign_in_page_and_no_data(anonymous_page, live_server) -> None:

@@ -49,10 +49,10 @@ def open_outcomes(page: Page, base_url: str, query: str = "") -> None:
     expect(page.locator(f"#{Id.OUTCOMES_CHANGE_TABLE} table")).to_be_attached()
 
 
-def test_home_opens_the_outcomes_page_drawn_from_the_warehouse(
+def test_outcomes_opens_on_pain_interference_drawn_from_the_warehouse(
     page: Page, live_server, marts
 ) -> None:
-    page.goto(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/outcomes")
     expect(page).to_have_url(f"{live_server.url}/outcomes?outcome=BPI_SF.interference")
     data = expected(marts, "BPI_SF.interference")
     expect(page.locator(POINTS)).to_have_count(shown(data))
