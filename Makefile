@@ -50,6 +50,9 @@ dev: install ## Dagster UI for data engineers on http://127.0.0.1:3000
 	$(ICBT) keygen
 	$(ICBT) dev
 
+bench: install ## Full rebuild and monthly batch at 10k, 100k and 1M episodes vs bare DuckDB (about 2 hours, 25 GB under data/bench)
+	$(BIN)/python benchmarks/scale.py --work-dir $(DATA_DIR)/bench
+
 bench-ingestion: install ## Ingestion throughput at 10 million rows vs a bare DuckDB read (several minutes)
 	$(BIN)/python benchmarks/ingestion_throughput.py
 

@@ -1,0 +1,485 @@
+"""Benchmark: latency of every dashboard callback, and first page render in Chromium.
+
+Serves the dashboard (`python -m dashboards --demo`, the entry point an operator runs)
+over a published warehouse, then:
+
+1. Callbacks. Reads Dash's callback graph (`/_dash-dependencies`) and each page's layout
+   (the Pages router callback, as the browser asks for it), and calls every server
+   callback of every page through `/_dash-update-component` with the inputs the layout
+   holds: once to warm the snapshot's caches (not counted), then `--requests` times with
+   realistic filter changes (a random option of each select, a random subset of each
+   checklist, a click for a download), seeded so runs are comparable. Each request is
+   timed from the client, one at a time. The layout request itself is timed as the
+   page's `layout` callback.
+2. First render. For each page, a fresh Chromium tab (Debian's /usr/bin/chromium through
+   Playwright, never a downloaded browser) is timed from navigation to the first visible
+   chart and to every chart drawn: once against a server that has not read the warehouse
+   yet (cold: marts are read and suppressed on that first request), then three times warm.
+
+Goals (issue #6): p95 callback latency under 150 ms and first render under 2 s with one
+million episodes. Prints a Markdown section ("## Dashboard latency") and writes it to
+`--out`. The exit code is 0 whether or not the goals are met (the section says), and 1
+when the dashboard cannot be served or a callback fails.
+
+    .venv/bin/python benchmarks/dashboard_latency.py --warehouse PATH [--requests N] [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]
+CALLBACK_GOAL_MS = 150.0
+RENDER_GOAL_MS = 2000.0
+WARM_RENDERS = 3
+SEED = 20261125
+ROUTER_OUTPUT = "_pages_content"
+CHART = ".js-plotly-plot .main-svg"
+
+
+@dataclass
+class Timing:
+    """Latencies of one callback (or render), in milliseconds."""
+
+    page: str
+    name: str
+    samples: list[float] = field(default_factory=list)
+    errors: int = 0
+
+    def percentile(self, q: float) -> float:
+        ordered = sorted(self.samples)
+        if not ordered:
+            return float("nan")
+        rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
+        return ordered[rank]
+
+
+@dataclass(frozen=True)
+class Render:
+    page: str
+    cold_first_chart_ms: float
+    warm_first_chart_ms: float
+    warm_all_charts_ms: float
+    charts: int
+
+
+# --- serving ---------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def served(warehouse: Path) -> Iterator[str]:
+    """The dashboard in demo mode over `warehouse`, in a data directory of its own."""
+    with tempfile.TemporaryDirectory(prefix="dashboard-latency-") as tmp:
+        data_dir = Path(tmp)
+        (data_dir / "warehouse").mkdir()
+        (data_dir / "warehouse" / "observatory.duckdb").symlink_to(warehouse.resolve())
+        reports = warehouse.resolve().parent.parent / "reports"
+        if reports.is_dir():
+            (data_dir / "reports").symlink_to(reports)
+        port = _free_port()
+        env = {**os.environ, "ICBT_DATA_DIR": str(data_dir), "ICBT_DASHBOARD_AUTH": "off"}
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "dashboards",
+                "--demo",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait(url, process)
+            yield url
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+
+
+def _wait(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the dashboard exited:\n{process.stderr.read().decode()}")
+        try:
+            # Any answer means serving; /health reads only the snapshot's metadata.
+            urllib.request.urlopen(f"{url}/health", timeout=2).close()
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"the dashboard did not start within {timeout:.0f} s")
+
+
+def _get(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def _post(url: str, body: dict[str, Any]) -> tuple[int, Any, float]:
+    """Status, JSON body and round-trip milliseconds of one callback request."""
+    request = urllib.request.Request(
+        f"{url}/_dash-update-component",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    start = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            payload = response.read()
+            status = response.status
+    except urllib.error.HTTPError as error:
+        payload, status = error.read(), error.code
+    elapsed = (time.perf_counter() - start) * 1000
+    return status, (json.loads(payload) if status == 200 and payload else None), elapsed
+
+
+# --- callbacks -------------------------------------------------------------------------
+
+
+def _outputs(spec: str) -> list[dict[str, str]]:
+    """Dash's output string (`id.prop` or `..a.prop...b.prop..`) as id/property pairs."""
+    parts = spec[2:-2].split("...") if spec.startswith("..") else [spec]
+    return [dict(zip(("id", "property"), part.rsplit(".", 1), strict=True)) for part in parts]
+
+
+def _page_of(component_id: str) -> str:
+    return component_id.partition("-")[0]
+
+
+def _props(tree: Any, found: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Every component with an id in a layout tree: its props."""
+    if isinstance(tree, list):
+        for item in tree:
+            _props(item, found)
+    elif isinstance(tree, dict):
+        props = tree.get("props")
+        if isinstance(props, dict):
+            if isinstance(props.get("id"), str):
+                found[props["id"]] = props
+            for value in props.values():
+                _props(value, found)
+    return found
+
+
+def _layout(url: str, router: dict[str, Any], path: str) -> tuple[dict[str, Any], float]:
+    body = {
+        "output": router["output"],
+        "outputs": _outputs(router["output"]),
+        "inputs": [
+            {"id": "_pages_location", "property": "pathname", "value": path},
+            {"id": "_pages_location", "property": "search", "value": ""},
+        ],
+        "changedPropIds": ["_pages_location.pathname"],
+        "state": [],
+    }
+    status, payload, elapsed = _post(url, body)
+    if status != 200:
+        raise RuntimeError(f"layout of {path} failed with HTTP {status}")
+    return _props(payload["response"][ROUTER_OUTPUT]["children"], {}), elapsed
+
+
+def _value(props: dict[str, Any], prop: str, path: str, rng: random.Random | None) -> Any:
+    """The layout's value of a prop, or a realistic change of it when `rng` is given."""
+    if prop == "pathname":
+        return path
+    value = props.get(prop)
+    options = [o["value"] if isinstance(o, dict) else o for o in props.get("options") or []]
+    if rng is None or prop != "value" or not options:
+        return value
+    if isinstance(value, list):
+        if rng.random() < 0.3:
+            return options
+        return sorted(rng.sample(options, rng.randint(1, len(options))), key=options.index)
+    return rng.choice(options)
+
+
+def _body(
+    dependency: dict[str, Any],
+    props: dict[str, dict[str, Any]],
+    path: str,
+    rng: random.Random | None,
+) -> dict[str, Any]:
+    inputs = []
+    for item in dependency["inputs"]:
+        component = props.get(item["id"], {})
+        value = (
+            1 if item["property"] == "n_clicks" else _value(component, item["property"], path, rng)
+        )
+        inputs.append({**item, "value": value})
+    outputs = _outputs(dependency["output"])
+    return {
+        "output": dependency["output"],
+        "outputs": outputs if len(outputs) > 1 else outputs[0],
+        "inputs": inputs,
+        "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"],
+        "state": [
+            {**item, "value": _value(props.get(item["id"], {}), item["property"], path, rng)}
+            for item in dependency["state"]
+        ],
+    }
+
+
+def _name(dependency: dict[str, Any]) -> str:
+    outputs = _outputs(dependency["output"])
+    first = outputs[0]["id"].partition("-")[2] + "." + outputs[0]["property"]
+    return first if len(outputs) == 1 else f"{first} (+{len(outputs) - 1})"
+
+
+def _hrefs(tree: Any, found: list[str]) -> list[str]:
+    """Local link targets in a layout tree, in order."""
+    if isinstance(tree, list):
+        for item in tree:
+            _hrefs(item, found)
+    elif isinstance(tree, dict):
+        props = tree.get("props")
+        if isinstance(props, dict):
+            href = props.get("href")
+            if isinstance(href, str) and href.startswith("/") and href not in found:
+                found.append(href)
+            for value in props.values():
+                _hrefs(value, found)
+    return found
+
+
+def page_paths(url: str) -> list[str]:
+    """The pages the navigation bar links to (every page, in demo mode)."""
+    return _hrefs(_get(f"{url}/_dash-layout"), [])
+
+
+def time_callbacks(url: str, requests: int) -> list[Timing]:
+    """Every page's server callbacks, warmed once, then timed `requests` times each.
+
+    A page's callbacks are those whose outputs carry the prefix of the ids in its layout
+    (`dashboards.ids`: ids start with the page module's name).
+    """
+    dependencies = _get(f"{url}/_dash-dependencies")
+    router = next(d for d in dependencies if ROUTER_OUTPUT in d["output"])
+    rng = random.Random(SEED)
+    timings: list[Timing] = []
+    for path in page_paths(url):
+        props, _ = _layout(url, router, path)  # warms the snapshot's caches
+        prefixes = {_page_of(i) for i in props if "-" in i}
+        page = path
+        layout_timing = Timing(page, "layout")
+        for _ in range(requests):
+            props, elapsed = _layout(url, router, path)
+            layout_timing.samples.append(elapsed)
+        timings.append(layout_timing)
+        for dependency in dependencies:
+            outputs = _outputs(dependency["output"])
+            if dependency["clientside_function"] or _page_of(outputs[0]["id"]) not in prefixes:
+                continue
+            if outputs[0]["id"] not in props:
+                continue
+            timing = Timing(page, _name(dependency))
+            _post(url, _body(dependency, props, path, None))
+            for _ in range(requests):
+                status, _, elapsed = _post(url, _body(dependency, props, path, rng))
+                if status == 200:
+                    timing.samples.append(elapsed)
+                else:
+                    timing.errors += 1
+            timings.append(timing)
+    return timings
+
+
+# --- first render ----------------------------------------------------------------------
+
+# A chart counts as drawn when it holds a trace or an annotation (a chart with nothing to
+# show says why in one): an empty dcc.Graph, before its callback returns, has neither. A
+# page without charts (the warehouse lacks its marts) counts once its heading is there.
+FIRST_DRAWN = """() => {
+    const content = document.getElementById('_pages_content');
+    if (!content || !content.querySelector('h1')) return false;
+    return !content.querySelector('.dash-graph')
+        || !!content.querySelector('.js-plotly-plot g.trace, .js-plotly-plot g.annotation');
+}"""
+ALL_DRAWN = """() => [...document.querySelectorAll('.dash-graph')].every(
+    g => g.querySelector('.js-plotly-plot g.trace, .js-plotly-plot g.annotation'))"""
+
+
+def _render_once(browser: Any, url: str) -> tuple[float, float, int]:
+    """Milliseconds from navigation to the first drawn chart and to every chart drawn."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        start = time.perf_counter()
+        page.goto(url, wait_until="commit", timeout=120_000)
+        page.wait_for_function(FIRST_DRAWN, timeout=120_000)
+        first = (time.perf_counter() - start) * 1000
+        page.wait_for_function(ALL_DRAWN, timeout=120_000)
+        every = (time.perf_counter() - start) * 1000
+        charts = page.locator(".dash-graph").count()
+    finally:
+        context.close()
+    return first, every, charts
+
+
+def time_renders(url: str, paths: list[str]) -> list[Render]:
+    """Each page's first visit (its marts not read yet), then `WARM_RENDERS` visits."""
+    from playwright.sync_api import sync_playwright
+
+    renders = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            for path in paths:
+                cold, _, _ = _render_once(browser, url + path)
+                warm = [_render_once(browser, url + path) for _ in range(WARM_RENDERS)]
+                renders.append(
+                    Render(
+                        path,
+                        cold,
+                        statistics.median(w[0] for w in warm),
+                        statistics.median(w[1] for w in warm),
+                        warm[-1][2],
+                    )
+                )
+        finally:
+            browser.close()
+    return renders
+
+
+# --- report ----------------------------------------------------------------------------
+
+
+def describe(warehouse: Path) -> dict[str, Any]:
+    """Size, episodes and publication time of the warehouse."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        episodes = con.execute("SELECT count(*) FROM staging_episodes").fetchone()[0]
+        published = con.execute("SELECT max(published_at) FROM meta_publication").fetchone()[0]
+    return {
+        "path": str(warehouse),
+        "megabytes": warehouse.stat().st_size / 1e6,
+        "episodes": int(episodes),
+        "published_at": published,
+    }
+
+
+def _ms(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def report(
+    info: dict[str, Any], timings: list[Timing], renders: list[Render], requests: int
+) -> str:
+    worst = max(timings, key=lambda t: t.percentile(95))
+    lines = [
+        "## Dashboard latency",
+        "",
+        f"Warehouse: `{info['path']}`, {info['episodes']:,} episodes, "
+        f"{info['megabytes']:,.0f} MB, published {info['published_at']}. Measured "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} CPUs "
+        f"({platform.machine()}, Python {platform.python_version()}) by "
+        "`benchmarks/dashboard_latency.py`: the demo server (`python -m dashboards --demo`, "
+        f"Flask's threaded server), {requests} requests per callback after one warm-up, "
+        "one at a time, with seeded random filter changes; timed from the client.",
+        "",
+        f"- p95 callback latency: worst {_ms(worst.percentile(95))} ms "
+        f"({worst.page} {worst.name}); goal under {CALLBACK_GOAL_MS:.0f} ms: "
+        + ("met." if worst.percentile(95) < CALLBACK_GOAL_MS else "**not met**."),
+    ]
+    if renders:
+        slowest = max(renders, key=lambda r: r.warm_first_chart_ms)
+        lines.append(
+            f"- First render (navigation to the first drawn chart, warm server): worst "
+            f"{_ms(slowest.warm_first_chart_ms)} ms ({slowest.page}); goal under "
+            f"{RENDER_GOAL_MS:.0f} ms: "
+            + ("met." if slowest.warm_first_chart_ms < RENDER_GOAL_MS else "**not met**.")
+        )
+    else:
+        lines.append("- First render: not measured (no Chromium at /usr/bin/chromium).")
+    lines += [
+        "",
+        "| Page | Callback | Requests | p50 ms | p95 ms | max ms |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for t in timings:
+        errors = f" ({t.errors} failed)" if t.errors else ""
+        lines.append(
+            f"| `{t.page}` | {t.name} | {len(t.samples)}{errors} | {_ms(t.percentile(50))} | "
+            f"{_ms(t.percentile(95))} | {_ms(max(t.samples, default=float('nan')))} |"
+        )
+    if renders:
+        lines += [
+            "",
+            "First render in Chromium: a fresh browser context per visit (no cache), timed "
+            "from navigation to the first chart with data (a trace, or the note of a chart "
+            f"with nothing to show) and to every chart drawn; first visit, then the median of "
+            f"{WARM_RENDERS}.",
+            "",
+            "| Page | Charts | First visit: first chart ms | Warm: first chart ms | "
+            "Warm: all charts ms |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for r in renders:
+            lines.append(
+                f"| `{r.page}` | {r.charts} | {_ms(r.cold_first_chart_ms)} | "
+                f"{_ms(r.warm_first_chart_ms)} | {_ms(r.warm_all_charts_ms)} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--warehouse", type=Path, required=True, help="published .duckdb file")
+    parser.add_argument("--requests", type=int, default=20, help="timed requests per callback")
+    parser.add_argument("--out", type=Path, help="write the Markdown section to this file")
+    args = parser.parse_args(argv)
+    if not args.warehouse.is_file():
+        parser.error(f"no warehouse at {args.warehouse}")
+    if args.requests < 1:
+        parser.error("--requests must be at least 1")
+    info = describe(args.warehouse)
+    with served(args.warehouse) as url:
+        paths = page_paths(url)
+        renders = time_renders(url, paths) if CHROMIUM.exists() else []
+        timings = time_callbacks(url, args.requests)
+    text = report(info, timings, renders, args.requests)
+    print(text)
+    if args.out:
+        args.out.write_text(text)
+    return 1 if any(t.errors for t in timings) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
