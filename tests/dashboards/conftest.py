@@ -157,7 +157,9 @@ def demo_server(start_server, tmp_path_factory: pytest.TempPathFactory) -> LiveS
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
-        pytest.skip("Debian's Chromium is missing: apt-get install -y chromium")
+        # `make test` installs it (make browser); a missing browser is a failed set-up,
+        # never a silently skipped page.
+        pytest.fail("Debian's Chromium is missing: run `make browser`", pytrace=False)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
