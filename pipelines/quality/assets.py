@@ -20,7 +20,7 @@ from pipelines.ingestion.loader import RAW_TABLE
 from pipelines.metadata import table_metadata
 from pipelines.quality import drift
 from pipelines.quality.config import load_dq_checks, load_quality_policy
-from pipelines.quality.dq import checks_frame, run_checks
+from pipelines.quality.dq import checks_frame, run_checks, table_exists
 from pipelines.resources import Warehouse
 from pipelines.settings import Settings
 from pipelines.sql import model, read_sql, run_sql, write_frame
@@ -254,7 +254,13 @@ def drift_assets(context: dg.AssetExecutionContext, warehouse: Warehouse, report
     policy, _ = load_quality_policy()
     with warehouse.connect() as con:
         features = con.sql(read_sql("quality/drift_episode_features.sql")).pl()
-        outcome = drift.assess(features, policy)
+        previous = (
+            con.sql(read_sql("quality/drift_previous_tests.sql")).pl()
+            if all(table_exists(con, t) for t in ("drift_results", "drift_columns"))
+            else None
+        )
+        outcome = drift.assess(features, policy, previous)
+        reused = outcome.results.height - outcome.tested
         now = datetime.now()
         write_frame(
             con,
@@ -282,6 +288,10 @@ def drift_assets(context: dg.AssetExecutionContext, warehouse: Warehouse, report
             asset_key="drift_results",
             metadata=table_metadata(con, "drift_results")
             | {name: dg.MetadataValue.int(n) for name, n in verdicts.items()}
+            | {
+                "comparisons_tested": dg.MetadataValue.int(outcome.tested),
+                "comparisons_reused": dg.MetadataValue.int(reused),
+            }
             | {
                 "drifted_batches": dg.MetadataValue.md(
                     "\n".join(

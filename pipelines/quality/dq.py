@@ -65,12 +65,13 @@ def checks_frame(checks: tuple[DqCheck, ...]) -> pl.DataFrame:
     )
 
 
+def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return con.execute(read_sql("quality/table_exists.sql"), {"table_name": name}).fetchall()[0][0]
+
+
 def _tables_exist(con: duckdb.DuckDBPyConnection, check: DqCheck) -> bool:
     names = [check.table, *([check.params["ref_table"]] if "ref_table" in check.params else [])]
-    return all(
-        con.execute(read_sql("quality/table_exists.sql"), {"table_name": name}).fetchall()[0][0]
-        for name in names
-    )
+    return all(table_exists(con, name) for name in names)
 
 
 def run_check(

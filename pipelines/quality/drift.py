@@ -96,6 +96,18 @@ def plan_comparisons(features: pl.DataFrame, policy: DriftPolicy) -> list[Compar
     return comparisons
 
 
+_COLUMN_SCHEMA = {
+    "column_name": pl.Utf8,
+    "column_type": pl.Utf8,
+    "method": pl.Utf8,
+    "current_values": pl.Int64,
+    "reference_values": pl.Int64,
+    "score": pl.Float64,
+    "threshold": pl.Float64,
+    "drifted": pl.Boolean,
+}
+
+
 def _stattest(name: str, column_type: str):
     from evidently.legacy.calculations.stattests.registry import get_registered_stattest
     from evidently.legacy.core import ColumnType
@@ -137,19 +149,7 @@ def column_tests(comparison: Comparison, policy: DriftPolicy) -> pl.DataFrame:
                 "drifted": drifted,
             }
         )
-    return pl.DataFrame(
-        rows,
-        schema={
-            "column_name": pl.Utf8,
-            "column_type": pl.Utf8,
-            "method": pl.Utf8,
-            "current_values": pl.Int64,
-            "reference_values": pl.Int64,
-            "score": pl.Float64,
-            "threshold": pl.Float64,
-            "drifted": pl.Boolean,
-        },
-    )
+    return pl.DataFrame(rows, schema=_COLUMN_SCHEMA)
 
 
 def verdict(comparison: Comparison, columns: pl.DataFrame, policy: DriftPolicy) -> dict:
@@ -255,6 +255,8 @@ class DriftOutcome:
     comparisons: list[Comparison]
     results: pl.DataFrame
     columns: pl.DataFrame
+    tested: int
+    """Comparisons tested in this run; the others reused the previous run's tests."""
 
 
 _RESULT_SCHEMA = {
@@ -274,12 +276,55 @@ _RESULT_SCHEMA = {
 _KEYS = ("program_id", "batch_id", "reference")
 
 
-def assess(features: pl.DataFrame, policy: DriftPolicy) -> DriftOutcome:
-    """Every comparison's per-column tests and verdict."""
+def reusable_tests(previous: pl.DataFrame, policy: DriftPolicy) -> dict[tuple, pl.DataFrame]:
+    """The previous run's column tests that still hold, by (program, batch, reference,
+    data version): every column tested with the method and threshold the policy names now,
+    and tested exactly when both sides have the policy's minimum of values. A monthly
+    batch then tests only the comparisons its episodes changed."""
+    method = (
+        pl.when(pl.col("column_type") == "categorical")
+        .then(pl.lit(policy.categorical_method))
+        .otherwise(pl.lit(policy.numerical_method))
+    )
+    enough = pl.min_horizontal("current_values", "reference_values") >= policy.min_column_values
+    holds = (
+        (pl.col("method") == method)
+        & (pl.col("threshold") == policy.column_threshold)
+        & (pl.col("score").is_not_null() == enough)
+    )
+    keys = [*_KEYS, "data_version"]
+    valid = (
+        previous.with_columns(holds.alias("holds"))
+        .group_by(keys)
+        .agg(pl.col("holds").all(), pl.col("column_name").n_unique().alias("n"))
+        .filter(pl.col("holds") & (pl.col("n") == len(FEATURES)))
+        .select(keys)
+    )
+    kept = previous.join(valid, on=keys, how="semi")
+    typed = [pl.col(name).cast(dtype) for name, dtype in _COLUMN_SCHEMA.items()]
+    in_feature_order = pl.col("column_name").replace_strict(
+        {name: position for position, name in enumerate(FEATURES)}, return_dtype=pl.Int64
+    )
+    return {
+        key: rows.sort(in_feature_order).select(typed)
+        for key, rows in kept.group_by(keys, maintain_order=True)
+    }
+
+
+def assess(
+    features: pl.DataFrame, policy: DriftPolicy, previous: pl.DataFrame | None = None
+) -> DriftOutcome:
+    """Every comparison's per-column tests and verdict; tests in `previous` (drift_columns
+    with each comparison's data_version) are reused where they still hold."""
     comparisons = plan_comparisons(features, policy)
-    results, columns = [], []
+    reusable = reusable_tests(previous, policy) if previous is not None else {}
+    results, columns, n_tested = [], [], 0
     for comparison in comparisons:
-        tested = column_tests(comparison, policy)
+        key = (comparison.program_id, comparison.batch_id, comparison.reference)
+        tested = reusable.get((*key, comparison.data_version))
+        if tested is None:
+            tested = column_tests(comparison, policy)
+            n_tested += 1
         results.append(verdict(comparison, tested, policy))
         columns.append(
             tested.with_columns(
@@ -288,17 +333,13 @@ def assess(features: pl.DataFrame, policy: DriftPolicy) -> DriftOutcome:
                 pl.lit(comparison.reference).alias("reference"),
             ).select(*_KEYS, *tested.columns)
         )
-    empty_columns = column_tests(
-        Comparison("", "", "", "", features.clear(), features.clear()), policy
-    ).clear()
     return DriftOutcome(
         comparisons,
         pl.DataFrame(results, schema=_RESULT_SCHEMA),
         pl.concat(columns)
         if columns
-        else empty_columns.with_columns(pl.lit("").alias(k) for k in _KEYS).select(
-            *_KEYS, *empty_columns.columns
-        ),
+        else pl.DataFrame(schema={**dict.fromkeys(_KEYS, pl.Utf8), **_COLUMN_SCHEMA}),
+        n_tested,
     )
 
 

@@ -3,6 +3,7 @@ not, and Evidently's own report of a comparison agrees with the stored tests."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from pathlib import Path
 
@@ -157,6 +158,7 @@ def test_evidently_report_agrees_and_reports_are_written_once(outcome, features,
         [c for c in outcome.comparisons if c.program_id == "ICBT09"],
         outcome.results.filter(pl.col("program_id") == "ICBT09"),
         outcome.columns.filter(pl.col("program_id") == "ICBT09"),
+        tested=outcome.results.filter(pl.col("program_id") == "ICBT09").height,
     )
     icbt09 = features.filter(pl.col("program_id") == "ICBT09")
     written = drift.write_reports(
@@ -180,3 +182,28 @@ def test_evidently_report_agrees_and_reports_are_written_once(outcome, features,
         only_icbt09, icbt09, policy, tmp_path, existing, run_id="t", now=None
     )
     assert again.is_empty()
+
+
+def _previous_run(outcome: drift.DriftOutcome) -> pl.DataFrame:
+    """What the drift asset reads back: drift_columns with each comparison's data_version."""
+    keys = ["program_id", "batch_id", "reference"]
+    return outcome.columns.join(outcome.results.select(*keys, "data_version"), on=keys)
+
+
+def test_a_new_batch_tests_only_the_comparisons_it_changes(outcome, features):
+    policy, _ = load_quality_policy()
+    newest = features["cohort_batch"].max()
+    before = drift.assess(features.filter(pl.col("cohort_batch") < newest), policy)
+    after = drift.assess(features, policy, _previous_run(before))
+    assert after.results.equals(outcome.results)
+    assert after.columns.equals(outcome.columns)
+    assert after.tested == outcome.results.filter(pl.col("batch_id") == newest).height
+    assert outcome.tested == outcome.results.height
+
+
+def test_tests_run_under_another_policy_are_not_reused(outcome, features):
+    policy, _ = load_quality_policy()
+    stricter = dataclasses.replace(policy, column_threshold=policy.column_threshold / 10)
+    again = drift.assess(features, stricter, _previous_run(outcome))
+    assert again.tested == outcome.results.height
+    assert (again.columns["threshold"] == stricter.column_threshold).all()
