@@ -19,7 +19,7 @@ over a published warehouse, then:
 Goals (issue #6): p95 callback latency under 150 ms and first render under 2 s with one
 million episodes. Prints a Markdown section ("## Dashboard latency") and writes it to
 `--out`. The exit code is 0 whether or not the goals are met (the section says), and 1
-when the dashboard cannot be served or a callback fails.
+when the dashboard cannot be served, a callback fails or a page does not draw.
 
     .venv/bin/python benchmarks/dashboard_latency.py --warehouse PATH [--requests N] [--out FILE]
 """
@@ -53,6 +53,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]
 CALLBACK_GOAL_MS = 150.0
 RENDER_GOAL_MS = 2000.0
+RENDER_TIMEOUT_MS = 60_000
 WARM_RENDERS = 3
 SEED = 20261125
 ROUTER_OUTPUT = "_pages_content"
@@ -83,6 +84,7 @@ class Render:
     warm_first_chart_ms: float
     warm_all_charts_ms: float
     charts: int
+    failed_visits: int
 
 
 # --- serving ---------------------------------------------------------------------------
@@ -335,18 +337,24 @@ ALL_DRAWN = """() => [...document.querySelectorAll('.dash-graph')].every(
     g => g.querySelector('.js-plotly-plot g.trace, .js-plotly-plot g.annotation'))"""
 
 
-def _render_once(browser: Any, url: str) -> tuple[float, float, int]:
-    """Milliseconds from navigation to the first drawn chart and to every chart drawn."""
+def _render_once(browser: Any, url: str) -> tuple[float, float, int] | None:
+    """Milliseconds from navigation to the first drawn chart and to every chart drawn;
+    None when the page did not draw within RENDER_TIMEOUT_MS (counted, not hidden)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     try:
         start = time.perf_counter()
-        page.goto(url, wait_until="commit", timeout=120_000)
-        page.wait_for_function(FIRST_DRAWN, timeout=120_000)
+        page.goto(url, wait_until="commit", timeout=RENDER_TIMEOUT_MS)
+        page.wait_for_function(FIRST_DRAWN, timeout=RENDER_TIMEOUT_MS)
         first = (time.perf_counter() - start) * 1000
-        page.wait_for_function(ALL_DRAWN, timeout=120_000)
+        page.wait_for_function(ALL_DRAWN, timeout=RENDER_TIMEOUT_MS)
         every = (time.perf_counter() - start) * 1000
         charts = page.locator(".dash-graph").count()
+    except PlaywrightTimeout:
+        print(f"{url}: not drawn within {RENDER_TIMEOUT_MS / 1000:.0f} s", file=sys.stderr)
+        return None
     finally:
         context.close()
     return first, every, charts
@@ -363,15 +371,17 @@ def time_renders(url: str, paths: list[str]) -> list[Render]:
         )
         try:
             for path in paths:
-                cold, _, _ = _render_once(browser, url + path)
-                warm = [_render_once(browser, url + path) for _ in range(WARM_RENDERS)]
+                visits = [_render_once(browser, url + path) for _ in range(1 + WARM_RENDERS)]
+                cold, warm = visits[0], [v for v in visits[1:] if v is not None]
+                nan = float("nan")
                 renders.append(
                     Render(
                         path,
-                        cold,
-                        statistics.median(w[0] for w in warm),
-                        statistics.median(w[1] for w in warm),
-                        warm[-1][2],
+                        cold[0] if cold is not None else nan,
+                        statistics.median(w[0] for w in warm) if warm else nan,
+                        statistics.median(w[1] for w in warm) if warm else nan,
+                        warm[-1][2] if warm else 0,
+                        sum(v is None for v in visits),
                     )
                 )
         finally:
@@ -419,7 +429,7 @@ def report(
         + ("met." if worst.percentile(95) < CALLBACK_GOAL_MS else "**not met**."),
     ]
     if renders:
-        slowest = max(renders, key=lambda r: r.warm_first_chart_ms)
+        slowest = max(renders, key=lambda r: (r.failed_visits > 0, r.warm_first_chart_ms))
         lines.append(
             f"- First render (navigation to the first drawn chart, warm server): worst "
             f"{_ms(slowest.warm_first_chart_ms)} ms ({slowest.page}); goal under "
@@ -452,8 +462,9 @@ def report(
             "|---|---:|---:|---:|---:|",
         ]
         for r in renders:
+            failed = f" ({r.failed_visits} visits not drawn in time)" if r.failed_visits else ""
             lines.append(
-                f"| `{r.page}` | {r.charts} | {_ms(r.cold_first_chart_ms)} | "
+                f"| `{r.page}`{failed} | {r.charts} | {_ms(r.cold_first_chart_ms)} | "
                 f"{_ms(r.warm_first_chart_ms)} | {_ms(r.warm_all_charts_ms)} |"
             )
     return "\n".join(lines) + "\n"
@@ -478,7 +489,8 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if args.out:
         args.out.write_text(text)
-    return 1 if any(t.errors for t in timings) else 0
+    failed = any(t.errors for t in timings) or any(r.failed_visits for r in renders)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
