@@ -564,13 +564,8 @@ def render_size(r: SizeResult) -> list[str]:
             "",
         ]
     if r.dashboard is not None:
-        lines += [
-            "Dashboard callback latency against this warehouse:",
-            "",
-            "```",
-            r.dashboard,
-            "```",
-        ]
+        # The latency script's own Markdown, its heading one level below this size's.
+        lines += [r.dashboard.replace("## Dashboard latency", "#### Dashboard latency", 1)]
     return lines
 
 
