@@ -1,0 +1,51 @@
+"""The code location loads: every asset, check, job, schedule and sensor resolves, and
+`dagster definitions validate -w workspace.yaml` (what `dagster dev` loads) passes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from pipelines.definitions import BUILD_JOB, build_definitions
+from pipelines.paths import PROJECT_ROOT
+from tests.conftest import settings_for
+
+LAYERS = {"staging_", "int_", "mart_"}
+
+
+def test_every_definition_resolves(tmp_path: Path) -> None:
+    defs = build_definitions(settings_for(tmp_path))
+    repository = defs.get_repository_def()
+    job = defs.resolve_job_def(BUILD_JOB)
+    assets = {key.to_user_string() for key in repository.asset_graph.get_all_asset_keys()}
+    assert (
+        set(job.asset_layer.executable_asset_keys) == repository.asset_graph.executable_asset_keys
+    )
+    assert {"raw_episodes", "published_warehouse"} <= assets
+    assert all(any(a.startswith(layer) for a in assets) for layer in LAYERS)
+    assert repository.asset_graph.asset_check_keys, "no asset checks"
+    assert {s.name for s in repository.schedule_defs} == {"build_warehouse_daily"}
+    assert {s.job_name for s in repository.sensor_defs if s.job_name} == {BUILD_JOB}
+    assert len(repository.sensor_defs) == 2
+
+
+def test_dagster_validates_the_workspace(tmp_path: Path) -> None:
+    env = {**os.environ, "ICBT_DATA_DIR": str(tmp_path / "data"), "DAGSTER_HOME": str(tmp_path)}
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("dagster")),
+            "definitions",
+            "validate",
+            "-w",
+            "workspace.yaml",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "All code locations passed validation" in result.stderr + result.stdout
