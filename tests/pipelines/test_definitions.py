@@ -27,8 +27,8 @@ def test_every_definition_resolves(tmp_path: Path) -> None:
     assert all(any(a.startswith(layer) for a in assets) for layer in LAYERS)
     assert repository.asset_graph.asset_check_keys, "no asset checks"
     assert {s.name for s in repository.schedule_defs} == {"build_warehouse_daily"}
-    assert {s.job_name for s in repository.sensor_defs if s.job_name} == {BUILD_JOB}
-    assert len(repository.sensor_defs) == 2
+    targets = {s.name: [t.job_name for t in s.targets] for s in repository.sensor_defs}
+    assert targets == {"landing_zone_sensor": [BUILD_JOB], "safety_alert_sensor": []}
 
 
 def test_dagster_validates_the_workspace(tmp_path: Path) -> None:
