@@ -108,36 +108,39 @@ def served(warehouse: Path) -> Iterator[str]:
             (data_dir / "reports").symlink_to(reports)
         port = _free_port()
         env = {**os.environ, "ICBT_DATA_DIR": str(data_dir), "ICBT_DASHBOARD_AUTH": "off"}
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "dashboards",
-                "--demo",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
+        # The server logs every request: to a file, since an unread pipe fills and stalls it.
+        log = data_dir / "dashboard.log"
+        with log.open("wb") as sink:
+            process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "dashboards",
+                    "--demo",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                ],
+                cwd=PROJECT_ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=sink,
+            )
         url = f"http://127.0.0.1:{port}"
         try:
-            _wait(url, process)
+            _wait(url, process, log)
             yield url
         finally:
             process.terminate()
             process.wait(timeout=20)
 
 
-def _wait(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+def _wait(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the dashboard exited:\n{process.stderr.read().decode()}")
+            raise RuntimeError(f"the dashboard exited:\n{log.read_text(errors='replace')}")
         try:
             # Any answer means serving; /health reads only the snapshot's metadata.
             urllib.request.urlopen(f"{url}/health", timeout=2).close()

@@ -91,11 +91,13 @@ class LiveServer:
     data_dir: Path
 
 
-def _wait_until_serving(url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
+def _wait_until_serving(
+    url: str, process: subprocess.Popen[bytes], log: Path, timeout: float
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"dashboard exited early:\n{process.stderr.read().decode()}")
+            raise RuntimeError(f"dashboard exited early:\n{log.read_text(errors='replace')}")
         try:
             with urllib.request.urlopen(f"{url}/health", timeout=1):
                 return
@@ -107,12 +109,18 @@ def _wait_until_serving(url: str, process: subprocess.Popen[bytes], timeout: flo
 
 
 @pytest.fixture(scope="session")
-def start_server() -> Iterator:
-    """Start `python -m dashboards` for a data directory; all are stopped at the end."""
+def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """Start `python -m dashboards` for a data directory; all are stopped at the end.
+
+    Each server's log (it logs every request) goes to a file: an unread pipe would fill
+    and stall the server mid-suite.
+    """
     processes: list[subprocess.Popen[bytes]] = []
+    logs = tmp_path_factory.mktemp("dashboard-logs")
 
     def start(data_dir: Path, *, users: Path | None = None, demo: bool = False) -> LiveServer:
         port = _free_port()
+        log = logs / f"dashboard-{port}.log"
         env = {
             **os.environ,
             "ICBT_DATA_DIR": str(data_dir),
@@ -123,16 +131,17 @@ def start_server() -> Iterator:
             "ICBT_DASHBOARD_USERS": str(users or data_dir / "no-users.yaml"),
         }
         command = [sys.executable, "-m", "dashboards", "--host", "127.0.0.1", "--port", str(port)]
-        process = subprocess.Popen(
-            [*command, *(["--demo"] if demo else [])],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
+        with log.open("wb") as sink:
+            process = subprocess.Popen(
+                [*command, *(["--demo"] if demo else [])],
+                cwd=PROJECT_ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=sink,
+            )
         processes.append(process)
         url = f"http://127.0.0.1:{port}"
-        _wait_until_serving(url, process, timeout=30)
+        _wait_until_serving(url, process, log, timeout=30)
         return LiveServer(url, data_dir)
 
     yield start
