@@ -179,7 +179,10 @@ def _post(url: str, body: dict[str, Any]) -> tuple[int, Any, float]:
 
 
 def _outputs(spec: str) -> list[dict[str, str]]:
-    """Dash's output string (`id.prop` or `..a.prop...b.prop..`) as id/property pairs."""
+    """Dash's output string (`id.prop` or `..a.prop...b.prop..`) as id/property pairs;
+    none for a callback without outputs (Dash names those by a hash)."""
+    if "." not in spec:
+        return []
     parts = spec[2:-2].split("...") if spec.startswith("..") else [spec]
     return [dict(zip(("id", "property"), part.rsplit(".", 1), strict=True)) for part in parts]
 
@@ -309,7 +312,11 @@ def time_callbacks(url: str, requests: int) -> list[Timing]:
         timings.append(layout_timing)
         for dependency in dependencies:
             outputs = _outputs(dependency["output"])
-            if dependency["clientside_function"] or _page_of(outputs[0]["id"]) not in prefixes:
+            if (
+                dependency["clientside_function"]
+                or not outputs
+                or _page_of(outputs[0]["id"]) not in prefixes
+            ):
                 continue
             if outputs[0]["id"] not in props:
                 continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from pipelines.engagement.survival import kaplan_meier, on_weekly_grid
-from pipelines.outcomes.summaries import summarise_change, summarise_scores
+from pipelines.outcomes.summaries import summarise_change, with_t_interval
 
 UNIT_KEYS = ("unit_type", "unit_id", "unit_label", "delivery_mode")
 OUTCOME_KEYS = ("instrument", "scale", "outcome_label", "higher_is_better")
@@ -33,8 +33,10 @@ def dose_response(rows: pl.DataFrame) -> pl.DataFrame:
     return summarise_change(rows, keys=(*UNIT_KEYS, *OUTCOME_KEYS, "dose_band", "band_order"))
 
 
-def score_trajectories(rows: pl.DataFrame) -> pl.DataFrame:
-    return summarise_scores(rows, keys=(*UNIT_KEYS, *OUTCOME_KEYS, "treatment_week"))
+def score_trajectories(summary: pl.DataFrame) -> pl.DataFrame:
+    """The 95% t-interval of each weekly mean (n, mean and SD come from DuckDB)."""
+    keys = [*UNIT_KEYS, *OUTCOME_KEYS, "treatment_week"]
+    return with_t_interval(summary, mean="mean", sd="sd", n="n", prefix="mean").sort(keys)
 
 
 def equity(rows: pl.DataFrame) -> pl.DataFrame:

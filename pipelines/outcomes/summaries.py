@@ -42,16 +42,6 @@ def with_t_interval(
     )
 
 
-def summarise_scores(rows: pl.DataFrame, keys: Sequence[str], value: str = "score") -> pl.DataFrame:
-    """n, mean, SD and 95% interval of `value` per group (nulls ignored)."""
-    summary = rows.group_by(keys).agg(
-        n=pl.col(value).count(),
-        mean=pl.col(value).mean(),
-        sd=pl.col(value).std(),
-    )
-    return with_t_interval(summary, mean="mean", sd="sd", n="n", prefix="mean").sort(keys)
-
-
 def summarise_change(
     rows: pl.DataFrame, keys: Sequence[str] = GROUP_KEYS, confidence: float = 0.95
 ) -> pl.DataFrame:

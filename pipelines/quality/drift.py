@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -56,9 +57,9 @@ class Comparison:
         return digest.hexdigest()[:16]
 
 
-def plan_comparisons(features: pl.DataFrame, policy: DriftPolicy) -> list[Comparison]:
-    """Every (program, batch, reference) comparison the policy calls for."""
-    comparisons = []
+def plan_comparisons(features: pl.DataFrame, policy: DriftPolicy) -> Iterator[Comparison]:
+    """Every (program, batch, reference) comparison the policy calls for, one at a time:
+    a national cohort's comparisons hold gigabytes of rows together."""
     in_person = features.filter(pl.col("in_person"))
     for (program_id,), rows in features.group_by("program_id", maintain_order=True):
         batches = sorted(rows["cohort_batch"].unique().to_list())
@@ -70,30 +71,25 @@ def plan_comparisons(features: pl.DataFrame, policy: DriftPolicy) -> list[Compar
             current = rows.filter(pl.col("cohort_batch").is_in(window))
             described = f"{program_id} batches {window[0]} to {window[-1]}"
             if batch not in reference_batches:
-                comparisons.append(
-                    Comparison(
-                        program_id,
-                        batch,
-                        OWN_REFERENCE,
-                        f"{program_id} batches {reference_batches[0]} to {reference_batches[-1]}",
-                        current,
-                        own,
-                        described,
-                    )
+                yield Comparison(
+                    program_id,
+                    batch,
+                    OWN_REFERENCE,
+                    f"{program_id} batches {reference_batches[0]} to {reference_batches[-1]}",
+                    current,
+                    own,
+                    described,
                 )
             if not is_clinic:
-                comparisons.append(
-                    Comparison(
-                        program_id,
-                        batch,
-                        IN_PERSON,
-                        f"in-person clinics, batches up to {batch}",
-                        current,
-                        in_person.filter(pl.col("cohort_batch") <= batch),
-                        described,
-                    )
+                yield Comparison(
+                    program_id,
+                    batch,
+                    IN_PERSON,
+                    f"in-person clinics, batches up to {batch}",
+                    current,
+                    in_person.filter(pl.col("cohort_batch") <= batch),
+                    described,
                 )
-    return comparisons
 
 
 _COLUMN_SCHEMA = {
@@ -252,7 +248,6 @@ def wants_html(policy: DriftPolicy, result: dict, latest_batch: str) -> bool:
 
 @dataclass(frozen=True)
 class DriftOutcome:
-    comparisons: list[Comparison]
     results: pl.DataFrame
     columns: pl.DataFrame
     tested: int
@@ -316,10 +311,9 @@ def assess(
 ) -> DriftOutcome:
     """Every comparison's per-column tests and verdict; tests in `previous` (drift_columns
     with each comparison's data_version) are reused where they still hold."""
-    comparisons = plan_comparisons(features, policy)
     reusable = reusable_tests(previous, policy) if previous is not None else {}
     results, columns, n_tested = [], [], 0
-    for comparison in comparisons:
+    for comparison in plan_comparisons(features, policy):
         key = (comparison.program_id, comparison.batch_id, comparison.reference)
         tested = reusable.get((*key, comparison.data_version))
         if tested is None:
@@ -334,7 +328,6 @@ def assess(
             ).select(*_KEYS, *tested.columns)
         )
     return DriftOutcome(
-        comparisons,
         pl.DataFrame(results, schema=_RESULT_SCHEMA),
         pl.concat(columns)
         if columns
@@ -369,17 +362,18 @@ def write_reports(
     """Write the HTML reports the policy selects and that do not exist yet for the same
     data; return their drift_reports rows."""
     latest = dict(features.group_by("program_id").agg(pl.col("cohort_batch").max()).iter_rows())
-    by_key = {(c.program_id, c.batch_id, c.reference): c for c in outcome.comparisons}
+    wanted = {
+        (result["program_id"], result["batch_id"], result["reference"]): result
+        for result in outcome.results.iter_rows(named=True)
+        if result["verdict"] != "insufficient_data"
+        and wants_html(policy, result, latest[result["program_id"]])
+        and ("data_drift", *(result[k] for k in (*_KEYS, "data_version"))) not in existing
+    }
     rows = []
-    for result in outcome.results.iter_rows(named=True):
-        key = ("data_drift", result["program_id"], result["batch_id"], result["reference"])
-        if (
-            result["verdict"] == "insufficient_data"
-            or not wants_html(policy, result, latest[result["program_id"]])
-            or (*key, result["data_version"]) in existing
-        ):
+    for comparison in plan_comparisons(features, policy) if wanted else ():
+        result = wanted.get((comparison.program_id, comparison.batch_id, comparison.reference))
+        if result is None:
             continue
-        comparison = by_key[key[1:]]
         tested = outcome.columns.filter(
             (pl.col("program_id") == comparison.program_id)
             & (pl.col("batch_id") == comparison.batch_id)
@@ -392,6 +386,7 @@ def write_reports(
             f"{comparison.batch_id}__{comparison.reference}__{result['data_version']}.html",
         )
         save_html(drift_snapshot(comparison, tested, policy), reports_dir / relative)
+        key = ("data_drift", comparison.program_id, comparison.batch_id, comparison.reference)
         rows.append(
             dict(
                 zip(

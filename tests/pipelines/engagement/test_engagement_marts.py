@@ -2,7 +2,9 @@
 with the generator's truth."""
 
 import duckdb
+import numpy as np
 import pytest
+from scipy import stats
 
 from tests.conftest import needs_demo_build
 
@@ -86,3 +88,34 @@ def test_wait_standard_shares_are_cumulative(con):
              AND six.share_within_standard > eighteen.share_within_standard"""
     ).fetchall()
     assert bad == 0
+
+
+def test_score_trajectories_are_the_weekly_means_with_scipy_t_intervals(con):
+    mart = con.sql(
+        """SELECT n_scores, score_mean, score_sd, score_ci_low, score_ci_high
+           FROM mart_score_trajectories WHERE n_scores >= 2 AND score_sd > 0"""
+    ).pl()
+    assert mart.height > 100
+    low, high = stats.t.interval(
+        0.95,
+        df=mart["n_scores"].to_numpy() - 1,
+        loc=mart["score_mean"].to_numpy(),
+        scale=mart["score_sd"].to_numpy() / np.sqrt(mart["n_scores"].to_numpy()),
+    )
+    assert np.allclose(mart["score_ci_low"].to_numpy(), low)
+    assert np.allclose(mart["score_ci_high"].to_numpy(), high)
+    # One program's PHQ-9 week of treatment recomputed from the scored administrations.
+    [(program, week, n, mean)] = con.execute(
+        """SELECT unit_id, treatment_week, n_scores, score_mean FROM mart_score_trajectories
+           WHERE unit_type = 'program' AND instrument = 'PHQ9' AND scale = 'total'
+           ORDER BY n_scores DESC LIMIT 1"""
+    ).fetchall()
+    [(n_expected, mean_expected)] = con.execute(
+        """SELECT count(*), avg(s.score) FROM int_prom_scores AS s
+           JOIN staging_episodes AS e USING (episode_id)
+           WHERE e.program_id = $program AND s.instrument = 'PHQ9' AND s.scale = 'total'
+             AND s.score IS NOT NULL
+             AND floor(date_diff('day', e.start_date, s.administered_date) / 7) = $week""",
+        {"program": program, "week": week},
+    ).fetchall()
+    assert (n, mean) == pytest.approx((n_expected, mean_expected))
