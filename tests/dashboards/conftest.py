@@ -26,6 +26,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import polars as pl
 import pytest
@@ -34,7 +35,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 from dashboards.auth import UserStore
 from dashboards.data import Warehouse
 from dashboards.marts import SuppressedMarts
-from dashboards.suppression import load_rules
+from dashboards.suppression import SuppressionRules, load_rules
 from pipelines.paths import PROJECT_ROOT
 from tests.conftest import DemoBuild
 
@@ -273,3 +274,19 @@ def table_rows(page: Page, container: str) -> list[dict[str, str]]:
 def csv_rows(path: str | Path) -> pl.DataFrame:
     """A downloaded CSV, every column as text (suppression labels stay as written)."""
     return pl.read_csv(path, infer_schema=False)
+
+
+def shown_rows(module: ModuleType, data: pl.DataFrame, rules: SuppressionRules) -> list[dict]:
+    """The chart's numbers table as the page renders it: one dict per row, by header."""
+    frame = module.table_frame(data, rules)
+    return [
+        {module.TABLE_HEADERS[c]: "" if v is None else str(v) for c, v in row.items()}
+        for row in frame.iter_rows(named=True)
+    ]
+
+
+def small_counts(csv: pl.DataFrame, columns: tuple[str, ...], rules: SuppressionRules) -> list:
+    """Counts from 1 to threshold - 1 written as numbers: what suppression must prevent."""
+    markers = {None, rules.small_label, rules.suppressed_label}
+    values = [v for c in columns for v in csv[c].to_list() if v not in markers]
+    return [v for v in values if 0 < float(v) < rules.threshold]

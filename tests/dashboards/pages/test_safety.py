@@ -37,7 +37,14 @@ from dashboards.suppression import SMALL_SUFFIX, SUPPRESSED_SUFFIX, SuppressionR
 from dashboards.theme import mode_label
 from dashboards.view_state import ALL_ICBT, Unit
 from tests.conftest import needs_demo_build
-from tests.dashboards.conftest import VIEWER, csv_rows, sign_in, table_rows
+from tests.dashboards.conftest import (
+    VIEWER,
+    csv_rows,
+    shown_rows,
+    sign_in,
+    small_counts,
+    table_rows,
+)
 from tests.dashboards.test_sign_in import dash_output, post
 
 pytestmark = [pytest.mark.browser, needs_demo_build]
@@ -101,22 +108,6 @@ def charts(
         adverse_events: (events, adverse_events.summarise(events, marts.rules)),
         item9_follow_up: (follow_up, item9_follow_up.summarise(follow_up)),
     }
-
-
-def shown_rows(module: ModuleType, data: pl.DataFrame, rules: SuppressionRules) -> list[dict]:
-    """The chart's numbers table as the page renders it: one dict per row, by header."""
-    frame = module.table_frame(data, rules)
-    return [
-        {module.TABLE_HEADERS[c]: "" if v is None else str(v) for c, v in row.items()}
-        for row in frame.iter_rows(named=True)
-    ]
-
-
-def small_counts(csv: pl.DataFrame, columns: tuple[str, ...], rules: SuppressionRules) -> list:
-    """Counts from 1 to threshold - 1 written as numbers: what suppression must prevent."""
-    markers = {None, rules.small_label, rules.suppressed_label}
-    values = [v for c in columns for v in csv[c].to_list() if v not in markers]
-    return [v for v in values if 0 < float(v) < rules.threshold]
 
 
 def open_safety(page: Page, base_url: str, query: str = "") -> None:
