@@ -16,8 +16,13 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboards.charts.common import no_data_figure, require_suppressed, text_frame, titled
-from dashboards.charts.grid import SIDE_LEGEND
+from dashboards.charts.common import (
+    no_data_figure,
+    require_suppressed,
+    text_frame,
+    titled,
+)
+from dashboards.charts.grid import SIDE_LEGEND, program_batch_grid
 from dashboards.marts import LOAD_LEDGER as SUPPRESSION
 from dashboards.suppression import SuppressionRules
 from dashboards.theme import OKABE_ITO
@@ -100,10 +105,7 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
         )
     figure.update_layout(legend=SIDE_LEGEND, showlegend=True)
     programs = sorted(cells["program_id"].unique().to_list())
-    figure.update_xaxes(title="Delivery batch", type="category", categoryorder="category ascending")
-    figure.update_yaxes(
-        title=None, type="category", categoryorder="array", categoryarray=programs[::-1]
-    )
+    program_batch_grid(figure, programs, "Delivery batch")
     return titled(
         figure,
         "Deliveries by program and batch",

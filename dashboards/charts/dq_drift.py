@@ -15,8 +15,14 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboards.charts.common import MISSING, no_data_figure, require_suppressed, text_frame, titled
-from dashboards.charts.grid import SIDE_LEGEND
+from dashboards.charts.common import (
+    MISSING,
+    no_data_figure,
+    require_suppressed,
+    text_frame,
+    titled,
+)
+from dashboards.charts.grid import SIDE_LEGEND, program_batch_grid
 from dashboards.marts import DRIFT_RESULTS as SUPPRESSION
 from dashboards.suppression import SuppressionRules
 from dashboards.theme import OKABE_ITO
@@ -96,10 +102,7 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
         )
     figure.update_layout(legend=SIDE_LEGEND, showlegend=True)
     programs = sorted(own["program_id"].unique().to_list())
-    figure.update_xaxes(title="Batch", type="category", categoryorder="category ascending")
-    figure.update_yaxes(
-        title=None, type="category", categoryorder="array", categoryarray=programs[::-1]
-    )
+    program_batch_grid(figure, programs, "Batch")
     return titled(
         figure,
         "Case-mix drift against each program's own reference",

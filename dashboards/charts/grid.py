@@ -14,7 +14,17 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import plotly.graph_objects as go
+
 SIDE_LEGEND = {"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top"}
+
+
+def program_batch_grid(figure: go.Figure, programs: Sequence[str], batch_title: str) -> None:
+    """Lay out a programs-by-batch grid: batches in order across, programs A to Z down."""
+    figure.update_xaxes(title=batch_title, type="category", categoryorder="category ascending")
+    figure.update_yaxes(
+        title=None, type="category", categoryorder="array", categoryarray=list(programs)[::-1]
+    )
 
 
 def panel_axes(index: int) -> dict[str, str]:

@@ -290,3 +290,19 @@ def small_counts(csv: pl.DataFrame, columns: tuple[str, ...], rules: Suppression
     markers = {None, rules.small_label, rules.suppressed_label}
     values = [v for c in columns for v in csv[c].to_list() if v not in markers]
     return [v for v in values if 0 < float(v) < rules.threshold]
+
+
+FORBIDDEN_DOCUMENT = (
+    "Failed to load resource: the server responded with a status of 403 (FORBIDDEN)"
+)
+
+
+def expect_refused(browser_page: BrowserPage, url: str) -> None:
+    """Open an analysts-only page as a viewer: the refusal page, and in the console only
+    the browser's own report of that 403 (no earlier error either)."""
+    assert browser_page.console_errors == []
+    browser_page.page.goto(url)
+    expect(browser_page.page.get_by_role("heading", level=1)).to_have_text(
+        "This page is not available to your role"
+    )
+    assert browser_page.console_errors == [FORBIDDEN_DOCUMENT]

@@ -30,6 +30,7 @@ from tests.conftest import needs_demo_build
 from tests.dashboards.conftest import (
     VIEWER,
     csv_rows,
+    expect_refused,
     shown_rows,
     sign_in,
     small_counts,
@@ -303,15 +304,7 @@ def test_analysts_only(anonymous_page, live_server, marts) -> None:
     sign_in(page, live_server.url, VIEWER)
     expect(page).to_have_url(f"{live_server.url}/")
     expect(page.get_by_role("navigation").get_by_role("link", name="Data quality")).to_have_count(0)
-    assert anonymous_page.console_errors == []
-    page.goto(f"{live_server.url}/data-quality")
-    expect(page.get_by_role("heading", level=1)).to_have_text(
-        "This page is not available to your role"
-    )
-    # The refusal itself is answered with 403, which the browser reports; nothing else.
-    assert anonymous_page.console_errors == [
-        "Failed to load resource: the server responded with a status of 403 (FORBIDDEN)"
-    ]
+    expect_refused(anonymous_page, f"{live_server.url}/data-quality")
     status, text = post(page.context, live_server.url, checks_callback_body(marts))
     assert status == 403 and "check" not in text
     refused = page.context.request.get(report)
