@@ -179,6 +179,8 @@ def create_app(settings: Settings, auth_config: auth.AuthConfig | None = None) -
         # warehouse yet) leaves its callbacks' components out of the layout.
         suppress_callback_exceptions=True,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+        # Dash's MCP endpoint would expose every callback outside the sign-in gate's rules.
+        enable_mcp=False,
     )
     app.index_string = INDEX_STRING
     warehouse = Warehouse.from_settings(settings)
@@ -187,7 +189,7 @@ def create_app(settings: Settings, auth_config: auth.AuthConfig | None = None) -
         app.server,
         Runtime(warehouse=warehouse, rules=rules, marts=SuppressedMarts(warehouse, rules)),
     )
-    auth.install(app.server, config, auth.UserStore(config.users_file))
+    auth.install(app, config, auth.UserStore(config.users_file))
     app.server.add_url_rule(auth.HEALTH_PATH, "health", health)
     reports.install(app.server, settings.reports_dir)
     app.server.before_request(redirect_home)

@@ -5,8 +5,13 @@ dependency and callback endpoints (which is where every chart, table and downloa
 from) and the details of /health. The gate runs in Flask's `before_request`, so no Dash
 callback can forget it. Roles: an analyst sees every page; a viewer sees only pages
 registered with `publish=True`. A callback belongs to the page whose prefix its output
-ids carry (`ids.page_of`); a callback whose outputs belong to no page (other than Dash
-Pages' own router, checked by the path it is asked to render) is refused.
+ids carry (`ids.page_of`). The gate judges the callback Dash will run, which Dash picks by
+the request's `output` key, not by its `outputs` list: both the registered callback's
+outputs and the listed ones must be non-empty and belong to pages the user sees. Dash
+Pages' own router is judged by the page Dash will render, found the way Dash finds it (its
+first input by position, Dash's own path normalisation), so `//equity` is the Equity page
+here as it is for Dash. A user's `/_dash-dependencies` lists only the callbacks they may
+call.
 
 Users live in a YAML file outside the repository (`ICBT_DASHBOARD_USERS`, default
 ~/.config/icbt-observatory/dashboard_users.yaml), written by `icbt user add`, with
@@ -40,6 +45,8 @@ from urllib.parse import quote, urlsplit
 import dash
 import flask
 import yaml
+from dash._pages import _path_to_page
+from dash._utils import split_callback_id
 
 from dashboards.ids import page_of
 
@@ -59,12 +66,14 @@ SIGN_IN_PATH = "/sign-in"
 SIGN_OUT_PATH = "/sign-out"
 HEALTH_PATH = "/health"
 CALLBACK_PATH = "/_dash-update-component"
+DEPENDENCIES_PATH = "/_dash-dependencies"
 # Static files with no data in them: Dash's scripts, the stylesheet, the icon.
 PUBLIC_PREFIXES = ("/_dash-component-suites/", "/assets/", "/_favicon.ico")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
-# Dash Pages' router callback: renders the layout of the path in `_pages_location`.
+# Dash Pages' own components: the router callback renders the layout of the path in
+# `_pages_location` into `_pages_content`; a clientside callback sets the title from the store.
 _PAGES_ROUTER_OUTPUTS = ("_pages_content", "_pages_store")
-_PAGES_LOCATION = "_pages_location"
+_PAGES_COMPONENTS = (*_PAGES_ROUTER_OUTPUTS, "_pages_location", "_pages_dummy")
 
 
 class AuthError(RuntimeError):
@@ -256,11 +265,9 @@ def page_slug(page: Mapping[str, Any]) -> str:
 
 
 def page_for_path(path: str) -> Mapping[str, Any] | None:
-    wanted = path.rstrip("/") or "/"
-    for page in dash.page_registry.values():
-        if page["path"] == wanted:
-            return page
-    return None
+    """The page Dash renders for `path`, normalised as Dash does (`//a/` is `a`)."""
+    page, _ = _path_to_page(path.strip("/"))
+    return page or None
 
 
 def _page_for_slug(slug: str) -> Mapping[str, Any] | None:
@@ -270,12 +277,27 @@ def _page_for_slug(slug: str) -> Mapping[str, Any] | None:
     return None
 
 
+def _component_ids(items: Any) -> list[Any]:
+    """The `id` of every `{id, property}` entry, pattern-matching lists flattened."""
+    if isinstance(items, dict):
+        return [items.get("id")]
+    if isinstance(items, list):
+        return [component for item in items for component in _component_ids(item)]
+    return [None]
+
+
+def _declared_outputs(key: str) -> list[Any]:
+    """The output ids named by a callback's key in Dash's callback map."""
+    return _component_ids(split_callback_id(key))
+
+
 class Gate:
     """Checks every request against the session; installed by `install`."""
 
-    def __init__(self, config: AuthConfig, store: UserStore) -> None:
+    def __init__(self, config: AuthConfig, store: UserStore, app: dash.Dash) -> None:
         self.config = config
         self.store = store
+        self.app = app
 
     def current_user(self) -> User | None:
         """The signed-in user (the demo user when sign-in is off), or None."""
@@ -289,39 +311,67 @@ class Gate:
             return None
         return user
 
-    def callback_allowed(self, user: User) -> bool:
-        """Whether every output of the requested callback belongs to a page `user` sees."""
-        try:
-            body = json.loads(flask.request.get_data(cache=True) or b"{}")
-        except ValueError:
-            return False
-        outputs = body.get("outputs")
-        outputs = outputs if isinstance(outputs, list) else [outputs]
-        for output in outputs:
-            component = output.get("id") if isinstance(output, dict) else None
-            if not isinstance(component, str):
-                return False
-            if component in _PAGES_ROUTER_OUTPUTS:
-                page = page_for_path(self._routed_path(body))
-                if page is not None and not can_view(user, page):
-                    return False
-                continue
-            slug = page_of(component)
-            page = _page_for_slug(slug) if slug else None
-            if page is None or not can_view(user, page):
-                return False
-        return True
+    def _may_see(self, user: User, component: Any) -> bool:
+        """Whether `component` (an id) sits on a page `user` may open."""
+        slug = page_of(component) if isinstance(component, str) else None
+        page = _page_for_slug(slug) if slug else None
+        return page is not None and can_view(user, page)
 
-    @staticmethod
-    def _routed_path(body: Mapping[str, Any]) -> str:
-        for item in body.get("inputs") or []:
-            if (
-                isinstance(item, dict)
-                and item.get("id") == _PAGES_LOCATION
-                and item.get("property") == "pathname"
-            ):
-                return urlsplit(str(item.get("value") or "/")).path
-        return "/"
+    def callback_allowed(self, user: User, body: Any) -> bool:
+        """Whether `user` may run the callback Dash would run for this request body."""
+        if not isinstance(body, dict) or not isinstance(body.get("output"), str):
+            return False
+        key = body["output"]
+        callback = self.app.callback_map.get(key)
+        if callback is None or callback.get("no_output") or "callback" not in callback:
+            return False
+        declared = _declared_outputs(key)
+        sent = _component_ids(body.get("outputs") or [])
+        if not sent:
+            return False
+        if declared == list(_PAGES_ROUTER_OUTPUTS):
+            return all(c in _PAGES_ROUTER_OUTPUTS for c in sent) and self._route_allowed(
+                user, body.get("inputs")
+            )
+        return all(self._may_see(user, component) for component in [*declared, *sent])
+
+    def _route_allowed(self, user: User, inputs: Any) -> bool:
+        """The router renders the page of its first input (by position), as Dash does."""
+        first = inputs[0] if isinstance(inputs, list) and inputs else None
+        pathname = first.get("value") if isinstance(first, dict) else None
+        if not isinstance(pathname, str):
+            return False
+        try:
+            page, _ = _path_to_page(self.app.strip_relative_path(pathname))
+        except dash.exceptions.UnsupportedRelativePath:
+            return False
+        return not page or can_view(user, page)
+
+    def listed(self, user: User, dependency: Mapping[str, Any]) -> bool:
+        """Whether a `/_dash-dependencies` entry is one `user` may see and call.
+
+        Callbacks without outputs (the PNG buttons' clientside ones) belong to the page of
+        their inputs; Dash Pages' own callbacks are everyone's (the router is checked by
+        path when called).
+        """
+        if dependency.get("no_output"):
+            components = _component_ids(dependency.get("inputs") or [])
+        else:
+            components = _declared_outputs(str(dependency.get("output", "")))
+        if components and all(c in _PAGES_COMPONENTS for c in components):
+            return True
+        return bool(components) and all(self._may_see(user, c) for c in components)
+
+    def filter_dependencies(self, response: flask.Response) -> flask.Response:
+        """`after_request`: a user's dependency list names only callbacks they may call."""
+        if flask.request.path != DEPENDENCIES_PATH or response.status_code != 200:
+            return response
+        user = self.current_user()
+        if user is None or not self.config.enabled:
+            return response
+        dependencies = json.loads(response.get_data())
+        response.set_data(json.dumps([d for d in dependencies if self.listed(user, d)]))
+        return response
 
     def check(self) -> flask.Response | tuple[flask.Response, int] | None:
         """`before_request`: None lets the request through; anything else answers it."""
@@ -337,8 +387,10 @@ class Gate:
                 return flask.jsonify(error="sign-in required"), 401
             target = flask.request.full_path.rstrip("?")
             return flask.redirect(f"{SIGN_IN_PATH}?next={quote(target)}")
-        if path == CALLBACK_PATH and not self.callback_allowed(user):
-            return flask.jsonify(error="not available to your role"), 403
+        if path == CALLBACK_PATH:
+            body = flask.request.get_json(silent=True, cache=True)
+            if not self.callback_allowed(user, body):
+                return flask.jsonify(error="not available to your role"), 403
         page = page_for_path(path)
         if page is not None and not can_view(user, page):
             return _forbidden_page(user), 403
@@ -415,9 +467,10 @@ published are for analysts only.</p>
 GENERIC_FAILURE = "Unknown user name or wrong password."
 
 
-def install(server: flask.Flask, config: AuthConfig, store: UserStore) -> Gate:
+def install(app: dash.Dash, config: AuthConfig, store: UserStore) -> Gate:
     """Session settings, the sign-in and sign-out routes, and the gate on every request."""
-    gate = Gate(config, store)
+    server = app.server
+    gate = Gate(config, store, app)
     server.extensions["icbt_auth"] = gate
     if not config.enabled:
         return gate
@@ -464,6 +517,7 @@ def install(server: flask.Flask, config: AuthConfig, store: UserStore) -> Gate:
     server.add_url_rule(SIGN_IN_PATH, "sign_in", sign_in, methods=["GET", "POST"])
     server.add_url_rule(SIGN_OUT_PATH, "sign_out", sign_out, methods=["POST"])
     server.before_request(gate.check)
+    server.after_request(gate.filter_dependencies)
     return gate
 
 

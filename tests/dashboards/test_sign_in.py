@@ -63,6 +63,23 @@ def router_body(path: str) -> dict:
     }
 
 
+def equity_download_body(outputs: list[dict]) -> dict:
+    """The Equity CSV button's callback (analysts only), with the `outputs` list given."""
+    return {
+        "output": f"{Id.EQUITY_GROUPS_DOWNLOAD}.data",
+        "outputs": outputs,
+        "inputs": [{"id": Id.EQUITY_GROUPS_CSV, "property": "n_clicks", "value": 1}],
+        "changedPropIds": [f"{Id.EQUITY_GROUPS_CSV}.n_clicks"],
+        "state": [
+            {"id": Id.EQUITY_UNIT, "property": "value", "value": "program:ICBT01"},
+            {"id": Id.EQUITY_DIMENSION, "property": "value", "value": "sex"},
+        ],
+    }
+
+
+ANALYST_ONLY_PREFIXES = ("equity-", "safety-", "effectiveness-", "data_quality-")
+
+
 def post(context: BrowserContext, url: str, body: dict) -> tuple[int, str]:
     response = context.request.post(
         f"{url}/_dash-update-component",
@@ -119,6 +136,58 @@ def test_a_viewer_sees_published_pages_only(anonymous_page, live_server) -> None
     assert post(page.context, live_server.url, router_body("/equity"))[0] == 403
     assert post(page.context, live_server.url, router_body("/programs"))[0] == 200
     assert anonymous_page.foreign_requests == []
+
+
+def test_a_viewer_cannot_reach_analyst_callbacks_by_any_other_name(
+    anonymous_page, live_server
+) -> None:
+    """The gate judges the callback Dash runs: the router's first input by position, the
+    path as Dash normalises it, and the callback named by `output`, not `outputs`."""
+    page = anonymous_page.page
+    signed_in(page, live_server.url, VIEWER)
+    context, url = page.context, live_server.url
+    for path in ("//equity", "/equity/", "//equity//", "/safety"):
+        status, text = post(context, url, router_body(path))
+        assert status == 403, path
+        assert "archetype" not in text
+    decoy = router_body("/programs")
+    decoy["inputs"] = [
+        {"id": "_pages_location", "property": "search", "value": "/equity"},
+        {"id": "_pages_location", "property": "pathname", "value": "/programs"},
+    ]
+    assert post(context, url, decoy)[0] == 403  # Dash would render its first input, /equity
+    assert post(context, url, router_body("programs"))[0] == 403  # Dash cannot route it
+    assert post(context, url, router_body("/no-such-page"))[0] == 200  # Dash's 404 layout
+    download = {"id": Id.EQUITY_GROUPS_DOWNLOAD, "property": "data"}
+    for outputs in ([], [{"id": Id.PROGRAMS_URL, "property": "search"}], [download]):
+        status, text = post(context, url, equity_download_body(outputs))
+        assert status == 403, outputs
+        assert "archetype" not in text
+    not_a_callback = equity_callback_body() | {"output": "programs-url.search"}
+    assert post(context, url, not_a_callback)[0] == 403
+    page.goto(f"{url}//equity")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "This page is not available to your role"
+    )
+
+    listed = context.request.get(f"{url}/_dash-dependencies").json()
+    outputs = [d["output"] for d in listed if not d.get("no_output")]
+    clicks = [i["id"] for d in listed if d.get("no_output") for i in d["inputs"]]
+    assert any(o.startswith("..programs-") for o in outputs)
+    assert any(c.startswith("programs-") for c in clicks)
+    for prefix in ANALYST_ONLY_PREFIXES:
+        assert not [o for o in outputs if o.removeprefix("..").startswith(prefix)], prefix
+        assert not [c for c in clicks if c.startswith(prefix)], prefix
+
+
+def test_an_analyst_may_download_and_lists_every_callback(anonymous_page, live_server) -> None:
+    page = anonymous_page.page
+    signed_in(page, live_server.url, ANALYST)
+    download = {"id": Id.EQUITY_GROUPS_DOWNLOAD, "property": "data"}
+    status, text = post(page.context, live_server.url, equity_download_body([download]))
+    assert status == 200 and "archetype" in text
+    listed = page.context.request.get(f"{live_server.url}/_dash-dependencies").json()
+    assert any(d["output"].removeprefix("..").startswith("equity-") for d in listed)
 
 
 def test_an_analyst_sees_every_page_and_signs_out(anonymous_page, live_server) -> None:
