@@ -3,7 +3,13 @@
 Nothing is fetched from a CDN: Bootstrap's stylesheet is vendored in assets (npm
 `bootstrap@5.3.3`, dist/css/bootstrap.min.css), fonts are the system stack and Dash
 serves its own scripts. The app reads only the published warehouse, read-only. Every
-request passes the sign-in gate of `dashboards.auth` unless the app is a demo.
+request passes the sign-in gate of `dashboards.auth` unless the app is a demo; sessions
+and sign-in attempts are kept in the application database (`appdb`). Every response
+carries security headers: a Content-Security-Policy that allows only this server's
+scripts (and Dash's own inline ones, by hash), no framing, no MIME sniffing, no referrer.
+
+`serve` runs the app on waitress, a production WSGI server; only `--debug` uses Flask's
+development server (hot reload, dev tools), and only on a loopback address.
 
 Dash Pages registers page callbacks in process-wide state that the app collects on its
 first request, so build one app per process (tests run the server as a subprocess).
@@ -11,13 +17,18 @@ first request, so build one app per process (tests run the server as a subproces
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dash
 import dash_bootstrap_components as dbc
 import flask
+import waitress
 from dash import dcc, html
 
+from appdb.database import AppDatabase
+from appdb.login_attempts import LoginThrottle
+from appdb.sessions import SessionStore
 from dashboards import auth, reports
 from dashboards.data import Warehouse, WarehouseUnavailableError
 from dashboards.ids import Id
@@ -48,6 +59,58 @@ INDEX_STRING = """<!DOCTYPE html>
         </footer>
     </body>
 </html>"""
+
+
+# Dash renders into the page with its own inline scripts (allowed by hash) and Plotly
+# styles its charts with inline <style> elements; images and fonts may be data: URLs
+# (Plotly's PNG export, Bootstrap's icons). Nothing is loaded from another origin.
+CSP_DIRECTIVES = (
+    "default-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+)
+SECURITY_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+}
+# Threads serving requests at once; charts of one page arrive as parallel callbacks.
+DEFAULT_THREADS = 8
+
+
+def content_security_policy(app: dash.Dash) -> str:
+    """The policy for `app`: its scripts from this server, Dash's inline ones by hash.
+
+    Dash registers inline scripts (clientside callbacks, its router's title callback) up
+    to its first request, so the hashes are taken when a response is made.
+    """
+    scripts = " ".join(["'self'", *dict.fromkeys(app.csp_hashes())])
+    return "; ".join([*CSP_DIRECTIVES, f"script-src {scripts}"])
+
+
+def install_security_headers(app: dash.Dash, secure_cookies: bool) -> None:
+    """Every response gets the headers; one that sets its own policy (reports) keeps it."""
+
+    def add_headers(response: flask.Response) -> flask.Response:
+        response.headers.setdefault("Content-Security-Policy", content_security_policy(app))
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if not flask.request.path.startswith(auth.PUBLIC_PREFIXES):
+            # Pages, callbacks and downloads carry data: never kept by a shared cache.
+            response.headers.setdefault("Cache-Control", "no-store")
+        if secure_cookies:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+    app.server.after_request(add_headers)
 
 
 def home_path(user: auth.User | None) -> str:
@@ -163,6 +226,21 @@ def redirect_home() -> flask.Response | None:
     return flask.redirect(target + (f"?{query}" if query else ""))
 
 
+def install_sign_in(app: dash.Dash, settings: Settings, config: auth.AuthConfig) -> None:
+    """The gate, with sessions and throttling in the application database when sign-in is on."""
+    rules = auth.load_sign_in_rules()
+    store = auth.UserStore(config.users_file, rules.password)
+    if not config.enabled:
+        auth.install(app, config, store)
+        return
+    database = AppDatabase.from_data_dir(settings.data_dir)
+    database.upgrade()
+    sessions = SessionStore(database, rules.session)
+    sessions.purge_expired()
+    throttle = LoginThrottle(database, rules.per_account, rules.per_address)
+    auth.install(app, config, store, sessions, throttle)
+
+
 def create_app(settings: Settings, auth_config: auth.AuthConfig | None = None) -> dash.Dash:
     """The dashboard over `settings.published_database`, with its pages, sign-in and /health."""
     config = auth_config or auth.AuthConfig.from_env()
@@ -189,7 +267,8 @@ def create_app(settings: Settings, auth_config: auth.AuthConfig | None = None) -
         app.server,
         Runtime(warehouse=warehouse, rules=rules, marts=SuppressedMarts(warehouse, rules)),
     )
-    auth.install(app, config, auth.UserStore(config.users_file))
+    install_sign_in(app, settings, config)
+    install_security_headers(app, config.secure_cookies)
     app.server.add_url_rule(auth.HEALTH_PATH, "health", health)
     reports.install(app.server, settings.reports_dir)
     app.server.before_request(redirect_home)
@@ -200,7 +279,28 @@ def create_app(settings: Settings, auth_config: auth.AuthConfig | None = None) -
 def serve(
     settings: Settings, host: str, port: int, debug: bool = False, demo: bool = False
 ) -> None:
-    """Run the app on Flask's threaded server (one process, many request threads)."""
+    """Run the app on waitress; `debug` runs Flask's development server on loopback only.
+
+    ICBT_SERVER_THREADS sets waitress's threads; behind a reverse proxy,
+    ICBT_TRUSTED_PROXY (the proxy's address) lets waitress take the client's address from
+    X-Forwarded-For, which the sign-in throttle counts per address.
+    """
     config = auth.AuthConfig.from_env(demo=demo)
     auth.check_host(config, host)
-    create_app(settings, config).run(host=host, port=port, debug=debug)
+    app = create_app(settings, config)
+    if debug:
+        if host not in auth.LOOPBACK_HOSTS:
+            raise auth.AuthError(
+                "--debug runs Flask's development server, which is not safe on a network; "
+                f"serve on 127.0.0.1, not {host}."
+            )
+        app.run(host=host, port=port, debug=True)
+        return
+    proxy = os.environ.get("ICBT_TRUSTED_PROXY", "").strip()
+    waitress.serve(
+        app.server,
+        host=host,
+        port=port,
+        threads=int(os.environ.get("ICBT_SERVER_THREADS", DEFAULT_THREADS)),
+        **({"trusted_proxy": proxy, "trusted_proxy_headers": "x-forwarded-for"} if proxy else {}),
+    )

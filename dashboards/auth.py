@@ -15,11 +15,16 @@ call.
 
 Users live in a YAML file outside the repository (`ICBT_DASHBOARD_USERS`, default
 ~/.config/icbt-observatory/dashboard_users.yaml), written by `icbt user add`, with
-passwords as scrypt hashes (RFC 7914; hashlib). The Flask session is a signed cookie
-whose key comes from `ICBT_DASHBOARD_SECRET` or a per-install secret file generated on
-first use (`ICBT_DASHBOARD_SECRET_FILE`, default ~/.config/icbt-observatory/
-dashboard_secret). A session names the user and a fingerprint of the stored hash, so
-removing a user or changing a password ends their sessions.
+passwords as scrypt hashes (RFC 7914; hashlib) that must pass the password policy of
+config/sign_in.yaml (length, and zxcvbn's check against common passwords).
+
+Sessions are server-side rows in the application database (`appdb`): the cookie holds a
+random token, so sign-out, a new password and `icbt user remove` end a session at once,
+whatever copy of the cookie anyone kept. The sign-in form's CSRF token is bound to a
+pre-session, and signing in starts a new session (a new token). Sign-in attempts are
+throttled with exponential back-off per account and per address, and an unknown user
+name costs the same scrypt check as a known one (against a dummy hash), so neither the
+answer nor its timing says which names exist.
 
 Demo mode (`ICBT_DASHBOARD_AUTH=off`, or `icbt serve --demo`) turns all of this off,
 shows every page with a banner saying so, and only serves on a loopback address.
@@ -32,6 +37,7 @@ import hashlib
 import hmac
 import html
 import json
+import math
 import os
 import secrets
 import threading
@@ -47,8 +53,12 @@ import flask
 import yaml
 from dash._pages import _path_to_page
 from dash._utils import split_callback_id
+from zxcvbn import zxcvbn
 
+from appdb.login_attempts import BackoffPolicy, LoginThrottle
+from appdb.sessions import Session, SessionPolicy, SessionStore
 from dashboards.ids import page_of
+from pipelines.paths import resource_dir
 
 ROLES = ("analyst", "viewer")
 ANALYST = "analyst"
@@ -61,7 +71,7 @@ SCRYPT_P = 1
 SCRYPT_MAXMEM = 64 * 1024 * 1024
 SCHEME = "scrypt"
 
-SESSION_HOURS = 8
+SESSION_COOKIE = "icbt_session"
 SIGN_IN_PATH = "/sign-in"
 SIGN_OUT_PATH = "/sign-out"
 HEALTH_PATH = "/health"
@@ -115,6 +125,60 @@ def verify_password(password: str, encoded: str) -> bool:
 
 
 @dataclass(frozen=True)
+class PasswordPolicy:
+    """What a new password must be (config/sign_in.yaml, with its sources)."""
+
+    min_length: int
+    max_length: int
+    min_zxcvbn_score: int
+
+    def problem(self, password: str, user_name: str = "") -> str | None:
+        """Why `password` is refused, in a sentence for the person choosing it; None if fine."""
+        if len(password) < self.min_length:
+            return f"A password needs at least {self.min_length} characters."
+        if len(password) > self.max_length:
+            return f"A password may have at most {self.max_length} characters."
+        estimate = zxcvbn(password, user_inputs=[user_name] if user_name else [])
+        if estimate["score"] < self.min_zxcvbn_score:
+            warning = estimate["feedback"]["warning"] or "It is too easy to guess."
+            return f"{warning} Choose a longer phrase of unrelated words."
+        return None
+
+
+@dataclass(frozen=True)
+class SignInRules:
+    password: PasswordPolicy
+    session: SessionPolicy
+    per_account: BackoffPolicy
+    per_address: BackoffPolicy
+
+
+def _backoff(raw: Mapping[str, Any]) -> BackoffPolicy:
+    return BackoffPolicy(
+        free_failures=int(raw["free_failures"]),
+        base_delay=timedelta(seconds=float(raw["base_delay_seconds"])),
+        max_delay=timedelta(seconds=float(raw["max_delay_seconds"])),
+        window=timedelta(minutes=float(raw["window_minutes"])),
+    )
+
+
+def load_sign_in_rules(path: Path | None = None) -> SignInRules:
+    """The rules of config/sign_in.yaml, unless another file is given."""
+    raw = yaml.safe_load((path or resource_dir("config") / "sign_in.yaml").read_text())
+    session = raw["session"]
+    return SignInRules(
+        password=PasswordPolicy(**{k: int(v) for k, v in raw["password"].items()}),
+        session=SessionPolicy(
+            lifetime=timedelta(hours=float(session["lifetime_hours"])),
+            idle_timeout=timedelta(minutes=float(session["idle_minutes"])),
+            pre_session_lifetime=timedelta(minutes=float(session["pre_session_minutes"])),
+        ),
+        per_account=_backoff(raw["throttle"]["per_account"]),
+        per_address=_backoff(raw["throttle"]["per_address"]),
+    )
+
+
+@dataclass(frozen=True)
 class User:
     name: str
     role: str
@@ -137,8 +201,9 @@ USERS_HEADER = """\
 class UserStore:
     """The users file: read when it changes, written atomically with owner-only access."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, policy: PasswordPolicy | None = None) -> None:
         self.path = Path(path)
+        self.policy = policy or load_sign_in_rules().password
         self._lock = threading.Lock()
         self._stamp: tuple[int, int] | None = None
         self._users: dict[str, User] = {}
@@ -188,6 +253,9 @@ class UserStore:
             raise ValueError(f"role must be one of {ROLES}, got {role!r}")
         if not name or not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
             raise ValueError("a user name is letters, digits, '.', '-' or '_'")
+        problem = self.policy.problem(password, name)
+        if problem:
+            raise ValueError(problem)
         users = dict(self.users())
         created = name not in users
         users[name] = User(name, role, hash_password(password))
@@ -202,24 +270,12 @@ class UserStore:
         return True
 
 
-def _secret_from_file(path: Path) -> bytes:
-    """The per-install session key, created (owner-only) on first use."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
-    return path.read_text().strip().encode()
-
-
 @dataclass(frozen=True)
 class AuthConfig:
-    """Whether sign-in is on, where users live, and the session key."""
+    """Whether sign-in is on, where users live, and whether cookies need HTTPS."""
 
     enabled: bool
     users_file: Path
-    secret_file: Path
-    secret: str | None = None
     secure_cookies: bool = False
 
     @classmethod
@@ -233,19 +289,8 @@ class AuthConfig:
             users_file=Path(
                 os.environ.get("ICBT_DASHBOARD_USERS", CONFIG_DIR / "dashboard_users.yaml")
             ),
-            secret_file=Path(
-                os.environ.get("ICBT_DASHBOARD_SECRET_FILE", CONFIG_DIR / "dashboard_secret")
-            ),
-            secret=os.environ.get("ICBT_DASHBOARD_SECRET") or None,
             secure_cookies=os.environ.get("ICBT_DASHBOARD_SECURE_COOKIES", "off") == "on",
         )
-
-    def session_key(self) -> bytes:
-        if self.secret:
-            if len(self.secret) < 32:
-                raise AuthError("ICBT_DASHBOARD_SECRET must be at least 32 characters")
-            return self.secret.encode()
-        return _secret_from_file(self.secret_file)
 
 
 def can_view(user: User | None, page: Mapping[str, Any]) -> bool:
@@ -292,24 +337,62 @@ def _declared_outputs(key: str) -> list[Any]:
 
 
 class Gate:
-    """Checks every request against the session; installed by `install`."""
+    """Checks every request against its session; installed by `install`.
 
-    def __init__(self, config: AuthConfig, store: UserStore, app: dash.Dash) -> None:
+    `sessions` and `throttle` are None in demo mode, which has no sign-in.
+    """
+
+    def __init__(
+        self,
+        config: AuthConfig,
+        store: UserStore,
+        app: dash.Dash,
+        sessions: SessionStore | None = None,
+        throttle: LoginThrottle | None = None,
+    ) -> None:
         self.config = config
         self.store = store
         self.app = app
+        self.sessions = sessions
+        self.throttle = throttle
+        # Unknown names are checked against this, so they cost what a known name costs.
+        self.dummy_hash = hash_password(secrets.token_urlsafe(32)) if config.enabled else ""
+
+    def current_session(self) -> Session | None:
+        """The request's live session (signed in or a pre-session), looked up once."""
+        if "icbt_session" not in flask.g:
+            token = flask.request.cookies.get(SESSION_COOKIE)
+            found = self.sessions.find(token) if self.sessions is not None else None
+            flask.g.icbt_session = found
+        return flask.g.icbt_session
 
     def current_user(self) -> User | None:
-        """The signed-in user (the demo user when sign-in is off), or None."""
+        """The signed-in user (the demo user when sign-in is off), or None.
+
+        A session whose user was removed, or whose password changed since it started, is
+        ended here, in case `icbt user` could not reach the application database.
+        """
         if not self.config.enabled:
             return DEMO_USER
-        name = flask.session.get("user")
-        user = self.store.get(name) if isinstance(name, str) else None
+        session = self.current_session()
+        if session is None or session.user_name is None:
+            return None
+        user = self.store.get(session.user_name)
         if user is None or not hmac.compare_digest(
-            str(flask.session.get("auth", "")), user.fingerprint
+            str(session.password_fingerprint), user.fingerprint
         ):
+            assert self.sessions is not None
+            self.sessions.end(session)
+            flask.g.icbt_session = None
             return None
         return user
+
+    def authenticate(self, name: str, password: str) -> User | None:
+        """The user if the password is theirs. An unknown name is checked against a dummy
+        hash, so both cost one scrypt check and answer alike."""
+        user = self.store.get(name)
+        matches = verify_password(password, user.password_hash if user else self.dummy_hash)
+        return user if user is not None and matches else None
 
     def _may_see(self, user: User, component: Any) -> bool:
         """Whether `component` (an id) sits on a page `user` may open."""
@@ -397,17 +480,10 @@ class Gate:
         return None
 
 
-def _csrf_token() -> str:
-    token = flask.session.get("csrf")
-    if not isinstance(token, str):
-        token = secrets.token_urlsafe(32)
-        flask.session["csrf"] = token
-    return token
-
-
-def _csrf_ok() -> bool:
+def _csrf_ok(session: Session | None) -> bool:
+    """The form's token equals its session's; no session or an empty token never passes."""
     sent = flask.request.form.get("csrf", "")
-    return hmac.compare_digest(sent, str(flask.session.get("csrf", "")))
+    return bool(session and sent) and hmac.compare_digest(sent, session.csrf_token)
 
 
 def safe_next(target: str | None) -> str:
@@ -430,7 +506,7 @@ def _document(title: str, body: str) -> str:
 </main></body></html>"""
 
 
-def _sign_in_page(next_path: str, error: str | None) -> str:
+def _sign_in_page(next_path: str, error: str | None, csrf: str) -> str:
     alert = (
         f'<div class="alert alert-danger" role="alert">{html.escape(error)}</div>' if error else ""
     )
@@ -440,7 +516,7 @@ def _sign_in_page(next_path: str, error: str | None) -> str:
 <p>Sign in to see the analysts' dashboard.</p>
 {alert}
 <form method="post" action="{SIGN_IN_PATH}">
-  <input type="hidden" name="csrf" value="{html.escape(_csrf_token())}">
+  <input type="hidden" name="csrf" value="{html.escape(csrf)}">
   <input type="hidden" name="next" value="{html.escape(next_path)}">
   <div class="mb-3"><label class="form-label" for="username">User name</label>
     <input class="form-control" id="username" name="username" autocomplete="username"
@@ -465,54 +541,96 @@ published are for analysts only.</p>
 
 
 GENERIC_FAILURE = "Unknown user name or wrong password."
+FORM_EXPIRED = "The form expired; please try again."
 
 
-def install(app: dash.Dash, config: AuthConfig, store: UserStore) -> Gate:
-    """Session settings, the sign-in and sign-out routes, and the gate on every request."""
+def _set_session_cookie(response: flask.Response, token: str, config: AuthConfig) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="Lax",
+        secure=config.secure_cookies,
+        path="/",
+    )
+
+
+def _throttled_message(wait: timedelta) -> str:
+    seconds = max(1, math.ceil(wait.total_seconds()))
+    return (
+        "Too many failed sign-ins for this user name or from this address. "
+        f"Try again in {seconds} second{'' if seconds == 1 else 's'}."
+    )
+
+
+def install(
+    app: dash.Dash,
+    config: AuthConfig,
+    store: UserStore,
+    sessions: SessionStore | None = None,
+    throttle: LoginThrottle | None = None,
+) -> Gate:
+    """The sign-in and sign-out routes and the gate on every request.
+
+    With sign-in on, `sessions` and `throttle` (over the application database) are needed.
+    """
     server = app.server
-    gate = Gate(config, store, app)
+    gate = Gate(config, store, app, sessions, throttle)
     server.extensions["icbt_auth"] = gate
     if not config.enabled:
         return gate
+    if sessions is None or throttle is None:
+        raise AuthError("Sign-in needs the application database for sessions and throttling.")
     if not store.users():
         raise AuthError(
             f"Sign-in is on but no users are configured in {store.path}. Add one with "
             "`icbt user add NAME --role analyst`, or serve the demo with `icbt serve --demo`."
         )
-    server.secret_key = config.session_key()
-    server.config.update(
-        SESSION_COOKIE_NAME="icbt_session",
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=config.secure_cookies,
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
-        # A session lasts SESSION_HOURS from sign-in. Not re-sending the cookie on every
-        # response also means a callback answered after sign-out cannot restore it.
-        SESSION_REFRESH_EACH_REQUEST=False,
-    )
 
-    def sign_in() -> flask.Response | str:
+    def form(next_path: str, error: str | None, status: int) -> flask.Response:
+        """The sign-in form, bound to the request's session or a new pre-session."""
+        session = gate.current_session()
+        token = None
+        if session is None:
+            token, session = sessions.start_pre_session()
+        response = flask.Response(_sign_in_page(next_path, error, session.csrf_token), status)
+        if token is not None:
+            _set_session_cookie(response, token, config)
+        return response
+
+    def sign_in() -> flask.Response:
         next_path = safe_next(flask.request.values.get("next"))
         if flask.request.method == "GET":
-            return _sign_in_page(next_path, None)
-        if not _csrf_ok():
-            return flask.Response(
-                _sign_in_page(next_path, "The form expired; please try again."), status=400
-            )
-        user = store.get(flask.request.form.get("username", ""))
-        password = flask.request.form.get("password", "")
-        if user is None or not verify_password(password, user.password_hash):
-            return flask.Response(_sign_in_page(next_path, GENERIC_FAILURE), status=401)
-        flask.session.clear()
-        flask.session.permanent = True
-        flask.session["user"] = user.name
-        flask.session["auth"] = user.fingerprint
-        return flask.redirect(next_path)
+            return form(next_path, None, 200)
+        session = gate.current_session()
+        if not _csrf_ok(session):
+            return form(next_path, FORM_EXPIRED, 400)
+        name = flask.request.form.get("username", "")
+        address = flask.request.remote_addr or "unknown"
+        wait = throttle.wait(name, address)
+        if wait > timedelta(0):
+            return form(next_path, _throttled_message(wait), 429)
+        user = gate.authenticate(name, flask.request.form.get("password", ""))
+        throttle.record(name, address, succeeded=user is not None)
+        if user is None:
+            return form(next_path, GENERIC_FAILURE, 401)
+        assert session is not None
+        sessions.end(session)  # a new token on sign-in: no session fixation
+        token, started = sessions.start(user.name, user.fingerprint)
+        flask.g.icbt_session = started
+        response = flask.redirect(next_path)
+        _set_session_cookie(response, token, config)
+        return response
 
     def sign_out() -> flask.Response:
-        if _csrf_ok():
-            flask.session.clear()
-        return flask.redirect(SIGN_IN_PATH)
+        session = gate.current_session()
+        if session is not None and session.signed_in and _csrf_ok(session):
+            sessions.end(session)
+            flask.g.icbt_session = None
+        response = flask.redirect(SIGN_IN_PATH)
+        if flask.g.icbt_session is None:
+            response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
 
     server.add_url_rule(SIGN_IN_PATH, "sign_in", sign_in, methods=["GET", "POST"])
     server.add_url_rule(SIGN_OUT_PATH, "sign_out", sign_out, methods=["POST"])
@@ -530,8 +648,9 @@ def current_user() -> User | None:
 
 
 def csrf_token() -> str:
-    """The sign-out form's token (the session's CSRF token)."""
-    return _csrf_token()
+    """The sign-out form's token (the signed-in session's CSRF token)."""
+    session = current_gate().current_session()
+    return session.csrf_token if session is not None else ""
 
 
 def check_host(config: AuthConfig, host: str) -> None:

@@ -161,9 +161,12 @@ def run_pipeline() -> None:
 def serve(host: str, port: int, debug: bool, demo: bool) -> None:
     """Serve the analysts' dashboard from the published warehouse (read-only).
 
-    Sign-in is required unless --demo (or ICBT_DASHBOARD_AUTH=off): add users with
-    `icbt user add`.
+    Runs on waitress, a production WSGI server (--debug: Flask's development server, on
+    127.0.0.1 only). Sign-in is required unless --demo (or ICBT_DASHBOARD_AUTH=off): add
+    users with `icbt user add`. Sessions and sign-in attempts are kept in the application
+    database (ICBT_APP_DATABASE_URL, default SQLite in the data directory).
     """
+    from appdb.database import AppDatabaseError
     from dashboards.app import serve as serve_app
     from dashboards.auth import AuthError
 
@@ -172,8 +175,22 @@ def serve(host: str, port: int, debug: bool, demo: bool) -> None:
     click.echo(f"Dashboard on http://{host}:{port}/{mode} reading {settings.published_database}")
     try:
         serve_app(settings, host=host, port=port, debug=debug, demo=demo)
-    except AuthError as exc:
+    except (AuthError, AppDatabaseError) as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+def _end_sessions(name: str) -> int:
+    """End every session of `name` in the application database; how many were open."""
+    from appdb.database import AppDatabase
+    from appdb.sessions import SessionStore
+    from dashboards.auth import load_sign_in_rules
+
+    database = AppDatabase.from_data_dir(_settings().data_dir)
+    try:
+        database.upgrade()
+        return SessionStore(database, load_sign_in_rules().session).end_for_user(name)
+    finally:
+        database.dispose()
 
 
 @main.group()
@@ -188,10 +205,11 @@ def user() -> None:
     "--password-stdin", is_flag=True, help="Read the password from standard input (scripts)."
 )
 def user_add(name: str, role: str, password_stdin: bool) -> None:
-    """Add a user, or set an existing user's role and password.
+    """Add a user, or set an existing user's role and password (ending their sessions).
 
     Analysts see every page; viewers only pages published for them. The password is
-    asked for twice (or read from stdin) and only its scrypt hash is written.
+    asked for twice (or read from stdin); it needs at least 12 characters and must not be
+    a common or easily guessed one (config/sign_in.yaml). Only its scrypt hash is written.
     """
     from dashboards.auth import AuthConfig, UserStore
 
@@ -205,18 +223,20 @@ def user_add(name: str, role: str, password_stdin: bool) -> None:
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from exc
     click.echo(f"{'Added' if created else 'Updated'} {name} ({role}) in {store.path}")
+    if not created:
+        click.echo(f"Ended {_end_sessions(name)} open session(s) of {name}.")
 
 
 @user.command(name="remove")
 @click.argument("name")
 def user_remove(name: str) -> None:
-    """Remove a user; their open sessions end with their next request."""
+    """Remove a user and end their open sessions at once."""
     from dashboards.auth import AuthConfig, UserStore
 
     store = UserStore(AuthConfig.from_env().users_file)
     if not store.remove(name):
         raise click.ClickException(f"No user {name!r} in {store.path}")
-    click.echo(f"Removed {name} from {store.path}")
+    click.echo(f"Removed {name} from {store.path}; ended {_end_sessions(name)} open session(s).")
 
 
 @main.command()

@@ -48,7 +48,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-SECRET = "0123456789abcdef" * 4
 # Pages redraw through server callbacks; on a busy two-core machine that can take seconds.
 TIMEOUT_MS = 15_000
 expect.set_options(timeout=TIMEOUT_MS)
@@ -128,7 +127,6 @@ def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
             "ICBT_DUCKDB_THREADS": "1",
             "ICBT_DUCKDB_MEMORY_LIMIT": "1GB",
             "ICBT_DASHBOARD_AUTH": "on",
-            "ICBT_DASHBOARD_SECRET": SECRET,
             "ICBT_DASHBOARD_USERS": str(users or data_dir / "no-users.yaml"),
         }
         command = [sys.executable, "-m", "dashboards", "--host", "127.0.0.1", "--port", str(port)]

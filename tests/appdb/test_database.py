@@ -1,0 +1,54 @@
+"""Where the application database lives, and that its migrations build what the code uses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from appdb.database import (
+    URL_VARIABLE,
+    AppDatabase,
+    AppDatabaseError,
+    database_url,
+    default_url,
+)
+from appdb.schema import metadata
+
+
+def test_sqlite_in_the_data_directory_unless_a_url_is_configured(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv(URL_VARIABLE, raising=False)
+    assert database_url(tmp_path) == f"sqlite:///{tmp_path}/app/observatory-app.sqlite3"
+    assert "warehouse" not in database_url(tmp_path)  # never the DuckDB warehouse
+    monkeypatch.setenv(URL_VARIABLE, "postgresql+psycopg://observatory@db/app")
+    assert database_url(tmp_path) == "postgresql+psycopg://observatory@db/app"
+    monkeypatch.setenv(URL_VARIABLE, "  ")
+    assert database_url(tmp_path) == default_url(tmp_path)
+
+
+def test_migrations_build_the_schema_the_code_uses(database: AppDatabase) -> None:
+    with database.engine.connect() as connection:
+        migration = MigrationContext.configure(connection)
+        differences = compare_metadata(migration, metadata)
+        version = migration.get_current_revision()
+    assert differences == []
+    assert version == "0001"
+    assert Path(database.url.database).is_file()
+
+
+def test_upgrading_twice_changes_nothing(database: AppDatabase) -> None:
+    database.upgrade()
+    tables = set(sa.inspect(database.engine).get_table_names())
+    assert tables == {"alembic_version", "sessions", "login_attempts"}
+
+
+def test_an_unreachable_database_is_one_plain_sentence(tmp_path: Path) -> None:
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("")
+    with pytest.raises(AppDatabaseError, match="cannot be opened or updated"):
+        AppDatabase(f"sqlite:///{blocked}/app.sqlite3").upgrade()
