@@ -4,20 +4,111 @@ Direct requests (Playwright's request context shares the browser's cookies) prov
 gate is on the server: a callback POST or a layout request without a session gets 401,
 and a viewer's POST to an analyst-only page's callback gets 403, whatever the browser
 would have shown.
+
+Sessions, throttling and CSRF are tried on a server of their own (`own_server`, started
+with `icbt serve` as an operator would, over an empty data directory), so the failed
+sign-ins they make cannot throttle the shared server's other tests.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+import sqlalchemy as sa
+from click.testing import CliRunner
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from appdb.database import AppDatabase
+from appdb.schema import sessions
+from dashboards.auth import UserStore
 from dashboards.ids import Id
+from pipelines.cli import main
 from tests.conftest import needs_demo_build
-from tests.dashboards.conftest import ANALYST, VIEWER, Account, sign_in
+from tests.dashboards.conftest import (
+    ANALYST,
+    VIEWER,
+    Account,
+    _free_port,
+    _wait_until_serving,
+    sign_in,
+)
 
 pytestmark = [pytest.mark.browser, needs_demo_build]
+PASSWORD = "correct horse battery staple"
+SIGN_OUT = Account("sol", "analyst", PASSWORD)
+REMOVED = Account("rex", "viewer", PASSWORD)
+THROTTLED = Account("tim", "viewer", PASSWORD)
+TIMED = Account("kim", "viewer", PASSWORD)
+FORM = Account("cat", "viewer", PASSWORD)
+ICBT = Path(sys.executable).with_name("icbt")
+
+
+@dataclass(frozen=True)
+class OwnServer:
+    url: str
+    data_dir: Path
+    users: Path
+
+
+@pytest.fixture(scope="module")
+def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OwnServer]:
+    """`icbt serve` with sign-in on, its own users and application database."""
+    base = tmp_path_factory.mktemp("own-server")
+    users = base / "users.yaml"
+    store = UserStore(users)
+    for account in (SIGN_OUT, REMOVED, THROTTLED, TIMED, FORM):
+        store.add(account.name, account.role, account.password)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "ICBT_DATA_DIR": str(base / "data"),
+        "ICBT_DASHBOARD_USERS": str(users),
+        "ICBT_DASHBOARD_AUTH": "on",
+        "ICBT_DUCKDB_THREADS": "1",
+    }
+    env.pop("ICBT_APP_DATABASE_URL", None)
+    log = base / "serve.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [str(ICBT), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_serving(url, process, log, timeout=60)
+        yield OwnServer(url, base / "data", users)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def form_token(context: BrowserContext, url: str) -> str:
+    """The sign-in form's CSRF token, as served to this context's pre-session."""
+    body = context.request.get(f"{url}/sign-in").text()
+    match = re.search(r'name="csrf" value="([^"]*)"', body)
+    assert match is not None
+    return match.group(1)
+
+
+def post_sign_in(context: BrowserContext, url: str, csrf: str, name: str, password: str) -> int:
+    response = context.request.post(
+        f"{url}/sign-in",
+        form={"csrf": csrf, "username": name, "password": password, "next": "/"},
+        max_redirects=0,
+    )
+    return response.status
 
 
 def dash_output(outputs: list[dict]) -> str:
@@ -63,8 +154,9 @@ def router_body(path: str) -> dict:
     }
 
 
-def equity_download_body(outputs: list[dict]) -> dict:
-    """The Equity CSV button's callback (analysts only), with the `outputs` list given."""
+def equity_download_body(outputs: dict | list[dict]) -> dict:
+    """The Equity CSV button's callback (analysts only), with the `outputs` given (Dash's
+    renderer sends one output as a dict)."""
     return {
         "output": f"{Id.EQUITY_GROUPS_DOWNLOAD}.data",
         "outputs": outputs,
@@ -159,7 +251,7 @@ def test_a_viewer_cannot_reach_analyst_callbacks_by_any_other_name(
     assert post(context, url, router_body("programs"))[0] == 403  # Dash cannot route it
     assert post(context, url, router_body("/no-such-page"))[0] == 200  # Dash's 404 layout
     download = {"id": Id.EQUITY_GROUPS_DOWNLOAD, "property": "data"}
-    for outputs in ([], [{"id": Id.PROGRAMS_URL, "property": "search"}], [download]):
+    for outputs in ([], {}, {"id": Id.PROGRAMS_URL, "property": "search"}, download):
         status, text = post(context, url, equity_download_body(outputs))
         assert status == 403, outputs
         assert "archetype" not in text
@@ -184,7 +276,7 @@ def test_an_analyst_may_download_and_lists_every_callback(anonymous_page, live_s
     page = anonymous_page.page
     signed_in(page, live_server.url, ANALYST)
     download = {"id": Id.EQUITY_GROUPS_DOWNLOAD, "property": "data"}
-    status, text = post(page.context, live_server.url, equity_download_body([download]))
+    status, text = post(page.context, live_server.url, equity_download_body(download))
     assert status == 200 and "archetype" in text
     listed = page.context.request.get(f"{live_server.url}/_dash-dependencies").json()
     assert any(d["output"].removeprefix("..").startswith("equity-") for d in listed)
@@ -211,3 +303,145 @@ def test_demo_mode_needs_no_sign_in_and_says_so(anonymous_page, demo_server) -> 
     expect(page.locator(f"#{Id.WAREHOUSE_STATUS}")).to_contain_text("No warehouse published yet")
     expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
     assert anonymous_page.console_errors == []
+
+
+def test_sign_out_ends_the_session_for_every_copy_of_the_cookie(
+    browser: Browser, own_server: OwnServer
+) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    signed_in(page, own_server.url, SIGN_OUT)
+    copy = context.storage_state()
+    assert context.request.get(f"{own_server.url}/_dash-layout").status == 200
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(f"{own_server.url}/sign-in")
+    context.close()
+    replay = browser.new_context(storage_state=copy)
+    assert replay.request.get(f"{own_server.url}/_dash-layout").status == 401
+    again = replay.new_page()
+    again.goto(f"{own_server.url}/")
+    expect(again).to_have_url(f"{own_server.url}/sign-in?next=/")
+    replay.close()
+
+
+def test_removing_a_user_ends_their_session_at_once(
+    browser: Browser, own_server: OwnServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    signed_in(page, own_server.url, REMOVED)
+    assert context.request.get(f"{own_server.url}/_dash-layout").status == 200
+    monkeypatch.setenv("ICBT_DATA_DIR", str(own_server.data_dir))
+    monkeypatch.setenv("ICBT_DASHBOARD_USERS", str(own_server.users))
+    monkeypatch.delenv("ICBT_APP_DATABASE_URL", raising=False)
+    result = CliRunner().invoke(main, ["user", "remove", REMOVED.name])
+    assert result.exit_code == 0 and "ended 1 open session" in result.output, result.output
+    database = AppDatabase.from_data_dir(own_server.data_dir)
+    with database.begin() as connection:
+        left = connection.execute(
+            sa.select(sa.func.count()).where(sessions.c.user_name == REMOVED.name)
+        ).scalar_one()
+    database.dispose()
+    assert left == 0  # ended in the database, before the server saw another request
+    assert context.request.get(f"{own_server.url}/_dash-layout").status == 401
+    page.reload()
+    expect(page).to_have_url(re.compile(r"/sign-in"))
+    context.close()
+
+
+def test_wrong_passwords_are_throttled_with_back_off(anonymous_page, own_server: OwnServer) -> None:
+    page = anonymous_page.page
+    wrong = Account(THROTTLED.name, THROTTLED.role, "not the password at all")
+    for _ in range(5):
+        sign_in(page, own_server.url, wrong)
+        expect(page.get_by_role("alert")).to_have_text("Unknown user name or wrong password.")
+    sign_in(page, own_server.url, THROTTLED)  # the right password, but too soon
+    expect(page.get_by_role("alert")).to_contain_text("Too many failed sign-ins")
+    expect(page.get_by_role("alert")).to_contain_text("Try again in 1 second.")
+    time.sleep(1.2)
+    signed_in(page, own_server.url, THROTTLED)
+    refusals = {
+        "Failed to load resource: the server responded with a status of 401 (UNAUTHORIZED)",
+        "Failed to load resource: the server responded with a status of 429 (TOO MANY REQUESTS)",
+    }
+    assert set(anonymous_page.console_errors) == refusals  # the browser's reports, nothing else
+
+
+def test_the_form_token_is_bound_to_its_pre_session(
+    browser: Browser, own_server: OwnServer
+) -> None:
+    url = own_server.url
+    stranger = browser.new_context()
+    assert post_sign_in(stranger, url, "", FORM.name, FORM.password) == 400  # no session
+    first, second = browser.new_context(), browser.new_context()
+    first_token, second_token = form_token(first, url), form_token(second, url)
+    assert first_token != second_token
+    assert post_sign_in(first, url, "", FORM.name, FORM.password) == 400
+    assert post_sign_in(first, url, second_token, FORM.name, FORM.password) == 400
+    assert post_sign_in(stranger, url, first_token, FORM.name, FORM.password) == 400
+    assert post_sign_in(first, url, first_token, FORM.name, FORM.password) == 302
+    assert first.request.get(f"{url}/_dash-layout").status == 200
+    # Signing in gave a new session: the pre-session's cookie (and token) are spent.
+    cookies = {c["name"]: c["value"] for c in first.cookies()}
+    assert post_sign_in(second, url, second_token, FORM.name, FORM.password) == 302
+    assert (
+        cookies["icbt_session"] != {c["name"]: c["value"] for c in second.cookies()}["icbt_session"]
+    )
+    for context in (stranger, first, second):
+        context.close()
+
+
+def test_unknown_and_known_names_cost_the_same(browser: Browser, own_server: OwnServer) -> None:
+    """The issue measured 3 ms for an unknown name and 80 ms for a known one."""
+    context = browser.new_context()
+    token = form_token(context, own_server.url)
+
+    def seconds(name: str) -> float:
+        start = time.perf_counter()
+        assert post_sign_in(context, own_server.url, token, name, "wrong password") == 401
+        return time.perf_counter() - start
+
+    unknown = statistics.median(seconds(f"nobody{n}") for n in range(4))
+    known = statistics.median(seconds(TIMED.name) for _ in range(4))
+    context.close()
+    assert unknown > 0.6 * known, (unknown, known)
+    assert known > 0.6 * unknown, (unknown, known)
+
+
+def test_security_headers_and_the_production_server(
+    browser: Browser, own_server: OwnServer
+) -> None:
+    context = browser.new_context()
+    sign_in_page = context.request.get(f"{own_server.url}/sign-in")
+    asset = context.request.get(f"{own_server.url}/assets/observatory.css")
+    for response in (sign_in_page, asset):
+        headers = response.headers
+        assert headers["server"] == "waitress"  # icbt serve: not Flask's development server
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert "script-src 'self' 'sha256-" in headers["content-security-policy"]
+        assert "unsafe-inline" not in headers["content-security-policy"].split("script-src")[1]
+        assert headers["x-frame-options"] == "DENY"
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "no-referrer"
+    assert sign_in_page.headers["cache-control"] == "no-store"
+    cookie = sign_in_page.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    context.close()
+
+
+def test_debug_mode_refuses_a_network_address(own_server: OwnServer) -> None:
+    env = {
+        **os.environ,
+        "ICBT_DATA_DIR": str(own_server.data_dir),
+        "ICBT_DASHBOARD_USERS": str(own_server.users),
+        "ICBT_DASHBOARD_AUTH": "on",
+    }
+    result = subprocess.run(
+        [str(ICBT), "serve", "--debug", "--host", "0.0.0.0", "--port", str(_free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "development server" in result.stderr and "127.0.0.1" in result.stderr
