@@ -12,7 +12,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 export ICBT_DATA_DIR := $(DATA_DIR)
 
-.PHONY: install browser test lint run generate build serve dev bench bench-ingestion bench-safety clean
+.PHONY: install browser postgres test lint run generate build serve dev bench bench-ingestion bench-safety clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -27,11 +27,17 @@ browser: ## Debian's Chromium for the dashboard's browser tests (never a downloa
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 
+postgres: ## Debian's PostgreSQL server for the application-database tests (started by the tests)
+	@compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || { \
+		echo "Installing Debian's postgresql ..."; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends postgresql >/dev/null; }
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: install browser lint ## The whole suite
+test: install browser postgres lint ## The whole suite
 	$(BIN)/pytest -n 2
 
 generate: install

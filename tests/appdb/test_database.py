@@ -38,7 +38,6 @@ def test_migrations_build_the_schema_the_code_uses(database: AppDatabase) -> Non
         version = migration.get_current_revision()
     assert differences == []
     assert version == "0001"
-    assert Path(database.url.database).is_file()
 
 
 def test_upgrading_twice_changes_nothing(database: AppDatabase) -> None:
@@ -47,8 +46,22 @@ def test_upgrading_twice_changes_nothing(database: AppDatabase) -> None:
     assert tables == {"alembic_version", "sessions", "login_attempts"}
 
 
-def test_an_unreachable_database_is_one_plain_sentence(tmp_path: Path) -> None:
+def test_the_default_database_is_a_file_in_the_data_directory(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv(URL_VARIABLE, raising=False)
+    database = AppDatabase.from_data_dir(tmp_path)
+    database.upgrade()
+    database.dispose()
+    assert (tmp_path / "app" / "observatory-app.sqlite3").is_file()
+
+
+def test_an_unreachable_database_is_one_plain_sentence(tmp_path: Path, postgres_server) -> None:
     blocked = tmp_path / "not-a-directory"
     blocked.write_text("")
     with pytest.raises(AppDatabaseError, match="cannot be opened or updated"):
         AppDatabase(f"sqlite:///{blocked}/app.sqlite3").upgrade()
+    no_server = f"postgresql+psycopg://postgres:secret@127.0.0.1:{postgres_server.port + 1}/x"
+    with pytest.raises(AppDatabaseError, match="cannot be opened or updated") as refused:
+        AppDatabase(no_server).upgrade()
+    assert "secret" not in str(refused.value)  # the password is never printed
