@@ -431,7 +431,7 @@ def report(
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} CPUs "
         f"({platform.machine()}, Python {platform.python_version()}) by "
         "`benchmarks/dashboard_latency.py`: the demo server (`python -m dashboards --demo`, "
-        f"Flask's threaded server), {requests} requests per callback after one warm-up, "
+        f"waitress, 8 threads), {requests} requests per callback after one warm-up, "
         "one at a time, with seeded random filter changes; timed from the client.",
         "",
         f"- p95 callback latency: worst {_ms(worst.percentile(95))} ms "

@@ -238,6 +238,7 @@ def install_sign_in(app: dash.Dash, settings: Settings, config: auth.AuthConfig)
     sessions = SessionStore(database, rules.session)
     sessions.purge_expired()
     throttle = LoginThrottle(database, rules.per_account, rules.per_address)
+    throttle.purge_older_than(max(rules.per_account.window, rules.per_address.window))
     auth.install(app, config, store, sessions, throttle)
 
 
