@@ -137,11 +137,11 @@ def test_short_long_and_common_passwords_are_refused() -> None:
 
 
 def test_demo_mode_only_serves_on_loopback(tmp_path: Path) -> None:
-    demo = AuthConfig(False, tmp_path / "u.yaml", tmp_path / "s")
+    demo = AuthConfig(False, tmp_path / "u.yaml")
     check_host(demo, "127.0.0.1")
     with pytest.raises(AuthError, match=r"127\.0\.0\.1"):
         check_host(demo, "0.0.0.0")
-    check_host(AuthConfig(True, tmp_path / "u.yaml", tmp_path / "s"), "0.0.0.0")
+    check_host(AuthConfig(True, tmp_path / "u.yaml"), "0.0.0.0")
 
 
 def test_icbt_user_add_writes_a_hashed_entry(
