@@ -51,6 +51,9 @@ from urllib.parse import quote, urlsplit
 import dash
 import flask
 import yaml
+
+# What Dash's own router and dispatcher call (dash==4.4.1 is pinned): the gate must find
+# the page and the callback exactly as Dash will, so it uses the same functions.
 from dash._pages import _path_to_page
 from dash._utils import split_callback_id
 from zxcvbn import zxcvbn
@@ -339,7 +342,7 @@ def _declared_outputs(key: str) -> list[Any]:
 class Gate:
     """Checks every request against its session; installed by `install`.
 
-    `sessions` and `throttle` are None in demo mode, which has no sign-in.
+    `sessions` is None in demo mode, which has no sign-in.
     """
 
     def __init__(
@@ -348,13 +351,11 @@ class Gate:
         store: UserStore,
         app: dash.Dash,
         sessions: SessionStore | None = None,
-        throttle: LoginThrottle | None = None,
     ) -> None:
         self.config = config
         self.store = store
         self.app = app
         self.sessions = sessions
-        self.throttle = throttle
         # Unknown names are checked against this, so they cost what a known name costs.
         self.dummy_hash = hash_password(secrets.token_urlsafe(32)) if config.enabled else ""
 
@@ -575,7 +576,7 @@ def install(
     With sign-in on, `sessions` and `throttle` (over the application database) are needed.
     """
     server = app.server
-    gate = Gate(config, store, app, sessions, throttle)
+    gate = Gate(config, store, app, sessions)
     server.extensions["icbt_auth"] = gate
     if not config.enabled:
         return gate
