@@ -134,6 +134,13 @@ def _independent_columns(X: np.ndarray, tolerance: float = 1e-9) -> np.ndarray:
     return mask
 
 
+def _weighted_cross_product(X: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """X' diag(weights) X for non-negative weights, as S'S with S = sqrt(weights) X: BLAS
+    then forms a symmetric product (syrk), several times faster than a general one."""
+    scaled = X * np.sqrt(weights)[:, None]
+    return scaled.T @ scaled
+
+
 def logistic_probabilities(
     x: np.ndarray, y: np.ndarray, trials: np.ndarray | None = None, max_iter: int = 50
 ) -> np.ndarray:
@@ -150,15 +157,15 @@ def logistic_probabilities(
     n = np.ones(len(y)) if trials is None else trials
     beta = np.zeros(X.shape[1])
 
-    def loglik(b: np.ndarray) -> float:
-        eta = X @ b
+    def loglik(eta: np.ndarray) -> float:
         return float(np.sum(y * eta - n * np.logaddexp(0.0, eta)))
 
-    current = loglik(beta)
+    eta = X @ beta
+    current = loglik(eta)
     for _ in range(max_iter):
-        p = special.expit(X @ beta)
+        p = special.expit(eta)
         gradient = X.T @ (y - n * p)
-        hessian = (X * (n * p * (1 - p))[:, None]).T @ X
+        hessian = _weighted_cross_product(X, n * p * (1 - p))
         try:
             step = np.linalg.solve(hessian, gradient)
         except np.linalg.LinAlgError:
@@ -166,7 +173,8 @@ def logistic_probabilities(
         scale = 1.0
         while scale > 1e-6:
             candidate = beta + scale * step
-            value = loglik(candidate)
+            eta = X @ candidate
+            value = loglik(eta)
             if value >= current - 1e-12:
                 break
             scale /= 2
@@ -174,7 +182,7 @@ def logistic_probabilities(
         beta, current = candidate, value
         if converged:
             break
-    p = special.expit(X @ beta)
+    p = special.expit(eta)
     return np.clip(p, PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR)
 
 
@@ -218,11 +226,10 @@ def weighted_least_squares(
     counts = np.ones(len(y)) if counts is None else counts
     within = np.zeros(len(y)) if within is None else within
     n = counts.sum()
-    xw = X * w[:, None]
-    bread = np.linalg.pinv(X.T @ (xw * counts[:, None]))
-    coef = bread @ (xw.T @ (counts * y))
+    bread = np.linalg.pinv(_weighted_cross_product(X, w * counts))
+    coef = bread @ (X.T @ (w * counts * y))
     squared = within + counts * (y - X @ coef) ** 2
-    meat = (xw * squared[:, None]).T @ xw
+    meat = _weighted_cross_product(X, w**2 * squared)
     df_resid = n - _independent_columns(X).sum()
     scale = n / df_resid if df_resid > 0 else float("nan")
     return Regression(coef, bread @ meat @ bread * scale, float(df_resid))
