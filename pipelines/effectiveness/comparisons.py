@@ -701,7 +701,7 @@ def run_comparisons(
     case_mix = tuple(dict.fromkeys((*config.propensity_covariates, *config.outcome_covariates)))
     episodes = encode_case_mix(episodes, case_mix)
     due = episodes.filter(pl.col("is_due") | pl.col("score").is_not_null())
-    timepoints = sorted(set(episodes["timepoint"]))
+    timepoints = sorted(episodes["timepoint"].unique())
     for outcome in outcomes:
         rows = due.filter(
             (pl.col("instrument") == outcome.instrument) & (pl.col("scale") == outcome.scale)
@@ -709,7 +709,7 @@ def run_comparisons(
         measured = set(
             episodes.filter(
                 (pl.col("instrument") == outcome.instrument) & (pl.col("scale") == outcome.scale)
-            )["program_id"]
+            )["program_id"].unique()
         )
         for timepoint in timepoints:
             at = rows.filter(pl.col("timepoint") == timepoint)

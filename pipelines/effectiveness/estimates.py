@@ -118,9 +118,20 @@ def independent(matrix: np.ndarray) -> np.ndarray:
 
 def _independent_columns(X: np.ndarray, tolerance: float = 1e-9) -> np.ndarray:
     """Columns of X, in order, whose squared distance from the span of the columns kept
-    before them is more than `tolerance` of their squared length (Gram-Schmidt on X'X:
-    a few small solves instead of a decomposition of every row)."""
+    before them is more than `tolerance` of their squared length.
+
+    Those distances are the squared pivots of the Cholesky factor of X'X, so one
+    factorisation settles the usual case of independent columns; only when a pivot is
+    too small are the columns taken one at a time (Gram-Schmidt on X'X).
+    """
     gram = X.T @ X
+    diagonal = np.diag(gram)
+    try:
+        pivots = np.diag(np.linalg.cholesky(gram)) ** 2
+        if (pivots > tolerance * diagonal).all():
+            return np.ones(gram.shape[0], bool)
+    except np.linalg.LinAlgError:
+        pass
     kept: list[int] = []
     for j in range(gram.shape[0]):
         residual = gram[j, j]
