@@ -4,12 +4,21 @@ the verdict, and the missing-data sensitivity analysis.
 
 Input is one row per episode, outcome scale and later timepoint (the shape of
 `int_effectiveness_episodes`); output is plain rows for the comparison marts.
+
+Per outcome and timepoint, each cohort (a program, a delivery mode, the in-person
+programs of a province or of the country) is summarised once: its counts and means, and
+its episodes grouped into cells of one covariate pattern with the sufficient statistics
+of the outcome (`Cells`). A comparison then fits its models on the program's cells and
+the comparator's, so the national in-person cohort, part of hundreds of comparisons, is
+read and grouped once instead of once per program. The fits equal the episode-level
+ones (estimates.py) up to rounding.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -166,14 +175,6 @@ def _diagnostic(
     }
 
 
-def _arrays(frame: pl.DataFrame, columns: tuple[str, ...]) -> dict[str, np.ndarray]:
-    return {c: frame[c].to_numpy() for c in columns}
-
-
-def _interval(e: est.Estimate | None, confidence: float) -> tuple[float | None, float | None]:
-    return e.interval(confidence) if e is not None else (None, None)
-
-
 def _prepost_g(analysed: pl.DataFrame, outcome: Outcome) -> float | None:
     """Within-program standardised mean change: J * mean improvement / sqrt((SD_pre^2 +
     SD_post^2) / 2), the shape of the routine-care pre-post benchmarks."""
@@ -187,30 +188,188 @@ def _prepost_g(analysed: pl.DataFrame, outcome: Outcome) -> float | None:
     return float(j * outcome.sign * analysed["change"].mean() / sd)
 
 
+@dataclass(frozen=True)
+class Cells:
+    """Episodes of one arm grouped by covariate pattern, as parallel numpy arrays.
+
+    `codes` holds each case-mix column's integer level codes (levels in `levels`, shared
+    by every cohort of a run); `values` the baseline score and the cell statistics:
+    `count` episodes, the mean `change` and its `change_within` sum of squared
+    deviations, responders judged and events per flag, and for the missing-data analysis
+    `responded` with the auxiliary variables. A cell may hold one episode.
+    """
+
+    levels: dict[str, np.ndarray]
+    codes: dict[str, np.ndarray]
+    values: dict[str, np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.values["count"])
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.values[name]
+
+    def coded(self, column: str) -> est.Coded:
+        return est.Coded(self.levels[column], self.codes[column])
+
+    @staticmethod
+    def stack(first: Cells, second: Cells) -> Cells:
+        """The program's cells followed by the comparator's."""
+        return Cells(
+            first.levels,
+            {c: np.concatenate([first.codes[c], second.codes[c]]) for c in first.codes},
+            {k: np.concatenate([first.values[k], second.values[k]]) for k in first.values},
+        )
+
+
+def _responder_stats(aggregate: bool) -> list[pl.Expr]:
+    stats = []
+    for flag in RESPONDER_FLAGS:
+        judged, events = pl.col(flag).is_not_null(), pl.col(flag).fill_null(False)
+        if aggregate:
+            judged, events = judged.sum(), events.sum()
+        stats += [judged.alias(f"{flag}_judged"), events.alias(f"{flag}_events")]
+    return stats
+
+
+class Cohort:
+    """The episodes of one or more programs at one outcome and timepoint, and what every
+    comparison it takes part in needs of them, each computed on first use.
+
+    `aggregate` groups episodes of the same covariate pattern into one cell: worth it for
+    a cohort that enters many comparisons or is large (comparators, delivery modes); a
+    single program's episodes stay one cell each.
+    """
+
+    def __init__(
+        self,
+        rows: pl.DataFrame,
+        case_mix: tuple[str, ...],
+        config: EffectivenessConfig,
+        aggregate: bool,
+    ) -> None:
+        self.rows = rows
+        self.case_mix = case_mix
+        self.auxiliary = tuple(
+            a for a in ("baseline_phq9", "completed_treatment") if a in config.auxiliary
+        )
+        self.aggregate = aggregate
+
+    @cached_property
+    def analysed(self) -> pl.DataFrame:
+        return self.rows.filter(pl.col("score").is_not_null())
+
+    @cached_property
+    def due(self) -> pl.DataFrame:
+        return self.rows.filter(pl.col("is_due"))
+
+    @cached_property
+    def summary(self) -> dict[str, Any]:
+        """Unweighted counts and moments, as every comparison row reports them."""
+        analysed, due = self.analysed, self.due
+        return {
+            "n_due": due.height,
+            "n_analysed": analysed.height,
+            "completeness": _completeness(due),
+            "mean_change": analysed["change"].mean() if analysed.height else None,
+            "score_sd": analysed["score"].std() or 0.0,
+        }
+
+    @cached_property
+    def analysed_cells(self) -> Cells:
+        """Completers by case mix and baseline score: the completers analysis's cells."""
+        if self.aggregate:
+            stats = [
+                pl.len().alias("count"),
+                pl.col("change").mean(),
+                ((pl.col("change") - pl.col("change").mean()) ** 2).sum().alias("change_within"),
+            ]
+        else:
+            stats = [pl.lit(1).alias("count"), pl.col("change"), pl.lit(0.0).alias("change_within")]
+        return self._cells(self.analysed, (), [*stats, *_responder_stats(self.aggregate)])
+
+    @cached_property
+    def due_cells(self) -> Cells:
+        """Due episodes by case mix, baseline and auxiliary variables: the cells of the
+        missing-data analysis, with responders and their change."""
+        due = self.due.with_columns(
+            pl.col("baseline_phq9").cast(pl.Float64),
+            pl.col("completed_treatment").fill_null(False),
+        )
+        responded = pl.col("score").is_not_null()
+        if self.aggregate:
+            deviation = pl.col("change") - pl.col("change").mean()
+            stats = [
+                pl.len().alias("count"),
+                responded.sum().alias("responded"),
+                pl.col("change").mean(),
+                (deviation**2).sum().alias("change_within"),
+            ]
+        else:
+            stats = [
+                pl.lit(1).alias("count"),
+                responded.alias("responded"),
+                pl.col("change"),
+                pl.lit(0.0).alias("change_within"),
+            ]
+        return self._cells(due, self.auxiliary, stats)
+
+    def _cells(self, rows: pl.DataFrame, extra: tuple[str, ...], stats: list[pl.Expr]) -> Cells:
+        keys = [*self.case_mix, "baseline_score", *extra]
+        if self.aggregate:
+            cells = rows.group_by(keys, maintain_order=True).agg(stats)
+        else:
+            cells = rows.select(*keys, *stats)
+        values = cells.drop(self.case_mix).with_columns(pl.all().cast(pl.Float64))
+        return Cells(
+            {c: np.asarray(rows[c].dtype.categories.to_list(), dtype=str) for c in self.case_mix},
+            {c: cells[c].to_physical().to_numpy().astype(np.int64) for c in self.case_mix},
+            {c: values[c].to_numpy() for c in values.columns},
+        )
+
+
+class Cohorts:
+    """The cohorts of one outcome and timepoint, each built once: the national in-person
+    cohort serves every program's national comparison and every delivery mode's."""
+
+    def __init__(
+        self, rows: pl.DataFrame, case_mix: tuple[str, ...], config: EffectivenessConfig
+    ) -> None:
+        self.parts = {k[0]: v for k, v in rows.partition_by("program_id", as_dict=True).items()}
+        self.empty = rows.clear()
+        self.case_mix, self.config = case_mix, config
+        self.built: dict[tuple[str, ...], Cohort] = {}
+
+    def get(self, ids: tuple[str, ...], comparator: bool = False) -> Cohort:
+        if ids not in self.built:
+            frames = [self.parts[i] for i in ids if i in self.parts]
+            rows = pl.concat(frames, how="vertical_relaxed") if frames else self.empty
+            aggregate = comparator or len(ids) > 1
+            self.built[ids] = Cohort(rows, self.case_mix, self.config, aggregate)
+        return self.built[ids]
+
+
 def analyse(
-    program: pl.DataFrame,
-    comparator: pl.DataFrame,
+    program: Cohort,
+    comparator: Cohort,
     outcome: Outcome,
     config: EffectivenessConfig,
 ) -> Result:
-    """Estimates and diagnostics of one comparison (both frames: one outcome, one
+    """Estimates and diagnostics of one comparison (both cohorts: one outcome, one
     timepoint, episodes whose timepoint is due)."""
     t = config.thresholds
     min_n = int(config.value("min_episodes_per_group"))
-    obs_p = program.filter(pl.col("score").is_not_null())
-    obs_c = comparator.filter(pl.col("score").is_not_null())
-    due_p = program.filter(pl.col("is_due"))
-    due_c = comparator.filter(pl.col("is_due"))
+    p, c = program.summary, comparator.summary
     row: dict[str, Any] = {
-        "n_program_due": due_p.height,
-        "n_program_analysed": obs_p.height,
-        "n_comparator_due": due_c.height,
-        "n_comparator_analysed": obs_c.height,
-        "program_completeness": _completeness(due_p),
-        "comparator_completeness": _completeness(due_c),
-        "program_mean_change": obs_p["change"].mean() if obs_p.height else None,
-        "comparator_mean_change": obs_c["change"].mean() if obs_c.height else None,
-        "program_prepost_g": _prepost_g(obs_p, outcome),
+        "n_program_due": p["n_due"],
+        "n_program_analysed": p["n_analysed"],
+        "n_comparator_due": c["n_due"],
+        "n_comparator_analysed": c["n_analysed"],
+        "program_completeness": p["completeness"],
+        "comparator_completeness": c["completeness"],
+        "program_mean_change": p["mean_change"],
+        "comparator_mean_change": c["mean_change"],
+        "program_prepost_g": _prepost_g(program.analysed, outcome),
         "mcid_points": outcome.mcid_points,
         "noninferiority_margin": (
             outcome.mcid_points * config.value("margin_mcid_fraction")
@@ -219,7 +378,7 @@ def analyse(
         ),
     }
     result = Result(row)
-    smallest = min(obs_p.height, obs_c.height)
+    smallest = min(p["n_analysed"], c["n_analysed"])
     if smallest < min_n:
         result.diagnostics.append(
             _diagnostic(
@@ -227,7 +386,7 @@ def analyse(
                 "fail",
                 smallest,
                 min_n,
-                f"{obs_p.height} program and {obs_c.height} comparator episodes analysed",
+                f"{p['n_analysed']} program and {c['n_analysed']} comparator episodes analysed",
                 t["min_episodes_per_group"].source,
             )
         )
@@ -239,8 +398,8 @@ def analyse(
     result.diagnostics.append(
         _diagnostic("sample_size", "pass", smallest, min_n, "", t["min_episodes_per_group"].source)
     )
-    _estimate(result, obs_p, obs_c, outcome, config)
-    _missing_data_sensitivity(result, due_p, due_c, config)
+    _estimate(result, program, comparator, outcome, config)
+    _missing_data_sensitivity(result, program.due_cells, comparator.due_cells, config)
     row["crude_difference"] = row["program_mean_change"] - row["comparator_mean_change"]
     return result
 
@@ -261,57 +420,50 @@ def encode_case_mix(episodes: pl.DataFrame, columns: tuple[str, ...]) -> pl.Data
     )
 
 
-def _coded(frame: pl.DataFrame, column: str) -> est.Coded:
-    """A case-mix column as sorted levels and integer codes (missing is the level
-    "missing"): the same levels, in the same order, as sorting the strings. Levels absent
-    from `frame` keep their code and get no indicator column."""
-    values = frame[column]
-    if not isinstance(values.dtype, pl.Enum):
-        values = values.cast(pl.String).fill_null("missing")
-        values = values.cast(pl.Enum(values.unique().sort()))
-    levels = np.asarray(values.dtype.categories.to_list(), dtype=str)
-    return est.Coded(levels, values.to_physical().to_numpy().astype(np.int64))
-
-
-def _covariates(frame: pl.DataFrame, columns: tuple[str, ...]) -> np.ndarray:
+def _covariates(cells: Cells, columns: tuple[str, ...]) -> np.ndarray:
     """Indicator columns of `columns` and the centred baseline score."""
     matrix, _ = est.design(
-        {c: _coded(frame, c) for c in columns},
-        {"baseline_score": frame["baseline_score"].to_numpy()},
+        {c: cells.coded(c) for c in columns},
+        {"baseline_score": cells["baseline_score"]},
+        cells["count"],
     )
     return matrix
 
 
-def _balance_matrix(frame: pl.DataFrame, columns: tuple[str, ...]) -> tuple[np.ndarray, list[str]]:
+def _balance_matrix(cells: Cells, columns: tuple[str, ...]) -> tuple[np.ndarray, list[str]]:
     """Every level of each categorical column as an indicator (reference included)."""
     parts, names = [], []
     for column in columns:
-        coded = _coded(frame, column)
+        coded = cells.coded(column)
         present = np.flatnonzero(np.bincount(coded.codes, minlength=len(coded.levels)))
         parts.append((coded.codes[:, None] == present[None, :]).astype(float))
         names += [f"{column}={coded.levels[level]}" for level in present]
-    return np.hstack(parts) if parts else np.empty((frame.height, 0)), names
+    return np.hstack(parts) if parts else np.empty((len(cells), 0)), names
 
 
 def _estimate(
     result: Result,
-    obs_p: pl.DataFrame,
-    obs_c: pl.DataFrame,
+    program: Cohort,
+    comparator: Cohort,
     outcome: Outcome,
     config: EffectivenessConfig,
 ) -> None:
     row, t, conf = result.row, config.thresholds, config.confidence
-    both = pl.concat([obs_p, obs_c], how="vertical_relaxed")
-    treated = np.r_[np.ones(obs_p.height, bool), np.zeros(obs_c.height, bool)]
+    p_cells, c_cells = program.analysed_cells, comparator.analysed_cells
+    both = Cells.stack(p_cells, c_cells)
+    treated = np.r_[np.ones(len(p_cells), bool), np.zeros(len(c_cells), bool)]
+    counts = both["count"]
     x = _covariates(both, config.outcome_covariates)
     propensity = est.logistic_probabilities(
-        _covariates(both, config.propensity_covariates), treated.astype(float)
+        _covariates(both, config.propensity_covariates), treated * counts, counts
     )
     weights = est.overlap_weights(treated, propensity)
 
     matrix, names = _balance_matrix(both, config.propensity_covariates)
-    matrix = np.column_stack([matrix, both["baseline_score"].to_numpy()])
-    balance = dx.standardised_differences(matrix, [*names, "baseline_score"], treated, weights)
+    matrix = np.column_stack([matrix, both["baseline_score"]])
+    balance = dx.standardised_differences(
+        matrix, [*names, "baseline_score"], treated, weights, counts
+    )
     modelled = {*config.outcome_covariates, "baseline_score"}
     result.balance += [
         {**vars(b), "in_outcome_model": b.covariate.split("=")[0] in modelled} for b in balance
@@ -331,7 +483,7 @@ def _estimate(
         )
     )
     low, high = config.value("equipoise_low"), config.value("equipoise_high")
-    equipoise = dx.fraction_in_equipoise(propensity, treated, low, high)
+    equipoise = dx.fraction_in_equipoise(propensity, treated, low, high, counts)
     row["fraction_in_equipoise"] = equipoise
     minimum = config.value("min_fraction_in_equipoise")
     result.diagnostics.append(
@@ -345,8 +497,9 @@ def _estimate(
         )
     )
 
-    change = both["change"].to_numpy().astype(float)
-    adjusted = est.ancova(change, treated, x, weights)
+    adjusted = est.ancova(
+        both["change"], treated, x, weights, counts=counts, within=both["change_within"]
+    )
     row["adjusted_difference"] = adjusted.value
     row["adjusted_se"] = adjusted.se
     row["adjusted_df"] = adjusted.df
@@ -367,26 +520,24 @@ def _estimate(
             _diagnostic("outcome_variance", "pass", adjusted.se, None, "", "")
         )
 
-    sd = est.pooled_sd(
-        obs_p["score"].std() or 0.0, obs_p.height, obs_c["score"].std() or 0.0, obs_c.height
-    )
+    p, c = program.summary, comparator.summary
+    sd = est.pooled_sd(p["score_sd"], p["n_analysed"], c["score_sd"], c["n_analysed"])
     if sd > 0:
         g = est.standardised_difference(
             est.Estimate(outcome.sign * adjusted.value, adjusted.se, adjusted.df),
             sd,
-            obs_p.height,
-            obs_c.height,
+            p["n_analysed"],
+            c["n_analysed"],
         )
         row["hedges_g"] = g.value
         row["hedges_g_ci_low"], row["hedges_g_ci_high"] = g.interval(conf)
 
     for flag in RESPONDER_FLAGS:
-        judged = both[flag].is_not_null().to_numpy()
+        judged, events = both[f"{flag}_judged"], both[f"{flag}_events"]
         if judged[treated].sum() == 0 or judged[~treated].sum() == 0:
             continue
-        events = both[flag].fill_null(False).to_numpy()
-        p1 = est.weighted_proportion(events[treated & judged], weights[treated & judged])
-        p0 = est.weighted_proportion(events[~treated & judged], weights[~treated & judged])
+        arm = treated & (judged > 0), ~treated & (judged > 0)
+        p1, p0 = (est.weighted_proportion(events[a], weights[a], judged[a]) for a in arm)
         rd = est.risk_difference(p1, p0)
         rr = est.log_risk_ratio(p1, p0)
         row[f"{flag}_program"] = p1.p
@@ -452,42 +603,46 @@ def _verdict_for(estimate_low: float, estimate_high: float, outcome: Outcome, ma
 
 
 def _missing_data_sensitivity(
-    result: Result,
-    program: pl.DataFrame,
-    comparator: pl.DataFrame,
-    config: EffectivenessConfig,
+    result: Result, program: Cells, comparator: Cells, config: EffectivenessConfig
 ) -> None:
     """Weighted ANCOVA on the due episodes' responders with weights overlap(e) /
     P(response): the propensity is fitted on every due episode, the response model on arm,
     outcome covariates, baseline and the auxiliary variables (missing at random given
     those). Left empty when either arm has too few due responders."""
     row = result.row
-    both = pl.concat([program, comparator], how="vertical_relaxed")
-    treated = np.r_[np.ones(program.height, bool), np.zeros(comparator.height, bool)]
-    responded = both["score"].is_not_null().to_numpy()
+    both = Cells.stack(program, comparator)
+    treated = np.r_[np.ones(len(program), bool), np.zeros(len(comparator), bool)]
+    counts, responded = both["count"], both["responded"]
     min_n = config.value("min_episodes_per_group")
     if min(responded[treated].sum(), responded[~treated].sum()) < min_n:
         return
     x = _covariates(both, config.outcome_covariates)
     propensity = est.logistic_probabilities(
-        _covariates(both, config.propensity_covariates), treated.astype(float)
+        _covariates(both, config.propensity_covariates), treated * counts, counts
     )
-    p_response = np.ones(len(responded))
-    if not responded.all():
+    p_response = np.ones(len(both))
+    if responded.sum() < counts.sum():
         auxiliary = []
         if "baseline_phq9" in config.auxiliary:
-            phq9 = both["baseline_phq9"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+            phq9 = both["baseline_phq9"]
             missing = np.isnan(phq9)
-            fill = np.nanmean(phq9) if (~missing).any() else 0.0
+            fill = np.average(phq9[~missing], weights=counts[~missing]) if (~missing).any() else 0.0
             auxiliary += [np.where(missing, fill, phq9), missing.astype(float)]
         if "completed_treatment" in config.auxiliary:
-            auxiliary.append(both["completed_treatment"].fill_null(False).to_numpy().astype(float))
+            auxiliary.append(both["completed_treatment"])
         response_x = np.column_stack([treated.astype(float), x, *auxiliary])
-        keep = response_x.std(axis=0) > 0
-        p_response = est.logistic_probabilities(response_x[:, keep], responded.astype(float))
+        keep = est.independent(response_x)
+        p_response = est.logistic_probabilities(response_x[:, keep], responded, counts)
     weights = est.overlap_weights(treated, propensity) / p_response
-    r = responded
-    adjusted = est.ancova(both["change"].to_numpy()[r].astype(float), treated[r], x[r], weights[r])
+    r = responded > 0
+    adjusted = est.ancova(
+        both["change"][r],
+        treated[r],
+        x[r],
+        weights[r],
+        counts=responded[r],
+        within=both["change_within"][r],
+    )
     row["sensitivity_difference"] = adjusted.value
     row["sensitivity_ci_low"], row["sensitivity_ci_high"] = adjusted.interval(config.confidence)
 
@@ -543,11 +698,10 @@ def run_comparisons(
     rows, flagged too small, so that no program silently disappears.
     """
     specs = comparison_specs(programs, config)
-    episodes = encode_case_mix(
-        episodes, tuple(dict.fromkeys((*config.propensity_covariates, *config.outcome_covariates)))
-    )
+    case_mix = tuple(dict.fromkeys((*config.propensity_covariates, *config.outcome_covariates)))
+    episodes = encode_case_mix(episodes, case_mix)
     due = episodes.filter(pl.col("is_due") | pl.col("score").is_not_null())
-    timepoints = sorted(set(episodes["timepoint"]))
+    timepoints = sorted(episodes["timepoint"].unique())
     for outcome in outcomes:
         rows = due.filter(
             (pl.col("instrument") == outcome.instrument) & (pl.col("scale") == outcome.scale)
@@ -555,23 +709,18 @@ def run_comparisons(
         measured = set(
             episodes.filter(
                 (pl.col("instrument") == outcome.instrument) & (pl.col("scale") == outcome.scale)
-            )["program_id"]
+            )["program_id"].unique()
         )
         for timepoint in timepoints:
             at = rows.filter(pl.col("timepoint") == timepoint)
-            parts = {k[0]: v for k, v in at.partition_by("program_id", as_dict=True).items()}
-            empty = at.clear()
-
-            def cohort(ids: tuple[str, ...], parts: dict = parts, empty: pl.DataFrame = empty):
-                frames = [parts[i] for i in ids if i in parts]
-                return pl.concat(frames, how="vertical_relaxed") if frames else empty
+            cohorts = Cohorts(at, case_mix, config)
 
             for spec in specs:
                 if not measured.intersection(spec.programs):
                     continue
-                subject = cohort(spec.programs)
+                subject = cohorts.get(spec.programs)
                 if spec.comparator_level == "benchmark_only":
-                    result = Result(_benchmark_only_row(subject, outcome, config))
+                    result = Result(_benchmark_only_row(subject.rows, outcome, config))
                     result.diagnostics.append(
                         _diagnostic(
                             "in_person_cohort",
@@ -583,7 +732,7 @@ def run_comparisons(
                         )
                     )
                 else:
-                    result = analyse(subject, cohort(spec.comparators), outcome, config)
+                    result = analyse(subject, cohorts.get(spec.comparators, True), outcome, config)
                 gate(result, outcome)
                 cid = comparison_id(spec, outcome, timepoint)
                 result.row.update(

@@ -3,6 +3,13 @@ responder risk difference and risk ratio.
 
 Plain numpy on arrays, so each function can be checked against statsmodels or a
 published worked example, and hundreds of comparisons run in about a second.
+
+Every estimator takes either one row per episode or one row per *cell*: episodes of one
+arm with the same covariate pattern, carried as their count (`counts`) and the
+sufficient statistics of their outcome. Likelihoods, weighted sums and the sandwich
+variance are sums over episodes, so a cell stands for its episodes exactly; an in-person
+cohort of a hundred thousand episodes then enters each comparison as a few thousand
+cells, summarised once per outcome and timepoint.
 """
 
 from __future__ import annotations
@@ -54,61 +61,122 @@ class Coded:
         return len(self.codes)
 
 
-def one_hot(values: np.ndarray | Coded, name: str) -> tuple[np.ndarray, list[str]]:
+def one_hot(
+    values: np.ndarray | Coded, name: str, counts: np.ndarray | None = None
+) -> tuple[np.ndarray, list[str]]:
     """Indicator columns for every level but the most frequent (the reference level).
 
     The most frequent level as reference keeps the design well conditioned; levels absent
     from `values` get no column, so a rare category cannot create an empty column.
+    `counts`: episodes per row when rows are cells (frequencies decide the reference).
     """
     coded = values if isinstance(values, Coded) else Coded.of(values)
-    counts = np.bincount(coded.codes, minlength=len(coded.levels))
-    present = np.flatnonzero(counts)
+    frequency = np.bincount(coded.codes, weights=counts, minlength=len(coded.levels))
+    present = np.flatnonzero(frequency)
     if len(present) < 2:
         return np.empty((len(coded), 0)), []
-    reference = present[np.argmax(counts[present])]
+    reference = present[np.argmax(frequency[present])]
     kept = present[present != reference]
     matrix = (coded.codes[:, None] == kept[None, :]).astype(float)
     return matrix, [f"{name}={coded.levels[level]}" for level in kept]
 
 
 def design(
-    categorical: dict[str, np.ndarray | Coded], continuous: dict[str, np.ndarray]
+    categorical: dict[str, np.ndarray | Coded],
+    continuous: dict[str, np.ndarray],
+    counts: np.ndarray | None = None,
 ) -> tuple[np.ndarray, list[str]]:
-    """Covariate matrix (no intercept) of indicator and centred continuous columns."""
+    """Covariate matrix (no intercept) of indicator and centred continuous columns,
+    without columns the model cannot estimate (`independent`)."""
     columns, names = [], []
     for name, values in categorical.items():
-        matrix, labels = one_hot(values, name)
+        matrix, labels = one_hot(values, name, counts)
         columns.append(matrix)
         names += labels
     for name, values in continuous.items():
         x = values.astype(float)
-        columns.append((x - x.mean())[:, None])
+        columns.append((x - np.average(x, weights=counts))[:, None])
         names.append(name)
     n = len(next(iter({**categorical, **continuous}.values())))
     matrix = np.hstack(columns) if columns else np.empty((n, 0))
-    varying = matrix.std(axis=0) > 0
-    return matrix[:, varying], [n for n, keep in zip(names, varying, strict=True) if keep]
+    keep = independent(matrix)
+    return matrix[:, keep], [n for n, kept in zip(names, keep, strict=True) if kept]
 
 
-def logistic_probabilities(x: np.ndarray, y: np.ndarray, max_iter: int = 50) -> np.ndarray:
+def independent(matrix: np.ndarray) -> np.ndarray:
+    """Which columns a model with an intercept can estimate: each column that is not, up
+    to rounding, a combination of the intercept and the columns before it.
+
+    A constant column, an indicator aliased with another in a small comparison, or the
+    baseline PHQ-9 beside the PHQ-9 baseline score add nothing to the fit; kept, they
+    make its information matrix singular and Newton's steps wander along the flat
+    direction. Dependence is a property of the distinct rows, so cells and episodes
+    keep the same columns.
+    """
+    return _independent_columns(np.column_stack([np.ones(len(matrix)), matrix]))[1:]
+
+
+def _independent_columns(X: np.ndarray, tolerance: float = 1e-9) -> np.ndarray:
+    """Columns of X, in order, whose squared distance from the span of the columns kept
+    before them is more than `tolerance` of their squared length.
+
+    Those distances are the squared pivots of the Cholesky factor of X'X, so one
+    factorisation settles the usual case of independent columns; only when a pivot is
+    too small are the columns taken one at a time (Gram-Schmidt on X'X).
+    """
+    gram = X.T @ X
+    diagonal = np.diag(gram)
+    try:
+        pivots = np.diag(np.linalg.cholesky(gram)) ** 2
+        if (pivots > tolerance * diagonal).all():
+            return np.ones(gram.shape[0], bool)
+    except np.linalg.LinAlgError:
+        pass
+    kept: list[int] = []
+    for j in range(gram.shape[0]):
+        residual = gram[j, j]
+        if kept:
+            projection = gram[kept, j]
+            residual -= projection @ np.linalg.solve(gram[np.ix_(kept, kept)], projection)
+        if residual > tolerance * gram[j, j]:
+            kept.append(j)
+    mask = np.zeros(gram.shape[0], bool)
+    mask[kept] = True
+    return mask
+
+
+def _weighted_cross_product(X: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """X' diag(weights) X for non-negative weights, as S'S with S = sqrt(weights) X: BLAS
+    then forms a symmetric product (syrk), several times faster than a general one."""
+    scaled = X * np.sqrt(weights)[:, None]
+    return scaled.T @ scaled
+
+
+def logistic_probabilities(
+    x: np.ndarray, y: np.ndarray, trials: np.ndarray | None = None, max_iter: int = 50
+) -> np.ndarray:
     """Fitted probabilities of an intercept + `x` logistic regression (maximum likelihood).
 
+    `y` is 0/1 per episode, or with `trials` (episodes per cell) the number of events
+    per cell: the binomial likelihood of a cell is the product of its episodes'
+    Bernoulli likelihoods, so both give the same fit.
     Newton-Raphson with step halving; under (quasi-)separation the likelihood has no
     maximum and probabilities run towards 0 or 1, which the overlap diagnostics then
     report. Probabilities are kept inside [1e-8, 1 - 1e-8].
     """
     X = np.column_stack([np.ones(len(y)), x])
+    n = np.ones(len(y)) if trials is None else trials
     beta = np.zeros(X.shape[1])
 
-    def loglik(b: np.ndarray) -> float:
-        eta = X @ b
-        return float(np.sum(y * eta - np.logaddexp(0.0, eta)))
+    def loglik(eta: np.ndarray) -> float:
+        return float(np.sum(y * eta - n * np.logaddexp(0.0, eta)))
 
-    current = loglik(beta)
+    eta = X @ beta
+    current = loglik(eta)
     for _ in range(max_iter):
-        p = special.expit(X @ beta)
-        gradient = X.T @ (y - p)
-        hessian = (X * (p * (1 - p))[:, None]).T @ X
+        p = special.expit(eta)
+        gradient = X.T @ (y - n * p)
+        hessian = _weighted_cross_product(X, n * p * (1 - p))
         try:
             step = np.linalg.solve(hessian, gradient)
         except np.linalg.LinAlgError:
@@ -116,7 +184,8 @@ def logistic_probabilities(x: np.ndarray, y: np.ndarray, max_iter: int = 50) -> 
         scale = 1.0
         while scale > 1e-6:
             candidate = beta + scale * step
-            value = loglik(candidate)
+            eta = X @ candidate
+            value = loglik(eta)
             if value >= current - 1e-12:
                 break
             scale /= 2
@@ -124,7 +193,7 @@ def logistic_probabilities(x: np.ndarray, y: np.ndarray, max_iter: int = 50) -> 
         beta, current = candidate, value
         if converged:
             break
-    p = special.expit(X @ beta)
+    p = special.expit(eta)
     return np.clip(p, PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR)
 
 
@@ -150,34 +219,50 @@ class Regression:
         )
 
 
-def weighted_least_squares(y: np.ndarray, X: np.ndarray, w: np.ndarray) -> Regression:
+def weighted_least_squares(
+    y: np.ndarray,
+    X: np.ndarray,
+    w: np.ndarray,
+    counts: np.ndarray | None = None,
+    within: np.ndarray | None = None,
+) -> Regression:
     """WLS coefficients with the HC1 sandwich covariance (weights treated as known).
 
     Equals statsmodels `WLS(y, X, weights=w).fit(cov_type="HC1")`: the bread is
     (X'WX)^-1, the meat sum w_i^2 e_i^2 x_i x_i', scaled by n / (n - p).
+    With cells, `y` is each cell's mean, `counts` its episodes and `within` the sum of
+    squared deviations from that mean: an episode's residual is (y_i - ybar) + (ybar -
+    x'b), so the cell's sum of squared residuals is within + count (ybar - x'b)^2.
     """
-    n = X.shape[0]
-    xw = X * w[:, None]
-    bread = np.linalg.pinv(X.T @ xw)
-    coef = bread @ (xw.T @ y)
-    resid = y - X @ coef
-    meat = (xw * (resid**2)[:, None]).T @ xw
-    df_resid = n - np.linalg.matrix_rank(X)
+    counts = np.ones(len(y)) if counts is None else counts
+    within = np.zeros(len(y)) if within is None else within
+    n = counts.sum()
+    bread = np.linalg.pinv(_weighted_cross_product(X, w * counts))
+    coef = bread @ (X.T @ (w * counts * y))
+    squared = within + counts * (y - X @ coef) ** 2
+    meat = _weighted_cross_product(X, w**2 * squared)
+    df_resid = n - _independent_columns(X).sum()
     scale = n / df_resid if df_resid > 0 else float("nan")
     return Regression(coef, bread @ meat @ bread * scale, float(df_resid))
 
 
 def ancova(
-    change: np.ndarray, treated: np.ndarray, covariates: np.ndarray, weights: np.ndarray
+    change: np.ndarray,
+    treated: np.ndarray,
+    covariates: np.ndarray,
+    weights: np.ndarray,
+    counts: np.ndarray | None = None,
+    within: np.ndarray | None = None,
 ) -> Estimate:
     """Adjusted difference in mean change (program - comparator), weighted ANCOVA.
 
     The outcome is the change from baseline; with the baseline score among the
     covariates this equals ANCOVA on the later score (the treatment coefficient is the
-    same), and the difference is in the scale's own direction.
+    same), and the difference is in the scale's own direction. With cells, `change` is
+    the cell mean (see `weighted_least_squares`).
     """
     X = np.column_stack([np.ones(len(change)), treated.astype(float), covariates])
-    return weighted_least_squares(change, X, weights).estimate(1)
+    return weighted_least_squares(change, X, weights, counts, within).estimate(1)
 
 
 def pooled_sd(sd1: float, n1: int, sd2: float, n2: int) -> float:
@@ -220,16 +305,25 @@ class Proportion:
     n: int
 
 
-def weighted_proportion(events: np.ndarray, weights: np.ndarray) -> Proportion:
+def weighted_proportion(
+    events: np.ndarray, weights: np.ndarray, judged: np.ndarray | None = None
+) -> Proportion:
     """Weighted share of events and its linearisation variance sum w^2 (y - p)^2 / (sum w)^2.
 
-    With unit weights the variance is p(1 - p)/n, the usual Wald variance.
+    With unit weights the variance is p(1 - p)/n, the usual Wald variance. With cells,
+    `events` counts each cell's events among its `judged` episodes.
     """
     y = events.astype(float)
-    total = weights.sum()
+    if judged is None:
+        total = weights.sum()
+        p = float((weights * y).sum() / total)
+        var = float((weights**2 * (y - p) ** 2).sum() / total**2)
+        return Proportion(p, var, len(y))
+    total = (weights * judged).sum()
     p = float((weights * y).sum() / total)
-    var = float((weights**2 * (y - p) ** 2).sum() / total**2)
-    return Proportion(p, var, len(y))
+    squares = y * (1 - p) ** 2 + (judged - y) * p**2
+    var = float((weights**2 * squares).sum() / total**2)
+    return Proportion(p, var, int(judged.sum()))
 
 
 def risk_difference(program: Proportion, comparator: Proportion) -> Estimate:

@@ -6,7 +6,14 @@ import polars as pl
 import pytest
 
 from pipelines.effectiveness import diagnostics as dx
-from pipelines.effectiveness.comparisons import Outcome, comparison_specs, run_comparisons
+from pipelines.effectiveness.comparisons import (
+    Cohort,
+    Outcome,
+    analyse,
+    comparison_specs,
+    encode_case_mix,
+    run_comparisons,
+)
 from pipelines.effectiveness.config import load_benchmarks, load_effectiveness_config
 from pipelines.effectiveness.synthesis import meta_regressions, pool
 
@@ -221,6 +228,38 @@ def test_a_single_program_pools_to_itself_and_meta_regression_is_skipped():
         }
     )
     assert meta_regressions(rows, attributes, CONFIG) == []
+
+
+def test_a_cohort_grouped_into_cells_gives_the_per_episode_comparison():
+    """Comparators and delivery modes enter a comparison as cells of one covariate
+    pattern; every number, status and verdict equals the comparison of the same episodes
+    one by one, up to rounding (estimates, balance, equipoise, responders, sensitivity)."""
+    frame = pl.concat(
+        [episodes("A", 400, -2.0, 1, answered=0.8), episodes("IP_ON", 1500, 0.0, 3, answered=0.7)]
+    ).with_columns(pl.col("baseline_score", "baseline_phq9").clip(10, 14))
+    case_mix = tuple(dict.fromkeys((*CONFIG.propensity_covariates, *CONFIG.outcome_covariates)))
+    frame = encode_case_mix(frame, case_mix)
+    rows, balance, diagnostics = {}, {}, {}
+    for aggregate in (False, True):
+        program, comparator = (
+            Cohort(frame.filter(pl.col("program_id") == p), case_mix, CONFIG, aggregate)
+            for p in ("A", "IP_ON")
+        )
+        result = analyse(program, comparator, PHQ9, CONFIG)
+        rows[aggregate], balance[aggregate] = result.row, result.balance
+        diagnostics[aggregate] = [(d["diagnostic"], d["status"]) for d in result.diagnostics]
+        if aggregate:
+            assert len(comparator.analysed_cells) < comparator.analysed.height / 3
+    assert rows[True].keys() == rows[False].keys()
+    assert rows[True]["sensitivity_difference"] is not None
+    for key, value in rows[False].items():
+        assert rows[True][key] == pytest.approx(value, rel=1e-9, abs=1e-12), key
+    assert diagnostics[True] == diagnostics[False]
+    for by_episode, by_cell in zip(balance[False], balance[True], strict=True):
+        assert by_cell["covariate"] == by_episode["covariate"]
+        for key, value in by_episode.items():
+            if isinstance(value, float):
+                assert by_cell[key] == pytest.approx(value, rel=1e-9, abs=1e-12), key
 
 
 @pytest.mark.parametrize(

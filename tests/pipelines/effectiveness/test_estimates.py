@@ -105,3 +105,50 @@ def test_risk_ratio_is_undefined_without_events():
     some = est.weighted_proportion(np.r_[np.ones(3), np.zeros(7)].astype(bool), np.ones(10))
     assert est.log_risk_ratio(some, none) is None
     assert est.risk_difference(some, none).value == pytest.approx(0.3)
+
+
+def _cells(seed: int, n: int = 600):
+    """Episodes with few covariate patterns (two binary covariates, a 0-4 score), so that
+    many share a cell; and each episode's cell (arm and pattern)."""
+    rng = np.random.default_rng(seed)
+    x = np.column_stack([rng.integers(0, 2, n), rng.integers(0, 2, n), rng.integers(0, 5, n)])
+    treated = rng.random(n) < 1 / (1 + np.exp(-(x @ np.array([0.8, -0.5, 0.3]) - 0.6)))
+    y = 1.5 * treated + x @ np.array([0.5, -1.0, 0.2]) + rng.normal(size=n)
+    patterns, cell = np.unique(np.column_stack([treated, x]), axis=0, return_inverse=True)
+    return x, treated, y, patterns[:, 1:].astype(float), patterns[:, 0] == 1, cell
+
+
+def test_cells_give_the_episode_level_fits():
+    """Grouping episodes of one covariate pattern into a cell changes nothing but rounding:
+    the propensity, the weighted ANCOVA with its HC1 SE and df (equal to statsmodels) and
+    the weighted responder share."""
+    x, treated, y, cell_x, cell_treated, cell = _cells(4)
+    counts = np.bincount(cell).astype(float)
+    means = np.bincount(cell, weights=y) / counts
+    within = np.bincount(cell, weights=(y - means[cell]) ** 2)
+    assert len(counts) < len(y) / 10
+
+    e = est.logistic_probabilities(x, treated.astype(float))
+    cell_e = est.logistic_probabilities(cell_x, cell_treated * counts, counts)
+    np.testing.assert_allclose(cell_e[cell], e, rtol=1e-9)
+
+    w = est.overlap_weights(treated, e)
+    cell_w = est.overlap_weights(cell_treated, cell_e)
+    episodes = est.ancova(y, treated, x, w)
+    cells = est.ancova(means, cell_treated, cell_x, cell_w, counts=counts, within=within)
+    X = np.column_stack([np.ones(len(y)), treated, x])
+    ref = sm.WLS(y, X, weights=w).fit(cov_type="HC1")
+    assert cells.value == pytest.approx(ref.params[1], rel=1e-9)
+    assert cells.se == pytest.approx(ref.bse[1], rel=1e-8)
+    assert (cells.value, cells.se, cells.df) == pytest.approx(
+        (episodes.value, episodes.se, episodes.df), rel=1e-9
+    )
+
+    events = y > 1
+    cell_events = np.bincount(cell, weights=events)
+    share = est.weighted_proportion(events[treated], w[treated])
+    t = cell_treated
+    cell_share = est.weighted_proportion(cell_events[t], cell_w[t], counts[t])
+    assert (cell_share.p, cell_share.var, cell_share.n) == pytest.approx(
+        (share.p, share.var, share.n), rel=1e-9
+    )
