@@ -145,6 +145,53 @@ def run_pipeline() -> None:
 
 
 @main.command()
+@click.option(
+    "--tables",
+    "tables_of",
+    metavar="ID",
+    default=None,
+    help="Instead of the list, the row count of every table of snapshot ID.",
+)
+def snapshots(tables_of: str | None) -> None:
+    """List the kept snapshots of the published warehouse, newest first.
+
+    Each has an id (UTC date and sequence, e.g. 2026-12-07.1), the run and code version
+    that made it and its row count; reopen one read-only at
+    <data>/warehouse/snapshots/<id>/observatory.duckdb (docs/researchers.md).
+    """
+    from pipelines.publishing.snapshots import (
+        describe,
+        list_snapshots,
+        snapshot_database,
+        snapshots_dir,
+    )
+
+    settings = _settings()
+    if tables_of is not None:
+        try:
+            info = describe(snapshot_database(tables_of, settings))
+        except (ValueError, FileNotFoundError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        for table, rows in info.table_rows.items():
+            click.echo(f"{table:<45} {rows:>12,}")
+        click.echo(f"{'total':<45} {info.total_rows:>12,}")
+        return
+    directory = snapshots_dir(settings.published_database)
+    kept = list_snapshots(directory)
+    if not kept:
+        click.echo(f"No snapshots in {directory} yet; `icbt run` publishes the first.")
+        return
+    click.echo(f"{'snapshot':<14} {'published (UTC)':<19} {'tables':>6} {'rows':>12}  run, code")
+    for info in kept:
+        click.echo(
+            f"{info.snapshot_id:<14} {info.published_at:%Y-%m-%d %H:%M:%S} "
+            f"{len(info.table_rows):>6} {info.total_rows:>12,}  "
+            f"{info.run_id or '-'}, {info.code_version or '-'}"
+        )
+    click.echo(f"Files: {directory}/<snapshot>/observatory.duckdb")
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option(
     "--port",
