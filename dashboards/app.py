@@ -18,7 +18,7 @@ import dash_bootstrap_components as dbc
 import flask
 from dash import dcc, html
 
-from dashboards import auth, reports
+from dashboards import auth, brief_download, reports
 from dashboards.data import Warehouse, WarehouseUnavailableError
 from dashboards.ids import Id
 from dashboards.marts import SuppressedMarts
@@ -190,6 +190,7 @@ def create_app(settings: Settings, auth_config: auth.AuthConfig | None = None) -
     auth.install(app.server, config, auth.UserStore(config.users_file))
     app.server.add_url_rule(auth.HEALTH_PATH, "health", health)
     reports.install(app.server, settings.reports_dir)
+    brief_download.install(app.server)
     app.server.before_request(redirect_home)
     app.layout = shell
     return app

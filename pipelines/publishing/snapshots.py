@@ -80,14 +80,19 @@ def snapshot_folder(directory: Path, snapshot_id: SnapshotId | str) -> Path:
     return directory / str(snapshot_id)
 
 
-def snapshot_database(snapshot_id: SnapshotId | str, settings: Settings | None = None) -> Path:
-    """The read-only file of a named snapshot, e.g. to reopen the data behind a report."""
-    settings = settings or Settings.from_env()
+def snapshot_file(published_database: Path, snapshot_id: SnapshotId | str) -> Path:
+    """The read-only file of a named snapshot of the warehouse published at that path."""
     parsed = SnapshotId.parse(str(snapshot_id))
-    path = snapshot_folder(snapshots_dir(settings.published_database), parsed) / DATABASE_FILE
+    path = snapshot_folder(snapshots_dir(published_database), parsed) / DATABASE_FILE
     if not path.is_file():
         raise FileNotFoundError(f"No snapshot {parsed} at {path} (list them: icbt snapshots)")
     return path
+
+
+def snapshot_database(snapshot_id: SnapshotId | str, settings: Settings | None = None) -> Path:
+    """The read-only file of a named snapshot, e.g. to reopen the data behind a report."""
+    settings = settings or Settings.from_env()
+    return snapshot_file(settings.published_database, snapshot_id)
 
 
 def load_retention() -> int:
@@ -114,16 +119,22 @@ class SnapshotInfo:
         return sum(self.table_rows.values())
 
 
+def read_stamp(con: duckdb.DuckDBPyConnection) -> tuple[str, datetime, str | None, str | None]:
+    """(snapshot id, published at, run id, code version) from `meta_publication`."""
+    stamp = con.execute(read_sql("publishing/snapshot_stamp.sql")).fetchone()
+    if stamp is None:
+        raise ValueError("meta_publication is empty: not a published snapshot")
+    return stamp
+
+
 def describe(database: Path) -> SnapshotInfo:
     """Read a snapshot's publication stamp and row count per table, opening it read-only."""
     with duckdb.connect(str(database), read_only=True) as con:
-        stamp = con.execute(read_sql("publishing/snapshot_stamp.sql")).fetchone()
+        stamp = read_stamp(con)
         tables = [
             row[0] for row in con.execute(read_sql("publishing/snapshot_tables.sql")).fetchall()
         ]
         rows = {name: len(con.table(name)) for name in tables}
-    if stamp is None:
-        raise ValueError(f"{database} has no publication stamp (meta_publication is empty)")
     snapshot_id, published_at, run_id, code_version = stamp
     return SnapshotInfo(snapshot_id, published_at, run_id, code_version, rows)
 
