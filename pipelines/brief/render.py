@@ -30,7 +30,7 @@ from playwright.sync_api import Browser, sync_playwright
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 # Figures are drawn at about the width of the printed text column.
-FIGURE_WIDTH = 860
+FIGURE_WIDTH = 1100
 DEFAULT_HEIGHT = 450
 _SVG_PREFIX = "data:image/svg+xml,"
 _LAYOUT_UID = re.compile(r"clip([0-9a-f]{6})")
