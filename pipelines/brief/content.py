@@ -1,12 +1,12 @@
 """What the brief says: the HTA's questions, in its order and words, answered from a snapshot.
 
-CADTH's HTA of iCBT for chronic non-cancer pain (2022; /work/shared/hta-summary.txt)
-asked about the comparative clinical effectiveness and safety of iCBT against in-person
-CBT, patients' perspectives, and how the programs found in the Environmental Scan vary
-(therapist involvement, program length, number of modules) and whom they reach. Each
-section below answers one of those questions with the dashboard's own charts and tables
-(`pipelines.brief.sources`), then the brief says how complete the data are, how the
-numbers were made and what limits them. A section without data says why.
+CADTH's HTA of iCBT for chronic non-cancer pain (2022) asked, in this order, about the
+comparative clinical effectiveness and safety of iCBT against in-person CBT, patients'
+perspectives, and the operational aspects: how the programs of its Environmental Scan
+vary (therapist involvement, program length, number of modules) and what helps or hinders
+access. Each section answers one of those questions with the dashboard's own charts and
+tables (`pipelines.brief.sources`); the brief then says how complete the data are, how
+the numbers were made and what limits them. A section without data says why.
 """
 
 from __future__ import annotations
@@ -342,9 +342,9 @@ def compose(sources: Sources, stamp: Stamp) -> Brief:
     sections = [
         effect,
         safety(sources),
+        perspectives(),
         program_characteristics(sources),
         equity(sources),
-        perspectives(),
         completeness(sources, effect),
     ]
     sections.append(methods(sections))

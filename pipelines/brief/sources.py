@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -42,10 +43,10 @@ from dashboards.charts.comparison_common import TIMEPOINTS, timepoint_label
 from dashboards.data import Warehouse
 from dashboards.marts import SuppressedMarts, funnel_windows
 from dashboards.suppression import SuppressionRules, load_rules
-from dashboards.theme import mode_label, register_template
+from dashboards.theme import register_template
 from dashboards.view_state import ALL_ICBT, PREFERRED_OUTCOMES, OutcomeKey, ViewState
 
-__all__ = ["Chart", "OutcomeKey", "Sources", "Table", "mode_label", "timepoint_label"]
+__all__ = ["Chart", "OutcomeKey", "Sources", "Table", "timepoint_label"]
 
 
 @dataclass(frozen=True)
@@ -274,12 +275,11 @@ class Sources:
         return list(indicators.select("indicator", "label").rows())
 
     def safety_rates(self, indicator: str, label: str) -> Chart:
-        windows = funnel_windows(self.marts.safety_funnel())
         funnel = self.marts.safety_funnel()
-        if windows:
-            data = safety_rates.process_data(funnel, indicator, windows[0], self._program_ids())
-        else:
-            data = funnel.clear().with_columns(pl.lit(None).alias("excess"))
+        windows = funnel_windows(funnel)
+        # Without any window, a month no row has selects nothing: the chart's no-data state.
+        window = windows[0] if windows else date.min
+        data = safety_rates.process_data(funnel, indicator, window, self._program_ids())
         reference = safety_rates.reference_text(self.marts.safety_reference(), indicator)
         return Chart(
             f"safety-rates-{indicator}",

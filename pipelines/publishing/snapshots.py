@@ -121,10 +121,10 @@ class SnapshotInfo:
 
 def read_stamp(con: duckdb.DuckDBPyConnection) -> tuple[str, datetime, str | None, str | None]:
     """(snapshot id, published at, run id, code version) from `meta_publication`."""
-    stamp = con.execute(read_sql("publishing/snapshot_stamp.sql")).fetchone()
-    if stamp is None:
+    rows = con.execute(read_sql("publishing/snapshot_stamp.sql")).fetchall()
+    if not rows:
         raise ValueError("meta_publication is empty: not a published snapshot")
-    return stamp
+    return rows[0]
 
 
 def describe(database: Path) -> SnapshotInfo:
