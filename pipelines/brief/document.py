@@ -35,7 +35,7 @@ figcaption { font-size: 0.9em; }
 table { border-collapse: collapse; width: 100%; font-size: 0.8em; margin: 0.6em 0 1em; }
 caption { text-align: left; font-weight: bold; padding: 0.2em 0; caption-side: top; }
 th, td { border-bottom: 1px solid #DEE2E6; padding: 0.15em 0.35em; text-align: left;
-         vertical-align: top; }
+         vertical-align: top; overflow-wrap: anywhere; }
 thead th { border-bottom: 2px solid #495057; }
 td.num, th.num { text-align: right; white-space: nowrap; }
 tr { break-inside: avoid; }

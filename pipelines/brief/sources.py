@@ -46,6 +46,21 @@ from dashboards.suppression import SuppressionRules, load_rules
 from dashboards.theme import register_template
 from dashboards.view_state import ALL_ICBT, PREFERRED_OUTCOMES, OutcomeKey, ViewState
 
+# The registry's columns a printed page has room for: the program attributes the
+# meta-regression relates effects to, and the headline numbers (the Programs page has all).
+REGISTRY_COLUMNS = (
+    "program_name",
+    "delivery_mode",
+    "therapist_involvement",
+    "therapist_trained_in_chronic_pain",
+    "length_weeks",
+    "module_count",
+    "n_paired",
+    "mean_change",
+    "change_ci",
+    "completion_rate",
+)
+
 __all__ = ["Chart", "OutcomeKey", "Sources", "Table", "timepoint_label"]
 
 
@@ -407,12 +422,17 @@ class Sources:
         data = program_registry.process_data(
             registry, marts.program_outcomes(), marts.engagement_funnel(), view
         )
+        headers = {
+            key: text
+            for key, text in program_registry.TABLE_HEADERS.items()
+            if key in REGISTRY_COLUMNS
+        }
         return Table(
-            "Programs on the CADTH Environmental Scan's dimensions, with headline outcome "
-            "and completion",
-            program_registry.TABLE_HEADERS,
+            "Programs on the CADTH Environmental Scan's dimensions that the meta-regression "
+            "uses, with headline outcome and completion",
+            headers,
             program_registry.table_frame(
                 data, self.rules, program_registry.shared_topics(registry)
-            ),
-            program_registry.NUMERIC_COLUMNS,
+            ).select(list(headers)),
+            program_registry.NUMERIC_COLUMNS & set(headers),
         )
