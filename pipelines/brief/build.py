@@ -8,6 +8,7 @@ written to a temporary name and renamed, so a reader never downloads half a file
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,10 +63,18 @@ def build_brief(database: Path, out_dir: Path, generated_at: datetime | None = N
     out_dir.mkdir(parents=True, exist_ok=True)
     html_file = brief_file(out_dir, stamp.snapshot_id, "html")
     pdf_file = brief_file(out_dir, stamp.snapshot_id, "pdf")
-    with chromium() as browser:
-        svgs = figure_svgs(browser, [chart.figure for chart in brief.charts])
-        images = {chart.key: svg for chart, svg in zip(brief.charts, svgs, strict=True)}
-        html = render_html(brief, images, generated_at or datetime.now(UTC))
-        _replace(html_file, lambda path: path.write_text(html, encoding="utf-8"))
-        _replace(pdf_file, lambda path: print_pdf(browser, html_file, path))
+    when = generated_at or datetime.now(UTC)
+
+    def draw_and_print() -> None:
+        with chromium() as browser:
+            svgs = figure_svgs(browser, [chart.figure for chart in brief.charts])
+            images = {chart.key: svg for chart, svg in zip(brief.charts, svgs, strict=True)}
+            html = render_html(brief, images, when)
+            _replace(html_file, lambda path: path.write_text(html, encoding="utf-8"))
+            _replace(pdf_file, lambda path: print_pdf(browser, html_file, path))
+
+    # Playwright's sync API refuses a thread that runs an asyncio loop (a caller's own
+    # Playwright session, an async server); a thread of its own always has none.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="brief-chromium") as pool:
+        pool.submit(draw_and_print).result()
     return BriefFiles(stamp.snapshot_id, html_file, pdf_file, brief)
