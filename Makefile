@@ -44,7 +44,7 @@ generate: install
 	$(ICBT) keygen
 	$(ICBT) generate --if-empty
 
-build: generate ## Demo data (if none) and a full Dagster run that publishes the warehouse
+build: generate browser ## Demo data (if none), a full Dagster run that publishes the warehouse, its brief
 	$(ICBT) run
 
 serve: install ## The dashboard in demo mode: no sign-in, 127.0.0.1 only

@@ -5,7 +5,7 @@ For each size (episodes), in one run:
 1. Demo data are generated for one month more than the benchmark builds (`--months` + 1,
    same seed), and the newest month is held back: it is the incremental batch, so both
    measurements use the same consistent data set.
-2. Full rebuild: `icbt run` (the `build_warehouse` Dagster job, in a fresh process) on an
+2. Full rebuild: `icbt run --no-brief` (the `build_warehouse` Dagster job, in a fresh process) on an
    empty warehouse with `--months` monthly batches. Per Dagster step: wall time (from the
    run's event log), peak resident memory of the run process and its children (sampled),
    rows (rows read from landing files for ingestion, rows written for the others).
@@ -256,7 +256,7 @@ class PipelineRun:
 
 def run_pipeline(data_dir: Path, env: dict[str, str], log: Path) -> PipelineRun:
     """`icbt run` in a fresh process; per-step figures from the run's Dagster event log."""
-    run = measure([str(BIN / "icbt"), "run"], env, log)
+    run = measure([str(BIN / "icbt"), "run", "--no-brief"], env, log)
     assert run.sampler is not None
     steps, rows_read = step_figures(data_dir / "dagster_home", run.sampler)
     return PipelineRun(run.seconds, run.peak_bytes, run.cpu_seconds, rows_read, steps)

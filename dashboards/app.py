@@ -29,7 +29,7 @@ from dash import dcc, html
 from appdb.database import AppDatabase
 from appdb.login_attempts import LoginThrottle
 from appdb.sessions import SessionStore
-from dashboards import auth, reports
+from dashboards import auth, brief_download, reports
 from dashboards.data import Warehouse, WarehouseUnavailableError
 from dashboards.ids import Id
 from dashboards.marts import SuppressedMarts
@@ -272,6 +272,7 @@ def create_app(settings: Settings, auth_config: auth.AuthConfig | None = None) -
     install_security_headers(app, config.secure_cookies)
     app.server.add_url_rule(auth.HEALTH_PATH, "health", health)
     reports.install(app.server, settings.reports_dir)
+    brief_download.install(app.server)
     app.server.before_request(redirect_home)
     app.layout = shell
     return app

@@ -15,6 +15,8 @@ from dashboards import auth
 from dashboards.charts.common import graph_config, no_data_figure
 from dashboards.data import MartMissingError, WarehouseNotPublishedError
 from dashboards.ids import ChartIds, Id
+from dashboards.runtime import current
+from dashboards.snapshot import current_snapshot_id
 
 
 def unavailable(exc: Exception) -> dbc.Alert:
@@ -43,8 +45,11 @@ def unavailable(exc: Exception) -> dbc.Alert:
 
 
 def published_line(built_at: datetime) -> html.P:
+    """When the data on screen were published, and which snapshot they are (to cite)."""
+    snapshot_id = current_snapshot_id(current().warehouse)
+    named = f", snapshot {snapshot_id}" if snapshot_id else ""
     return html.P(
-        f"Data published {built_at:%Y-%m-%d %H:%M} UTC.",
+        f"Data published {built_at:%Y-%m-%d %H:%M} UTC{named}.",
         className="text-body-secondary small mt-3",
     )
 

@@ -55,6 +55,7 @@ class Id(StrEnum):
     OVERVIEW_EFFECTIVENESS_LINK = "overview-effectiveness-link"
     OVERVIEW_HEADLINE_CARDS = "overview-headline-cards"
     OVERVIEW_SIGNAL_LINKS = "overview-signal-links"
+    OVERVIEW_BRIEF = "overview-brief"
     OVERVIEW_HEADLINES_GRAPH = "overview-headlines-graph"
     OVERVIEW_HEADLINES_SUMMARY = "overview-headlines-summary"
     OVERVIEW_HEADLINES_IMAGE = "overview-headlines-image"

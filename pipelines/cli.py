@@ -122,14 +122,22 @@ def generate(
 
 
 @main.command(name="run")
-def run_pipeline() -> None:
-    """Materialize every asset through Dagster and publish the warehouse.
+@click.option(
+    "--brief/--no-brief",
+    default=True,
+    show_default=True,
+    help="Write the evidence brief of the new snapshot after publishing (benchmarks: off).",
+)
+def run_pipeline(brief: bool) -> None:
+    """Materialize every asset through Dagster, publish the warehouse, write the brief.
 
     Runs the `build_warehouse` job in this process against the Dagster instance in
-    <data>/dagster_home, so `dagster dev -w workspace.yaml` shows its history.
+    <data>/dagster_home, so `dagster dev -w workspace.yaml` shows its history, then the
+    `write_evidence_brief` job for the snapshot it published.
     """
     import dagster as dg
 
+    from pipelines.brief.assets import BRIEF_JOB
     from pipelines.definitions import BUILD_JOB, build_definitions
 
     settings = _settings()
@@ -142,6 +150,104 @@ def run_pipeline() -> None:
         click.echo(f"Run {result.run_id} failed; see the log above or `dagster dev`.", err=True)
         sys.exit(1)
     click.echo(f"Run {result.run_id} succeeded. Published: {settings.published_database}")
+    if not brief:
+        return
+    # The brief follows publication in its own run; if it cannot be printed the warehouse
+    # is still published, so report it without failing the command.
+    brief_job = definitions.resolve_job_def(BRIEF_JOB)
+    with dg.DagsterInstance.get() as instance:
+        written = brief_job.execute_in_process(instance=instance, raise_on_error=False)
+    if written.success:
+        click.echo(f"Evidence brief written beside the snapshot (run {written.run_id}).")
+    else:
+        click.echo(
+            f"The evidence brief could not be written (run {written.run_id}); the warehouse is "
+            "published. Retry with `icbt brief`.",
+            err=True,
+        )
+
+
+@main.command()
+@click.option(
+    "--tables",
+    "tables_of",
+    metavar="ID",
+    default=None,
+    help="Instead of the list, the row count of every table of snapshot ID.",
+)
+def snapshots(tables_of: str | None) -> None:
+    """List the kept snapshots of the published warehouse, newest first.
+
+    Each has an id (UTC date and sequence, e.g. 2026-12-07.1), the run and code version
+    that made it and its row count; reopen one read-only at
+    <data>/warehouse/snapshots/<id>/observatory.duckdb (docs/researchers.md).
+    """
+    from pipelines.publishing.snapshots import (
+        describe,
+        list_snapshots,
+        snapshot_database,
+        snapshots_dir,
+    )
+
+    settings = _settings()
+    if tables_of is not None:
+        try:
+            info = describe(snapshot_database(tables_of, settings))
+        except (ValueError, FileNotFoundError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        for table, rows in info.table_rows.items():
+            click.echo(f"{table:<45} {rows:>12,}")
+        click.echo(f"{'total':<45} {info.total_rows:>12,}")
+        return
+    directory = snapshots_dir(settings.published_database)
+    kept = list_snapshots(directory)
+    if not kept:
+        click.echo(f"No snapshots in {directory} yet; `icbt run` publishes the first.")
+        return
+    click.echo(f"{'snapshot':<14} {'published (UTC)':<19} {'tables':>6} {'rows':>12}  run, code")
+    for info in kept:
+        click.echo(
+            f"{info.snapshot_id:<14} {info.published_at:%Y-%m-%d %H:%M:%S} "
+            f"{len(info.table_rows):>6} {info.total_rows:>12,}  "
+            f"{info.run_id or '-'}, {info.code_version or '-'}"
+        )
+    click.echo(f"Files: {directory}/<snapshot>/observatory.duckdb")
+
+
+@main.command(name="brief")
+@click.option(
+    "--snapshot",
+    "snapshot_id",
+    metavar="ID",
+    default=None,
+    help="Snapshot id (from `icbt snapshots`); default: the one published now.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for brief-<id>.html and .pdf; default: the snapshot's own folder.",
+)
+def brief_command(snapshot_id: str | None, out_dir: Path | None) -> None:
+    """Write the evidence brief of a snapshot: the HTA's questions answered, HTML and PDF.
+
+    The same snapshot and code give the same HTML, byte for byte, apart from the line
+    that says when it was generated. Printed by Debian's Chromium (/usr/bin/chromium).
+    """
+    from pipelines.brief.assets import current_snapshot
+    from pipelines.brief.build import build_brief
+    from pipelines.brief.render import RendererUnavailableError
+    from pipelines.publishing.snapshots import snapshot_database
+
+    settings = _settings()
+    try:
+        chosen = snapshot_id or current_snapshot(settings.published_database)
+        database = snapshot_database(chosen, settings)
+        files = build_brief(database, out_dir or database.parent)
+    except (ValueError, FileNotFoundError, RendererUnavailableError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Brief of snapshot {files.snapshot_id}:\n  {files.html}\n  {files.pdf}")
 
 
 @main.command()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from pipelines.brief.assets import brief_after_publication, brief_job, evidence_brief
 from pipelines.effectiveness.assets import effectiveness_assets
 from pipelines.engagement.assets import engagement_assets
 from pipelines.ingestion.assets import ingestion_checks, raw_landing
@@ -45,14 +46,14 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     publish = published_warehouse_asset(upstream)
     build_job = dg.define_asset_job(
         BUILD_JOB,
-        selection=dg.AssetSelection.all(),
+        selection=dg.AssetSelection.all() - dg.AssetSelection.assets(evidence_brief),
         description="Load new landing files, rebuild every table and publish the warehouse.",
     )
     return dg.Definitions(
-        assets=[*assets, publish],
+        assets=[*assets, publish, evidence_brief],
         asset_checks=[*model_checks(), *ingestion_checks, *quality_checks, *safety_checks],
-        jobs=[build_job],
-        sensors=[build_landing_sensor(BUILD_JOB), safety_alert_sensor],
+        jobs=[build_job, brief_job],
+        sensors=[build_landing_sensor(BUILD_JOB), safety_alert_sensor, brief_after_publication],
         schedules=[
             dg.ScheduleDefinition(
                 name="build_warehouse_daily",

@@ -126,3 +126,31 @@ def demo_build(tmp_path_factory: pytest.TempPathFactory) -> DemoBuild:
             return build
     settings = settings_for(data_dir)
     return DemoBuild(settings, load_truth(settings.demo_dir / "truth.json"), RunRecord.load(record))
+
+
+@dataclass(frozen=True)
+class DemoBrief:
+    """The evidence brief of the demo build's snapshot, written by the real Dagster job."""
+
+    snapshot_id: str
+    folder: Path
+    run_id: str
+
+
+@pytest.fixture(scope="session")
+def demo_brief(demo_build: DemoBuild) -> DemoBrief:
+    """Run the `write_evidence_brief` job once per suite (workers share it like the build)."""
+    from pipelines.brief.assets import BRIEF_JOB, current_snapshot
+    from pipelines.publishing.snapshots import snapshot_database
+
+    settings = demo_build.settings
+    record = settings.data_dir / "brief_run.txt"
+    with _exclusive(settings.data_dir.parent / "demo_brief.lock"):
+        if not record.exists():
+            job = build_definitions(settings).resolve_job_def(BRIEF_JOB)
+            with dg.DagsterInstance.ephemeral() as instance:
+                result = job.execute_in_process(instance=instance)
+            record.write_text(result.run_id)
+    snapshot_id = current_snapshot(settings.published_database)
+    folder = snapshot_database(snapshot_id, settings).parent
+    return DemoBrief(snapshot_id, folder, record.read_text())

@@ -16,6 +16,7 @@ import dash
 import polars as pl
 from dash import Input, Output, State, callback, dcc, html
 
+from dashboards.brief_download import brief_link
 from dashboards.charts import (
     overview_freshness,
     overview_headlines,
@@ -183,6 +184,7 @@ def layout(**query: Any) -> html.Div:
                 overview_freshness.about(comments[overview_freshness.MART]),
                 "overview-freshness",
             ),
+            brief_link(),
             html.P(rules.legend(), className="small text-body-secondary"),
             published_line(built_at),
         ]

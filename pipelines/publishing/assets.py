@@ -1,15 +1,16 @@
-"""The last step of every run: hand the finished warehouse to readers."""
+"""The last step of every run: hand the finished warehouse to readers as a named snapshot."""
 
 from pathlib import Path
 
 import dagster as dg
 
-from pipelines.publishing.publish import publish_copy, record_publication
+from pipelines.publishing.publish import publish_build
+from pipelines.publishing.snapshots import load_retention
 from pipelines.resources import Warehouse
 
 
 class PublishTarget(dg.ConfigurableResource):
-    """Where readers find the warehouse (opened read-only by them)."""
+    """Where readers find the warehouse (opened read-only by them); snapshots sit beside it."""
 
     published_database: str
 
@@ -22,20 +23,34 @@ def published_warehouse_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinitio
         group_name="publishing",
         deps=upstream,
         kinds={"duckdb"},
-        description="Read-only snapshot of the warehouse for the dashboard and researchers.",
+        description=(
+            "Read-only snapshot of the warehouse for the dashboard and researchers, kept "
+            "under its id in warehouse/snapshots/ (config/publishing.yaml: retention)."
+        ),
     )
     def _publish(
         context: dg.AssetExecutionContext, warehouse: Warehouse, publish_target: PublishTarget
     ) -> dg.MaterializeResult:
-        with warehouse.connect() as con:
-            published_at = record_publication(con, context.run.run_id)
         target = Path(publish_target.published_database)
-        size = publish_copy(Path(warehouse.database), target)
+        publication = publish_build(
+            warehouse.connect,
+            Path(warehouse.database),
+            target,
+            context.run.run_id,
+            load_retention(),
+        )
         return dg.MaterializeResult(
             metadata={
+                "snapshot_id": dg.MetadataValue.text(str(publication.snapshot_id)),
                 "path": dg.MetadataValue.path(str(target)),
-                "published_at": dg.MetadataValue.text(published_at.isoformat(timespec="seconds")),
-                "bytes": dg.MetadataValue.int(size),
+                "snapshot": dg.MetadataValue.path(str(publication.snapshot_database)),
+                "published_at": dg.MetadataValue.text(
+                    publication.published_at.isoformat(timespec="seconds")
+                ),
+                "bytes": dg.MetadataValue.int(publication.bytes),
+                "snapshots_pruned": dg.MetadataValue.text(
+                    ", ".join(str(s) for s in publication.pruned) or "none"
+                ),
             }
         )
 

@@ -1,52 +1,200 @@
-"""Publish the build database to readers by atomic replacement.
+"""Publish the build database to readers by atomic replacement, and keep it as a snapshot.
 
 DuckDB allows one read-write process or many read-only ones per file, never both. The
-pipeline therefore writes only `build.duckdb`; after a successful run it checkpoints it,
-copies it beside the published file under a temporary name, flushes it to disk and
-renames it over `observatory.duckdb`. A rename is atomic on POSIX file systems: a new
-reader opens either the old or the new snapshot, never a half-written one, and a reader
-that holds the old file open (the dashboard, a researcher's `duckdb -readonly` session)
-keeps reading its snapshot undisturbed and never blocks the run.
+pipeline therefore writes only `build.duckdb`; after a successful run it stamps and
+checkpoints it, copies it into a new snapshot folder under a temporary name, flushes it
+to disk, makes it read-only and renames the folder to the snapshot's id. The snapshot's
+file is then linked (copied on a file system without hard links) beside the published
+file under a temporary name and renamed over `observatory.duckdb`. A rename is atomic on
+POSIX file systems: a new reader opens either the old or the new snapshot, never a
+half-written one, and a reader that holds the old file open (the dashboard, a
+researcher's `duckdb -readonly` session) keeps reading its snapshot undisturbed and never
+blocks the run.
+
+`publish_build` is the whole step; its seams are `record_publication` (the stamp inside
+the database), `keep_snapshot` (the retained, named copy), `publish_copy` (the atomic
+replacement of the published path) and `prune_snapshots` (retention).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import stat
+import subprocess
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 
 import duckdb
 
+from pipelines.paths import PROJECT_ROOT
+from pipelines.publishing.snapshots import (
+    DATABASE_FILE,
+    SnapshotId,
+    next_snapshot_id,
+    snapshot_folder,
+    snapshot_ids,
+    snapshots_dir,
+)
 from pipelines.sql import read_sql, run_sql
 
+READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
+PACKAGE = "icbt-observatory"
 
-def record_publication(con: duckdb.DuckDBPyConnection, run_id: str | None) -> datetime:
-    """Stamp the build with when and by which run it was published; returns the time."""
-    published_at = datetime.now(UTC).replace(tzinfo=None)
+
+def code_version() -> str:
+    """The git commit of the code (`-dirty` with uncommitted changes), else the package version.
+
+    Cited in every snapshot and brief so a number can be traced to the code that made it.
+    """
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        changes = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return f"{PACKAGE} {metadata.version(PACKAGE)}"
+    return f"{commit}-dirty" if changes else commit
+
+
+def record_publication(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str | None,
+    snapshot_id: SnapshotId | str,
+    version: str,
+    published_at: datetime,
+) -> None:
+    """Stamp the build with its snapshot id, when (UTC), by which run and which code."""
     run_sql(
         con,
         read_sql("publishing/meta_publication.sql"),
-        {"run_id": run_id, "published_at": published_at},
+        {
+            "snapshot_id": str(snapshot_id),
+            "run_id": run_id,
+            "published_at": published_at.astimezone(UTC).replace(tzinfo=None),
+            "code_version": version,
+        },
     )
     con.execute("CHECKPOINT")
-    return published_at
 
 
-def publish_copy(build_database: Path, published_database: Path) -> int:
-    """Atomically replace the published database with a copy of the build; returns bytes."""
+def _fsync_directory(directory: Path) -> None:
+    handle = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def _copy_durably(source: Path, target: Path) -> None:
+    shutil.copyfile(source, target)
+    with target.open("rb+") as handle:
+        os.fsync(handle.fileno())
+
+
+def publish_copy(source_database: Path, published_database: Path, *, link: bool = False) -> int:
+    """Atomically replace the published database with `source_database`; returns bytes.
+
+    `link=True` hard-links instead of copying, for an immutable source (a snapshot); it
+    falls back to a copy where the file system refuses the link. Never link a file that
+    will be written again, such as the build database.
+    """
     published_database.parent.mkdir(parents=True, exist_ok=True)
     staging = published_database.with_name(f".{published_database.name}.{os.getpid()}.tmp")
     try:
-        shutil.copyfile(build_database, staging)
-        with staging.open("rb+") as handle:
-            os.fsync(handle.fileno())
+        staging.unlink(missing_ok=True)
+        try:
+            if not link:
+                raise OSError("copy requested")
+            os.link(source_database, staging)
+        except OSError:
+            _copy_durably(source_database, staging)
         os.replace(staging, published_database)
     finally:
         staging.unlink(missing_ok=True)
-    directory = os.open(published_database.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    _fsync_directory(published_database.parent)
     return published_database.stat().st_size
+
+
+def keep_snapshot(build_database: Path, directory: Path, snapshot_id: SnapshotId) -> Path:
+    """Copy the stamped build into `<directory>/<id>/`, read-only; returns the file.
+
+    The folder appears under its id only when the copy is complete and flushed, so a
+    listed snapshot is always whole.
+    """
+    final = snapshot_folder(directory, snapshot_id)
+    if final.exists():
+        raise FileExistsError(f"snapshot {snapshot_id} already exists at {final}")
+    staging = directory / f".{snapshot_id}.{os.getpid()}.tmp"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        database = staging / DATABASE_FILE
+        _copy_durably(build_database, database)
+        database.chmod(READ_ONLY)
+        os.replace(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _fsync_directory(directory)
+    return final / DATABASE_FILE
+
+
+def prune_snapshots(directory: Path, retain: int) -> list[SnapshotId]:
+    """Delete all but the newest `retain` snapshots (with their briefs); returns the deleted."""
+    kept = snapshot_ids(directory)
+    deleted = kept[: max(len(kept) - max(retain, 1), 0)]
+    for snapshot_id in deleted:
+        shutil.rmtree(snapshot_folder(directory, snapshot_id))
+    return deleted
+
+
+@dataclass(frozen=True)
+class Publication:
+    snapshot_id: SnapshotId
+    published_at: datetime
+    snapshot_database: Path
+    bytes: int
+    pruned: list[SnapshotId]
+
+
+def publish_build(
+    connect: Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]],
+    build_database: Path,
+    published_database: Path,
+    run_id: str | None,
+    retain: int,
+) -> Publication:
+    """Stamp the finished build, keep it as the next snapshot, publish it, apply retention.
+
+    `connect` opens the build database read-write (the pipeline's Warehouse resource). If
+    the published path cannot be replaced, the new snapshot is removed again, so the
+    newest snapshot is always the one at the published path.
+    """
+    directory = snapshots_dir(published_database)
+    published_at = datetime.now(UTC)
+    snapshot_id = next_snapshot_id(directory, published_at.date())
+    with connect() as con:
+        record_publication(con, run_id, snapshot_id, code_version(), published_at)
+    database = keep_snapshot(build_database, directory, snapshot_id)
+    try:
+        size = publish_copy(database, published_database, link=True)
+    except BaseException:
+        shutil.rmtree(database.parent, ignore_errors=True)
+        raise
+    pruned = prune_snapshots(directory, retain)
+    return Publication(snapshot_id, published_at, database, size, pruned)

@@ -8,6 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import dagster as dg
+
+from pipelines.brief.assets import BRIEF_JOB
 from pipelines.definitions import BUILD_JOB, build_definitions
 from pipelines.paths import PROJECT_ROOT
 from tests.conftest import settings_for
@@ -20,15 +23,23 @@ def test_every_definition_resolves(tmp_path: Path) -> None:
     repository = defs.get_repository_def()
     job = defs.resolve_job_def(BUILD_JOB)
     assets = {key.to_user_string() for key in repository.asset_graph.get_all_asset_keys()}
+    brief = defs.resolve_job_def(BRIEF_JOB)
+    # The build job runs everything but the brief, which its own job writes afterwards.
+    assert set(brief.asset_layer.executable_asset_keys) == {dg.AssetKey("evidence_brief")}
     assert (
-        set(job.asset_layer.executable_asset_keys) == repository.asset_graph.executable_asset_keys
+        set(job.asset_layer.executable_asset_keys) | {dg.AssetKey("evidence_brief")}
+        == repository.asset_graph.executable_asset_keys
     )
     assert {"raw_episodes", "published_warehouse"} <= assets
     assert all(any(a.startswith(layer) for a in assets) for layer in LAYERS)
     assert repository.asset_graph.asset_check_keys, "no asset checks"
     assert {s.name for s in repository.schedule_defs} == {"build_warehouse_daily"}
     targets = {s.name: [t.job_name for t in s.targets] for s in repository.sensor_defs}
-    assert targets == {"landing_zone_sensor": [BUILD_JOB], "safety_alert_sensor": []}
+    assert targets == {
+        "landing_zone_sensor": [BUILD_JOB],
+        "safety_alert_sensor": [],
+        "evidence_brief_after_publication": [BRIEF_JOB],
+    }
 
 
 def test_dagster_validates_the_workspace(tmp_path: Path) -> None:

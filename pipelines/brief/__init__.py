@@ -1,0 +1,1 @@
+"""The living evidence brief: the HTA's questions answered from each published snapshot."""
