@@ -122,26 +122,35 @@ def generate(
 
 
 @main.command(name="run")
-def run_pipeline() -> None:
-    """Materialize every asset through Dagster and publish the warehouse.
+@click.option(
+    "--workers",
+    type=int,
+    default=None,
+    help="Programs built at the same time (default: ICBT_WORKERS or one per core).",
+)
+def run_pipeline(workers: int | None) -> None:
+    """Load new deliveries, rebuild what they change and publish the warehouse.
 
-    Runs the `build_warehouse` job in this process against the Dagster instance in
-    <data>/dagster_home, so `dagster dev -w workspace.yaml` shows its history.
+    Each program with new or changed files gets its own Dagster runs (its delivery
+    months into the lake, then its per-program tables), several programs at once; then
+    one national run rebuilds the national tables and publishes. Runs are recorded in
+    <data>/dagster_home, so `icbt dev` shows their history.
     """
-    import dagster as dg
-
-    from pipelines.definitions import BUILD_JOB, build_definitions
+    from pipelines.orchestration import build_all
 
     settings = _settings()
     prepare_dagster_home(settings)
-    definitions = build_definitions(settings)
-    job = definitions.resolve_job_def(BUILD_JOB)
-    with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
-    if not result.success:
-        click.echo(f"Run {result.run_id} failed; see the log above or `dagster dev`.", err=True)
+    report = build_all(settings, workers=workers)
+    for failure in report.failures:
+        where = f" for program {failure.program_id}" if failure.program_id else ""
+        click.echo(f"Run {failure.run_id} ({failure.job}{where}) failed: {failure.error}", err=True)
+    if not report.success:
         sys.exit(1)
-    click.echo(f"Run {result.run_id} succeeded. Published: {settings.published_database}")
+    programs = len(report.pending)
+    click.echo(
+        f"Built {programs} program(s) with new deliveries and the national tables in "
+        f"{len(report.runs)} run(s). Published: {settings.published_database}"
+    )
 
 
 @main.command()

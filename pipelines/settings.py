@@ -27,8 +27,13 @@ class Settings:
         return self.data_dir / "landing"
 
     @property
+    def lake_dir(self) -> Path:
+        """Row-level tables as Parquet, one folder per program (pipelines.lake)."""
+        return self.data_dir / "lake"
+
+    @property
     def build_database(self) -> Path:
-        """The pipeline's working DuckDB file; only the pipeline opens it, read-write."""
+        """The national steps' DuckDB file; one national step at a time opens it."""
         return self.data_dir / "warehouse" / "build.duckdb"
 
     @property

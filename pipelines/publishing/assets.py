@@ -30,7 +30,12 @@ def published_warehouse_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinitio
         with warehouse.connect() as con:
             published_at = record_publication(con, context.run.run_id)
         target = Path(publish_target.published_database)
-        size = publish_copy(Path(warehouse.database), target)
+        size = publish_copy(
+            Path(warehouse.database),
+            target,
+            warehouse.lake if warehouse.lake_dir else None,
+            warehouse.storage_version,
+        )
         return dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(str(target)),

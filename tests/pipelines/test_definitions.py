@@ -8,7 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipelines.definitions import BUILD_JOB, build_definitions
+from pipelines.definitions import build_definitions
+from pipelines.orchestration import INGEST_JOB, NATIONAL_JOB, PROGRAM_JOB
 from pipelines.paths import PROJECT_ROOT
 from tests.conftest import settings_for
 
@@ -18,17 +19,17 @@ LAYERS = {"staging_", "int_", "mart_"}
 def test_every_definition_resolves(tmp_path: Path) -> None:
     defs = build_definitions(settings_for(tmp_path))
     repository = defs.get_repository_def()
-    job = defs.resolve_job_def(BUILD_JOB)
     assets = {key.to_user_string() for key in repository.asset_graph.get_all_asset_keys()}
-    assert (
-        set(job.asset_layer.executable_asset_keys) == repository.asset_graph.executable_asset_keys
-    )
+    jobs = [defs.resolve_job_def(name) for name in (INGEST_JOB, PROGRAM_JOB, NATIONAL_JOB)]
+    selected = [set(job.asset_layer.executable_asset_keys) for job in jobs]
+    assert set.union(*selected) == repository.asset_graph.executable_asset_keys
+    assert sum(map(len, selected)) == len(repository.asset_graph.executable_asset_keys)
     assert {"raw_episodes", "published_warehouse"} <= assets
     assert all(any(a.startswith(layer) for a in assets) for layer in LAYERS)
     assert repository.asset_graph.asset_check_keys, "no asset checks"
-    assert {s.name for s in repository.schedule_defs} == {"build_warehouse_daily"}
+    assert {s.name for s in repository.schedule_defs} == {"build_national_daily"}
     targets = {s.name: [t.job_name for t in s.targets] for s in repository.sensor_defs}
-    assert targets == {"landing_zone_sensor": [BUILD_JOB], "safety_alert_sensor": []}
+    assert targets == {"landing_zone_sensor": [INGEST_JOB], "safety_alert_sensor": []}
 
 
 def test_dagster_validates_the_workspace(tmp_path: Path) -> None:

@@ -14,12 +14,12 @@ import threading
 from datetime import date
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 
-from pipelines.definitions import BUILD_JOB, build_definitions
+from pipelines.cli import prepare_dagster_home
 from pipelines.demo.config import GeneratorConfig
 from pipelines.demo.generator import generate
+from pipelines.orchestration import build_all
 from pipelines.resources import Warehouse
 from tests.conftest import settings_for
 
@@ -73,15 +73,15 @@ def test_a_run_under_a_small_memory_limit_completes_by_spilling_to_disk(tmp_path
         ).fetchall()
     assert limit.startswith("38.1 MiB") and threads == 1
 
-    job = build_definitions(settings).resolve_job_def(BUILD_JOB)
+    prepare_dagster_home(settings)
     with (
-        SpillWatcher(settings.build_database.parent / "spill") as spill,
-        dg.DagsterInstance.ephemeral() as instance,
+        SpillWatcher(settings.build_database.parent / "spill") as national,
+        SpillWatcher(settings.lake_dir / "_spill") as partitions,
     ):
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        report = build_all(settings, workers=1)
 
-    assert result.success
-    assert spill.largest > 0, "DuckDB never wrote to its temporary directory"
+    assert report.success, [run.error for run in report.failures]
+    assert national.largest + partitions.largest > 0, "DuckDB never spilled to disk"
     with duckdb.connect(str(settings.published_database), read_only=True) as con:
         [(items,)] = con.execute("SELECT count(*) FROM staging_prom_responses").fetchall()
     assert items > 100_000
