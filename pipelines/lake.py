@@ -22,6 +22,7 @@ from functools import cache
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pyarrow as pa
 
 from pipelines.sql import model, read_sql, run_sql, write_frame
@@ -109,12 +110,18 @@ def run_program_model(con: duckdb.DuckDBPyConnection, name: str) -> None:
         run_sql(con, sql_model.sql)
 
 
-def register_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Reference tables built from the contract and config, for a partition's connection."""
+@cache
+def _reference_frames() -> dict[str, pl.DataFrame]:
     from pipelines.reference.assets import REFERENCE_BUILDERS
 
-    for name, build in REFERENCE_BUILDERS.items():
-        write_frame(con, model("reference", name), build())
+    return {name: build() for name, build in REFERENCE_BUILDERS.items()}
+
+
+def register_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Reference tables built from the contract and config, for a partition's connection
+    (built once per process: every partition step of a worker reuses them)."""
+    for name, frame in _reference_frames().items():
+        write_frame(con, model("reference", name), frame)
 
 
 @dataclass(frozen=True)

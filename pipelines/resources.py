@@ -33,7 +33,7 @@ class Warehouse(dg.ConfigurableResource):
     database: str
     lake_dir: str | None = None
     """None for a self-contained file that holds every table (test and benchmark harnesses)."""
-    memory_limit: str = "6GB"
+    memory_limit: str = "1500MB"
     threads: int = 2
     storage_version: str = "v1.5.0"
 

@@ -59,7 +59,7 @@ class Settings:
         default_key = Path.home() / ".config" / "icbt-observatory" / "pseudonym.key"
         return cls(
             data_dir=Path(os.environ.get("ICBT_DATA_DIR", PROJECT_ROOT / "data")).resolve(),
-            duckdb_memory_limit=os.environ.get("ICBT_DUCKDB_MEMORY_LIMIT", "6GB"),
+            duckdb_memory_limit=os.environ.get("ICBT_DUCKDB_MEMORY_LIMIT", "1500MB"),
             duckdb_threads=int(os.environ.get("ICBT_DUCKDB_THREADS", "2")),
             # Files readable by the DuckDB CLI on PyPI (duckdb-cli 1.5) as well as by 2.0.
             duckdb_storage_version=os.environ.get("ICBT_DUCKDB_STORAGE_VERSION", "v1.5.0"),
