@@ -144,13 +144,6 @@ class Lake:
             base = base / f"program_id={program_id}"
         return sorted(str(p) for p in base.rglob("*.parquet")) if base.is_dir() else []
 
-    def programs(self) -> list[str]:
-        """Programs with at least one loaded delivery."""
-        ledger = self.root / "ingest_load_ledger"
-        if not ledger.is_dir():
-            return []
-        return sorted(p.name.removeprefix("program_id=") for p in ledger.glob("program_id=*"))
-
     def write(self, relation: duckdb.DuckDBPyRelation, target: Path) -> None:
         """Write a relation to `target` atomically."""
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import dagster as dg
@@ -97,10 +98,16 @@ def pending_deliveries(
     return {program: sorted(months) for program, months in sorted(pending.items())}
 
 
-def _execute(settings: Settings, job_name: str, session_id: str, **kwargs) -> RunOutcome:
+@cache
+def _job(settings: Settings, job_name: str) -> dg.JobDefinition:
+    """Definitions are built once per process: a worker runs many programs' jobs."""
     from pipelines.definitions import build_definitions
 
-    job = build_definitions(settings).resolve_job_def(job_name)
+    return build_definitions(settings).resolve_job_def(job_name)
+
+
+def _execute(settings: Settings, job_name: str, session_id: str, **kwargs) -> RunOutcome:
+    job = _job(settings, job_name)
     tags = {SESSION_TAG: session_id, **kwargs.pop("tags", {})}
     with dg.DagsterInstance.get() as instance:
         result = job.execute_in_process(

@@ -8,6 +8,7 @@ earlier batches delivered: one run takes a program's months as a range, in order
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 
 import dagster as dg
@@ -29,7 +30,10 @@ batch_partitions = dg.MonthlyPartitionsDefinition(
 delivery_partitions = dg.MultiPartitionsDefinition(
     {PROGRAM: program_partitions, BATCH: batch_partitions}
 )
-by_program = dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name=PROGRAM)
+with warnings.catch_warnings():
+    # Beta in Dagster 1.13 but the documented way to map month partitions to a program.
+    warnings.simplefilter("ignore", dg.BetaWarning)
+    by_program = dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name=PROGRAM)
 
 
 def delivery_key(program_id: str, batch_id: str) -> dg.MultiPartitionKey:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import uuid
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
@@ -30,12 +31,17 @@ from pipelines.partitions import PROGRAM, batch_ranges, delivery_key
 from tests.conftest import settings_for
 
 CONFIG = GeneratorConfig(n_episodes=1_500, seed=3, months=4, end_month=date(2026, 4, 1))
+KEPT = {"ICBT01", "ICBT02", "ICBT03", "INPERSON_ON"}
+"""Four programs (three iCBT, one in-person clinic) keep the builds quick."""
 
 
 @pytest.fixture
 def settings(tmp_path: Path):
     settings = settings_for(tmp_path / "data")
     generate(settings.landing_dir, settings.demo_dir / "truth.json", CONFIG)
+    for program in settings.landing_dir.iterdir():
+        if program.name not in KEPT:
+            shutil.rmtree(program)
     previous = os.environ.get("DAGSTER_HOME")
     prepare_dagster_home(settings)
     yield settings
