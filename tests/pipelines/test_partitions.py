@@ -31,7 +31,7 @@ from pipelines.partitions import PROGRAM, batch_ranges, delivery_key
 from tests.conftest import settings_for
 
 CONFIG = GeneratorConfig(n_episodes=1_500, seed=3, months=4, end_month=date(2026, 4, 1))
-KEPT = {"ICBT01", "ICBT02", "ICBT03", "INPERSON_ON"}
+KEPT = {"ICBT01", "ICBT02", program, "INPERSON_ON"}
 """Four programs (three iCBT, one in-person clinic) keep the builds quick."""
 
 
@@ -51,15 +51,24 @@ def settings(tmp_path: Path):
         os.environ["DAGSTER_HOME"] = previous
 
 
-def _landing_rows(landing: Path, program_id: str) -> int:
+def _rows_in(path: Path) -> int:
+    """Data rows of one delivered file, whatever its format."""
+    if path.suffix in (".jsonl", ".ndjson"):
+        return sum(1 for line in path.read_text().splitlines() if line.strip())
     con = duckdb.connect()
     try:
-        return sum(
-            con.read_csv(str(path)).aggregate("count(*)").fetchall()[0][0]
-            for path in sorted((landing / program_id).glob("*/*.csv"))
-        )
+        reader = con.read_parquet if path.suffix == ".parquet" else con.read_csv
+        return reader(str(path)).aggregate("count(*)").fetchall()[0][0]
     finally:
         con.close()
+
+
+def _deliveries(landing: Path, program_id: str, table: str = "*") -> list[Path]:
+    return [p for p in sorted((landing / program_id).glob(f"*/{table}.*")) if p.is_file()]
+
+
+def _landing_rows(landing: Path, program_id: str, table: str = "*") -> int:
+    return sum(_rows_in(path) for path in _deliveries(landing, program_id, table))
 
 
 def _ledger(lake: Lake, program_id: str) -> list[tuple]:
@@ -118,7 +127,7 @@ def test_two_programs_build_at_the_same_time_with_exact_counts(settings):
         [(read, loaded, quarantined, files)] = _ledger(lake, program_id)
         assert (read, loaded + quarantined) == (landing_rows, landing_rows)
         assert _lake_rows(lake, program_id) == loaded
-        assert files == len(list((settings.landing_dir / program_id).glob("*/*.csv")))
+        assert files == len(_deliveries(settings.landing_dir, program_id))
 
 
 def test_a_corrected_redelivery_reruns_its_own_partition_and_nothing_else(settings):
@@ -127,51 +136,42 @@ def test_a_corrected_redelivery_reruns_its_own_partition_and_nothing_else(settin
     lake = Lake(settings.lake_dir)
     assert pending_deliveries(settings.landing_dir, lake) == {}
 
-    month = sorted(p.name for p in (settings.landing_dir / "ICBT03").iterdir())[-1]
-    corrected = settings.landing_dir / "ICBT03" / month / "prom_responses.csv"
+    corrected = sorted(settings.landing_dir.glob("*/*/prom_responses.csv"))[-1]
+    program, month = corrected.parent.parent.name, corrected.parent.name
     lines = corrected.read_text().splitlines(keepends=True)
     corrected.write_text("".join(lines[:-1]))
-    [(*_, files_before)] = _ledger(lake, "ICBT03")
+    [(*_, files_before)] = _ledger(lake, program)
 
     second = build_all(settings, workers=2)
 
     assert second.success, [run.error for run in second.failures]
-    assert second.pending == {"ICBT03": [month]}
+    assert second.pending == {program: [month]}
     assert [(run.job, run.program_id) for run in second.runs] == [
-        (INGEST_JOB, "ICBT03"),
-        (PROGRAM_JOB, "ICBT03"),
+        (INGEST_JOB, program),
+        (PROGRAM_JOB, program),
         (NATIONAL_JOB, None),
     ]
     with dg.DagsterInstance.get() as instance:
         ingest = instance.get_run_by_id(second.runs[0].run_id)
-    assert ingest.tags["dagster/asset_partition_range_start"] == str(delivery_key("ICBT03", month))
-    assert ingest.tags["dagster/asset_partition_range_end"] == str(delivery_key("ICBT03", month))
-    [(*_, files_after)] = _ledger(lake, "ICBT03")
+    assert ingest.tags["dagster/asset_partition_range_start"] == str(delivery_key(program, month))
+    assert ingest.tags["dagster/asset_partition_range_end"] == str(delivery_key(program, month))
+    [(*_, files_after)] = _ledger(lake, program)
     assert files_after == files_before + 1  # the superseded entry stays in the ledger
     with duckdb.connect(str(settings.published_database), read_only=True) as con:
         [(current,)] = con.execute(
             "SELECT sum(rows_loaded) FROM ingest_load_ledger "
-            "WHERE program_id = 'ICBT03' AND superseded_at IS NULL"
+            "WHERE program_id = $program AND superseded_at IS NULL",
+            {"program": program},
         ).fetchall()
         [(stored,)] = con.execute(
-            "SELECT count(*) FROM raw_prom_responses WHERE program_id = 'ICBT03'"
+            "SELECT count(*) FROM raw_prom_responses WHERE program_id = $program",
+            {"program": program},
         ).fetchall()
-    assert current == _landing_rows(settings.landing_dir, "ICBT03")
-    assert stored == _landing_rows_of(corrected.parent.parent, "prom_responses")
+    assert current == _landing_rows(settings.landing_dir, program)
+    assert stored == _landing_rows(settings.landing_dir, program, "prom_responses")
 
     third = build_all(settings, workers=2)
     assert third.pending == {} and [run.job for run in third.runs] == [NATIONAL_JOB]
-
-
-def _landing_rows_of(program_dir: Path, table: str) -> int:
-    con = duckdb.connect()
-    try:
-        return sum(
-            con.read_csv(str(path)).aggregate("count(*)").fetchall()[0][0]
-            for path in sorted(program_dir.glob(f"*/{table}.csv"))
-        )
-    finally:
-        con.close()
 
 
 def test_consecutive_months_make_one_range_per_run():
