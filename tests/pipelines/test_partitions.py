@@ -31,7 +31,7 @@ from pipelines.partitions import PROGRAM, batch_ranges, delivery_key
 from tests.conftest import settings_for
 
 CONFIG = GeneratorConfig(n_episodes=1_500, seed=3, months=4, end_month=date(2026, 4, 1))
-KEPT = {"ICBT01", "ICBT02", program, "INPERSON_ON"}
+KEPT = {"ICBT01", "ICBT02", "ICBT03", "INPERSON_ON"}
 """Four programs (three iCBT, one in-person clinic) keep the builds quick."""
 
 
