@@ -30,7 +30,9 @@ from pipelines.settings import Settings
 BUILD_JOB = "build_warehouse"
 
 
-def build_definitions(settings: Settings) -> dg.Definitions:
+def build_definitions(
+    settings: Settings, executor: dg.ExecutorDefinition = dg.in_process_executor
+) -> dg.Definitions:
     assets = [
         raw_landing,
         reference_tables,
@@ -70,7 +72,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             "publish_target": PublishTarget(published_database=str(settings.published_database)),
             "safety_alerts": SafetyAlerts.from_settings(settings),
         },
-        executor=dg.in_process_executor,
+        executor=executor,
     )
 
 
