@@ -118,12 +118,14 @@ def render_line(progress: Progress, width: int) -> str:
 
 
 def render_stage(
-    progress: Progress, step: str, partition: str | None, rows: int, seconds: float
+    progress: Progress, step: str, partition: str | None, rows: int | None, seconds: float
 ) -> str:
-    """One finished step, for output that is not a terminal."""
+    """One finished step, for output that is not a terminal; `rows` is None for a step
+    that reported none (an asset check, an asset without a row count)."""
+    counted = f", {rows:,} rows" if rows is not None else ""
     return (
         f"[{format_duration(progress.elapsed_seconds)}] done {step_label(step, partition)}"
-        f" in {format_duration(seconds)}, {rows:,} rows | {_counts(progress)}"
+        f" in {format_duration(seconds)}{counted} | {_counts(progress)}"
     )
 
 
@@ -239,10 +241,11 @@ class SessionProgress:
     def poll(self) -> None:
         """Read the session's new runs and events, log them and redraw."""
         with self._lock:
-            runs = self._instance.get_runs(
-                filters=dg.RunsFilter(tags={SESSION_TAG: self._session_id})
+            # Oldest first, so lines and failures come in the order the runs were created.
+            records = self._instance.get_run_records(
+                filters=dg.RunsFilter(tags={SESSION_TAG: self._session_id}), ascending=True
             )
-            for run in sorted(runs, key=lambda r: r.run_id):
+            for run in (record.dagster_run for record in records):
                 state = self._runs.get(run.run_id) or self._track(run)
                 if state is None or state.finished:
                     continue
@@ -321,7 +324,7 @@ class SessionProgress:
                     self.progress(),
                     step,
                     state.partition,
-                    state.step_rows.get(step, 0),
+                    state.step_rows.get(step),
                     entry.timestamp - began,
                 )
                 self._write(line + "\n")

@@ -26,9 +26,10 @@ from pipelines.progress import (
     render_summary,
 )
 
-PROGRAMS = dg.StaticPartitionsDefinition(["P01", "P02"])
+PROGRAMS = dg.StaticPartitionsDefinition(["P01", "P02", "P03"])
 REFUSAL = "3 programs lack an in-person cohort"
-ROWS_LANDED = {"P01": 10, "P02": 20}
+NO_ITEMS = "batch 2024-05 has no PROM items"
+ROWS_LANDED = {"P01": 10, "P02": 20, "P03": 30}
 ROWS_SCORED = 5
 
 
@@ -39,7 +40,9 @@ def landed(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
 
 
 @dg.asset(partitions_def=PROGRAMS, deps=[landed])
-def scored() -> dg.MaterializeResult:
+def scored(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    if context.partition_key == "P03":
+        raise ValueError(NO_ITEMS)
     return dg.MaterializeResult(metadata={"dagster/row_count": ROWS_SCORED})
 
 
@@ -81,6 +84,9 @@ def test_render_line_shows_counts_current_step_time_and_rows() -> None:
 def test_render_stage_and_summary() -> None:
     assert render_stage(EXAMPLE, "int_prom_scores", "P04", 52_000, 3.2) == (
         "[1:15] done int_prom_scores [P04] in 0:03, 52,000 rows | partitions 3/16 | steps 41/160"
+    )
+    assert render_stage(EXAMPLE, "episodes_unique", None, None, 0.4) == (
+        "[1:15] done episodes_unique in 0:00 | partitions 3/16 | steps 41/160"
     )
     assert render_summary(EXAMPLE, Path("/d/logs/run.log")) == (
         "Done in 1:15: partitions 3/16 | steps 41/160, 1,234,567 rows. Full log: /d/logs/run.log"
@@ -151,10 +157,11 @@ def test_display_follows_real_runs_and_ends_with_the_failure(
     log_path = log_file_path(tmp_path / "data", datetime.now(UTC))
     out = io.StringIO()
     display = SessionProgress(
-        instance, session, log_path, stream=out, terminal=False, partitions_total=2
+        instance, session, log_path, stream=out, terminal=False, partitions_total=3
     )
 
-    # One partition through dg.materialize, one through the job, then the failing national step.
+    # A partition through dg.materialize, one through the job, one whose scoring fails, then
+    # the failing national step.
     first = dg.materialize(
         [landed, scored],
         partition_key="P01",
@@ -167,6 +174,14 @@ def test_display_follows_real_runs_and_ends_with_the_failure(
         partition_key="P02", instance=instance, tags=tags, run_config=quiet_console()
     )
     display.poll()
+    third = dg.materialize(
+        [landed, scored],
+        partition_key="P03",
+        instance=instance,
+        tags=tags,
+        run_config=quiet_console(),
+        raise_on_error=False,
+    )
     last = dg.materialize(
         [landed, scored, national],
         selection=[national],
@@ -176,31 +191,37 @@ def test_display_follows_real_runs_and_ends_with_the_failure(
         raise_on_error=False,
     )
     failures = display.close()
-    assert first.success and second.success and not last.success
+    assert first.success and second.success and not third.success and not last.success
 
     lines = _lines(out.getvalue())
     assert lines[0] == f"Full log: {log_path}"
-    stages = lines[1:-1]
+    stages = lines[1:-2]
     assert [re.sub(r"^\[\d+:\d\d\] ", "", s).split(" in ")[0] for s in stages] == [
         "done landed [P01]",
         "done scored [P01]",
         "done landed [P02]",
         "done scored [P02]",
+        "done landed [P03]",
     ]
-    assert stages[0].endswith(", 10 rows | partitions 0/2 | steps 1/2")
-    assert stages[2].endswith(", 20 rows | partitions 1/2 | steps 3/4")
-    assert failures == [StepFailure("national", None, f"ValueError: {REFUSAL}")]
-    assert lines[-1] == render_failure(failures[0], log_path)
+    assert stages[0].endswith(", 10 rows | partitions 0/3 | steps 1/2")
+    assert stages[2].endswith(", 20 rows | partitions 1/3 | steps 3/4")
+    assert stages[4].endswith(", 30 rows | partitions 2/3 | steps 5/6")
+    assert failures == [
+        StepFailure("scored", "P03", f"ValueError: {NO_ITEMS}"),
+        StepFailure("national", None, f"ValueError: {REFUSAL}"),
+    ]
+    assert lines[-2:] == [render_failure(failure, log_path) for failure in failures]
+    assert lines[-2].startswith(f"Step scored for partition P03 failed: ValueError: {NO_ITEMS} ")
     assert "Traceback" not in out.getvalue() and "Stack Trace" not in out.getvalue()
 
     # Dagster's console logger printed nothing of the runs, not even the failure.
     console = capfd.readouterr()
-    for noise in ("STEP_START", "reading landing files", "STEP_FAILURE", REFUSAL):
+    for noise in ("STEP_START", "reading landing files", "STEP_FAILURE", REFUSAL, NO_ITEMS):
         assert noise not in console.err + console.out
 
     # The log file holds every event of every run, and the failure's traceback.
     logged = log_path.read_text()
-    for result in (first, second, last):
+    for result in (first, second, third, last):
         records = instance.get_records_for_run(result.run_id).records
         assert len(records) > 5
         assert logged.count(f"run={result.run_id} ") == len(records)
