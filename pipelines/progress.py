@@ -129,9 +129,11 @@ def render_stage(
     )
 
 
-def render_summary(progress: Progress, log_path: Path) -> str:
+def render_summary(progress: Progress, log_path: Path, *, interrupted: bool = False) -> str:
+    """The last line when no step failed; `interrupted` when the caller stopped early."""
+    verb = "Stopped after" if interrupted else "Done in"
     return (
-        f"Done in {format_duration(progress.elapsed_seconds)}: {_counts(progress)},"
+        f"{verb} {format_duration(progress.elapsed_seconds)}: {_counts(progress)},"
         f" {progress.rows:,} rows. Full log: {log_path}"
     )
 
@@ -254,8 +256,9 @@ class SessionProgress:
                 width = shutil.get_terminal_size().columns - 1
                 self._write(f"\r\x1b[2K{render_line(self.progress(), width)}")
 
-    def close(self) -> list[StepFailure]:
-        """Last poll, then the summary or one paragraph per failure; returns the failures."""
+    def close(self, *, interrupted: bool = False) -> list[StepFailure]:
+        """Last poll, then the summary or one paragraph per failure; returns the failures.
+        `interrupted`: the caller stopped before its runs ended (an exception, Ctrl-C)."""
         self.poll()
         with self._lock:
             if self._terminal:
@@ -264,7 +267,8 @@ class SessionProgress:
                 for failure in self._failures:
                     self._write(render_failure(failure, self.log_path) + "\n")
             else:
-                self._write(render_summary(self.progress(), self.log_path) + "\n")
+                summary = render_summary(self.progress(), self.log_path, interrupted=interrupted)
+                self._write(summary + "\n")
             self._log.close()
         return self.failures
 
@@ -273,11 +277,11 @@ class SessionProgress:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
-        self.close()
+        self.close(interrupted=exc_type is not None)
 
     def _poll_until_stopped(self) -> None:
         while not self._stop.wait(POLL_SECONDS):

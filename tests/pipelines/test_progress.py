@@ -91,6 +91,7 @@ def test_render_stage_and_summary() -> None:
     assert render_summary(EXAMPLE, Path("/d/logs/run.log")) == (
         "Done in 1:15: partitions 3/16 | steps 41/160, 1,234,567 rows. Full log: /d/logs/run.log"
     )
+    assert render_summary(EXAMPLE, Path("x"), interrupted=True).startswith("Stopped after 1:15: ")
 
 
 def test_render_failure_is_one_plain_paragraph() -> None:
@@ -256,3 +257,24 @@ def test_terminal_display_redraws_one_line_from_a_background_thread(
         f"Done in {redraws[-1].split()[2]} partitions 2/2 | steps 4/4, 40 rows. "
         f"Full log: {log_path}\n"
     )
+
+
+def test_a_caller_stopping_early_is_not_reported_as_done(
+    tmp_path: Path, instance: dg.DagsterInstance
+) -> None:
+    session = str(uuid.uuid4())
+    out = io.StringIO()
+    with (
+        pytest.raises(KeyboardInterrupt),
+        SessionProgress(instance, session, tmp_path / "run.log", stream=out, terminal=False),
+    ):
+        dg.materialize(
+            [landed, scored],
+            partition_key="P01",
+            instance=instance,
+            tags={SESSION_TAG: session},
+            run_config=quiet_console(),
+        )
+        raise KeyboardInterrupt
+    last = _lines(out.getvalue())[-1]
+    assert last.startswith("Stopped after ") and "partitions 1/1 | steps 2/2, 15 rows" in last
