@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import dagster as dg
+from dagster_shared.error import SerializableErrorInfo
 
 SESSION_TAG = "icbt/session"
 ROW_COUNT = "dagster/row_count"
@@ -167,7 +168,7 @@ def partition_label(tags: Mapping[str, str]) -> str | None:
     return None
 
 
-def _error_message(error: Any) -> str:
+def _error_message(error: SerializableErrorInfo) -> str:
     """The user's own error, not Dagster's wrapper around it."""
     while error.cause is not None and error.cls_name.startswith("Dagster"):
         error = error.cause
@@ -306,7 +307,7 @@ class SessionProgress:
                 break
         self._log.flush()
 
-    def _handle(self, run_id: str, state: _RunState, entry: Any) -> None:
+    def _handle(self, run_id: str, state: _RunState, entry: dg.EventLogEntry) -> None:
         event = entry.dagster_event
         self._log_entry(run_id, state, entry)
         if event is None:
@@ -338,8 +339,10 @@ class SessionProgress:
             data = event.step_failure_data
             if data.user_failure_data is not None and data.user_failure_data.description:
                 message = data.user_failure_data.description
-            else:
+            elif data.error is not None:
                 message = _error_message(data.error)
+            else:
+                message = entry.user_message
             self._failures.append(StepFailure(step, state.partition, message))
         elif kind in _RUN_ENDS:
             state.finished = True
@@ -349,7 +352,7 @@ class SessionProgress:
                 message = _error_message(error) if error is not None else entry.user_message
                 self._failures.append(StepFailure(None, state.partition, message))
 
-    def _log_entry(self, run_id: str, state: _RunState, entry: Any) -> None:
+    def _log_entry(self, run_id: str, state: _RunState, entry: dg.EventLogEntry) -> None:
         event = entry.dagster_event
         stamp = datetime.fromtimestamp(entry.timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         kind = event.event_type_value if event is not None else "LOG"

@@ -42,7 +42,7 @@ def landed(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
 @dg.asset(partitions_def=PROGRAMS, deps=[landed])
 def scored(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     if context.partition_key == "P03":
-        raise ValueError(NO_ITEMS)
+        raise dg.Failure(description=NO_ITEMS)
     return dg.MaterializeResult(metadata={"dagster/row_count": ROWS_SCORED})
 
 
@@ -208,11 +208,11 @@ def test_display_follows_real_runs_and_ends_with_the_failure(
     assert stages[2].endswith(", 20 rows | partitions 1/3 | steps 3/4")
     assert stages[4].endswith(", 30 rows | partitions 2/3 | steps 5/6")
     assert failures == [
-        StepFailure("scored", "P03", f"ValueError: {NO_ITEMS}"),
+        StepFailure("scored", "P03", NO_ITEMS),
         StepFailure("national", None, f"ValueError: {REFUSAL}"),
     ]
     assert lines[-2:] == [render_failure(failure, log_path) for failure in failures]
-    assert lines[-2].startswith(f"Step scored for partition P03 failed: ValueError: {NO_ITEMS} ")
+    assert lines[-2].startswith(f"Step scored for partition P03 failed: {NO_ITEMS} ")
     assert "Traceback" not in out.getvalue() and "Stack Trace" not in out.getvalue()
 
     # Dagster's console logger printed nothing of the runs, not even the failure.
