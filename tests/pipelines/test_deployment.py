@@ -137,6 +137,15 @@ def test_values_image_and_claim_name_what_the_code_expects(tmp_path: Path) -> No
     job = kubernetes_definitions(settings_for(tmp_path), resources).resolve_job_def(BUILD_JOB)
     assert job.graph.pools <= {NATIONAL_DUCKDB_POOL}, "a pool the values do not describe"
 
+    # No two runs of one partition key, nor of one program's months, at the same time.
+    limits = {limit["key"]: limit for limit in concurrency["runs"]["tagConcurrencyLimits"]}
+    for key in ("dagster/partition", "dagster/partition/program"):
+        assert limits[key] == {
+            "key": key,
+            "value": {"applyLimitPerUniqueValue": True},
+            "limit": 1,
+        }
+
 
 def test_image_installs_the_deploy_extra_from_the_lock() -> None:
     dockerfile = (DEPLOY / "Dockerfile").read_text()
