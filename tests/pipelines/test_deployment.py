@@ -16,13 +16,13 @@ import pytest
 import yaml
 
 from pipelines.definitions import build_definitions
-from pipelines.orchestration import INGEST_JOB, NATIONAL_JOB
-from pipelines.partitions import NATIONAL_WRITER_TAG
 from pipelines.deployment import (
     STEP_MEMORY_ENV,
     StepPodResources,
     kubernetes_definitions,
 )
+from pipelines.orchestration import INGEST_JOB, NATIONAL_JOB
+from pipelines.partitions import NATIONAL_WRITER_TAG
 from pipelines.paths import PROJECT_ROOT
 from tests.conftest import settings_for
 
