@@ -271,7 +271,7 @@ def step_figures(dagster_home: Path, sampler: PeakSampler) -> tuple[list[Step], 
     programs run at once, so the steps' wall times add up to more than the run's)."""
     import dagster as dg
 
-    from pipelines.orchestration import SESSION_TAG
+    from pipelines.progress import SESSION_TAG
 
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
         session = instance.get_runs(limit=1)[0].tags[SESSION_TAG]

@@ -136,21 +136,35 @@ def run_pipeline(workers: int | None) -> None:
     one national run rebuilds the national tables and publishes. Runs are recorded in
     <data>/dagster_home, so `icbt dev` shows their history.
     """
-    from pipelines.orchestration import build_all
+    from datetime import UTC, datetime
+
+    import dagster as dg
+
+    from pipelines.orchestration import build_all, plan
+    from pipelines.progress import SessionProgress, log_file_path
 
     settings = _settings()
     prepare_dagster_home(settings)
-    report = build_all(settings, workers=workers)
-    for failure in report.failures:
-        where = f" for program {failure.program_id}" if failure.program_id else ""
-        click.echo(f"Run {failure.run_id} ({failure.job}{where}) failed: {failure.error}", err=True)
+    report = plan(settings)
+    click.echo(
+        f"{len(report.pending)} program(s) with new or changed deliveries "
+        f"({sum(map(len, report.pending.values()))} program-months), then the national tables."
+    )
+    log_path = log_file_path(settings.data_dir, datetime.now(UTC))
+    with (
+        dg.DagsterInstance.get() as instance,
+        SessionProgress(
+            instance,
+            report.session_id,
+            log_path,
+            stream=sys.stdout,
+            partitions_total=len(report.pending),
+        ),
+    ):
+        build_all(settings, workers=workers, report=report)
     if not report.success:
         sys.exit(1)
-    programs = len(report.pending)
-    click.echo(
-        f"Built {programs} program(s) with new deliveries and the national tables in "
-        f"{len(report.runs)} run(s). Published: {settings.published_database}"
-    )
+    click.echo(f"Published: {settings.published_database}")
 
 
 @main.command()

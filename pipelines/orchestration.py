@@ -10,7 +10,8 @@
 
 Every run goes through the Dagster instance in DAGSTER_HOME, so the UI shows each
 partition's history, and carries the tag `icbt/session` so a progress display can
-follow one invocation's runs.
+follow one invocation's runs (`pipelines.progress`); Dagster's own console lines are
+silenced, the full event log stays in the run storage.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import uuid
-from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
@@ -30,15 +30,12 @@ from pipelines.ingestion.landing import discover
 from pipelines.ingestion.loader import _fingerprint
 from pipelines.lake import Lake
 from pipelines.partitions import PROGRAM, batch_ranges, range_tags
+from pipelines.progress import SESSION_TAG, quiet_console
 from pipelines.settings import Settings
 
 INGEST_JOB = "ingest_deliveries"
 PROGRAM_JOB = "build_program"
 NATIONAL_JOB = "build_national"
-SESSION_TAG = "icbt/session"
-QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-"""Run config that keeps Dagster's per-event console lines out of the terminal; the full
-event log stays in the run storage."""
 
 
 @dataclass(frozen=True)
@@ -114,7 +111,7 @@ def _execute(settings: Settings, job_name: str, session_id: str, **kwargs) -> Ru
             instance=instance,
             raise_on_error=False,
             tags=tags,
-            run_config=QUIET_CONSOLE,
+            run_config=quiet_console(),
             **kwargs,
         )
     error = None
@@ -163,24 +160,25 @@ def build_program(settings: Settings, program_id: str, months: list[str], sessio
     return outcomes
 
 
-def build_all(
-    settings: Settings,
-    *,
-    workers: int | None = None,
-    session_id: str | None = None,
-    on_started: Callable[[BuildReport], None] | None = None,
-) -> BuildReport:
-    """Everything `icbt run` does; DAGSTER_HOME must name a persistent instance."""
-    report = BuildReport(session_id or uuid.uuid4().hex)
-    lake = Lake(settings.lake_dir)
-    report.pending = pending_deliveries(settings.landing_dir, lake)
+def plan(settings: Settings) -> BuildReport:
+    """What a build will do: the pending deliveries, with new programs registered as
+    partitions so their runs can start."""
+    report = BuildReport(uuid.uuid4().hex)
+    report.pending = pending_deliveries(settings.landing_dir, Lake(settings.lake_dir))
     with dg.DagsterInstance.get() as instance:
         known = set(instance.get_dynamic_partitions(PROGRAM))
         new = [program for program in report.pending if program not in known]
         if new:
             instance.add_dynamic_partitions(PROGRAM, new)
-    if on_started is not None:
-        on_started(report)
+    return report
+
+
+def build_all(
+    settings: Settings, *, workers: int | None = None, report: BuildReport | None = None
+) -> BuildReport:
+    """Everything `icbt run` does (after `plan`, unless given its `report`); DAGSTER_HOME
+    must name a persistent instance."""
+    report = report or plan(settings)
     workers = workers or default_workers(len(report.pending))
     if report.pending:
         if workers == 1:
