@@ -123,40 +123,66 @@ def generate(
 
 @main.command(name="run")
 @click.option(
+    "--workers",
+    type=int,
+    default=None,
+    help="Programs built at the same time (default: ICBT_WORKERS or one per core).",
+)
+@click.option(
     "--brief/--no-brief",
     default=True,
     show_default=True,
     help="Write the evidence brief of the new snapshot after publishing (benchmarks: off).",
 )
-def run_pipeline(brief: bool) -> None:
-    """Materialize every asset through Dagster, publish the warehouse, write the brief.
+def run_pipeline(workers: int | None, brief: bool) -> None:
+    """Load new deliveries, rebuild what they change, publish, write the brief.
 
-    Runs the `build_warehouse` job in this process against the Dagster instance in
-    <data>/dagster_home, so `dagster dev -w workspace.yaml` shows its history, then the
-    `write_evidence_brief` job for the snapshot it published.
+    Each program with new or changed files gets its own Dagster runs (its delivery
+    months into the lake, then its per-program tables), several programs at once; then
+    one national run rebuilds the national tables and publishes, and the
+    `write_evidence_brief` job writes the brief of the snapshot it published. Runs are
+    recorded in <data>/dagster_home, so `icbt dev` shows their history.
     """
+    from datetime import UTC, datetime
+
     import dagster as dg
 
     from pipelines.brief.assets import BRIEF_JOB
-    from pipelines.definitions import BUILD_JOB, build_definitions
+    from pipelines.definitions import build_definitions
+    from pipelines.orchestration import build_all, plan
+    from pipelines.progress import SessionProgress, log_file_path, quiet_console
 
     settings = _settings()
     prepare_dagster_home(settings)
-    definitions = build_definitions(settings)
-    job = definitions.resolve_job_def(BUILD_JOB)
-    with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
-    if not result.success:
-        click.echo(f"Run {result.run_id} failed; see the log above or `dagster dev`.", err=True)
+    report = plan(settings)
+    click.echo(
+        f"{len(report.pending)} program(s) with new or changed deliveries "
+        f"({sum(map(len, report.pending.values()))} program-months), then the national tables."
+    )
+    log_path = log_file_path(settings.data_dir, datetime.now(UTC))
+    with (
+        dg.DagsterInstance.get() as instance,
+        SessionProgress(
+            instance,
+            report.session_id,
+            log_path,
+            stream=sys.stdout,
+            partitions_total=len(report.pending),
+        ),
+    ):
+        build_all(settings, workers=workers, report=report)
+    if not report.success:
         sys.exit(1)
-    click.echo(f"Run {result.run_id} succeeded. Published: {settings.published_database}")
+    click.echo(f"Published: {settings.published_database}")
     if not brief:
         return
     # The brief follows publication in its own run; if it cannot be printed the warehouse
     # is still published, so report it without failing the command.
-    brief_job = definitions.resolve_job_def(BRIEF_JOB)
+    brief_job = build_definitions(settings).resolve_job_def(BRIEF_JOB)
     with dg.DagsterInstance.get() as instance:
-        written = brief_job.execute_in_process(instance=instance, raise_on_error=False)
+        written = brief_job.execute_in_process(
+            instance=instance, raise_on_error=False, run_config=quiet_console()
+        )
     if written.success:
         click.echo(f"Evidence brief written beside the snapshot (run {written.run_id}).")
     else:

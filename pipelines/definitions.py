@@ -1,5 +1,15 @@
 """The Dagster code location: every asset, check, job, schedule and resource.
 
+Three jobs, one per kind of writer:
+- `ingest_deliveries`: one program's delivery months (a partition range of the
+  program x month partitions) into the lake;
+- `build_program`: that program's staging and per-program intermediate tables;
+- `build_national`: every national table in the national DuckDB file, then publication;
+and `write_evidence_brief` (pipelines.brief) after each publication.
+Partition runs of different programs write disjoint lake folders and run at the same
+time; the national job is the only writer of the national file and runs in one process
+(`in_process_executor`), tagged so a run queue admits one at a time.
+
 `build_definitions(settings)` assembles them for any data directory (tests use a
 temporary one); `defs` is what `dagster dev -w workspace.yaml` loads, configured from
 the environment.
@@ -12,10 +22,12 @@ import dagster as dg
 from pipelines.brief.assets import brief_after_publication, brief_job, evidence_brief
 from pipelines.effectiveness.assets import effectiveness_assets
 from pipelines.engagement.assets import engagement_assets
-from pipelines.ingestion.assets import ingestion_checks, raw_landing
+from pipelines.ingestion.assets import INGESTED_TABLES, ingestion_checks, raw_landing
 from pipelines.ingestion.sensor import build_landing_sensor
-from pipelines.modelling.assets import model_assets, model_checks
+from pipelines.modelling.assets import model_assets, model_checks, program_model_assets
+from pipelines.orchestration import INGEST_JOB, NATIONAL_JOB, PROGRAM_JOB
 from pipelines.outcomes.assets import outcome_assets
+from pipelines.partitions import NATIONAL_WRITER_TAG
 from pipelines.publishing.assets import PublishTarget, published_warehouse_asset
 from pipelines.quality.assets import QualityReports, quality_assets, quality_checks
 from pipelines.reference.assets import reference_tables
@@ -28,12 +40,14 @@ from pipelines.safety.assets import (
 )
 from pipelines.settings import Settings
 
-BUILD_JOB = "build_warehouse"
 
-
-def build_definitions(settings: Settings) -> dg.Definitions:
-    assets = [
-        raw_landing,
+def build_definitions(
+    settings: Settings, executor: dg.ExecutorDefinition = dg.in_process_executor
+) -> dg.Definitions:
+    """`executor` runs the partition jobs (the Kubernetes deployment passes its own);
+    the national job always runs in one process, as the national file's only writer."""
+    programs = program_model_assets()
+    national = [
         reference_tables,
         *outcome_assets,
         *model_assets(),
@@ -42,26 +56,43 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         *quality_assets,
         *safety_assets,
     ]
-    upstream = [key for a in assets for key in a.keys]
+    upstream = [key for a in [raw_landing, *programs, *national] for key in a.keys]
     publish = published_warehouse_asset(upstream)
-    build_job = dg.define_asset_job(
-        BUILD_JOB,
-        selection=dg.AssetSelection.all() - dg.AssetSelection.assets(evidence_brief),
-        description="Load new landing files, rebuild every table and publish the warehouse.",
-    )
+    national_keys = [key for a in [*national, publish] for key in a.keys]
+    jobs = [
+        dg.define_asset_job(
+            INGEST_JOB,
+            selection=dg.AssetSelection.assets(*INGESTED_TABLES),
+            description="Load one program's delivery months into the lake, in month order.",
+            executor_def=executor,
+        ),
+        dg.define_asset_job(
+            PROGRAM_JOB,
+            selection=dg.AssetSelection.assets(*[key for a in programs for key in a.keys]),
+            description="Rebuild one program's staging and per-program intermediate tables.",
+            executor_def=executor,
+        ),
+        dg.define_asset_job(
+            NATIONAL_JOB,
+            selection=dg.AssetSelection.assets(*national_keys),
+            description="Rebuild every national table from the lake and publish the warehouse.",
+            tags=NATIONAL_WRITER_TAG,
+            executor_def=dg.in_process_executor,
+        ),
+    ]
     return dg.Definitions(
-        assets=[*assets, publish, evidence_brief],
+        assets=[raw_landing, *programs, *national, publish, evidence_brief],
         asset_checks=[*model_checks(), *ingestion_checks, *quality_checks, *safety_checks],
-        jobs=[build_job, brief_job],
-        sensors=[build_landing_sensor(BUILD_JOB), safety_alert_sensor, brief_after_publication],
+        jobs=[*jobs, brief_job],
+        sensors=[build_landing_sensor(INGEST_JOB), safety_alert_sensor, brief_after_publication],
         schedules=[
             dg.ScheduleDefinition(
-                name="build_warehouse_daily",
-                job=build_job,
+                name="build_national_daily",
+                job=jobs[-1],
                 cron_schedule="0 2 * * *",
                 execution_timezone="America/Toronto",
                 default_status=dg.DefaultScheduleStatus.RUNNING,
-                description="Nightly rebuild: marts and freshness stay current without new files.",
+                description="Nightly national rebuild: marts and freshness stay current.",
             )
         ],
         resources={

@@ -1,8 +1,12 @@
-"""The pipeline's only handle on storage: a DuckDB file opened read-write.
+"""The pipeline's handles on storage: the lake of partition files and the national DuckDB.
 
-Readers (dashboard, researchers, tests) never use this resource; they open the published
-copy read-only. Memory and threads are bounded here so a run cannot exhaust the machine:
-past `memory_limit` DuckDB spills to `temp_directory` instead of failing.
+Partition runs write the lake (`pipelines.lake`), one program's folders each, and never
+open the national file. National steps open the national DuckDB file read-write, one at
+a time (the `national_duckdb` pool), and see every lake table as a temporary view of the
+same name, so their SQL reads `staging_episodes` whether it lives in the file or the
+lake. Readers (dashboard, researchers, tests) never use these resources; they open the
+published copy read-only. Memory and threads are bounded here so a run cannot exhaust
+the machine: past `memory_limit` DuckDB spills to `temp_directory` instead of failing.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import dagster as dg
 import duckdb
 
 from pipelines.ingestion.pseudonymise import load_key
+from pipelines.lake import Lake
 from pipelines.settings import Settings
 
 
@@ -23,10 +28,12 @@ class WarehouseLockedError(RuntimeError):
 
 
 class Warehouse(dg.ConfigurableResource):
-    """Read-write access to the build database."""
+    """Read-write access to the national build database, with the lake as views."""
 
     database: str
-    memory_limit: str = "6GB"
+    lake_dir: str | None = None
+    """None for a self-contained file that holds every table (test and benchmark harnesses)."""
+    memory_limit: str = "1500MB"
     threads: int = 2
     storage_version: str = "v1.5.0"
 
@@ -34,6 +41,7 @@ class Warehouse(dg.ConfigurableResource):
     def from_settings(cls, settings: Settings) -> Warehouse:
         return cls(
             database=str(settings.build_database),
+            lake_dir=str(settings.lake_dir),
             memory_limit=settings.duckdb_memory_limit,
             threads=settings.duckdb_threads,
             storage_version=settings.duckdb_storage_version,
@@ -65,9 +73,17 @@ class Warehouse(dg.ConfigurableResource):
                 ) from exc
             raise
         try:
+            if self.lake_dir is not None:
+                self.lake.register_views(con)
             yield con
         finally:
             con.close()
+
+    @property
+    def lake(self) -> Lake:
+        if self.lake_dir is None:
+            raise ValueError("this warehouse has no lake: every table is in its file")
+        return Lake(Path(self.lake_dir), memory_limit=self.memory_limit, threads=self.threads)
 
 
 class LandingZone(dg.ConfigurableResource):

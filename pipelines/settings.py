@@ -27,8 +27,13 @@ class Settings:
         return self.data_dir / "landing"
 
     @property
+    def lake_dir(self) -> Path:
+        """Row-level tables as Parquet, one folder per program (pipelines.lake)."""
+        return self.data_dir / "lake"
+
+    @property
     def build_database(self) -> Path:
-        """The pipeline's working DuckDB file; only the pipeline opens it, read-write."""
+        """The national steps' DuckDB file; one national step at a time opens it."""
         return self.data_dir / "warehouse" / "build.duckdb"
 
     @property
@@ -54,7 +59,7 @@ class Settings:
         default_key = Path.home() / ".config" / "icbt-observatory" / "pseudonym.key"
         return cls(
             data_dir=Path(os.environ.get("ICBT_DATA_DIR", PROJECT_ROOT / "data")).resolve(),
-            duckdb_memory_limit=os.environ.get("ICBT_DUCKDB_MEMORY_LIMIT", "6GB"),
+            duckdb_memory_limit=os.environ.get("ICBT_DUCKDB_MEMORY_LIMIT", "1500MB"),
             duckdb_threads=int(os.environ.get("ICBT_DUCKDB_THREADS", "2")),
             # Files readable by the DuckDB CLI on PyPI (duckdb-cli 1.5) as well as by 2.0.
             duckdb_storage_version=os.environ.get("ICBT_DUCKDB_STORAGE_VERSION", "v1.5.0"),

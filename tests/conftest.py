@@ -22,11 +22,12 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from pipelines.definitions import BUILD_JOB, build_definitions
+from pipelines.cli import prepare_dagster_home
 from pipelines.demo.config import GeneratorConfig
 from pipelines.demo.generator import generate
 from pipelines.demo.truth import Truth, load_truth
 from pipelines.ingestion.pseudonymise import create_key_file
+from pipelines.orchestration import BuildReport, build_all
 from pipelines.settings import Settings
 
 DEMO_CONFIG = GeneratorConfig(n_episodes=4_000, seed=11, months=9, end_month=date(2026, 9, 1))
@@ -43,12 +44,24 @@ class RunRecord:
     check_evaluations: tuple[dg.AssetCheckEvaluation, ...]
 
     @classmethod
-    def of(cls, result: dg.ExecuteInProcessResult) -> RunRecord:
+    def of(cls, report: BuildReport, instance: dg.DagsterInstance) -> RunRecord:
+        """Every run of one `build_all`, read back from the Dagster instance."""
+        materialized: set[dg.AssetKey] = set()
+        evaluations: list[dg.AssetCheckEvaluation] = []
+        for run in report.runs:
+            for record in instance.get_records_for_run(run.run_id, limit=100_000).records:
+                event = record.event_log_entry.dagster_event
+                if event is None:
+                    continue
+                if event.is_step_materialization:
+                    materialized.add(event.asset_key)
+                elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+                    evaluations.append(event.event_specific_data)
         return cls(
-            run_id=result.run_id,
-            success=result.success,
-            materialized=frozenset(e.asset_key for e in result.get_asset_materialization_events()),
-            check_evaluations=tuple(result.get_asset_check_evaluations()),
+            run_id=report.runs[-1].run_id,
+            success=report.success,
+            materialized=frozenset(materialized),
+            check_evaluations=tuple(evaluations),
         )
 
     def get_asset_check_evaluations(self) -> list[dg.AssetCheckEvaluation]:
@@ -95,11 +108,12 @@ def settings_for(data_dir: Path) -> Settings:
 
 
 def build_warehouse(settings: Settings, config: GeneratorConfig) -> DemoBuild:
+    """Demo data, then what `icbt run` does, with its Dagster home in the data directory."""
     truth = generate(settings.landing_dir, settings.demo_dir / "truth.json", config)
-    job = build_definitions(settings).resolve_job_def(BUILD_JOB)
-    with dg.DagsterInstance.ephemeral() as instance:
-        result = job.execute_in_process(instance=instance)
-    return DemoBuild(settings, truth, RunRecord.of(result))
+    prepare_dagster_home(settings)
+    report = build_all(settings, workers=2)
+    with dg.DagsterInstance.get() as instance:
+        return DemoBuild(settings, truth, RunRecord.of(report, instance))
 
 
 @contextmanager
@@ -141,6 +155,7 @@ class DemoBrief:
 def demo_brief(demo_build: DemoBuild) -> DemoBrief:
     """Run the `write_evidence_brief` job once per suite (workers share it like the build)."""
     from pipelines.brief.assets import BRIEF_JOB, current_snapshot
+    from pipelines.definitions import build_definitions
     from pipelines.publishing.snapshots import snapshot_database
 
     settings = demo_build.settings

@@ -1,21 +1,31 @@
-"""Dagster assets and checks for ingestion: one step loads every new landing file.
+"""Dagster assets and checks for ingestion: one run loads one program's new deliveries.
 
-The step's counts go three places: each raw table's materialization (that table's
-files in this run), the run's tags (the whole run), and the log (one line per file).
+The assets are partitioned by program and delivery month (`pipelines.partitions`) and
+write the lake (`pipelines.ingestion.partition`). The step's counts go three places:
+each raw table's materialization (that table's files in this run), the run's tags (the
+whole run), and the log (one line per file).
 A file's refusal message names columns and kinds of identifier, never a value, so all
 three are safe to show. The reconciliation check (sql/checks/ingest_load_ledger__*) is
 a blocking ERROR check; the quarantine-rate check below only warns.
 """
 
+import warnings
 from datetime import date
 
 import dagster as dg
 
-from pipelines.ingestion.loader import RAW_TABLE, FileOutcome, LandingLoader, LoadReport
+from pipelines.ingestion.loader import RAW_TABLE, FileOutcome, LoadReport
+from pipelines.ingestion.partition import ProgramIngestion
 from pipelines.ingestion.rules import load_rules
 from pipelines.metadata import table_metadata
+from pipelines.partitions import delivery_partitions, split_delivery_keys
 from pipelines.resources import LandingZone, Warehouse
 from pipelines.sql import read_sql
+
+with warnings.catch_warnings():
+    # Beta in Dagster 1.13; what lets one run load a program's range of months in order.
+    warnings.simplefilter("ignore", dg.BetaWarning)
+    SINGLE_RUN = dg.BackfillPolicy.single_run()
 
 LEDGER_TABLES = ("ingest_load_ledger", "ingest_quarantine")
 INGESTED_TABLES = (*RAW_TABLE.values(), *LEDGER_TABLES)
@@ -49,7 +59,13 @@ def table_counts(report: LoadReport, table: str) -> dict[str, int]:
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(name, group_name="ingestion", kinds={"duckdb"}, description=description)
+        dg.AssetSpec(
+            name,
+            group_name="ingestion",
+            kinds={"parquet"},
+            description=description,
+            partitions_def=delivery_partitions,
+        )
         for name, description in [
             *[
                 (t, f"Rows of landing {t.removeprefix('raw_')} files as loaded.")
@@ -60,32 +76,46 @@ def table_counts(report: LoadReport, table: str) -> dict[str, int]:
         ]
     ],
     can_subset=False,
+    backfill_policy=SINGLE_RUN,
 )
 def raw_landing(context: dg.AssetExecutionContext, warehouse: Warehouse, landing: LandingZone):
-    """Load every landing file that is new or changed since its last load."""
-    key = landing.pseudonym_key()
-    with warehouse.connect() as con:
-        loader = LandingLoader(con, key, today=date.today(), run_id=context.run.run_id)
-        report = loader.load(landing.path)
-        for stray in report.strays:
+    """Load one program's new or changed files of some months into the lake.
+
+    One run takes one program's months as a range and loads them in month order, since a
+    batch's rows refer to episodes of earlier batches; other programs run in parallel.
+    """
+    program_id, batches = split_delivery_keys(context.partition_keys)
+    loader = ProgramIngestion(
+        warehouse.lake,
+        program_id,
+        landing.pseudonym_key(),
+        today=date.today(),
+        run_id=context.run.run_id,
+    )
+    report = loader.run(landing.path, batches)
+    for stray in report.strays:
+        if stray.relative_path.startswith(f"{program_id}/"):
             context.log.warning(f"Not loaded: {stray.relative_path}: {stray.reason}")
-        for path in report.changing:
-            context.log.warning(f"Not loaded: {path} changed while it was read; next run")
-        for outcome in report.loaded:
-            line = (
-                f"{outcome.source_file}: {outcome.outcome}, read {outcome.rows_read}, "
-                f"loaded {outcome.rows_loaded}, quarantined {outcome.rows_quarantined}"
-            )
-            context.log.info(line if outcome.message is None else f"{line}: {outcome.message}")
-        totals = run_counts(report)
-        context.instance.add_run_tags(
-            context.run.run_id, {f"icbt/{name}": str(value) for name, value in totals.items()}
+    for path in report.changing:
+        context.log.warning(f"Not loaded: {path} changed while it was read; next run")
+    for outcome in report.loaded:
+        line = (
+            f"{outcome.source_file}: {outcome.outcome}, read {outcome.rows_read}, "
+            f"loaded {outcome.rows_loaded}, quarantined {outcome.rows_quarantined}"
         )
+        context.log.info(line if outcome.message is None else f"{line}: {outcome.message}")
+    totals = run_counts(report)
+    context.instance.add_run_tags(
+        context.run.run_id, {f"icbt/{name}": str(value) for name, value in totals.items()}
+    )
+    with warehouse.lake.program_connection(program_id, INGESTED_TABLES) as con:
         for table in INGESTED_TABLES:
             counts = table_counts(report, table)
             yield dg.MaterializeResult(
                 asset_key=table,
                 metadata=table_metadata(con, table)
+                | {"program_id": dg.MetadataValue.text(program_id)}
+                | {"batches": dg.MetadataValue.text(", ".join(batches))}
                 | {name: dg.MetadataValue.int(value) for name, value in counts.items()},
             )
 
@@ -96,12 +126,15 @@ def raw_landing(context: dg.AssetExecutionContext, warehouse: Warehouse, landing
     description=(
         "Warns when a current file has more than the configured share of its rows "
         "quarantined (config/ingestion.yaml: quarantine_rate_warn); refused files count "
-        "as fully quarantined."
+        "as fully quarantined. Judged on the program the run loaded."
     ),
 )
-def quarantine_rate_check(warehouse: Warehouse) -> dg.AssetCheckResult:
+def quarantine_rate_check(
+    context: dg.AssetCheckExecutionContext, warehouse: Warehouse
+) -> dg.AssetCheckResult:
     threshold = load_rules().quarantine_rate_warn
-    with warehouse.connect() as con:
+    program_id, _ = split_delivery_keys(context.op_execution_context.partition_keys)
+    with warehouse.lake.program_connection(program_id, LEDGER_TABLES) as con:
         [(files, over, rows, quarantined, worst)] = con.execute(
             read_sql("ingestion/quarantine_rate.sql"), {"threshold": threshold}
         ).fetchall()

@@ -13,9 +13,11 @@ is never set in production.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -131,6 +133,18 @@ def _fingerprint_row(
     }
 
 
+def ledger_id_for(program_id: str, loaded_at: datetime, previous: int = 0) -> int:
+    """A ledger id that orders by load time and never collides across programs.
+
+    Milliseconds since the epoch in the high bits and 20 bits of the program id's digest
+    in the low ones: parallel partition runs of different programs never need a shared
+    counter, and one loader's ids strictly increase (`previous` is its last id).
+    """
+    program_bits = int.from_bytes(hashlib.blake2b(program_id.encode(), digest_size=4).digest())
+    candidate = (int(loaded_at.timestamp() * 1000) << 20) | (program_bits & 0xFFFFF)
+    return candidate if candidate > previous else previous + (1 << 20)
+
+
 def _pause_before_commit(f: LandingFile) -> None:
     seconds = float(os.environ.get(PAUSE_ENV) or 0)
     if seconds > 0:
@@ -150,12 +164,22 @@ class LandingLoader:
         self.run_id = run_id
         self.rules = load_rules()
         self._delivered: set[tuple[str, str, str]] = set()
+        self._last_ledger_id = 0
         self._known: dict[str, pl.Series] = {}
         run_sql(con, read_sql("ingestion/create_ingest_tables.sql"))
         run_sql(con, read_sql("ingestion/create_file_fingerprints.sql"))
 
-    def load(self, landing_dir: Path) -> LoadReport:
+    def load(
+        self,
+        landing_dir: Path,
+        select: Callable[[LandingFile], bool] | None = None,
+        on_group_loaded: Callable[[str, str, str], None] | None = None,
+    ) -> LoadReport:
         """Load every file that is new or changed since its current ledger entry.
+
+        `select` limits the load to some files (a partition's program and months);
+        `on_group_loaded(program_id, batch_id, table)` is called after a group's files are
+        committed, so a caller can hand them on (the lake writer).
 
         Files of one program, batch and table form a group. A group of one is the usual
         delivery. A group of several is ambiguous and every file in it is refused; it is
@@ -163,6 +187,8 @@ class LandingLoader:
         other from one run to the next.
         """
         files, strays = discover(landing_dir)
+        if select is not None:
+            files = [f for f in files if select(f)]
         report = LoadReport(strays=strays)
         current = {
             source: (digest, (message or "").startswith(CLASH_REFUSAL))
@@ -210,6 +236,8 @@ class LandingLoader:
                         report.changing.append(f.relative_path)
                     else:
                         report.loaded.append(outcome)
+                if on_group_loaded is not None:
+                    on_group_loaded(group[0].program_id, group[0].batch_id, group[0].table)
             fingerprints += [
                 _fingerprint_row(f, before[f.relative_path], scans[f.relative_path].sha256)
                 for f in group
@@ -264,6 +292,7 @@ class LandingLoader:
             return None
         group = (f.program_id, f.batch_id, f.table)
         now = datetime.now()
+        self._last_ledger_id = ledger_id_for(f.program_id, now, self._last_ledger_id)
         self.con.begin()
         try:
             if replace and group in self._delivered:
@@ -276,6 +305,7 @@ class LandingLoader:
                 self.con,
                 read_sql("ingestion/insert_ledger_entry.sql"),
                 {
+                    "ledger_id": self._last_ledger_id,
                     "program_id": f.program_id,
                     "batch_id": f.batch_id,
                     "table_name": f.table,

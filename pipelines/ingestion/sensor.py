@@ -1,11 +1,13 @@
-"""A sensor on the landing zone: a run of the build job whenever deliveries change.
+"""A sensor on the landing zone: ingestion runs for the deliveries that changed.
 
-Each tick fingerprints every delivery (path, size, modification time) and compares
-the set with the cursor. A file modified within the settle time may still be being
-written by a sender that does not use a temporary name, so it is left out until it is
-quiet; hidden and `.tmp` files never count. The run key is the fingerprint's digest,
-so one landing-zone state starts at most one run. The load itself skips files whose
-content is already in the ledger, so a redundant run changes nothing.
+Each tick fingerprints every delivery (path, size, modification time) and compares the
+set with the cursor; when it moved, the deliveries the lake has not seen as they are now
+get one run per program and range of months (the program's partition range). A file
+modified within the settle time may still be being written by a sender that does not
+use a temporary name, so it is left out until it is quiet; hidden and `.tmp` files never
+count. Run keys carry the fingerprint's digest, so one landing-zone state starts at most
+one run per program and range. The load itself skips files whose content is already in
+the ledger, so a redundant run changes nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import dagster as dg
 
 from pipelines.ingestion.landing import is_delivery
 from pipelines.ingestion.rules import load_rules
-from pipelines.resources import LandingZone
+from pipelines.resources import LandingZone, Warehouse
 
 
 def landing_fingerprint(
@@ -40,6 +42,11 @@ def landing_fingerprint(
 
 
 def build_landing_sensor(job_name: str) -> dg.SensorDefinition:
+    """Requests one ingestion run per program and range of months with new or changed
+    files, registering programs seen for the first time as partitions."""
+    from pipelines.orchestration import pending_deliveries
+    from pipelines.partitions import PROGRAM, batch_ranges, range_tags
+
     rules = load_rules()
 
     @dg.sensor(
@@ -47,9 +54,11 @@ def build_landing_sensor(job_name: str) -> dg.SensorDefinition:
         job_name=job_name,
         minimum_interval_seconds=rules.sensor_interval_seconds,
         default_status=dg.DefaultSensorStatus.RUNNING,
-        description="Starts a build when files are added to or changed in the landing zone.",
+        description="Starts a run for each program's new or changed delivery months.",
     )
-    def landing_zone_sensor(context: dg.SensorEvaluationContext, landing: LandingZone):
+    def landing_zone_sensor(
+        context: dg.SensorEvaluationContext, landing: LandingZone, warehouse: Warehouse
+    ):
         digest, files, settling = landing_fingerprint(
             landing.path, time.time(), rules.sensor_settle_seconds
         )
@@ -59,10 +68,24 @@ def build_landing_sensor(job_name: str) -> dg.SensorDefinition:
             return dg.SkipReason("The landing zone holds no deliveries.")
         if digest == context.cursor:
             return dg.SkipReason("No new or changed deliveries since the last run request.")
+        pending = pending_deliveries(landing.path, warehouse.lake, exclude=set(settling))
         context.update_cursor(digest)
-        return dg.RunRequest(
-            run_key=digest,
-            tags={"icbt/trigger": "landing_zone_sensor", "icbt/landing_files": str(files)},
+        if not pending:
+            return dg.SkipReason("Every settled delivery is already in the lake.")
+        return dg.SensorResult(
+            run_requests=[
+                dg.RunRequest(
+                    run_key=f"{program}:{first}:{last}:{digest[:16]}",
+                    tags={
+                        **range_tags(program, first, last),
+                        "icbt/trigger": "landing_zone_sensor",
+                        "icbt/program": program,
+                    },
+                )
+                for program, months in pending.items()
+                for first, last in batch_ranges(months)
+            ],
+            dynamic_partitions_requests=[dg.AddDynamicPartitionsRequest(PROGRAM, list(pending))],
         )
 
     return landing_zone_sensor

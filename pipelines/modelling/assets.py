@@ -1,9 +1,15 @@
 """Dagster assets for the SQL models, and asset checks for the SQL checks.
 
 Each `sql/<layer>/<table>.sql` becomes one asset named after its table, grouped by
-layer, depending on the tables its SQL reads. Each `sql/checks/<table>__<check>.sql`
-becomes a blocking ERROR check on that table: it returns one row, `violations` and
-`denominator` (the rows the rule applied to), as OHDSI's Data Quality Dashboard does.
+layer, depending on the tables its SQL reads. Models computed per program
+(`pipelines.lake.PROGRAM_MODELS`) are partitioned by program: each partition runs in a
+private in-memory DuckDB over that program's lake files and writes its own Parquet file.
+The others are national and write the national DuckDB file, in one run at a time
+(`pipelines.definitions`).
+
+Each `sql/checks/<table>__<check>.sql` becomes a blocking ERROR check on that table: it
+returns one row, `violations` and `denominator` (the rows the rule applied to), as OHDSI's
+Data Quality Dashboard does. A check on a lake table judges the partition just written.
 """
 
 import hashlib
@@ -13,9 +19,24 @@ from functools import cache
 
 import dagster as dg
 
+from pipelines.ingestion.assets import INGESTED_TABLES
+from pipelines.lake import LAKE_TABLES, PROGRAM_MODELS, model_layer, run_program_model
 from pipelines.metadata import table_metadata
+from pipelines.partitions import (
+    by_program,
+    program_partitions,
+    split_delivery_keys,
+)
 from pipelines.resources import Warehouse
-from pipelines.sql import SqlModel, load_models, run_sql, sql_dir
+from pipelines.sql import (
+    SqlModel,
+    load_models,
+    model,
+    read_sql,
+    referenced_tables,
+    run_sql,
+    sql_dir,
+)
 
 SQL_LAYERS = ("staging", "intermediate", "marts")
 
@@ -39,6 +60,46 @@ def sql_model_asset(model: SqlModel) -> dg.AssetsDefinition:
     return _model
 
 
+def _program_dep(table: str) -> dg.AssetDep:
+    """Each program partition reads the same program's partitions (all its months)."""
+    return dg.AssetDep(table, partition_mapping=by_program if table in INGESTED_TABLES else None)
+
+
+def program_model_asset(name: str) -> dg.AssetsDefinition:
+    sql_model = model(model_layer(name), name)
+    upstream = _program_model_inputs(name)
+
+    @dg.asset(
+        name=name,
+        group_name=sql_model.layer,
+        partitions_def=program_partitions,
+        deps=[_program_dep(t) if t in LAKE_TABLES else dg.AssetKey(t) for t in upstream],
+        description=sql_model.description,
+        kinds={"parquet", "sql"},
+        code_version=hashlib.sha256(sql_model.sql.encode()).hexdigest()[:12],
+    )
+    def _model(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+        program_id = context.partition_key
+        lake = warehouse.lake
+        with lake.program_lock(program_id), lake.program_connection(program_id, upstream) as con:
+            run_program_model(con, name)
+            lake.write(con.table(name), lake.path(name, program_id))
+            return dg.MaterializeResult(metadata=table_metadata(con, name))
+
+    return _model
+
+
+def _program_model_inputs(name: str) -> tuple[str, ...]:
+    sql_model = model(model_layer(name), name)
+    if not sql_model.is_frame_fed:
+        return sql_model.upstream
+    return tuple(
+        t
+        for query in ("queries/programs_with_responses.sql", "queries/program_prom_items.sql")
+        for t in referenced_tables(read_sql(query))
+    )
+
+
 @dataclass(frozen=True)
 class SqlCheck:
     table: str
@@ -60,13 +121,27 @@ def load_checks() -> tuple[SqlCheck, ...]:
     return tuple(checks)
 
 
+def _checked_program(context: dg.AssetCheckExecutionContext) -> str:
+    """The program whose partition the check's run wrote."""
+    execution = context.op_execution_context
+    if all("|" in key for key in execution.partition_keys):
+        return split_delivery_keys(execution.partition_keys)[0]
+    return execution.partition_key
+
+
 def sql_asset_check(check: SqlCheck) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=check.table, name=check.name, description=check.description, blocking=True
     )
-    def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
-        with warehouse.connect() as con:
-            [(violations, denominator)] = run_sql(con, check.sql).fetchall()
+    def _check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
+        if check.table in LAKE_TABLES:
+            program_id = _checked_program(context)
+            inputs = referenced_tables(check.sql)
+            with warehouse.lake.program_connection(program_id, inputs) as con:
+                [(violations, denominator)] = run_sql(con, check.sql).fetchall()
+        else:
+            with warehouse.connect() as con:
+                [(violations, denominator)] = run_sql(con, check.sql).fetchall()
         return dg.AssetCheckResult(
             passed=violations == 0,
             severity=dg.AssetCheckSeverity.ERROR,
@@ -77,10 +152,18 @@ def sql_asset_check(check: SqlCheck) -> dg.AssetChecksDefinition:
 
 
 def model_assets(layers: Sequence[str] = SQL_LAYERS) -> list[dg.AssetsDefinition]:
-    """Assets for the pure-SQL models; frame-fed models belong to their Python assets."""
+    """Assets for the national pure-SQL models; frame-fed models belong to their Python
+    assets, per-program models to `program_model_assets`."""
     return [
-        sql_model_asset(m) for layer in layers for m in load_models(layer) if not m.is_frame_fed
+        sql_model_asset(m)
+        for layer in layers
+        for m in load_models(layer)
+        if not m.is_frame_fed and m.name not in PROGRAM_MODELS
     ]
+
+
+def program_model_assets() -> list[dg.AssetsDefinition]:
+    return [program_model_asset(name) for name in PROGRAM_MODELS]
 
 
 def model_checks() -> list[dg.AssetChecksDefinition]:

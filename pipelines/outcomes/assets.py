@@ -1,4 +1,8 @@
-"""Dagster assets turning item responses into scores, episode outcomes and a first mart.
+"""Scores, episode outcomes and a first mart from item responses.
+
+`write_prom_scores` runs in each program's partition (pipelines.modelling.assets); the
+episode outcomes need every program's baselines (a scale's reliable change may use the
+national baseline SD), so they are national.
 
 The assets are thin: they read with SQL from `sql/queries/`, call the pure functions of
 `pipelines.scoring` and `pipelines.outcomes.summaries`, and write through the frame-fed
@@ -6,6 +10,7 @@ models in `sql/intermediate/` and `sql/marts/`, which type and document the tabl
 """
 
 import dagster as dg
+import duckdb
 import polars as pl
 
 from pipelines.metadata import table_metadata
@@ -21,29 +26,19 @@ def _deps(*queries: str) -> list[dg.AssetKey]:
     return [dg.AssetKey(t) for q in queries for t in referenced_tables(read_sql(q))]
 
 
-@dg.asset(
-    group_name="intermediate",
-    kinds={"duckdb", "polars"},
-    deps=_deps("queries/program_prom_items.sql"),
-    description=model("intermediate", "int_prom_scores").description,
-)
-def int_prom_scores(
-    context: dg.AssetExecutionContext, warehouse: Warehouse
-) -> dg.MaterializeResult:
-    """Score one program at a time, so memory is bounded by the largest program."""
+def write_prom_scores(con: duckdb.DuckDBPyConnection) -> int:
+    """Score every administration in `staging_prom_responses` into `int_prom_scores`, one
+    program at a time so memory is bounded by the largest program; returns the rows."""
     config = load_scoring_config()
-    with warehouse.connect() as con:
-        programs = con.execute(read_sql("queries/programs_with_responses.sql")).fetchall()
-        scored = []
-        for (program_id,) in programs:
-            items = con.sql(
-                read_sql("queries/program_prom_items.sql"), params={"program_id": program_id}
-            ).pl()
-            scored.append(score_administrations(items, config))
-            context.log.debug(f"{program_id}: {items.height} item rows scored")
-        frame = pl.concat(scored) if scored else pl.DataFrame(schema=SCORE_SCHEMA)
-        write_frame(con, model("intermediate", "int_prom_scores"), frame)
-        return dg.MaterializeResult(metadata=table_metadata(con, "int_prom_scores"))
+    scored = []
+    for (program_id,) in con.execute(read_sql("queries/programs_with_responses.sql")).fetchall():
+        items = con.sql(
+            read_sql("queries/program_prom_items.sql"), params={"program_id": program_id}
+        ).pl()
+        scored.append(score_administrations(items, config))
+    frame = pl.concat(scored) if scored else pl.DataFrame(schema=SCORE_SCHEMA)
+    write_frame(con, model("intermediate", "int_prom_scores"), frame)
+    return frame.height
 
 
 EPISODE_OUTCOME_TABLES = (
@@ -110,4 +105,4 @@ def mart_program_outcomes(warehouse: Warehouse) -> dg.MaterializeResult:
         )
 
 
-outcome_assets = [int_prom_scores, episode_outcomes, mart_program_outcomes]
+outcome_assets = [episode_outcomes, mart_program_outcomes]

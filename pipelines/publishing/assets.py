@@ -38,6 +38,8 @@ def published_warehouse_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinitio
             target,
             context.run.run_id,
             load_retention(),
+            warehouse.lake if warehouse.lake_dir else None,
+            warehouse.storage_version,
         )
         return dg.MaterializeResult(
             metadata={

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.lake import LAKE_TABLES, Lake, documentation_sql, lake_schemas
 from pipelines.paths import PROJECT_ROOT
 from pipelines.publishing.snapshots import (
     DATABASE_FILE,
@@ -100,10 +101,36 @@ def _fsync_directory(directory: Path) -> None:
         os.close(handle)
 
 
-def _copy_durably(source: Path, target: Path) -> None:
-    shutil.copyfile(source, target)
+def _flush(target: Path) -> None:
     with target.open("rb+") as handle:
         os.fsync(handle.fileno())
+
+
+def _copy_durably(source: Path, target: Path) -> None:
+    shutil.copyfile(source, target)
+    _flush(target)
+
+
+def copy_in_lake(database: Path, lake: Lake, storage_version: str) -> None:
+    """Make every lake table a documented table of `database`, as the lake is now.
+
+    Readers get one self-contained file: a researcher's query never depends on where the
+    pipeline keeps its partition files, and a snapshot never changes under them.
+    """
+    con = duckdb.connect(str(database), config={"storage_compatibility_version": storage_version})
+    try:
+        for table in LAKE_TABLES:
+            files = lake.files(table)
+            source = (
+                con.read_parquet(files, hive_partitioning=False)
+                if files
+                else con.from_arrow(lake_schemas()[table].empty_table())
+            )
+            source.create(table)
+            run_sql(con, documentation_sql(table))
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
 
 
 def publish_copy(source_database: Path, published_database: Path, *, link: bool = False) -> int:
@@ -130,8 +157,15 @@ def publish_copy(source_database: Path, published_database: Path, *, link: bool 
     return published_database.stat().st_size
 
 
-def keep_snapshot(build_database: Path, directory: Path, snapshot_id: SnapshotId) -> Path:
-    """Copy the stamped build into `<directory>/<id>/`, read-only; returns the file.
+def keep_snapshot(
+    build_database: Path,
+    directory: Path,
+    snapshot_id: SnapshotId,
+    lake: Lake | None = None,
+    storage_version: str = "v1.5.0",
+) -> Path:
+    """Copy the stamped build, and the lake's tables when there is a lake, into
+    `<directory>/<id>/`, read-only; returns the file.
 
     The folder appears under its id only when the copy is complete and flushed, so a
     listed snapshot is always whole.
@@ -144,7 +178,10 @@ def keep_snapshot(build_database: Path, directory: Path, snapshot_id: SnapshotId
     staging.mkdir(parents=True)
     try:
         database = staging / DATABASE_FILE
-        _copy_durably(build_database, database)
+        shutil.copyfile(build_database, database)
+        if lake is not None:
+            copy_in_lake(database, lake, storage_version)
+        _flush(database)
         database.chmod(READ_ONLY)
         os.replace(staging, final)
     except BaseException:
@@ -178,10 +215,13 @@ def publish_build(
     published_database: Path,
     run_id: str | None,
     retain: int,
+    lake: Lake | None = None,
+    storage_version: str = "v1.5.0",
 ) -> Publication:
     """Stamp the finished build, keep it as the next snapshot, publish it, apply retention.
 
-    `connect` opens the build database read-write (the pipeline's Warehouse resource). If
+    `connect` opens the build database read-write (the pipeline's Warehouse resource);
+    `lake`, when the row-level tables live there, is copied into the snapshot. If
     the published path cannot be replaced, the new snapshot is removed again, so the
     newest snapshot is always the one at the published path.
     """
@@ -190,7 +230,7 @@ def publish_build(
     snapshot_id = next_snapshot_id(directory, published_at.date())
     with connect() as con:
         record_publication(con, run_id, snapshot_id, code_version(), published_at)
-    database = keep_snapshot(build_database, directory, snapshot_id)
+    database = keep_snapshot(build_database, directory, snapshot_id, lake, storage_version)
     try:
         size = publish_copy(database, published_database, link=True)
     except BaseException:

@@ -90,10 +90,10 @@ def _dq_check_specs() -> list[dg.AssetCheckSpec]:
     return [
         dg.AssetCheckSpec(
             name=check.id,
-            asset=check.table,
-            additional_deps=["dq_results"],
+            asset="dq_results",
             description=(
-                f"{check.category}: {check.description} (threshold {check.threshold_pct:g}%)"
+                f"{check.table}, {check.category}: {check.description} "
+                f"(threshold {check.threshold_pct:g}%)"
             ),
         )
         for check in load_dq_checks()

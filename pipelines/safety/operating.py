@@ -29,7 +29,6 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import polars as pl
 
@@ -37,7 +36,7 @@ from pipelines.contract import TABLES, load_contract
 from pipelines.demo.archetypes import ARCHETYPES
 from pipelines.demo.config import GeneratorConfig
 from pipelines.demo.generator import generate
-from pipelines.outcomes.assets import episode_outcomes, int_prom_scores
+from pipelines.outcomes.assets import episode_outcomes, write_prom_scores
 from pipelines.reference.assets import REFERENCE_BUILDERS
 from pipelines.resources import Warehouse
 from pipelines.safety.config import SafetyConfig
@@ -156,8 +155,8 @@ def build_without_ingestion(landing: Path, database: Path) -> Warehouse:
             run_sql(con, model("staging", name).sql)
         for name, builder in REFERENCE_BUILDERS.items():
             write_frame(con, model("reference", name), builder())
-    int_prom_scores(dg.build_asset_context(), warehouse)
     with warehouse.connect() as con:
+        write_prom_scores(con)
         run_sql(con, model("intermediate", "int_episode_timepoints").sql)
     list(episode_outcomes(warehouse=warehouse))
     return warehouse

@@ -2,10 +2,8 @@
 -- ledger and the quarantine. Created once; loads append and replace batches in place.
 -- Source patient and episode keys never appear: ingestion stores keyed-hash ids.
 
-CREATE SEQUENCE IF NOT EXISTS ingest_ledger_id_seq START 1;
-
 CREATE TABLE IF NOT EXISTS ingest_load_ledger (
-    ledger_id BIGINT PRIMARY KEY DEFAULT nextval('ingest_ledger_id_seq'),
+    ledger_id BIGINT PRIMARY KEY,
     program_id VARCHAR NOT NULL,
     batch_id VARCHAR NOT NULL,
     table_name VARCHAR NOT NULL,

@@ -1,23 +1,27 @@
-"""A run bounded by a small DuckDB memory limit completes: DuckDB spills to the warehouse's
-temporary directory instead of failing or taking the machine's memory.
+"""`icbt run` bounded by a small DuckDB memory limit completes under a process memory
+cap: DuckDB spills to its temporary directories instead of failing or taking the
+machine's memory.
 
 The limit and thread count come from Settings (ICBT_DUCKDB_MEMORY_LIMIT,
-ICBT_DUCKDB_THREADS) through the Warehouse resource, so every step's connection is
-bounded. Spilling leaves no trace once a connection closes, so a watcher polls the
-temporary directory while the run goes on.
+ICBT_DUCKDB_THREADS) through the Warehouse resource, so every connection of every
+process (the partition workers and the national run) is bounded. Spilling leaves no
+trace once a connection closes, so watchers poll the temporary directories, and the
+resident memory of the run's whole process tree, while the run goes on.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
+import sys
 import threading
 from datetime import date
 from pathlib import Path
 
-import dagster as dg
 import duckdb
+import psutil
 
-from pipelines.definitions import BUILD_JOB, build_definitions
 from pipelines.demo.config import GeneratorConfig
 from pipelines.demo.generator import generate
 from pipelines.resources import Warehouse
@@ -27,7 +31,45 @@ from tests.conftest import settings_for
 # rows) cannot stay in memory, large enough for the buffers DuckDB cannot spill (at 24 MB
 # the joins of int_effectiveness_episodes run out of memory).
 MEMORY_LIMIT = "40MB"
+PROCESS_CAP = 2 * 2**30
+"""Resident memory of `icbt run` and its two workers together (three Python processes
+with Dagster, Polars and DuckDB loaded, each about 0.4 GB before any data)."""
+ICBT = Path(sys.executable).with_name("icbt")
 CONFIG = GeneratorConfig(n_episodes=10_000, seed=5, months=6, end_month=date(2026, 6, 1))
+
+
+class TreeMemory:
+    """Records the largest resident memory of a process and its children together."""
+
+    def __init__(self, pid: int, interval: float = 0.05) -> None:
+        self.process = psutil.Process(pid)
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            total = 0
+            try:
+                tree = [self.process, *self.process.children(recursive=True)]
+            except psutil.Error:
+                return
+            for proc in tree:
+                try:
+                    total += proc.memory_info().rss
+                except psutil.Error:
+                    continue
+            self.peak = max(self.peak, total)
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 class SpillWatcher:
@@ -73,15 +115,24 @@ def test_a_run_under_a_small_memory_limit_completes_by_spilling_to_disk(tmp_path
         ).fetchall()
     assert limit.startswith("38.1 MiB") and threads == 1
 
-    job = build_definitions(settings).resolve_job_def(BUILD_JOB)
+    env = os.environ | {
+        "ICBT_DATA_DIR": str(settings.data_dir),
+        "ICBT_PSEUDONYM_KEY_FILE": str(settings.pseudonym_key_file),
+        "ICBT_DUCKDB_MEMORY_LIMIT": MEMORY_LIMIT,
+        "ICBT_DUCKDB_THREADS": "1",
+        "ICBT_WORKERS": "2",
+    }
     with (
-        SpillWatcher(settings.build_database.parent / "spill") as spill,
-        dg.DagsterInstance.ephemeral() as instance,
+        SpillWatcher(settings.build_database.parent / "spill") as national,
+        SpillWatcher(settings.lake_dir / "_spill") as partitions,
     ):
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        run = subprocess.Popen([str(ICBT), "run"], env=env, stdout=subprocess.PIPE, text=True)
+        with TreeMemory(run.pid) as memory:
+            output, _ = run.communicate(timeout=1200)
 
-    assert result.success
-    assert spill.largest > 0, "DuckDB never wrote to its temporary directory"
+    assert run.returncode == 0, output[-2000:]
+    assert national.largest + partitions.largest > 0, "DuckDB never spilled to disk"
+    assert memory.peak < PROCESS_CAP, f"the run's processes peaked at {memory.peak:,} bytes"
     with duckdb.connect(str(settings.published_database), read_only=True) as con:
         [(items,)] = con.execute("SELECT count(*) FROM staging_prom_responses").fetchall()
     assert items > 100_000

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import polars as pl
 
 from pipelines.contract import load_contract
-from pipelines.outcomes.assets import episode_outcomes, int_prom_scores
+from pipelines.outcomes.assets import episode_outcomes, write_prom_scores
 from pipelines.reference.assets import REFERENCE_BUILDERS
 from pipelines.resources import Warehouse
 from pipelines.sql import model, run_sql, write_frame
@@ -107,8 +106,8 @@ def build(landing: Path, database: Path) -> Warehouse:
             run_sql(con, model("staging", name).sql)
         for name, builder in REFERENCE_BUILDERS.items():
             write_frame(con, model("reference", name), builder())
-    int_prom_scores(dg.build_asset_context(), warehouse)
     with warehouse.connect() as con:
+        write_prom_scores(con)
         run_sql(con, model("intermediate", "int_episode_timepoints").sql)
     list(episode_outcomes(warehouse=warehouse))
     with warehouse.connect() as con:

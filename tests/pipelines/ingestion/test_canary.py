@@ -17,6 +17,9 @@ from pipelines.cli import main
 from pipelines.ingestion.assets import quarantine_rate_check, raw_landing
 from pipelines.ingestion.identifiers import luhn_valid
 from pipelines.ingestion.pseudonymise import create_key_file
+from pipelines.lake import INGEST_TABLES, Lake
+from pipelines.partitions import PROGRAM as PROGRAM_PARTITIONS
+from pipelines.partitions import range_tags
 from pipelines.resources import LandingZone, Warehouse
 from tests.pipelines.ingestion.conftest import EPISODES_HEADER, PROGRAM, PROM_HEADER, episode, write
 
@@ -94,11 +97,15 @@ def _plant(landing: Path) -> None:
     write(landing, "ICBT01/2026-03/QuestionnaireResponse.ndjson", json.dumps(resource) + "\n")
 
 
-def _text_of_every_table(database: Path) -> str:
-    with duckdb.connect(str(database), read_only=True) as con:
-        tables = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
-        dumps = [str(con.execute(f'SELECT * FROM "{t}"').fetchall()) for t in tables]
-    return "\n".join(dumps)
+def _lake(root: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    Lake(root).register_views(con, INGEST_TABLES)
+    return con
+
+
+def _text_of_every_table(root: Path) -> str:
+    with _lake(root) as con:
+        return "\n".join(str(con.table(t).fetchall()) for t in INGEST_TABLES)
 
 
 def _forms(value: str) -> set[str]:
@@ -112,14 +119,18 @@ def planted_run(tmp_path: Path, caplog: pytest.LogCaptureFixture, capfd: pytest.
     _plant(landing)
     key_file = tmp_path / "secrets" / "pseudonym.key"
     create_key_file(key_file)
-    database = tmp_path / "warehouse" / "build.duckdb"
+    lake = tmp_path / "lake"
     caplog.set_level(logging.DEBUG)
     with dg.DagsterInstance.ephemeral() as instance:
+        instance.add_dynamic_partitions(PROGRAM_PARTITIONS, ["ICBT01"])
         result = dg.materialize(
             [raw_landing, quarantine_rate_check],
             instance=instance,
+            tags=range_tags("ICBT01", "2026-01", "2026-03"),
             resources={
-                "warehouse": Warehouse(database=str(database)),
+                "warehouse": Warehouse(
+                    database=str(tmp_path / "warehouse" / "build.duckdb"), lake_dir=str(lake)
+                ),
                 "landing": LandingZone(landing_dir=str(landing), pseudonym_key_file=str(key_file)),
             },
         )
@@ -128,7 +139,7 @@ def planted_run(tmp_path: Path, caplog: pytest.LogCaptureFixture, capfd: pytest.
     captured = capfd.readouterr()
     return {
         "result": result,
-        "database": database,
+        "lake": lake,
         "texts": {
             "dagster events": "\n".join(
                 f"{e.message}\n{e.event_specific_data}" for e in result.all_events
@@ -137,7 +148,7 @@ def planted_run(tmp_path: Path, caplog: pytest.LogCaptureFixture, capfd: pytest.
             "python logs": caplog.text,
             "stdout and stderr": captured.out + captured.err,
             "icbt validate": validate.output,
-            "warehouse tables": _text_of_every_table(database),
+            "lake tables": _text_of_every_table(lake),
         },
         "validate_exit": validate.exit_code,
     }
@@ -147,7 +158,7 @@ def test_every_planted_identifier_is_refused_and_never_stored_or_shown(planted_r
     result = planted_run["result"]
     assert result.success
     texts = planted_run["texts"]
-    files = [planted_run["database"], *planted_run["database"].parent.glob("*.wal")]
+    files = [path for path in planted_run["lake"].rglob("*") if path.is_file()]
     stored = b"".join(path.read_bytes() for path in files)
     for label, value in CANARIES.items():
         for form in _forms(value):
@@ -158,7 +169,7 @@ def test_every_planted_identifier_is_refused_and_never_stored_or_shown(planted_r
 
 
 def test_each_refusal_names_column_and_kind(planted_run):
-    with duckdb.connect(str(planted_run["database"]), read_only=True) as con:
+    with _lake(planted_run["lake"]) as con:
         ledger = dict(
             con.execute(
                 "SELECT source_file, message FROM ingest_load_ledger WHERE outcome = 'refused'"

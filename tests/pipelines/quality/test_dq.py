@@ -14,8 +14,6 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipelines.ingestion.assets import raw_landing
-from pipelines.ingestion.pseudonymise import create_key_file
 from pipelines.quality.assets import (
     cadence_frame,
     dq_asset_checks,
@@ -26,7 +24,7 @@ from pipelines.quality.assets import (
 )
 from pipelines.quality.config import QualityConfigError, load_dq_checks
 from pipelines.quality.dq import checks_frame, run_check, run_checks, status_of
-from pipelines.resources import LandingZone, Warehouse
+from pipelines.resources import Warehouse
 from pipelines.sql import model, read_sql, run_sql, write_frame
 from tests.pipelines.ingestion.conftest import (
     EPISODES_HEADER,
@@ -146,17 +144,14 @@ def test_a_misconfigured_check_fails_when_loaded(tmp_path, text, message):
         load_dq_checks(path)
 
 
-def test_dagster_checks_report_status_and_severity_and_freshness(warehouse, tmp_path):
-    """The checks sit on the raw tables, so the run includes the (already loaded) landing
-    asset; nothing new loads."""
-    key = tmp_path / "secrets" / "pseudonym.key"
-    create_key_file(key)
-    landing = LandingZone(landing_dir=str(tmp_path / "landing"), pseudonym_key_file=str(key))
+def test_dagster_checks_report_status_and_severity_and_freshness(warehouse):
+    """The checks sit on `dq_results`, which computes them over the raw tables the
+    warehouse already holds."""
     with dg.DagsterInstance.ephemeral() as instance:
         result = dg.materialize(
-            [raw_landing, ref_dq_checks, dq_results, dq_asset_checks, freshness, freshness_check],
+            [ref_dq_checks, dq_results, dq_asset_checks, freshness, freshness_check],
             instance=instance,
-            resources={"warehouse": Warehouse(database=str(warehouse)), "landing": landing},
+            resources={"warehouse": Warehouse(database=str(warehouse))},
             raise_on_error=False,
         )
     assert result.success
