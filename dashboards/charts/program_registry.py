@@ -29,7 +29,9 @@ from dashboards.charts.common import (
     text_frame,
     titled,
 )
-from dashboards.marts import ALL_PERIODS, FUNNEL, POST_TREATMENT, PROGRAM_OUTCOMES
+from dashboards.marts.base import ALL_PERIODS, POST_TREATMENT
+from dashboards.marts.engagement import FUNNEL
+from dashboards.marts.outcomes import PROGRAM_OUTCOMES
 from dashboards.suppression import (
     SMALL_SUFFIX,
     SUPPRESSED_SUFFIX,
@@ -145,9 +147,13 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
             go.Scatter(
                 x=rows["completion_rate"].to_list(),
                 y=rows["mean_change"].to_list(),
-                mode="markers",
+                # Each point is labelled with its program id (the names are too long to
+                # sit beside a point); the name is in the hover text and the table.
+                mode="markers+text",
                 name=style.label,
-                text=rows["program_name"].to_list(),
+                text=rows["program_id"].to_list(),
+                textposition="top center",
+                hovertext=rows["program_name"].to_list(),
                 marker={"color": style.colour, "symbol": style.symbol, "size": 13},
                 error_y={
                     "type": "data",
@@ -160,7 +166,7 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
                 },
                 customdata=rows.select("n_paired", "n_started_and_ended").rows(),
                 hovertemplate=(
-                    "<b>%{text}</b><br>Completion %{x:.0%} of %{customdata[1]} ended"
+                    "<b>%{hovertext}</b><br>Completion %{x:.0%} of %{customdata[1]} ended"
                     "<br>Mean change %{y:.1f} (%{customdata[0]} episodes)<extra></extra>"
                 ),
             )
@@ -170,7 +176,9 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
         title="Completion rate (completed among started and ended)", tickformat=".0%"
     )
     label = plotted["outcome_label"][0]
-    figure.update_yaxes(title=f"Mean change in {label} (points)")
+    # A short axis title: a long one, turned on its side, runs up into the subtitle. The
+    # outcome is named in the chart's title.
+    figure.update_yaxes(title="Mean change (points)")
     better = "higher" if plotted["higher_is_better"][0] else "lower"
     left_out = data.height - plotted.height
     footer = f"Better is {better} on this outcome."

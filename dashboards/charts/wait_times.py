@@ -22,7 +22,9 @@ from dashboards.charts.common import (
     with_unit_names,
 )
 from dashboards.charts.engagement_funnel import period_label
-from dashboards.marts import WAIT_TIMES as SUPPRESSION
+from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing
+from dashboards.marts import Marts
+from dashboards.marts.engagement import WAIT_TIMES as SUPPRESSION
 from dashboards.suppression import SUPPRESSED_SUFFIX, SuppressionRules
 from dashboards.theme import OKABE_ITO
 from dashboards.view_state import Unit
@@ -175,3 +177,23 @@ def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
 
 def csv_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
     return text_frame(data, SUPPRESSION, rules, CSV_COLUMNS, decimals=4)
+
+
+# The chart protocol (dashboards/charts/protocol.py).
+CONTROLS: frozenset[Control] = frozenset({Control.UNIT, Control.PERIOD})
+
+
+def describe(marts: Marts) -> list[str]:
+    standards = (
+        marts.wait_times().select("standard_days", "standard_source").unique().sort("standard_days")
+    )
+    sources = [f"{standard_label(days)}: {source}" for days, source in standards.rows() if source]
+    return about(marts.rules, marts.comment(MART), sources)
+
+
+def load(marts: Marts, view: ChartView) -> ChartData:
+    return ChartData.of(process_data(marts.wait_times(), view.unit, view.state.period))
+
+
+def draw(data: ChartData, view: ChartView) -> Drawing:
+    return Drawing(create_figure(data.plot), summarise(data.plot))

@@ -64,10 +64,11 @@ def _offer(registry: pl.DataFrame, outcomes: pl.DataFrame) -> Offer:
 def layout(**query: Any) -> html.Div:
     runtime = current()
     try:
-        registry = runtime.marts.programs()
-        outcomes = runtime.warehouse.query("outcome_options", timepoint="post_treatment")
-        runtime.marts.engagement_funnel()  # a missing funnel mart is reported here, once
-        built_at = runtime.warehouse.built_at()
+        marts = runtime.snapshot()
+        registry = marts.programs()
+        outcomes = marts.query("outcome_options", timepoint="post_treatment")
+        marts.engagement_funnel()  # a missing funnel mart is reported here, once
+        built_at = marts.built_at()
     except WarehouseUnavailableError as exc:
         return unavailable_page(TITLE, exc)
     if registry.is_empty() or outcomes.is_empty():
@@ -127,7 +128,7 @@ def _state(outcome: str, modes: list[str] | None, programs: list[str] | None) ->
 
 
 def _data(state: ViewState) -> pl.DataFrame:
-    marts = current().marts
+    marts = current().snapshot()
     return program_registry.process_data(
         marts.programs(), marts.program_outcomes(), marts.engagement_funnel(), state
     )
@@ -165,7 +166,7 @@ def update_view(
         data = _data(state)
     except WarehouseUnavailableError:
         return (*unreadable([name]), search)
-    shared = program_registry.shared_topics(current().marts.programs())
+    shared = program_registry.shared_topics(current().snapshot().programs())
     caption = (
         "Programs on the Environmental Scan's dimensions, with headline outcome "
         f"({data['outcome_label'].drop_nulls().first() or outcome}) and completion. Every "

@@ -19,7 +19,7 @@ def statuses(data: pl.DataFrame) -> dict[str, str]:
 
 
 def test_process_data_refuses_a_frame_that_was_not_suppressed(marts, view) -> None:
-    raw = marts.warehouse.query("program_outcomes")
+    raw = marts.query("program_outcomes")
     with pytest.raises(ValueError, match="suppress"):
         program_change.process_data(raw, view())
 
