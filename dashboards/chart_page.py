@@ -21,7 +21,7 @@ from dash import Input, Output, State, callback, html
 
 from dashboards.charts.common import graph_config
 from dashboards.charts.comparison_common import timepoint_label
-from dashboards.charts.protocol import ChartModule, ChartView, Control
+from dashboards.charts.protocol import ChartData, ChartModule, ChartView, Control
 from dashboards.components import (
     chart_section,
     csv_download,
@@ -50,7 +50,8 @@ class Chart:
     ids: ChartIds
     name: str
     heading: str
-    # The table's caption; "{outcome}" and "{timepoint}" are replaced by the view's.
+    # The table's caption; "{outcome}" and "{timepoint}" are replaced by the view's,
+    # "{reference}" by the chart data's reference text.
     caption: str
     table_open: bool = False
 
@@ -91,12 +92,13 @@ def _hashable(value: Any) -> Hashable:
     return value
 
 
-def _caption(chart: Chart, view: ChartView) -> str:
+def _caption(chart: Chart, view: ChartView, data: ChartData) -> str:
     timepoint = view.state.timepoint
     return chart.caption.format(
         outcome=view.outcome_label,
         timepoint=timepoint_label(timepoint).lower() if timepoint else "",
-    )
+        reference=data.reference,
+    ).strip()
 
 
 @dataclass(frozen=True)
@@ -170,7 +172,7 @@ class ChartPage:
             data_table(
                 numbers,
                 chart.module.TABLE_HEADERS,
-                _caption(chart, view),
+                _caption(chart, view, data),
                 numeric=chart.module.NUMERIC_COLUMNS,
             )
             if numbers.height

@@ -5,7 +5,7 @@ category, severity, seriousness in the ICH E2A sense, relatedness on the WHO-UMC
 and the total), built from the same events as `mart_adverse_events`. Rates are events per
 100 started episodes, crude (not adjusted for case mix or time in treatment); the
 case-mix adjusted comparison is the funnel plot. Input frames must be the suppressed mart
-(`SuppressedMarts.adverse_event_profile`).
+(`Marts.adverse_event_profile`).
 """
 
 from __future__ import annotations

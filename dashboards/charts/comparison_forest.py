@@ -6,7 +6,7 @@ in-person CBT, on the primary comparator (local where the province has in-person
 else national, flagged indirect), with the national sensitivity comparison beside a
 local one. Beside each row the mart's `verdict_display`: the non-inferiority verdict
 when every diagnostic passed, otherwise the failed diagnostics, never a bare verdict.
-Input frames must be the suppressed mart (`SuppressedMarts.comparisons`).
+Input frames must be the suppressed mart (`Marts.comparisons`).
 """
 
 from __future__ import annotations

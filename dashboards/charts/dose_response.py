@@ -3,7 +3,7 @@
 Reads `mart_dose_response` (one row per reporting unit, change-outcome scale and dose
 band of ref_dose_bands). Descriptive: dose is not randomised, and patients who improve
 may also engage more, so a slope is an association. Input frames must be the suppressed
-mart (`SuppressedMarts.dose_response`).
+mart (`Marts.dose_response`).
 """
 
 from __future__ import annotations

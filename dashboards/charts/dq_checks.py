@@ -3,7 +3,7 @@
 Reads `dq_check_status` (the latest result of each check re-evaluated against the current
 thresholds of ref_dq_checks): violating and denominator row counts, the percentage, the
 threshold, status error, not applicable, failed or passed, severity and notes. Counts are
-suppressed (`SuppressedMarts.dq_checks`); the status never is.
+suppressed (`Marts.dq_checks`); the status never is.
 """
 
 from __future__ import annotations

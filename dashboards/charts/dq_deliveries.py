@@ -5,7 +5,7 @@ quarantined, outcome loaded, loaded_with_quarantine or refused, refusal message,
 whether a later delivery of the same program, batch and table superseded it). The grid
 shows each program's batches by their worst outcome; the table lists the files of one
 batch, or with every batch only the files that were not simply loaded. Row counts are
-suppressed (`SuppressedMarts.load_ledger`): an episodes file's rows are people referred
+suppressed (`Marts.load_ledger`): an episodes file's rows are people referred
 in one month.
 """
 

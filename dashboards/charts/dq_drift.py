@@ -5,7 +5,7 @@ batches, or all in-person clinics up to the batch) with the names of the feature
 drifted (drift_columns), and `mart_drift_reports` for the kept HTML reports. The grid shows
 every batch's verdict against the program's own reference; the table shows each program's
 latest batch against both references. Episode counts are shown for the latest batch only
-(`SuppressedMarts.drift_results`).
+(`Marts.drift_results`).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Reads `mart_quarantine_reasons`, which counts the quarantined rows of current de
 by a reason template with every value masked (the quarantined value and quoted text as
 '…', numbers as N): the dashboard never reads the quarantine itself, so no rejected value
 and no row of it reaches the browser. Counts are suppressed
-(`SuppressedMarts.quarantine_reasons`).
+(`Marts.quarantine_reasons`).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Reads `mart_dropout_survival` (one row per reporting unit and week; dropout is t
 completion and other discharges are censored). The chosen unit is drawn with the
 in-person CBT delivery mode as a reference, since in-person CBT is the comparator the
 observatory exists for. A curve stops where fewer than the suppression threshold remain
-at risk. Input frames must be the suppressed mart (`SuppressedMarts.dropout_survival`).
+at risk. Input frames must be the suppressed mart (`Marts.dropout_survival`).
 """
 
 from __future__ import annotations

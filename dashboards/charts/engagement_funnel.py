@@ -4,7 +4,7 @@ Reads `mart_engagement_funnel` (one row per reporting unit and period; the stage
 cumulative counts of referred episodes). NHS Talking Therapies and routine-care iCBT
 reports show attrition beside outcomes because a good mean change among the few who
 finish says little if most never start. Input frames must be the suppressed mart
-(`SuppressedMarts.engagement_funnel`).
+(`Marts.engagement_funnel`).
 """
 
 from __future__ import annotations

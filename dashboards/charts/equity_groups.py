@@ -5,7 +5,7 @@ of the unit's referrals, the completion rate, the mean PHQ-9 change with its 95%
 the NHS Talking Therapies recovery rate. NHS Talking Therapies and the RCPsych Mental
 Health Watch show the same breakdowns to find groups served worse. The numbers are
 unadjusted: a gap between groups can reflect case mix rather than the program. Input
-frames must be the suppressed mart (`SuppressedMarts.equity`).
+frames must be the suppressed mart (`Marts.equity`).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ DerSimonian-Laird): observational evidence starts low and is rated down 0-2 leve
 domain (risk of bias, inconsistency, imprecision, indirectness), each downgrade with its
 reasons. The heatmap shows the levels removed per domain; the overall certainty and the
 verdict graded are written beside each row. Input frames must be the suppressed mart
-(`SuppressedMarts.evidence_certainty`): a rating is hidden wherever its result is.
+(`Marts.evidence_certainty`): a rating is hidden wherever its result is.
 """
 
 from __future__ import annotations

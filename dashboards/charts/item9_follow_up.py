@@ -6,7 +6,7 @@ within the standard number of business days (met), how many did not (breached) a
 many are still within their deadline (pending). The process indicator is the share met
 among judged triggers; in-person CBT's share is drawn as the comparison, since no
 published standard for the share exists. Input frames must be the suppressed mart
-(`SuppressedMarts.item9_follow_up`).
+(`Marts.item9_follow_up`).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ outcome's domain) and `ref_literature_benchmarks` (citation, measure and 95% CI 
 benchmark, verified numbers only). The routine-care iCBT pre-post benchmark is directly
 comparable with a program's own change; the between-group benchmarks (iCBT vs control,
 in-person CBT vs usual care) compare with control conditions and are context only.
-Input frames: the suppressed comparisons (`SuppressedMarts.comparisons`) and the
+Input frames: the suppressed comparisons (`Marts.comparisons`) and the
 benchmarks (no counts of patients).
 """
 

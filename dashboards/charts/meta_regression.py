@@ -5,7 +5,7 @@ mixed-effects meta-regressions of the programs' adjusted differences from in-per
 CBT on one program attribute at a time (therapist training in chronic pain, therapist
 involvement, length, modules, alliance), with Knapp-Hartung 95% CIs. An association
 across about a dozen programs, not the effect of changing a program. The mart holds
-no counts of patients (nothing to suppress); `registry` (`SuppressedMarts.programs`)
+no counts of patients (nothing to suppress); `registry` (`Marts.programs`)
 names the reference level of therapist involvement.
 """
 

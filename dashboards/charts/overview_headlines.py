@@ -4,7 +4,7 @@ Reads `mart_overview_headlines` (one row for all iCBT programs and one per deliv
 mode, in-person CBT included): programs registered, in development and reporting, and
 episodes referred, started, completed and with a paired post-treatment outcome. Every
 figure is a total the mart computes; the dashboard adds nothing up. Input frames must
-be the suppressed mart (`SuppressedMarts.overview_headlines`).
+be the suppressed mart (`Marts.overview_headlines`).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ method: DerSimonian-Laird, the primary, and Paule-Mandel beside it) and
 `mart_subgroup_tests` (the test for differences between delivery modes). Each row shows
 the pooled difference with its 95% CI and the 95% prediction interval for a new program,
 with the non-inferiority margin drawn. Input frames: the suppressed pooled mart
-(`SuppressedMarts.pooled_effects`) and the subgroup tests (no counts).
+(`Marts.pooled_effects`) and the subgroup tests (no counts).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Reads `mart_program_outcomes` (one row per program x scale x timepoint; the timepoint vs
 baseline among episodes with both) at post-treatment; `score_mean`/`score_sd` are the
 post-treatment scores. The chart shows what the mart publishes and never recomputes a
-statistic. Input frames must be the suppressed mart (`SuppressedMarts.program_outcomes`):
+statistic. Input frames must be the suppressed mart (`Marts.program_outcomes`):
 `process_data` refuses anything else, so a suppressed program cannot reach a chart,
 table or download.
 """

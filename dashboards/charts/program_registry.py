@@ -29,6 +29,8 @@ from dashboards.charts.common import (
     text_frame,
     titled,
 )
+from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing
+from dashboards.marts import Marts
 from dashboards.marts.base import ALL_PERIODS, POST_TREATMENT
 from dashboards.marts.engagement import FUNNEL
 from dashboards.marts.outcomes import PROGRAM_OUTCOMES
@@ -291,13 +293,24 @@ def topic_text(topic: str) -> str:
     return topic.replace("_", " ")
 
 
+def shared_sentence(data: pl.DataFrame) -> str:
+    """The topics every listed program covers, said once for the table's caption."""
+    shared = shared_topics(data)
+    if not shared:
+        return ""
+    return f"Every program covers {', '.join(map(topic_text, shared))}; Topics lists the others."
+
+
 def table_frame(
-    data: pl.DataFrame, rules: SuppressionRules, shared: Sequence[str] = ()
+    data: pl.DataFrame, rules: SuppressionRules, shared: Sequence[str] | None = None
 ) -> pl.DataFrame:
     """Registry and numbers as display text, suppression labels in place.
 
-    The Topics column leaves out `shared` (the topics every program covers).
+    The Topics column leaves out `shared` (by default the topics every listed program
+    covers, which the caption names once: `shared_sentence`).
     """
+    if shared is None:
+        shared = shared_topics(data)
     text = text_frame(data, SUPPRESSION, rules, percents=("completion_rate",))
     markers = [rules.small_label, rules.suppressed_label, MISSING]
     ci = [
@@ -329,3 +342,22 @@ def table_frame(
 def csv_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
     text = text_frame(data, SUPPRESSION, rules, decimals=4)
     return text.with_columns(pl.col("topics").list.join(";")).select(CSV_COLUMNS)
+
+
+# The chart protocol (dashboards/charts/protocol.py).
+CONTROLS: frozenset[Control] = frozenset({Control.OUTCOME, Control.MODES, Control.PROGRAMS})
+
+
+def describe(marts: Marts) -> list[str]:
+    return about(marts.rules)
+
+
+def load(marts: Marts, view: ChartView) -> ChartData:
+    data = process_data(
+        marts.programs(), marts.program_outcomes(), marts.engagement_funnel(), view.state
+    )
+    return ChartData(data, data, shared_sentence(data))
+
+
+def draw(data: ChartData, view: ChartView) -> Drawing:
+    return Drawing(create_figure(data.plot), summarise(data.plot))

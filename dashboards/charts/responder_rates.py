@@ -4,7 +4,7 @@ Reads `mart_program_outcomes` at post-treatment, like the program-change chart: 
 of paired episodes with a reliable improvement or deterioration (Jacobson-Truax) and
 with at least 30% or 50% improvement from baseline (IMMPACT moderate and substantial).
 Mean change hides how many people improved; these rates show it. Input frames must be
-the suppressed mart (`SuppressedMarts.program_outcomes`).
+the suppressed mart (`Marts.program_outcomes`).
 """
 
 from __future__ import annotations

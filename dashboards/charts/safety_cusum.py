@@ -44,7 +44,7 @@ CSV_COLUMNS = (
 def require_drawable(df: pl.DataFrame) -> None:
     """Refuse a frame that still holds counts or was not thinned by `cusum_drawn`."""
     if CUSUM_DRAWN not in df.columns or "observed" in df.columns:
-        raise ValueError("process_data needs SuppressedMarts.safety_cusum()")
+        raise ValueError("process_data needs Marts.safety_cusum()")
 
 
 def process_data(df: pl.DataFrame, indicator: str, programs: Sequence[str]) -> pl.DataFrame:

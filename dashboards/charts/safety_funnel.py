@@ -4,7 +4,7 @@ expected events, with 95% and 99.8% limits, exact and adjusted for over-dispersi
 Reads `mart_safety_funnel` (one row per indicator, program and window end month;
 Spiegelhalter, Stat Med 2005). Expected events are what in-person CBT patients with the
 same case mix would have had (mart_safety_reference), so a ratio of 1 is "as in-person
-CBT". Only non-overlapping windows reach the dashboard (`SuppressedMarts.safety_funnel`).
+CBT". Only non-overlapping windows reach the dashboard (`Marts.safety_funnel`).
 Limits are published per program (at its expected count); the lines join them in order of
 expected events, and a lower limit below zero (the exact interpolated limit can be, for
 small expected counts) is drawn at zero.

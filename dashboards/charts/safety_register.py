@@ -4,7 +4,7 @@ Reads `safety_signal_register` (one row per signal: program, indicator, method, 
 month it opened, status new, ongoing or resolved, and the evidence at opening and at the
 latest month it was open). The register persists across pipeline runs, so a resolved
 signal stays visible. Evidence counts are suppressed like every count
-(`SuppressedMarts.signal_register`); whether a signal is open is never hidden, because
+(`Marts.signal_register`); whether a signal is open is never hidden, because
 that is what the register is for.
 """
 

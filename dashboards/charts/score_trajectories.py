@@ -4,7 +4,7 @@ Reads `mart_score_trajectories` (one row per reporting unit, change-outcome scal
 whole week since the episode start, from every scored administration). Who answers
 changes over time (people who drop out stop answering), so later weeks describe those
 still responding. Input frames must be the suppressed mart
-(`SuppressedMarts.score_trajectories`).
+(`Marts.score_trajectories`).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ reported beside outcomes in routine care (about 68 minutes per patient with regu
 contact in the Pain Course trial, Dear et al., Pain 2015). The chart compares the units
 of the chosen unit's level (programs with programs; delivery modes with each other and
 with all iCBT) and highlights the chosen one. Input frames must be the suppressed mart
-(`SuppressedMarts.therapist_time`).
+(`Marts.therapist_time`).
 """
 
 from __future__ import annotations

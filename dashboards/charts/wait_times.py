@@ -4,7 +4,7 @@ Reads `mart_wait_times` (one row per reporting unit, period and standard of
 ref_waiting_time_standards: the share of started episodes that started within the
 standard's days, beside its target share). NHS Talking Therapies reports the same pair
 of standards (6 and 18 weeks). Input frames must be the suppressed mart
-(`SuppressedMarts.wait_times`).
+(`Marts.wait_times`).
 """
 
 from __future__ import annotations

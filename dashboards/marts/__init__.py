@@ -9,7 +9,7 @@ with the snapshot it was read from. The loaders and their suppression specs live
 domain: `overview`, `outcomes`, `engagement`, `effectiveness`, `safety`, `quality` (the
 rule itself is in dashboards/README.md).
 
-One request reads one snapshot: `SuppressedMarts.snapshot()` pins the newest published
+One request reads one snapshot: `Marts.snapshot()` pins the newest published
 file and returns the `Marts` every load of that request goes through, so a publication
 in the middle of a request cannot mix two snapshots in one response, and the cache is
 keyed by the snapshot's identity.
