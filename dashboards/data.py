@@ -4,7 +4,9 @@ The pipeline replaces the published file atomically (a rename over it), so the f
 the path is always a complete snapshot, but a new one may appear at any moment. Each
 snapshot is opened once per process and reused by every request until the file's
 identity (inode, mtime, size) changes; requests already running on the old snapshot
-finish on it, and it is closed when the last of them returns.
+finish on it, and it is closed when the last of them returns. `Warehouse.pin()` holds one
+snapshot for every query of a request (`PinnedSnapshot`), so a request never reads half
+of one publication and half of the next.
 
 Why ATTACH instead of `duckdb.connect(path, read_only=True)`: DuckDB caches database
 instances by path inside a process, so while any connection to the old snapshot is open,
@@ -186,6 +188,7 @@ class Warehouse:
 
     def query(self, name: str, /, **params: object) -> pl.DataFrame:
         """Run `sql/dashboard/<name>.sql` on the newest snapshot; the result as Polars."""
+        read_query(name, self._queries)  # a name that is not a query fails before any I/O
         with self.pin() as pinned:
             return pinned.query(name, **params)
 

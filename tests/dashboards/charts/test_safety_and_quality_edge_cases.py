@@ -39,7 +39,7 @@ from dashboards.marts.safety import (
     SIGNAL_REGISTER,
     funnel_windows,
 )
-from dashboards.suppression import SuppressionRules, load_rules
+from dashboards.suppression import SuppressionRules, load_rules, suppress
 from dashboards.view_state import ALL_PERIODS, Unit
 from tests.conftest import DemoBuild, needs_demo_build
 from tests.dashboards.charts.conftest import note
@@ -70,6 +70,24 @@ class Case:
 
     def figure(self, data: pl.DataFrame) -> go.Figure:
         return self.draw(data) if self.draw else self.module.create_figure(data)
+
+
+def _quarantine(rules: SuppressionRules) -> pl.DataFrame:
+    """Quarantine reasons of two programs, suppressed: the demo's current deliveries have
+    no quarantined rows."""
+    raw = pl.DataFrame(
+        {
+            "program_id": ["ICBT05", "ICBT05", "ICBT07"],
+            "table_name": ["episodes", "prom_responses", "episodes"],
+            "field": ["referral_date", "item_score", "sex"],
+            "reason": ["not a date", "above the item's maximum", "not in the code list"],
+            "rows_quarantined": [12, 3, 40],
+            "files": [2, 1, 3],
+            "first_batch": ["2025-11", "2026-01", "2025-10"],
+            "last_batch": ["2025-12", "2026-01", "2026-02"],
+        }
+    )
+    return suppress(raw, QUARANTINE_REASONS, rules)
 
 
 def _unit(programs: Sequence[str]) -> Unit:
@@ -131,7 +149,7 @@ CASES = {
     ),
     "dq_quarantine": Case(
         dq_quarantine,
-        Marts.quarantine_reasons,
+        lambda m: _quarantine(m.rules),
         lambda f, p, m: dq_quarantine.process_data(f, p),
         QUARANTINE_REASONS.counts,
     ),
