@@ -267,19 +267,23 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
     pad = 0.08 * ((max(ends) - min(ends)) or 1.0)
     order = main["name"].unique(maintain_order=True).to_list()
     drawn = [name for name in order if name in set(shown["name"])]
-    for row in shown.iter_rows(named=True):
-        figure.add_annotation(
-            x=1.0,
-            xref="paper",
-            xanchor="left",
-            xshift=8,
-            y=row["name"],
-            yref="y",
-            text=row["verdict_label"],
-            showarrow=False,
-            align="left",
-            font={"size": 12},
-        )
+    # One update with every verdict label: add_annotation copies the whole list each time.
+    verdicts = [
+        {
+            "x": 1.0,
+            "xref": "paper",
+            "xanchor": "left",
+            "xshift": 8,
+            "y": row["name"],
+            "yref": "y",
+            "text": row["verdict_label"],
+            "showarrow": False,
+            "align": "left",
+            "font": {"size": 12},
+        }
+        for row in shown.iter_rows(named=True)
+    ]
+    figure.update_layout(annotations=[*figure.layout.annotations, *verdicts])
     figure.update_yaxes(categoryorder="array", categoryarray=drawn, autorange="reversed")
     figure.update_xaxes(
         title=difference_axis_title(
