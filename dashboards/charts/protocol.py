@@ -95,7 +95,6 @@ class Drawing(NamedTuple):
 class ChartModule(Protocol):
     """What `dashboards/chart_page.py` calls on every chart module."""
 
-    MART: str
     CONTROLS: frozenset[Control]
     TABLE_HEADERS: Mapping[str, str]
     NUMERIC_COLUMNS: AbstractSet[str]
