@@ -445,8 +445,16 @@ def write_results(path: Path, section: str) -> None:
     path.write_text(f"{before}{RESULTS_BEGIN}\n{section}{RESULTS_END}{after}")
 
 
+def _load(load: tuple[float, float, float]) -> str:
+    return " / ".join(f"{value:.1f}" for value in load)
+
+
 def report(
-    info: dict[str, Any], timings: list[Timing], renders: list[Render], requests: int
+    info: dict[str, Any],
+    timings: list[Timing],
+    renders: list[Render],
+    requests: int,
+    load: tuple[tuple[float, float, float], tuple[float, float, float]],
 ) -> str:
     worst = max(timings, key=lambda t: t.percentile(95))
     lines = [
@@ -458,7 +466,15 @@ def report(
         f"({platform.machine()}, Python {platform.python_version()}) by "
         "`benchmarks/dashboard_latency.py`: the demo server (`python -m dashboards --demo`, "
         f"Flask's threaded server), {requests} requests per callback after one warm-up, "
-        "one at a time, with seeded random filter changes; timed from the client.",
+        "one at a time, with seeded random filter changes; timed from the client. Load "
+        f"average (1/5/15 min) {_load(load[0])} at the start and {_load(load[1])} at the "
+        f"end, on {os.cpu_count()} CPUs"
+        + (
+            ": above the CPU count, other processes shared the machine and every figure "
+            "includes waiting for a CPU."
+            if max(*load[0], *load[1]) > (os.cpu_count() or 1)
+            else "."
+        ),
         "",
         f"- p95 callback latency: worst {_ms(worst.percentile(95))} ms "
         f"({worst.page} {worst.name}); goal under {CALLBACK_GOAL_MS:.0f} ms for every "
@@ -534,11 +550,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.requests < 1:
         parser.error("--requests must be at least 1")
     info = describe(args.warehouse)
+    start_load = os.getloadavg()
     with served(args.warehouse) as url:
         paths = page_paths(url)
         renders = time_renders(url, paths) if CHROMIUM.exists() else []
         timings = time_callbacks(url, args.requests)
-    text = report(info, timings, renders, args.requests)
+    text = report(info, timings, renders, args.requests, (start_load, os.getloadavg()))
     print(text)
     if args.out:
         args.out.write_text(text)
