@@ -16,12 +16,17 @@ over a published warehouse, then:
    chart and to every chart drawn: once against a server that has not read the warehouse
    yet (cold: marts are read and suppressed on that first request), then three times warm.
 
-Goals (issue #6): p95 callback latency under 150 ms and first render under 2 s with one
-million episodes. Prints a Markdown section ("## Dashboard latency") and writes it to
-`--out`. The exit code is 0 whether or not the goals are met (the section says), and 1
-when the dashboard cannot be served, a callback fails or a page does not draw.
+Goals (issue #11, at one million episodes, warm, in Chromium on this machine): every
+callback's p95 under 100 ms, every page's first chart drawn under 1 s after navigation
+and all its charts under 1.5 s. Prints a Markdown section ("## Dashboard latency") with
+every figure beside its goal, writes it to `--out`, and with `--results FILE` replaces
+the section between the dashboard markers of benchmarks/RESULTS.md (figures are never
+edited by hand). The exit code is 0 whether or not the goals are met (the section
+says), and 1 when the dashboard cannot be served, a callback fails or a page does not
+draw.
 
-    .venv/bin/python benchmarks/dashboard_latency.py --warehouse PATH [--requests N] [--out FILE]
+    .venv/bin/python benchmarks/dashboard_latency.py --warehouse PATH [--requests N]
+        [--out FILE] [--results benchmarks/RESULTS.md]
 """
 
 from __future__ import annotations
@@ -51,8 +56,11 @@ import duckdb
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]
-CALLBACK_GOAL_MS = 150.0
-RENDER_GOAL_MS = 2000.0
+CALLBACK_GOAL_MS = 100.0
+FIRST_CHART_GOAL_MS = 1000.0
+ALL_CHARTS_GOAL_MS = 1500.0
+RESULTS_BEGIN = "<!-- BEGIN DASHBOARD LATENCY -->"
+RESULTS_END = "<!-- END DASHBOARD LATENCY -->"
 RENDER_TIMEOUT_MS = 60_000
 WARM_RENDERS = 3
 SEED = 20261125
@@ -419,8 +427,34 @@ def _ms(value: float) -> str:
     return f"{value:,.0f}"
 
 
+def _met(met: bool) -> str:
+    return "met" if met else "**not met**"
+
+
+def _within(value: float, goal: float, render: Render) -> bool:
+    return render.failed_visits == 0 and value < goal
+
+
+def write_results(path: Path, section: str) -> None:
+    """Replace the measured dashboard section of RESULTS.md between its markers."""
+    text = path.read_text()
+    if RESULTS_BEGIN not in text or RESULTS_END not in text:
+        raise SystemExit(f"{path} has no {RESULTS_BEGIN} ... {RESULTS_END} markers")
+    before, rest = text.split(RESULTS_BEGIN, 1)
+    _, after = rest.split(RESULTS_END, 1)
+    path.write_text(f"{before}{RESULTS_BEGIN}\n{section}{RESULTS_END}{after}")
+
+
+def _load(load: tuple[float, float, float]) -> str:
+    return " / ".join(f"{value:.1f}" for value in load)
+
+
 def report(
-    info: dict[str, Any], timings: list[Timing], renders: list[Render], requests: int
+    info: dict[str, Any],
+    timings: list[Timing],
+    renders: list[Render],
+    requests: int,
+    load: tuple[tuple[float, float, float], tuple[float, float, float]],
 ) -> str:
     worst = max(timings, key=lambda t: t.percentile(95))
     lines = [
@@ -432,32 +466,50 @@ def report(
         f"({platform.machine()}, Python {platform.python_version()}) by "
         "`benchmarks/dashboard_latency.py`: the demo server (`python -m dashboards --demo`, "
         f"waitress, 8 threads), {requests} requests per callback after one warm-up, "
-        "one at a time, with seeded random filter changes; timed from the client.",
+        "one at a time, with seeded random filter changes; timed from the client. Load "
+        f"average (1/5/15 min) {_load(load[0])} at the start and {_load(load[1])} at the "
+        f"end, on {os.cpu_count()} CPUs"
+        + (
+            ": above the CPU count, other processes shared the machine and every figure "
+            "includes waiting for a CPU."
+            if max(*load[0], *load[1]) > (os.cpu_count() or 1)
+            else "."
+        ),
         "",
         f"- p95 callback latency: worst {_ms(worst.percentile(95))} ms "
-        f"({worst.page} {worst.name}); goal under {CALLBACK_GOAL_MS:.0f} ms: "
-        + ("met." if worst.percentile(95) < CALLBACK_GOAL_MS else "**not met**."),
+        f"({worst.page} {worst.name}); goal under {CALLBACK_GOAL_MS:.0f} ms for every "
+        f"callback: {_met(all(t.percentile(95) < CALLBACK_GOAL_MS for t in timings))}; "
+        f"{sum(t.percentile(95) < CALLBACK_GOAL_MS for t in timings)} of {len(timings)} "
+        "callbacks under it.",
     ]
     if renders:
-        slowest = max(renders, key=lambda r: (r.failed_visits > 0, r.warm_first_chart_ms))
-        lines.append(
-            f"- First render (navigation to the first drawn chart, warm server): worst "
-            f"{_ms(slowest.warm_first_chart_ms)} ms ({slowest.page}); goal under "
-            f"{RENDER_GOAL_MS:.0f} ms: "
-            + ("met." if slowest.warm_first_chart_ms < RENDER_GOAL_MS else "**not met**.")
-        )
+        first = max(renders, key=lambda r: (r.failed_visits > 0, r.warm_first_chart_ms))
+        every = max(renders, key=lambda r: (r.failed_visits > 0, r.warm_all_charts_ms))
+        lines += [
+            f"- First chart drawn after navigation (warm): worst "
+            f"{_ms(first.warm_first_chart_ms)} ms ({first.page}); goal under "
+            f"{FIRST_CHART_GOAL_MS:.0f} ms on every page: "
+            + _met(all(_within(r.warm_first_chart_ms, FIRST_CHART_GOAL_MS, r) for r in renders))
+            + ".",
+            f"- All charts drawn (warm): worst {_ms(every.warm_all_charts_ms)} ms "
+            f"({every.page}); goal under {ALL_CHARTS_GOAL_MS:.0f} ms on every page: "
+            + _met(all(_within(r.warm_all_charts_ms, ALL_CHARTS_GOAL_MS, r) for r in renders))
+            + ".",
+        ]
     else:
         lines.append("- First render: not measured (no Chromium at /usr/bin/chromium).")
     lines += [
         "",
-        "| Page | Callback | Requests | p50 ms | p95 ms | max ms |",
-        "|---|---|---:|---:|---:|---:|",
+        "| Page | Callback | Requests | p50 ms | p95 ms | max ms | "
+        f"p95 under {CALLBACK_GOAL_MS:.0f} ms |",
+        "|---|---|---:|---:|---:|---:|---|",
     ]
     for t in timings:
         errors = f" ({t.errors} failed)" if t.errors else ""
         lines.append(
             f"| `{t.page}` | {t.name} | {len(t.samples)}{errors} | {_ms(t.percentile(50))} | "
-            f"{_ms(t.percentile(95))} | {_ms(max(t.samples, default=float('nan')))} |"
+            f"{_ms(t.percentile(95))} | {_ms(max(t.samples, default=float('nan')))} | "
+            f"{_met(t.percentile(95) < CALLBACK_GOAL_MS)} |"
         )
     if renders:
         lines += [
@@ -468,14 +520,18 @@ def report(
             f"{WARM_RENDERS}.",
             "",
             "| Page | Charts | First visit: first chart ms | Warm: first chart ms | "
-            "Warm: all charts ms |",
-            "|---|---:|---:|---:|---:|",
+            f"under {FIRST_CHART_GOAL_MS:.0f} ms | Warm: all charts ms | "
+            f"under {ALL_CHARTS_GOAL_MS:.0f} ms |",
+            "|---|---:|---:|---:|---|---:|---|",
         ]
         for r in renders:
             failed = f" ({r.failed_visits} visits not drawn in time)" if r.failed_visits else ""
             lines.append(
                 f"| `{r.page}`{failed} | {r.charts} | {_ms(r.cold_first_chart_ms)} | "
-                f"{_ms(r.warm_first_chart_ms)} | {_ms(r.warm_all_charts_ms)} |"
+                f"{_ms(r.warm_first_chart_ms)} | "
+                f"{_met(_within(r.warm_first_chart_ms, FIRST_CHART_GOAL_MS, r))} | "
+                f"{_ms(r.warm_all_charts_ms)} | "
+                f"{_met(_within(r.warm_all_charts_ms, ALL_CHARTS_GOAL_MS, r))} |"
             )
     return "\n".join(lines) + "\n"
 
@@ -485,20 +541,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warehouse", type=Path, required=True, help="published .duckdb file")
     parser.add_argument("--requests", type=int, default=20, help="timed requests per callback")
     parser.add_argument("--out", type=Path, help="write the Markdown section to this file")
+    parser.add_argument(
+        "--results", type=Path, help="replace the dashboard section of this RESULTS.md"
+    )
     args = parser.parse_args(argv)
     if not args.warehouse.is_file():
         parser.error(f"no warehouse at {args.warehouse}")
     if args.requests < 1:
         parser.error("--requests must be at least 1")
     info = describe(args.warehouse)
+    start_load = os.getloadavg()
     with served(args.warehouse) as url:
         paths = page_paths(url)
         renders = time_renders(url, paths) if CHROMIUM.exists() else []
         timings = time_callbacks(url, args.requests)
-    text = report(info, timings, renders, args.requests)
+    text = report(info, timings, renders, args.requests, (start_load, os.getloadavg()))
     print(text)
     if args.out:
         args.out.write_text(text)
+    if args.results:
+        write_results(args.results, text)
     failed = any(t.errors for t in timings) or any(r.failed_visits for r in renders)
     return 1 if failed else 0
 

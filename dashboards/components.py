@@ -180,9 +180,43 @@ def register_image_export(ids: ChartIds) -> None:
     )
 
 
+# A text cell a spreadsheet would read as a formula (OWASP, "CSV Injection"): one that
+# starts with =, +, -, @, a tab or a carriage return. A plain number ("-0.42", "+3") is
+# read as a number, not a formula, so it is left as it is.
+_FORMULA_START = r"^[=+\-@\t\r]"
+_PLAIN_NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
+
+
+def neutralised(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text cells a spreadsheet would run as a formula, prefixed with a single quote.
+
+    OWASP's CSV-injection guidance: a program or clinic name such as `=HYPERLINK(...)`
+    comes from a delivery, and a spreadsheet opening the download would evaluate it.
+    The quote makes the cell plain text; the visible value keeps every character.
+    """
+    text = [
+        name
+        for name, dtype in frame.schema.items()
+        if dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum)
+    ]
+    return frame.with_columns(
+        pl.when(
+            pl.col(name).cast(pl.String).str.contains(_FORMULA_START)
+            & ~pl.col(name).cast(pl.String).str.contains(_PLAIN_NUMBER)
+        )
+        .then(pl.lit("'") + pl.col(name).cast(pl.String))
+        .otherwise(pl.col(name).cast(pl.String))
+        .alias(name)
+        for name in text
+    )
+
+
 def csv_download(frame: pl.DataFrame, filename: str) -> dict[str, Any]:
-    """A dcc.Download payload: the already-suppressed, labelled frame as UTF-8 CSV."""
-    return dcc.send_string(frame.write_csv(), filename=filename, type="text/csv")
+    """A dcc.Download payload: the already-suppressed, labelled frame as UTF-8 CSV.
+
+    Text cells that a spreadsheet would evaluate as formulas are neutralised first.
+    """
+    return dcc.send_string(neutralised(frame).write_csv(), filename=filename, type="text/csv")
 
 
 def select(

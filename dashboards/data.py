@@ -4,7 +4,9 @@ The pipeline replaces the published file atomically (a rename over it), so the f
 the path is always a complete snapshot, but a new one may appear at any moment. Each
 snapshot is opened once per process and reused by every request until the file's
 identity (inode, mtime, size) changes; requests already running on the old snapshot
-finish on it, and it is closed when the last of them returns.
+finish on it, and it is closed when the last of them returns. `Warehouse.pin()` holds one
+snapshot for every query of a request (`PinnedSnapshot`), so a request never reads half
+of one publication and half of the next.
 
 Why ATTACH instead of `duckdb.connect(path, read_only=True)`: DuckDB caches database
 instances by path inside a process, so while any connection to the old snapshot is open,
@@ -141,32 +143,105 @@ class Warehouse:
         if snapshot.retired and snapshot.users == 0:
             snapshot.connection.close()
 
+    def _newest(self) -> _Snapshot:
+        """Call with the lock held: the snapshot at the path now, opened if it is new.
+
+        The file is stat'ed before and after opening: a publication between the two would
+        pair one snapshot's identity with another's contents, so the open is retried.
+        """
+        for _ in range(3):
+            identity = FileIdentity.of(self.path)
+            if self._current is not None and self._current.identity == identity:
+                return self._current
+            fresh = self._open(identity)
+            if FileIdentity.of(self.path) != identity:
+                fresh.connection.close()
+                continue
+            if self._current is not None:
+                self._current.retired = True
+                self._close_when_idle(self._current)
+            self._current = fresh
+            return fresh
+        raise WarehouseUnavailableError("The warehouse is being republished; try again.")
+
+    def pin(self) -> PinnedSnapshot:
+        """The newest snapshot, held open for every query until `close()`.
+
+        Everything one request reads goes through one pin, so a publication in the middle
+        of a request cannot give it half of each snapshot.
+        """
+        with self._lock:
+            snapshot = self._newest()
+            snapshot.users += 1
+        return PinnedSnapshot(self, snapshot)
+
+    def _release(self, snapshot: _Snapshot) -> None:
+        with self._lock:
+            snapshot.users -= 1
+            self._close_when_idle(snapshot)
+
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection to the newest snapshot, private to the calling thread."""
-        identity = FileIdentity.of(self.path)
+        with self.pin() as pinned, pinned.cursor() as cursor:
+            yield cursor
+
+    def query(self, name: str, /, **params: object) -> pl.DataFrame:
+        """Run `sql/dashboard/<name>.sql` on the newest snapshot; the result as Polars."""
+        read_query(name, self._queries)  # a name that is not a query fails before any I/O
+        with self.pin() as pinned:
+            return pinned.query(name, **params)
+
+    def built_at(self) -> datetime:
+        """When the newest snapshot was published (UTC)."""
+        with self.pin() as pinned:
+            return pinned.built_at()
+
+    def close(self) -> None:
+        """Close the current snapshot once its running requests finish."""
         with self._lock:
-            if self._current is None or self._current.identity != identity:
-                fresh = self._open(identity)
-                if self._current is not None:
-                    self._current.retired = True
-                    self._close_when_idle(self._current)
-                self._current = fresh
-            snapshot = self._current
-            snapshot.users += 1
-            cursor = snapshot.connection.cursor()
+            if self._current is not None:
+                self._current.retired = True
+                self._close_when_idle(self._current)
+                self._current = None
+
+
+class PinnedSnapshot:
+    """One published snapshot held open: every query reads it, whatever is published since.
+
+    Its `identity` keys the caches of what is computed from it (dashboards/marts).
+    """
+
+    def __init__(self, warehouse: Warehouse, snapshot: _Snapshot) -> None:
+        self._warehouse = warehouse
+        self._snapshot = snapshot
+        self._released = False
+
+    @property
+    def identity(self) -> FileIdentity:
+        return self._snapshot.identity
+
+    def __enter__(self) -> PinnedSnapshot:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection to this snapshot, private to the calling thread."""
+        if self._released:
+            raise WarehouseUnavailableError("This snapshot was released; open a new one.")
+        cursor = self._snapshot.connection.cursor()
         try:
             cursor.execute("USE warehouse")
             yield cursor
         finally:
             cursor.close()
-            with self._lock:
-                snapshot.users -= 1
-                self._close_when_idle(snapshot)
 
     def query(self, name: str, /, **params: object) -> pl.DataFrame:
         """Run `sql/dashboard/<name>.sql` with `$name` parameters; the result as Polars."""
-        sql = read_query(name, self._queries)
+        sql = read_query(name, self._warehouse._queries)
         with self.cursor() as cursor:
             try:
                 return cursor.sql(sql, params=params or None).pl()
@@ -178,7 +253,7 @@ class Warehouse:
                 ) from exc
 
     def built_at(self) -> datetime:
-        """When the snapshot was published (UTC), from `meta_publication`.
+        """When this snapshot was published (UTC), from `meta_publication`.
 
         A warehouse published before that table existed falls back to the file's
         modification time, which the atomic copy-and-rename sets at publication.
@@ -186,7 +261,7 @@ class Warehouse:
         try:
             frame = self.query("publication")
         except MartMissingError:
-            return datetime.fromtimestamp(FileIdentity.of(self.path).mtime_ns / 1e9, tz=UTC)
+            return datetime.fromtimestamp(self.identity.mtime_ns / 1e9, tz=UTC)
         if frame.is_empty() or frame["published_at"][0] is None:
             raise WarehouseUnavailableError("meta_publication has no publication time")
         published: datetime = frame["published_at"][0]
@@ -195,9 +270,7 @@ class Warehouse:
         return published.astimezone(UTC)
 
     def close(self) -> None:
-        """Close the current snapshot once its running requests finish."""
-        with self._lock:
-            if self._current is not None:
-                self._current.retired = True
-                self._close_when_idle(self._current)
-                self._current = None
+        """Let the snapshot be closed once no request uses it (idempotent)."""
+        if not self._released:
+            self._released = True
+            self._warehouse._release(self._snapshot)

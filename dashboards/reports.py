@@ -69,7 +69,7 @@ def install(server: flask.Flask, reports_dir: Path) -> None:
         if page is None or not auth.can_view(auth.current_user(), page):
             return "Not available to your role.", 403
         try:
-            reports = current().marts.drift_reports()
+            reports = current().snapshot().drift_reports()
         except WarehouseUnavailableError:
             return "The warehouse cannot be read right now.", 503
         path = report_file(reports, reports_dir, report, min_report_episodes())

@@ -11,7 +11,7 @@ small-number policy; NHS Digital's "Disclosure control methodology for HES and E
    exactly one of them is hidden, or the hidden ones add up to less than the threshold,
    the total would reveal them by subtraction, so the smallest other non-zero cell of the
    group is hidden too (repeated until stable, so a cell hidden for one total is accounted
-   for in every other). Which totals are shown is declared per mart (dashboards/marts.py
+   for in every other). Which totals are shown is declared per mart (dashboards/marts/
    and the rule in dashboards/README.md).
 3. Every value computed on a suppressed count (rate, mean, SD, CI) is suppressed with it.
 4. Optionally, counts still shown are rounded to the nearest `rounding_base`.

@@ -5,7 +5,7 @@ category, severity, seriousness in the ICH E2A sense, relatedness on the WHO-UMC
 and the total), built from the same events as `mart_adverse_events`. Rates are events per
 100 started episodes, crude (not adjusted for case mix or time in treatment); the
 case-mix adjusted comparison is the funnel plot. Input frames must be the suppressed mart
-(`SuppressedMarts.adverse_event_profile`).
+(`Marts.adverse_event_profile`).
 """
 
 from __future__ import annotations
@@ -20,8 +20,10 @@ from dashboards.charts.common import (
     with_unit_names,
 )
 from dashboards.charts.grid import SIDE_LEGEND, grid_layout, panel_axes
-from dashboards.marts import ADVERSE_EVENT_PROFILE as SUPPRESSION
-from dashboards.marts import AE_DIMENSIONS, AE_TOTAL
+from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing
+from dashboards.marts import Marts
+from dashboards.marts.safety import ADVERSE_EVENT_PROFILE as SUPPRESSION
+from dashboards.marts.safety import AE_DIMENSIONS, AE_TOTAL
 from dashboards.suppression import SMALL_SUFFIX, SUPPRESSED_SUFFIX, SuppressionRules
 from dashboards.theme import OKABE_ITO
 from dashboards.view_state import Unit
@@ -259,3 +261,19 @@ def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
 
 def csv_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
     return text_frame(data, SUPPRESSION, rules, CSV_COLUMNS, decimals=4)
+
+
+# The chart protocol (dashboards/charts/protocol.py).
+CONTROLS: frozenset[Control] = frozenset({Control.MODES, Control.PROGRAMS, Control.UNIT})
+
+
+def describe(marts: Marts) -> list[str]:
+    return about(marts.rules, marts.comment(MART))
+
+
+def load(marts: Marts, view: ChartView) -> ChartData:
+    return ChartData.of(process_data(marts.adverse_event_profile(), view.unit))
+
+
+def draw(data: ChartData, view: ChartView) -> Drawing:
+    return Drawing(create_figure(data.plot), summarise(data.plot, view.rules))

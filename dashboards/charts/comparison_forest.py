@@ -6,7 +6,7 @@ in-person CBT, on the primary comparator (local where the province has in-person
 else national, flagged indirect), with the national sensitivity comparison beside a
 local one. Beside each row the mart's `verdict_display`: the non-inferiority verdict
 when every diagnostic passed, otherwise the failed diagnostics, never a bare verdict.
-Input frames must be the suppressed mart (`SuppressedMarts.comparisons`).
+Input frames must be the suppressed mart (`Marts.comparisons`).
 """
 
 from __future__ import annotations
@@ -37,7 +37,9 @@ from dashboards.charts.comparison_common import (
     timepoint_label,
     verdict_label,
 )
-from dashboards.marts import COMPARISONS as SUPPRESSION
+from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing
+from dashboards.marts import Marts
+from dashboards.marts.effectiveness import COMPARISONS as SUPPRESSION
 from dashboards.suppression import SuppressionRules
 from dashboards.theme import OKABE_ITO, TEXT_COLOUR, mode_label, mode_style
 from dashboards.view_state import ViewState
@@ -265,19 +267,23 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
     pad = 0.08 * ((max(ends) - min(ends)) or 1.0)
     order = main["name"].unique(maintain_order=True).to_list()
     drawn = [name for name in order if name in set(shown["name"])]
-    for row in shown.iter_rows(named=True):
-        figure.add_annotation(
-            x=1.0,
-            xref="paper",
-            xanchor="left",
-            xshift=8,
-            y=row["name"],
-            yref="y",
-            text=row["verdict_label"],
-            showarrow=False,
-            align="left",
-            font={"size": 12},
-        )
+    # One update with every verdict label: add_annotation copies the whole list each time.
+    verdicts = [
+        {
+            "x": 1.0,
+            "xref": "paper",
+            "xanchor": "left",
+            "xshift": 8,
+            "y": row["name"],
+            "yref": "y",
+            "text": row["verdict_label"],
+            "showarrow": False,
+            "align": "left",
+            "font": {"size": 12},
+        }
+        for row in shown.iter_rows(named=True)
+    ]
+    figure.update_layout(annotations=[*figure.layout.annotations, *verdicts])
     figure.update_yaxes(categoryorder="array", categoryarray=drawn, autorange="reversed")
     figure.update_xaxes(
         title=difference_axis_title(
@@ -406,3 +412,21 @@ def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
 
 def csv_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
     return text_frame(data, SUPPRESSION, rules, CSV_COLUMNS, decimals=4)
+
+
+# The chart protocol (dashboards/charts/protocol.py).
+CONTROLS: frozenset[Control] = frozenset(
+    {Control.OUTCOME, Control.TIMEPOINT, Control.MODES, Control.PROGRAMS}
+)
+
+
+def describe(marts: Marts) -> list[str]:
+    return about(marts.rules, marts.comment(MART))
+
+
+def load(marts: Marts, view: ChartView) -> ChartData:
+    return ChartData.of(process_data(marts.comparisons(), view.state))
+
+
+def draw(data: ChartData, view: ChartView) -> Drawing:
+    return Drawing(create_figure(data.plot), summarise(data.plot))

@@ -3,7 +3,7 @@
 Reads `mart_dose_response` (one row per reporting unit, change-outcome scale and dose
 band of ref_dose_bands). Descriptive: dose is not randomised, and patients who improve
 may also engage more, so a slope is an association. Input frames must be the suppressed
-mart (`SuppressedMarts.dose_response`).
+mart (`Marts.dose_response`).
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ from dashboards.charts.common import (
     titled,
     with_unit_names,
 )
-from dashboards.marts import DOSE_RESPONSE as SUPPRESSION
+from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing, require_outcome
+from dashboards.marts import Marts
+from dashboards.marts.engagement import DOSE_RESPONSE as SUPPRESSION
 from dashboards.suppression import SuppressionRules
 from dashboards.theme import OKABE_ITO
 from dashboards.view_state import OutcomeKey, Unit
@@ -191,3 +193,19 @@ def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
 
 def csv_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
     return text_frame(data, SUPPRESSION, rules, CSV_COLUMNS, decimals=4)
+
+
+# The chart protocol (dashboards/charts/protocol.py).
+CONTROLS: frozenset[Control] = frozenset({Control.UNIT, Control.OUTCOME})
+
+
+def describe(marts: Marts) -> list[str]:
+    return about(marts.rules, marts.comment(MART))
+
+
+def load(marts: Marts, view: ChartView) -> ChartData:
+    return ChartData.of(process_data(marts.dose_response(), view.unit, require_outcome(view)))
+
+
+def draw(data: ChartData, view: ChartView) -> Drawing:
+    return Drawing(create_figure(data.plot), summarise(data.plot))

@@ -3,7 +3,7 @@
 Reads `dq_check_status` (the latest result of each check re-evaluated against the current
 thresholds of ref_dq_checks): violating and denominator row counts, the percentage, the
 threshold, status error, not applicable, failed or passed, severity and notes. Counts are
-suppressed (`SuppressedMarts.dq_checks`); the status never is.
+suppressed (`Marts.dq_checks`); the status never is.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ import polars as pl
 
 from dashboards.charts.common import no_data_figure, require_suppressed, text_frame, titled
 from dashboards.charts.grid import SIDE_LEGEND
-from dashboards.marts import DQ_CHECKS as SUPPRESSION
+from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing
+from dashboards.marts import Marts
+from dashboards.marts.quality import DQ_CHECKS as SUPPRESSION
 from dashboards.suppression import SUPPRESSED_SUFFIX, SuppressionRules
 from dashboards.theme import OKABE_ITO, TEXT_COLOUR
 
@@ -184,3 +186,19 @@ def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
 def csv_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
     text = text_frame(data, SUPPRESSION, rules, CSV_COLUMNS, decimals=4)
     return text.with_columns(pl.col("executed_at").dt.strftime("%Y-%m-%dT%H:%M:%S"))
+
+
+# The chart protocol (dashboards/charts/protocol.py).
+CONTROLS: frozenset[Control] = frozenset()
+
+
+def describe(marts: Marts) -> list[str]:
+    return about(marts.rules, marts.comment(MART))
+
+
+def load(marts: Marts, view: ChartView) -> ChartData:
+    return ChartData.of(process_data(marts.dq_checks()))
+
+
+def draw(data: ChartData, view: ChartView) -> Drawing:
+    return Drawing(create_figure(data.plot), summarise(data.plot))

@@ -5,7 +5,7 @@ quarantined, outcome loaded, loaded_with_quarantine or refused, refusal message,
 whether a later delivery of the same program, batch and table superseded it). The grid
 shows each program's batches by their worst outcome; the table lists the files of one
 batch, or with every batch only the files that were not simply loaded. Row counts are
-suppressed (`SuppressedMarts.load_ledger`): an episodes file's rows are people referred
+suppressed (`Marts.load_ledger`): an episodes file's rows are people referred
 in one month.
 """
 
@@ -23,7 +23,9 @@ from dashboards.charts.common import (
     titled,
 )
 from dashboards.charts.grid import SIDE_LEGEND, program_batch_grid
-from dashboards.marts import LOAD_LEDGER as SUPPRESSION
+from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing
+from dashboards.marts import Marts
+from dashboards.marts.quality import LOAD_LEDGER as SUPPRESSION
 from dashboards.suppression import SuppressionRules
 from dashboards.theme import OKABE_ITO
 from dashboards.view_state import ALL_PERIODS
@@ -187,5 +189,23 @@ def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
 
 
 def csv_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
-    text = text_frame(data.filter(pl.col("listed")), SUPPRESSION, rules, CSV_COLUMNS)
+    """Every file behind the chart (each program in view, every batch), not only the
+    files the table lists: the chart plots them all."""
+    text = text_frame(data, SUPPRESSION, rules, CSV_COLUMNS)
     return text.with_columns(pl.col("loaded_at", "superseded_at").dt.strftime("%Y-%m-%dT%H:%M:%S"))
+
+
+# The chart protocol (dashboards/charts/protocol.py).
+CONTROLS: frozenset[Control] = frozenset({Control.MODES, Control.PROGRAMS, Control.BATCH})
+
+
+def describe(marts: Marts) -> list[str]:
+    return about(marts.rules, marts.comment(MART))
+
+
+def load(marts: Marts, view: ChartView) -> ChartData:
+    return ChartData.of(process_data(marts.load_ledger(), view.programs, view.state.period))
+
+
+def draw(data: ChartData, view: ChartView) -> Drawing:
+    return Drawing(create_figure(data.plot), summarise(data.plot, view.state.period))

@@ -5,12 +5,13 @@ batches, or all in-person clinics up to the batch) with the names of the feature
 drifted (drift_columns), and `mart_drift_reports` for the kept HTML reports. The grid shows
 every batch's verdict against the program's own reference; the table shows each program's
 latest batch against both references. Episode counts are shown for the latest batch only
-(`SuppressedMarts.drift_results`).
+(`Marts.drift_results`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import plotly.graph_objects as go
 import polars as pl
@@ -23,7 +24,9 @@ from dashboards.charts.common import (
     titled,
 )
 from dashboards.charts.grid import SIDE_LEGEND, program_batch_grid
-from dashboards.marts import DRIFT_RESULTS as SUPPRESSION
+from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing
+from dashboards.marts import Marts
+from dashboards.marts.quality import DRIFT_RESULTS as SUPPRESSION
 from dashboards.suppression import SuppressionRules
 from dashboards.theme import OKABE_ITO
 
@@ -144,6 +147,18 @@ def summarise(data: pl.DataFrame) -> str:
     return " ".join(sentences)
 
 
+REPORT_LINK_TEXT = "Open report"
+
+
+def report_link_name(row: dict[str, Any]) -> str:
+    """A report link's accessible name: its visible text first, then which report
+    (WCAG 2.5.3, label in name: speech users say what they see)."""
+    return (
+        f"{REPORT_LINK_TEXT}: {row['type_label'].lower()} of {row['program_id']}, "
+        f"batch {row['batch_id']} (new tab)"
+    )
+
+
 def report_rows(reports: pl.DataFrame, programs: Sequence[str], min_episodes: int) -> pl.DataFrame:
     """The kept HTML reports of the programs in view, newest batch first; `served` is
     false for a report that describes fewer than `min_episodes` episodes."""
@@ -217,3 +232,19 @@ def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
 
 def csv_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
     return text_frame(data.filter(pl.col("latest")), SUPPRESSION, rules, CSV_COLUMNS, decimals=4)
+
+
+# The chart protocol (dashboards/charts/protocol.py).
+CONTROLS: frozenset[Control] = frozenset({Control.MODES, Control.PROGRAMS})
+
+
+def describe(marts: Marts) -> list[str]:
+    return about(marts.rules, marts.comment(MART))
+
+
+def load(marts: Marts, view: ChartView) -> ChartData:
+    return ChartData.of(process_data(marts.drift_results(), view.programs))
+
+
+def draw(data: ChartData, view: ChartView) -> Drawing:
+    return Drawing(create_figure(data.plot), summarise(data.plot))

@@ -16,14 +16,16 @@ import polars as pl
 
 from dashboards.charts.common import no_data_figure, titled
 from dashboards.charts.grid import SIDE_LEGEND
+from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing
+from dashboards.marts import Marts
 from dashboards.suppression import SuppressionRules
 from dashboards.theme import OKABE_ITO, TEXT_COLOUR
 
 MART = "dq_freshness"
 
 STATUSES = {
-    "overdue": ("Overdue", OKABE_ITO["vermillion"], "x"),
-    "fresh": ("Fresh", OKABE_ITO["blue"], ""),
+    "overdue": ("Overdue", OKABE_ITO["vermillion"], "diamond"),
+    "fresh": ("Fresh", OKABE_ITO["blue"], "circle"),
 }
 
 CSV_COLUMNS = (
@@ -41,35 +43,40 @@ CSV_COLUMNS = (
 
 
 def process_data(df: pl.DataFrame, programs: Sequence[str]) -> pl.DataFrame:
-    """Programs in view, overdue first, then by days since their last delivery."""
+    """Programs in view, overdue first, then by days since their last delivery, then by id
+    (as every program list on the dashboard)."""
     return (
         df.filter(pl.col("program_id").is_in(list(programs)))
         .with_columns(pl.coalesce("program_name", "program_id").alias("program_name"))
         .sort(
             pl.col("status") != "overdue",
             "days_since_delivery",
-            "program_name",
+            "program_id",
             descending=[False, True, False],
         )
     )
 
 
 def create_figure(data: pl.DataFrame) -> go.Figure:
-    """Bars of days since the last delivery (pattern marks overdue), with the limit."""
+    """Days since the last delivery as labelled dots (shape marks overdue), with the limit."""
     if data.is_empty():
         return no_data_figure("No program in view has delivered yet.")
     figure = go.Figure()
-    for status, (label, colour, pattern) in STATUSES.items():
+    for status, (label, colour, symbol) in STATUSES.items():
         rows = data.filter(pl.col("status") == status)
         if rows.is_empty():
             continue
+        # A labelled dot, not a bar: a program that delivered today (0 days) would be a
+        # bar of no length, invisible and unlabelled.
         figure.add_trace(
-            go.Bar(
+            go.Scatter(
                 x=rows["days_since_delivery"].to_list(),
                 y=rows["program_name"].to_list(),
-                orientation="h",
+                mode="markers+text",
                 name=label,
-                marker={"color": colour, "pattern": {"shape": pattern}},
+                marker={"color": colour, "size": 11, "symbol": symbol},
+                text=[f"{d} days" for d in rows["days_since_delivery"]],
+                textposition="middle right",
                 customdata=rows.select("latest_batch_id", "overdue_after_days").rows(),
                 hovertemplate=(
                     "<b>%{y}</b><br>%{x} days since the last delivery (batch "
@@ -170,3 +177,19 @@ def csv_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
         pl.col("last_delivery_at").dt.strftime("%Y-%m-%dT%H:%M:%S"),
         pl.col("evaluated_on").dt.strftime("%Y-%m-%d"),
     )
+
+
+# The chart protocol (dashboards/charts/protocol.py).
+CONTROLS: frozenset[Control] = frozenset({Control.MODES, Control.PROGRAMS})
+
+
+def describe(marts: Marts) -> list[str]:
+    return about(marts.rules, marts.comment(MART))
+
+
+def load(marts: Marts, view: ChartView) -> ChartData:
+    return ChartData.of(process_data(marts.overview_freshness(), view.programs))
+
+
+def draw(data: ChartData, view: ChartView) -> Drawing:
+    return Drawing(create_figure(data.plot), summarise(data.plot))

@@ -4,7 +4,7 @@ Reads `mart_quarantine_reasons`, which counts the quarantined rows of current de
 by a reason template with every value masked (the quarantined value and quoted text as
 '…', numbers as N): the dashboard never reads the quarantine itself, so no rejected value
 and no row of it reaches the browser. Counts are suppressed
-(`SuppressedMarts.quarantine_reasons`).
+(`Marts.quarantine_reasons`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboards.charts.common import no_data_figure, require_suppressed, text_frame, titled
-from dashboards.marts import QUARANTINE_REASONS as SUPPRESSION
+from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing
+from dashboards.marts import Marts
+from dashboards.marts.quality import QUARANTINE_REASONS as SUPPRESSION
 from dashboards.suppression import SMALL_SUFFIX, SUPPRESSED_SUFFIX, SuppressionRules
 from dashboards.theme import OKABE_ITO
 
@@ -152,3 +154,19 @@ def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
 
 def csv_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
     return text_frame(data, SUPPRESSION, rules, CSV_COLUMNS)
+
+
+# The chart protocol (dashboards/charts/protocol.py).
+CONTROLS: frozenset[Control] = frozenset({Control.MODES, Control.PROGRAMS})
+
+
+def describe(marts: Marts) -> list[str]:
+    return about(marts.rules, marts.comment(MART))
+
+
+def load(marts: Marts, view: ChartView) -> ChartData:
+    return ChartData.of(process_data(marts.quarantine_reasons(), view.programs))
+
+
+def draw(data: ChartData, view: ChartView) -> Drawing:
+    return Drawing(create_figure(data.plot), summarise(data.plot, view.rules))

@@ -4,7 +4,7 @@ Reads `mart_dropout_survival` (one row per reporting unit and week; dropout is t
 completion and other discharges are censored). The chosen unit is drawn with the
 in-person CBT delivery mode as a reference, since in-person CBT is the comparator the
 observatory exists for. A curve stops where fewer than the suppression threshold remain
-at risk. Input frames must be the suppressed mart (`SuppressedMarts.dropout_survival`).
+at risk. Input frames must be the suppressed mart (`Marts.dropout_survival`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from dashboards.charts.common import (
     titled,
     with_unit_names,
 )
-from dashboards.marts import DROPOUT_SURVIVAL as SUPPRESSION
+from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing
+from dashboards.marts import Marts
+from dashboards.marts.engagement import DROPOUT_SURVIVAL as SUPPRESSION
 from dashboards.suppression import SUPPRESSED_SUFFIX, SuppressionRules
 from dashboards.theme import OKABE_ITO
 from dashboards.view_state import Unit
@@ -210,3 +212,19 @@ def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
 
 def csv_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
     return text_frame(data, SUPPRESSION, rules, CSV_COLUMNS, decimals=4)
+
+
+# The chart protocol (dashboards/charts/protocol.py).
+CONTROLS: frozenset[Control] = frozenset({Control.UNIT})
+
+
+def describe(marts: Marts) -> list[str]:
+    return about(marts.rules, marts.comment(MART))
+
+
+def load(marts: Marts, view: ChartView) -> ChartData:
+    return ChartData.of(process_data(marts.dropout_survival(), view.unit))
+
+
+def draw(data: ChartData, view: ChartView) -> Drawing:
+    return Drawing(create_figure(data.plot), summarise(data.plot))

@@ -4,7 +4,7 @@ Reads `mart_engagement_funnel` (one row per reporting unit and period; the stage
 cumulative counts of referred episodes). NHS Talking Therapies and routine-care iCBT
 reports show attrition beside outcomes because a good mean change among the few who
 finish says little if most never start. Input frames must be the suppressed mart
-(`SuppressedMarts.engagement_funnel`).
+(`Marts.engagement_funnel`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from dashboards.charts.common import (
     titled,
     with_unit_names,
 )
-from dashboards.marts import FUNNEL as SUPPRESSION
+from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing
+from dashboards.marts import Marts
+from dashboards.marts.engagement import FUNNEL as SUPPRESSION
 from dashboards.suppression import SMALL_SUFFIX, SUPPRESSED_SUFFIX, SuppressionRules
 from dashboards.theme import OKABE_ITO
 from dashboards.view_state import ALL_PERIODS, Unit
@@ -205,3 +207,22 @@ def table_frame(rows: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
 
 def csv_frame(rows: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
     return text_frame(rows, SUPPRESSION, rules, CSV_COLUMNS, decimals=4)
+
+
+# The chart protocol (dashboards/charts/protocol.py).
+CONTROLS: frozenset[Control] = frozenset({Control.UNIT, Control.PERIOD})
+
+
+def describe(marts: Marts) -> list[str]:
+    return about(marts.rules, marts.comment(MART))
+
+
+def load(marts: Marts, view: ChartView) -> ChartData:
+    return ChartData(
+        process_data(marts.engagement_funnel(), view.unit, view.state.period),
+        unit_rows(marts.engagement_funnel(), view.unit, view.state.period),
+    )
+
+
+def draw(data: ChartData, view: ChartView) -> Drawing:
+    return Drawing(create_figure(data.plot, view.rules), summarise(data.plot, view.rules))

@@ -5,7 +5,7 @@ of the unit's referrals, the completion rate, the mean PHQ-9 change with its 95%
 the NHS Talking Therapies recovery rate. NHS Talking Therapies and the RCPsych Mental
 Health Watch show the same breakdowns to find groups served worse. The numbers are
 unadjusted: a gap between groups can reflect case mix rather than the program. Input
-frames must be the suppressed mart (`SuppressedMarts.equity`).
+frames must be the suppressed mart (`Marts.equity`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ from dashboards.charts.common import (
     titled,
     with_unit_names,
 )
-from dashboards.marts import EQUITY as SUPPRESSION
+from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing
+from dashboards.marts import Marts
+from dashboards.marts.engagement import EQUITY as SUPPRESSION
 from dashboards.suppression import SMALL_SUFFIX, SUPPRESSED_SUFFIX, SuppressionRules
 from dashboards.theme import OKABE_ITO
 from dashboards.view_state import Unit
@@ -251,3 +253,19 @@ def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
 
 def csv_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
     return text_frame(data, SUPPRESSION, rules, CSV_COLUMNS, decimals=4)
+
+
+# The chart protocol (dashboards/charts/protocol.py).
+CONTROLS: frozenset[Control] = frozenset({Control.UNIT, Control.DIMENSION})
+
+
+def describe(marts: Marts) -> list[str]:
+    return about(marts.rules, marts.comment(MART))
+
+
+def load(marts: Marts, view: ChartView) -> ChartData:
+    return ChartData.of(process_data(marts.equity(), view.unit, str(view.state.dimension)))
+
+
+def draw(data: ChartData, view: ChartView) -> Drawing:
+    return Drawing(create_figure(data.plot, view.rules), summarise(data.plot, view.rules))

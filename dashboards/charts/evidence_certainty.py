@@ -5,7 +5,7 @@ DerSimonian-Laird): observational evidence starts low and is rated down 0-2 leve
 domain (risk of bias, inconsistency, imprecision, indirectness), each downgrade with its
 reasons. The heatmap shows the levels removed per domain; the overall certainty and the
 verdict graded are written beside each row. Input frames must be the suppressed mart
-(`SuppressedMarts.evidence_certainty`): a rating is hidden wherever its result is.
+(`Marts.evidence_certainty`): a rating is hidden wherever its result is.
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ from dashboards.charts.comparison_common import (
     subgroup_name,
     timepoint_label,
 )
-from dashboards.marts import EVIDENCE_CERTAINTY as SUPPRESSION
+from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing
+from dashboards.marts import Marts
+from dashboards.marts.effectiveness import EVIDENCE_CERTAINTY as SUPPRESSION
 from dashboards.suppression import SMALL_SUFFIX, SUPPRESSED_SUFFIX, SuppressionRules
 from dashboards.theme import OKABE_ITO, TEXT_COLOUR
 from dashboards.view_state import ViewState
@@ -310,3 +312,21 @@ def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
 
 def csv_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
     return text_frame(data, SUPPRESSION, rules, CSV_COLUMNS, decimals=2)
+
+
+# The chart protocol (dashboards/charts/protocol.py).
+CONTROLS: frozenset[Control] = frozenset(
+    {Control.OUTCOME, Control.TIMEPOINT, Control.MODES, Control.PROGRAMS}
+)
+
+
+def describe(marts: Marts) -> list[str]:
+    return about(marts.rules, marts.comment(MART))
+
+
+def load(marts: Marts, view: ChartView) -> ChartData:
+    return ChartData.of(process_data(marts.evidence_certainty(), view.state))
+
+
+def draw(data: ChartData, view: ChartView) -> Drawing:
+    return Drawing(create_figure(data.plot), summarise(data.plot))

@@ -6,7 +6,7 @@ within the standard number of business days (met), how many did not (breached) a
 many are still within their deadline (pending). The process indicator is the share met
 among judged triggers; in-person CBT's share is drawn as the comparison, since no
 published standard for the share exists. Input frames must be the suppressed mart
-(`SuppressedMarts.item9_follow_up`).
+(`Marts.item9_follow_up`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ from dashboards.charts.common import (
     with_unit_names,
 )
 from dashboards.charts.grid import SIDE_LEGEND
-from dashboards.marts import ITEM9_FOLLOW_UP as SUPPRESSION
+from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing
+from dashboards.marts import Marts
+from dashboards.marts.safety import ITEM9_FOLLOW_UP as SUPPRESSION
 from dashboards.suppression import SUPPRESSED_SUFFIX, SuppressionRules
 from dashboards.theme import OKABE_ITO, mode_label, mode_style
 
@@ -103,7 +105,10 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
                 name=mode_label(mode),
                 marker={"color": style.colour},
                 text=[percent(v) for v in rows["share_met"].to_list()],
-                textposition="outside",
+                # Labels at the bar's base, clear of the in-person reference line, which
+                # runs near the bars' ends.
+                textposition="inside",
+                insidetextanchor="start",
                 hovertemplate="<b>%{y}</b><br>%{x:.0%} followed up in time<extra></extra>",
             )
         )
@@ -218,3 +223,19 @@ def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
 def csv_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
     text = text_frame(data, SUPPRESSION, rules, CSV_COLUMNS, decimals=4)
     return text.with_columns(pl.col("first_month", "last_month").dt.strftime("%Y-%m"))
+
+
+# The chart protocol (dashboards/charts/protocol.py).
+CONTROLS: frozenset[Control] = frozenset({Control.MODES, Control.PROGRAMS})
+
+
+def describe(marts: Marts) -> list[str]:
+    return about(marts.rules, marts.comment(MART))
+
+
+def load(marts: Marts, view: ChartView) -> ChartData:
+    return ChartData.of(process_data(marts.item9_follow_up(), view.programs))
+
+
+def draw(data: ChartData, view: ChartView) -> Drawing:
+    return Drawing(create_figure(data.plot), summarise(data.plot))

@@ -6,7 +6,7 @@ outcome's domain) and `ref_literature_benchmarks` (citation, measure and 95% CI 
 benchmark, verified numbers only). The routine-care iCBT pre-post benchmark is directly
 comparable with a program's own change; the between-group benchmarks (iCBT vs control,
 in-person CBT vs usual care) compare with control conditions and are context only.
-Input frames: the suppressed comparisons (`SuppressedMarts.comparisons`) and the
+Input frames: the suppressed comparisons (`Marts.comparisons`) and the
 benchmarks (no counts of patients).
 """
 
@@ -29,7 +29,9 @@ from dashboards.charts.common import (
     titled,
 )
 from dashboards.charts.comparison_common import fit_legend, mode_subject_name, timepoint_label
-from dashboards.marts import COMPARISONS as SUPPRESSION
+from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing
+from dashboards.marts import Marts
+from dashboards.marts.effectiveness import COMPARISONS as SUPPRESSION
 from dashboards.suppression import SuppressionRules
 from dashboards.theme import OKABE_ITO, TEXT_COLOUR, mode_label, mode_style
 from dashboards.view_state import ViewState
@@ -354,3 +356,23 @@ def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
 def csv_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
     extra = [f"{role}_{field}" for role in ROLES for field in ("citation", *BENCHMARK_FIELDS)]
     return text_frame(data, SUPPRESSION, rules, (*CSV_COLUMNS, *extra), decimals=4)
+
+
+# The chart protocol (dashboards/charts/protocol.py).
+CONTROLS: frozenset[Control] = frozenset(
+    {Control.OUTCOME, Control.TIMEPOINT, Control.MODES, Control.PROGRAMS}
+)
+
+
+def describe(marts: Marts) -> list[str]:
+    return about(marts.rules, marts.comment(MART), marts.comment(REFERENCE))
+
+
+def load(marts: Marts, view: ChartView) -> ChartData:
+    return ChartData.of(
+        process_data(marts.comparisons(), marts.literature_benchmarks(), view.state)
+    )
+
+
+def draw(data: ChartData, view: ChartView) -> Drawing:
+    return Drawing(create_figure(data.plot), summarise(data.plot))

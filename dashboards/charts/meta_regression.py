@@ -5,7 +5,7 @@ mixed-effects meta-regressions of the programs' adjusted differences from in-per
 CBT on one program attribute at a time (therapist training in chronic pain, therapist
 involvement, length, modules, alliance), with Knapp-Hartung 95% CIs. An association
 across about a dozen programs, not the effect of changing a program. The mart holds
-no counts of patients (nothing to suppress); `registry` (`SuppressedMarts.programs`)
+no counts of patients (nothing to suppress); `registry` (`Marts.programs`)
 names the reference level of therapist involvement.
 """
 
@@ -16,6 +16,9 @@ import polars as pl
 
 from dashboards.charts.common import MISSING, no_data_figure, points, titled
 from dashboards.charts.comparison_common import timepoint_label
+from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing
+from dashboards.marts import Marts
+from dashboards.suppression import SuppressionRules
 from dashboards.theme import OKABE_ITO, TEXT_COLOUR
 from dashboards.view_state import ViewState
 
@@ -246,7 +249,7 @@ def _number(value: float | None, decimals: int) -> str:
     return MISSING if value is None else f"{value:.{decimals}f}"
 
 
-def table_frame(data: pl.DataFrame) -> pl.DataFrame:
+def table_frame(data: pl.DataFrame, _rules: SuppressionRules) -> pl.DataFrame:
     rows = [
         {
             "label": row["label"],
@@ -265,5 +268,21 @@ def table_frame(data: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=dict.fromkeys(TABLE_HEADERS, pl.String))
 
 
-def csv_frame(data: pl.DataFrame) -> pl.DataFrame:
+def csv_frame(data: pl.DataFrame, _rules: SuppressionRules) -> pl.DataFrame:
     return data.select(CSV_COLUMNS)
+
+
+# The chart protocol (dashboards/charts/protocol.py).
+CONTROLS: frozenset[Control] = frozenset({Control.OUTCOME, Control.TIMEPOINT})
+
+
+def describe(marts: Marts) -> list[str]:
+    return about(marts.comment(MART))
+
+
+def load(marts: Marts, view: ChartView) -> ChartData:
+    return ChartData.of(process_data(marts.meta_regression(), marts.programs(), view.state))
+
+
+def draw(data: ChartData, view: ChartView) -> Drawing:
+    return Drawing(create_figure(data.plot), summarise(data.plot))

@@ -14,6 +14,9 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboards.charts.common import no_data_figure, titled
+from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing
+from dashboards.marts import Marts
+from dashboards.suppression import SuppressionRules
 from dashboards.theme import OKABE_ITO, TEXT_COLOUR, mode_label
 
 MART = "dq_freshness"
@@ -57,26 +60,29 @@ def built_line(data: pl.DataFrame) -> str:
 
 
 def create_figure(data: pl.DataFrame) -> go.Figure:
-    """Bars of days since the last delivery; a tick where each program becomes overdue."""
+    """Days since the last delivery as labelled dots; a tick where each program becomes
+    overdue."""
     if data.is_empty():
         return no_data_figure("No program has delivered data yet.")
     figure = go.Figure()
-    for overdue, colour, pattern, name in (
-        (False, OKABE_ITO["blue"], "", "Within cadence and grace"),
-        (True, OKABE_ITO["vermillion"], "/", "Overdue"),
+    for overdue, colour, symbol, name in (
+        (False, OKABE_ITO["blue"], "circle", "Within cadence and grace"),
+        (True, OKABE_ITO["vermillion"], "diamond", "Overdue"),
     ):
         rows = data.filter(pl.col("overdue") == overdue)
         if rows.is_empty():
             continue
+        # A dot with its label, not a bar: a program that delivered today (0 days) would
+        # be a bar of no length, invisible and unlabelled.
         figure.add_trace(
-            go.Bar(
+            go.Scatter(
                 x=rows["days_since_delivery"].to_list(),
                 y=rows["program"].to_list(),
-                orientation="h",
+                mode="markers+text",
                 name=name,
-                marker={"color": colour, "pattern": {"shape": pattern}},
+                marker={"color": colour, "size": 11, "symbol": symbol},
                 text=[f"{d} days" for d in rows["days_since_delivery"]],
-                textposition="outside",
+                textposition="middle right",
                 customdata=rows.select("latest_batch_id", "overdue_after_days").rows(),
                 hovertemplate=(
                     "<b>%{y}</b><br>%{x} days since the last delivery (period "
@@ -167,7 +173,7 @@ TABLE_HEADERS = {
 NUMERIC_COLUMNS = frozenset({"days_since_delivery", "overdue_after_days"})
 
 
-def table_frame(data: pl.DataFrame) -> pl.DataFrame:
+def table_frame(data: pl.DataFrame, _rules: SuppressionRules) -> pl.DataFrame:
     return data.with_columns(
         pl.col("last_delivery_at").dt.strftime("%Y-%m-%d %H:%M").alias("last_delivery"),
         pl.col("delivery_mode").map_elements(mode_label, return_dtype=pl.String),
@@ -176,5 +182,21 @@ def table_frame(data: pl.DataFrame) -> pl.DataFrame:
     ).select(list(TABLE_HEADERS))
 
 
-def csv_frame(data: pl.DataFrame) -> pl.DataFrame:
+def csv_frame(data: pl.DataFrame, _rules: SuppressionRules) -> pl.DataFrame:
     return data.select(CSV_COLUMNS)
+
+
+# The chart protocol (dashboards/charts/protocol.py).
+CONTROLS: frozenset[Control] = frozenset()
+
+
+def describe(marts: Marts) -> list[str]:
+    return about(marts.comment(MART))
+
+
+def load(marts: Marts, view: ChartView) -> ChartData:
+    return ChartData.of(process_data(marts.overview_freshness()))
+
+
+def draw(data: ChartData, view: ChartView) -> Drawing:
+    return Drawing(create_figure(data.plot), summarise(data.plot))

@@ -4,7 +4,7 @@ Reads `mart_overview_headlines` (one row for all iCBT programs and one per deliv
 mode, in-person CBT included): programs registered, in development and reporting, and
 episodes referred, started, completed and with a paired post-treatment outcome. Every
 figure is a total the mart computes; the dashboard adds nothing up. Input frames must
-be the suppressed mart (`SuppressedMarts.overview_headlines`).
+be the suppressed mart (`Marts.overview_headlines`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ from dashboards.charts.common import (
     titled,
     unit_name,
 )
-from dashboards.marts import OVERVIEW_HEADLINES as SUPPRESSION
+from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing
+from dashboards.marts import Marts
+from dashboards.marts.overview import OVERVIEW_HEADLINES as SUPPRESSION
 from dashboards.suppression import SMALL_SUFFIX, SUPPRESSED_SUFFIX, SuppressionRules
 from dashboards.theme import DELIVERY_MODES, OKABE_ITO
 
@@ -178,3 +180,19 @@ def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
 
 def csv_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
     return text_frame(data, SUPPRESSION, rules, CSV_COLUMNS)
+
+
+# The chart protocol (dashboards/charts/protocol.py).
+CONTROLS: frozenset[Control] = frozenset()
+
+
+def describe(marts: Marts) -> list[str]:
+    return about(marts.rules, marts.comment(MART))
+
+
+def load(marts: Marts, view: ChartView) -> ChartData:
+    return ChartData.of(process_data(marts.overview_headlines()))
+
+
+def draw(data: ChartData, view: ChartView) -> Drawing:
+    return Drawing(create_figure(data.plot), summarise(data.plot, view.rules))

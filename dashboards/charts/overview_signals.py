@@ -15,6 +15,9 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboards.charts.common import no_data_figure, titled
+from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing
+from dashboards.marts import Marts
+from dashboards.suppression import SuppressionRules
 from dashboards.theme import OKABE_ITO, TEXT_COLOUR
 
 MART = "safety_signal_register"
@@ -144,7 +147,7 @@ TABLE_HEADERS = {
 NUMERIC_COLUMNS = frozenset({"open_signals", "new_signals"})
 
 
-def table_frame(data: pl.DataFrame) -> pl.DataFrame:
+def table_frame(data: pl.DataFrame, _rules: SuppressionRules) -> pl.DataFrame:
     return data.with_columns(
         pl.col("first_opened_month").dt.strftime("%Y-%m").alias("first_opened"),
         pl.col("open_signals").cast(pl.String),
@@ -152,5 +155,21 @@ def table_frame(data: pl.DataFrame) -> pl.DataFrame:
     ).select(list(TABLE_HEADERS))
 
 
-def csv_frame(data: pl.DataFrame) -> pl.DataFrame:
+def csv_frame(data: pl.DataFrame, _rules: SuppressionRules) -> pl.DataFrame:
     return data.select(CSV_COLUMNS)
+
+
+# The chart protocol (dashboards/charts/protocol.py).
+CONTROLS: frozenset[Control] = frozenset()
+
+
+def describe(marts: Marts) -> list[str]:
+    return about(marts.comment(MART))
+
+
+def load(marts: Marts, view: ChartView) -> ChartData:
+    return ChartData.of(process_data(marts.overview_safety_signals()))
+
+
+def draw(data: ChartData, view: ChartView) -> Drawing:
+    return Drawing(create_figure(data.plot), summarise(data.plot))

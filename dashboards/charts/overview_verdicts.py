@@ -16,7 +16,9 @@ import polars as pl
 
 from dashboards.charts.common import MISSING, Status, no_data_figure, require_suppressed, titled
 from dashboards.charts.comparison_common import ALL_PROGRAMS, timepoint_label, verdict_label
-from dashboards.marts import COMPARISONS, EVIDENCE_CERTAINTY, POOLED_EFFECTS
+from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing
+from dashboards.marts import Marts
+from dashboards.marts.effectiveness import COMPARISONS, EVIDENCE_CERTAINTY, POOLED_EFFECTS
 from dashboards.suppression import SMALL_SUFFIX, SUPPRESSED_SUFFIX, SuppressionRules
 from dashboards.theme import DELIVERY_MODES, OKABE_ITO, TEXT_COLOUR, mode_label
 
@@ -328,3 +330,26 @@ def csv_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
         [{c: row[c] for c in CSV_COLUMNS} for row in rows],
         schema=dict.fromkeys(CSV_COLUMNS, pl.String),
     )
+
+
+# The chart protocol (dashboards/charts/protocol.py).
+CONTROLS: frozenset[Control] = frozenset({Control.TIMEPOINT})
+
+
+def describe(marts: Marts) -> list[str]:
+    return about(marts.rules, {table: marts.comment(table) for table in MARTS})
+
+
+def load(marts: Marts, view: ChartView) -> ChartData:
+    return ChartData.of(
+        process_data(
+            marts.pooled_effects(),
+            marts.comparisons(),
+            marts.evidence_certainty(),
+            str(view.state.timepoint),
+        )
+    )
+
+
+def draw(data: ChartData, view: ChartView) -> Drawing:
+    return Drawing(create_figure(data.plot, view.rules), summarise(data.plot, view.rules))

@@ -5,7 +5,7 @@ method: DerSimonian-Laird, the primary, and Paule-Mandel beside it) and
 `mart_subgroup_tests` (the test for differences between delivery modes). Each row shows
 the pooled difference with its 95% CI and the 95% prediction interval for a new program,
 with the non-inferiority margin drawn. Input frames: the suppressed pooled mart
-(`SuppressedMarts.pooled_effects`) and the subgroup tests (no counts).
+(`Marts.pooled_effects`) and the subgroup tests (no counts).
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ from dashboards.charts.comparison_common import (
     subgroup_name,
     timepoint_label,
 )
-from dashboards.marts import POOLED_EFFECTS as SUPPRESSION
+from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing
+from dashboards.marts import Marts
+from dashboards.marts.effectiveness import POOLED_EFFECTS as SUPPRESSION
 from dashboards.suppression import SUPPRESSED_SUFFIX, SuppressionRules
 from dashboards.theme import TEXT_COLOUR, mode_style
 from dashboards.view_state import ViewState
@@ -398,3 +400,19 @@ def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
 
 def csv_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
     return text_frame(data, SUPPRESSION, rules, CSV_COLUMNS, decimals=4)
+
+
+# The chart protocol (dashboards/charts/protocol.py).
+CONTROLS: frozenset[Control] = frozenset({Control.OUTCOME, Control.TIMEPOINT, Control.MODES})
+
+
+def describe(marts: Marts) -> list[str]:
+    return about(marts.rules, marts.comment(MART), marts.comment(TESTS_MART))
+
+
+def load(marts: Marts, view: ChartView) -> ChartData:
+    return ChartData.of(process_data(marts.pooled_effects(), marts.subgroup_tests(), view.state))
+
+
+def draw(data: ChartData, view: ChartView) -> Drawing:
+    return Drawing(create_figure(data.plot), summarise(data.plot))

@@ -3,7 +3,7 @@
 Reads `mart_program_outcomes` (one row per program x scale x timepoint; the timepoint vs
 baseline among episodes with both) at post-treatment; `score_mean`/`score_sd` are the
 post-treatment scores. The chart shows what the mart publishes and never recomputes a
-statistic. Input frames must be the suppressed mart (`SuppressedMarts.program_outcomes`):
+statistic. Input frames must be the suppressed mart (`Marts.program_outcomes`):
 `process_data` refuses anything else, so a suppressed program cannot reach a chart,
 table or download.
 """
@@ -26,8 +26,10 @@ from dashboards.charts.common import (
     text_frame,
     titled,
 )
-from dashboards.marts import POST_TREATMENT
-from dashboards.marts import PROGRAM_OUTCOMES as SUPPRESSION
+from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing
+from dashboards.marts import Marts
+from dashboards.marts.base import POST_TREATMENT
+from dashboards.marts.outcomes import PROGRAM_OUTCOMES as SUPPRESSION
 from dashboards.suppression import SuppressionRules
 from dashboards.theme import mode_label, mode_style
 from dashboards.view_state import ViewState
@@ -262,3 +264,19 @@ def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
 def csv_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
     """What the CSV download holds: the mart's columns, suppressed cells as labels."""
     return text_frame(data, SUPPRESSION, rules, CSV_COLUMNS, decimals=2)
+
+
+# The chart protocol (dashboards/charts/protocol.py).
+CONTROLS: frozenset[Control] = frozenset({Control.OUTCOME, Control.MODES, Control.PROGRAMS})
+
+
+def describe(marts: Marts) -> list[str]:
+    return about(marts.rules, marts.comment(MART))
+
+
+def load(marts: Marts, view: ChartView) -> ChartData:
+    return ChartData.of(process_data(marts.program_outcomes(), view.state))
+
+
+def draw(data: ChartData, view: ChartView) -> Drawing:
+    return Drawing(create_figure(data.plot), summarise(data.plot))

@@ -29,7 +29,11 @@ from dashboards.charts.common import (
     text_frame,
     titled,
 )
-from dashboards.marts import ALL_PERIODS, FUNNEL, POST_TREATMENT, PROGRAM_OUTCOMES
+from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing
+from dashboards.marts import Marts
+from dashboards.marts.base import ALL_PERIODS, POST_TREATMENT
+from dashboards.marts.engagement import FUNNEL
+from dashboards.marts.outcomes import PROGRAM_OUTCOMES
 from dashboards.suppression import (
     SMALL_SUFFIX,
     SUPPRESSED_SUFFIX,
@@ -145,9 +149,13 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
             go.Scatter(
                 x=rows["completion_rate"].to_list(),
                 y=rows["mean_change"].to_list(),
-                mode="markers",
+                # Each point is labelled with its program id (the names are too long to
+                # sit beside a point); the name is in the hover text and the table.
+                mode="markers+text",
                 name=style.label,
-                text=rows["program_name"].to_list(),
+                text=rows["program_id"].to_list(),
+                textposition="top center",
+                hovertext=rows["program_name"].to_list(),
                 marker={"color": style.colour, "symbol": style.symbol, "size": 13},
                 error_y={
                     "type": "data",
@@ -160,7 +168,7 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
                 },
                 customdata=rows.select("n_paired", "n_started_and_ended").rows(),
                 hovertemplate=(
-                    "<b>%{text}</b><br>Completion %{x:.0%} of %{customdata[1]} ended"
+                    "<b>%{hovertext}</b><br>Completion %{x:.0%} of %{customdata[1]} ended"
                     "<br>Mean change %{y:.1f} (%{customdata[0]} episodes)<extra></extra>"
                 ),
             )
@@ -170,7 +178,9 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
         title="Completion rate (completed among started and ended)", tickformat=".0%"
     )
     label = plotted["outcome_label"][0]
-    figure.update_yaxes(title=f"Mean change in {label} (points)")
+    # A short axis title: a long one, turned on its side, runs up into the subtitle. The
+    # outcome is named in the chart's title.
+    figure.update_yaxes(title="Mean change (points)")
     better = "higher" if plotted["higher_is_better"][0] else "lower"
     left_out = data.height - plotted.height
     footer = f"Better is {better} on this outcome."
@@ -283,13 +293,24 @@ def topic_text(topic: str) -> str:
     return topic.replace("_", " ")
 
 
+def shared_sentence(data: pl.DataFrame) -> str:
+    """The topics every listed program covers, said once for the table's caption."""
+    shared = shared_topics(data)
+    if not shared:
+        return ""
+    return f"Every program covers {', '.join(map(topic_text, shared))}; Topics lists the others."
+
+
 def table_frame(
-    data: pl.DataFrame, rules: SuppressionRules, shared: Sequence[str] = ()
+    data: pl.DataFrame, rules: SuppressionRules, shared: Sequence[str] | None = None
 ) -> pl.DataFrame:
     """Registry and numbers as display text, suppression labels in place.
 
-    The Topics column leaves out `shared` (the topics every program covers).
+    The Topics column leaves out `shared` (by default the topics every listed program
+    covers, which the caption names once: `shared_sentence`).
     """
+    if shared is None:
+        shared = shared_topics(data)
     text = text_frame(data, SUPPRESSION, rules, percents=("completion_rate",))
     markers = [rules.small_label, rules.suppressed_label, MISSING]
     ci = [
@@ -321,3 +342,22 @@ def table_frame(
 def csv_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
     text = text_frame(data, SUPPRESSION, rules, decimals=4)
     return text.with_columns(pl.col("topics").list.join(";")).select(CSV_COLUMNS)
+
+
+# The chart protocol (dashboards/charts/protocol.py).
+CONTROLS: frozenset[Control] = frozenset({Control.OUTCOME, Control.MODES, Control.PROGRAMS})
+
+
+def describe(marts: Marts) -> list[str]:
+    return about(marts.rules)
+
+
+def load(marts: Marts, view: ChartView) -> ChartData:
+    data = process_data(
+        marts.programs(), marts.program_outcomes(), marts.engagement_funnel(), view.state
+    )
+    return ChartData(data, data, shared_sentence(data))
+
+
+def draw(data: ChartData, view: ChartView) -> Drawing:
+    return Drawing(create_figure(data.plot), summarise(data.plot))

@@ -4,7 +4,7 @@ Reads `mart_program_outcomes` at post-treatment, like the program-change chart: 
 of paired episodes with a reliable improvement or deterioration (Jacobson-Truax) and
 with at least 30% or 50% improvement from baseline (IMMPACT moderate and substantial).
 Mean change hides how many people improved; these rates show it. Input frames must be
-the suppressed mart (`SuppressedMarts.program_outcomes`).
+the suppressed mart (`Marts.program_outcomes`).
 """
 
 from __future__ import annotations
@@ -22,8 +22,11 @@ from dashboards.charts.common import (
     text_frame,
     titled,
 )
-from dashboards.marts import POST_TREATMENT
-from dashboards.marts import PROGRAM_OUTCOMES as SUPPRESSION
+from dashboards.charts.comparison_common import fit_legend
+from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing
+from dashboards.marts import Marts
+from dashboards.marts.base import POST_TREATMENT
+from dashboards.marts.outcomes import PROGRAM_OUTCOMES as SUPPRESSION
 from dashboards.suppression import SuppressionRules
 from dashboards.theme import OKABE_ITO
 from dashboards.view_state import ViewState
@@ -125,12 +128,15 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
     notes = [omitted_note(data, "program_name", WHAT)]
     if not reliable_change_published(data):
         notes.insert(0, "No reliable-change threshold is published for this outcome.")
-    return titled(
-        figure,
-        f"Responders: {data['outcome_label'][0]}",
-        "Share of episodes improving or deteriorating by post-treatment",
-        " ".join(filter(None, notes)),
-        220 + 64 * shown.height,
+    # Four rates make two rows of legend: room for both below the subtitle.
+    return fit_legend(
+        titled(
+            figure,
+            f"Responders: {data['outcome_label'][0]}",
+            "Share of episodes improving or deteriorating by post-treatment",
+            " ".join(filter(None, notes)),
+            220 + 64 * shown.height,
+        )
     )
 
 
@@ -193,3 +199,19 @@ def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
 
 def csv_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
     return text_frame(data, SUPPRESSION, rules, CSV_COLUMNS, decimals=4)
+
+
+# The chart protocol (dashboards/charts/protocol.py).
+CONTROLS: frozenset[Control] = frozenset({Control.OUTCOME, Control.MODES, Control.PROGRAMS})
+
+
+def describe(marts: Marts) -> list[str]:
+    return about(marts.rules, marts.comment(MART))
+
+
+def load(marts: Marts, view: ChartView) -> ChartData:
+    return ChartData.of(process_data(marts.program_outcomes(), view.state))
+
+
+def draw(data: ChartData, view: ChartView) -> Drawing:
+    return Drawing(create_figure(data.plot), summarise(data.plot))

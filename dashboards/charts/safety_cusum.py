@@ -4,8 +4,8 @@ Reads `mart_safety_cusum` (one row per indicator, program and month; Steiner, Co
 Farewell & Treasure, Biostatistics 2000): the chart value S after each month, the
 threshold h simulated for the program's case mix, alarms, and whether a signal is open.
 A cumulative statistic's steps are counts of events, so only the months that
-`marts.cusum_drawn` allows carry a value (`SuppressedMarts.safety_cusum`); the line joins
-the drawn months, and alarms are marked on the threshold whatever the value.
+`cusum_drawn` allows carry a value (`SafetyMarts.safety_cusum`); the line breaks at the
+months not drawn, and at an alarm it reaches the threshold, marked, before the restart.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ import polars as pl
 
 from dashboards.charts.common import MISSING, no_data_figure
 from dashboards.charts.grid import SIDE_LEGEND, grid_layout, panel_axes
-from dashboards.marts import CUSUM_DRAWN
+from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing
+from dashboards.marts import Marts
+from dashboards.marts.safety import CUSUM_DRAWN
 from dashboards.suppression import SuppressionRules
 from dashboards.theme import OKABE_ITO, TEXT_COLOUR
 
@@ -42,17 +44,39 @@ CSV_COLUMNS = (
 def require_drawable(df: pl.DataFrame) -> None:
     """Refuse a frame that still holds counts or was not thinned by `cusum_drawn`."""
     if CUSUM_DRAWN not in df.columns or "observed" in df.columns:
-        raise ValueError("process_data needs SuppressedMarts.safety_cusum()")
+        raise ValueError("process_data needs Marts.safety_cusum()")
 
 
 def process_data(df: pl.DataFrame, indicator: str, programs: Sequence[str]) -> pl.DataFrame:
-    """The indicator's months for the programs in view, by program name and month."""
+    """The indicator's months for the programs in view, by program id and month."""
     require_drawable(df)
     return (
         df.filter(pl.col("indicator") == indicator, pl.col("program_id").is_in(list(programs)))
         .with_columns(pl.coalesce("program_name", "program_id").alias("program_name"))
-        .sort("program_name", "month")
+        .sort("program_id", "month")
     )
+
+
+def value_line(chart: pl.DataFrame) -> tuple[list[object], list[float | None]]:
+    """One program's chart line: months and values, with a gap at every month not drawn.
+
+    The line never joins two drawn months across hidden ones (it would show a path the
+    chart did not take). At an alarm the line rises to the threshold, where the alarm is
+    marked, and drops to the restart value in the same month: the mart keeps only the
+    value after the restart, and the value that crossed is at least the threshold.
+    """
+    x: list[object] = []
+    y: list[float | None] = []
+    for month, statistic, threshold, alarm, drawn in chart.select(
+        "month", "statistic", "threshold", "alarm", CUSUM_DRAWN
+    ).iter_rows():
+        if alarm:
+            x += [month, month]
+            y += [threshold, statistic]
+        else:
+            x.append(month)
+            y.append(statistic if drawn else None)
+    return x, y
 
 
 def create_figure(data: pl.DataFrame, indicator_label: str) -> go.Figure:
@@ -66,15 +90,16 @@ def create_figure(data: pl.DataFrame, indicator_label: str) -> go.Figure:
     ):
         axes = panel_axes(index)
         first = index == 0
-        drawn = chart.filter(pl.col(CUSUM_DRAWN))
         months = chart["month"]
+        x, y = value_line(chart)
         traces.append(
             {
                 "type": "scatter",
                 **axes,
-                "x": drawn["month"].to_list(),
-                "y": drawn["statistic"].to_list(),
+                "x": x,
+                "y": y,
                 "mode": "lines+markers",
+                "connectgaps": False,
                 "name": "CUSUM value",
                 "legendgroup": "value",
                 "showlegend": first,
@@ -247,4 +272,25 @@ def csv_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
             .alias("statistic"),
         )
         .drop(CUSUM_DRAWN)
+    )
+
+
+# The chart protocol (dashboards/charts/protocol.py).
+CONTROLS: frozenset[Control] = frozenset({Control.INDICATOR, Control.MODES, Control.PROGRAMS})
+
+
+def describe(marts: Marts) -> list[str]:
+    return about(marts.rules, marts.comment(MART))
+
+
+def load(marts: Marts, view: ChartView) -> ChartData:
+    return ChartData.of(
+        process_data(marts.safety_cusum(), str(view.state.indicator), view.programs)
+    )
+
+
+def draw(data: ChartData, view: ChartView) -> Drawing:
+    return Drawing(
+        create_figure(data.plot, view.indicator_label),
+        summarise(data.plot, view.indicator_label),
     )

@@ -4,7 +4,7 @@ expected events, with 95% and 99.8% limits, exact and adjusted for over-dispersi
 Reads `mart_safety_funnel` (one row per indicator, program and window end month;
 Spiegelhalter, Stat Med 2005). Expected events are what in-person CBT patients with the
 same case mix would have had (mart_safety_reference), so a ratio of 1 is "as in-person
-CBT". Only non-overlapping windows reach the dashboard (`SuppressedMarts.safety_funnel`).
+CBT". Only non-overlapping windows reach the dashboard (`Marts.safety_funnel`).
 Limits are published per program (at its expected count); the lines join them in order of
 expected events, and a lower limit below zero (the exact interpolated limit can be, for
 small expected counts) is drawn at zero.
@@ -27,7 +27,9 @@ from dashboards.charts.common import (
     titled,
 )
 from dashboards.charts.grid import SIDE_LEGEND
-from dashboards.marts import SAFETY_FUNNEL as SUPPRESSION
+from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing, require_window
+from dashboards.marts import Marts
+from dashboards.marts.safety import SAFETY_FUNNEL as SUPPRESSION
 from dashboards.suppression import SMALL_SUFFIX, SUPPRESSED_SUFFIX, SuppressionRules
 from dashboards.theme import OKABE_ITO, TEXT_COLOUR, mode_label, mode_style
 
@@ -391,3 +393,28 @@ def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
 def csv_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
     text = text_frame(data, SUPPRESSION, rules, CSV_COLUMNS, decimals=4)
     return text.with_columns(pl.col("window_start", "month").dt.strftime("%Y-%m"))
+
+
+# The chart protocol (dashboards/charts/protocol.py).
+CONTROLS: frozenset[Control] = frozenset(
+    {Control.INDICATOR, Control.WINDOW, Control.MODES, Control.PROGRAMS}
+)
+
+
+def describe(marts: Marts) -> list[str]:
+    return about(marts.rules, marts.comment(MART))
+
+
+def load(marts: Marts, view: ChartView) -> ChartData:
+    return ChartData.of(
+        process_data(
+            marts.safety_funnel(), str(view.state.indicator), require_window(view), view.programs
+        )
+    )
+
+
+def draw(data: ChartData, view: ChartView) -> Drawing:
+    return Drawing(
+        create_figure(data.plot, view.indicator_label),
+        summarise(data.plot, view.indicator_label),
+    )

@@ -19,8 +19,10 @@ import polars as pl
 from dashboards.charts import safety_funnel
 from dashboards.charts.common import no_data_figure, percent, text_frame, titled
 from dashboards.charts.grid import SIDE_LEGEND
+from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing, require_window
 from dashboards.charts.safety_funnel import SHOWN, window_label
-from dashboards.marts import SAFETY_FUNNEL as SUPPRESSION
+from dashboards.marts import Marts
+from dashboards.marts.safety import SAFETY_FUNNEL as SUPPRESSION
 from dashboards.suppression import SuppressionRules
 from dashboards.theme import OKABE_ITO, mode_label, mode_style
 
@@ -208,3 +210,30 @@ def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
 def csv_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
     text = text_frame(data, SUPPRESSION, rules, CSV_COLUMNS, decimals=4)
     return text.with_columns(pl.col("window_start", "month").dt.strftime("%Y-%m"))
+
+
+# The chart protocol (dashboards/charts/protocol.py).
+CONTROLS: frozenset[Control] = frozenset(
+    {Control.INDICATOR, Control.WINDOW, Control.MODES, Control.PROGRAMS}
+)
+
+
+def describe(marts: Marts) -> list[str]:
+    return about(marts.rules, marts.comment(MART))
+
+
+def load(marts: Marts, view: ChartView) -> ChartData:
+    return ChartData(
+        frame := process_data(
+            marts.safety_funnel(), str(view.state.indicator), require_window(view), view.programs
+        ),
+        frame,
+        reference_text(marts.safety_reference(), str(view.state.indicator)),
+    )
+
+
+def draw(data: ChartData, view: ChartView) -> Drawing:
+    return Drawing(
+        create_figure(data.plot, view.indicator_label),
+        summarise(data.plot, view.indicator_label, data.reference),
+    )

@@ -4,7 +4,7 @@ Reads `safety_signal_register` (one row per signal: program, indicator, method, 
 month it opened, status new, ongoing or resolved, and the evidence at opening and at the
 latest month it was open). The register persists across pipeline runs, so a resolved
 signal stays visible. Evidence counts are suppressed like every count
-(`SuppressedMarts.signal_register`); whether a signal is open is never hidden, because
+(`Marts.signal_register`); whether a signal is open is never hidden, because
 that is what the register is for.
 """
 
@@ -18,7 +18,9 @@ import polars as pl
 
 from dashboards.charts.common import no_data_figure, require_suppressed, text_frame, titled
 from dashboards.charts.grid import SIDE_LEGEND
-from dashboards.marts import SIGNAL_REGISTER as SUPPRESSION
+from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing
+from dashboards.marts import Marts
+from dashboards.marts.safety import SIGNAL_REGISTER as SUPPRESSION
 from dashboards.suppression import SuppressionRules
 from dashboards.theme import OKABE_ITO
 
@@ -238,3 +240,19 @@ def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
 
 def csv_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
     return _with_month_text(text_frame(data, SUPPRESSION, rules, CSV_COLUMNS, decimals=4))
+
+
+# The chart protocol (dashboards/charts/protocol.py).
+CONTROLS: frozenset[Control] = frozenset({Control.MODES, Control.PROGRAMS})
+
+
+def describe(marts: Marts) -> list[str]:
+    return about(marts.rules, marts.comment(MART))
+
+
+def load(marts: Marts, view: ChartView) -> ChartData:
+    return ChartData.of(process_data(marts.signal_register(), view.programs))
+
+
+def draw(data: ChartData, view: ChartView) -> Drawing:
+    return Drawing(create_figure(data.plot), summarise(data.plot))

@@ -4,7 +4,7 @@ Reads `mart_score_trajectories` (one row per reporting unit, change-outcome scal
 whole week since the episode start, from every scored administration). Who answers
 changes over time (people who drop out stop answering), so later weeks describe those
 still responding. Input frames must be the suppressed mart
-(`SuppressedMarts.score_trajectories`).
+(`Marts.score_trajectories`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ from dashboards.charts.common import (
     titled,
     with_unit_names,
 )
-from dashboards.marts import SCORE_TRAJECTORIES as SUPPRESSION
+from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing
+from dashboards.marts import Marts
+from dashboards.marts.outcomes import SCORE_TRAJECTORIES as SUPPRESSION
 from dashboards.suppression import SUPPRESSED_SUFFIX, SuppressionRules
 from dashboards.theme import mode_style
 from dashboards.view_state import ViewState
@@ -183,3 +185,19 @@ def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
 
 def csv_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
     return text_frame(data, SUPPRESSION, rules, CSV_COLUMNS, decimals=4)
+
+
+# The chart protocol (dashboards/charts/protocol.py).
+CONTROLS: frozenset[Control] = frozenset({Control.OUTCOME, Control.MODES})
+
+
+def describe(marts: Marts) -> list[str]:
+    return about(marts.rules, marts.comment(MART))
+
+
+def load(marts: Marts, view: ChartView) -> ChartData:
+    return ChartData.of(process_data(marts.score_trajectories(), view.state))
+
+
+def draw(data: ChartData, view: ChartView) -> Drawing:
+    return Drawing(create_figure(data.plot), summarise(data.plot))

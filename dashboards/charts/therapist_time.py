@@ -6,7 +6,7 @@ reported beside outcomes in routine care (about 68 minutes per patient with regu
 contact in the Pain Course trial, Dear et al., Pain 2015). The chart compares the units
 of the chosen unit's level (programs with programs; delivery modes with each other and
 with all iCBT) and highlights the chosen one. Input frames must be the suppressed mart
-(`SuppressedMarts.therapist_time`).
+(`Marts.therapist_time`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ from dashboards.charts.common import (
     titled,
     with_unit_names,
 )
-from dashboards.marts import THERAPIST_TIME as SUPPRESSION
+from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing
+from dashboards.marts import Marts
+from dashboards.marts.engagement import THERAPIST_TIME as SUPPRESSION
 from dashboards.suppression import SuppressionRules
 from dashboards.theme import OKABE_ITO
 from dashboards.view_state import Unit
@@ -201,3 +203,19 @@ def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
 
 def csv_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
     return text_frame(data, SUPPRESSION, rules, CSV_COLUMNS, decimals=2)
+
+
+# The chart protocol (dashboards/charts/protocol.py).
+CONTROLS: frozenset[Control] = frozenset({Control.UNIT})
+
+
+def describe(marts: Marts) -> list[str]:
+    return about(marts.rules, marts.comment(MART))
+
+
+def load(marts: Marts, view: ChartView) -> ChartData:
+    return ChartData.of(process_data(marts.therapist_time(), view.unit))
+
+
+def draw(data: ChartData, view: ChartView) -> Drawing:
+    return Drawing(create_figure(data.plot), summarise(data.plot))

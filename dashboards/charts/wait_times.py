@@ -4,7 +4,7 @@ Reads `mart_wait_times` (one row per reporting unit, period and standard of
 ref_waiting_time_standards: the share of started episodes that started within the
 standard's days, beside its target share). NHS Talking Therapies reports the same pair
 of standards (6 and 18 weeks). Input frames must be the suppressed mart
-(`SuppressedMarts.wait_times`).
+(`Marts.wait_times`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from dashboards.charts.common import (
     with_unit_names,
 )
 from dashboards.charts.engagement_funnel import period_label
-from dashboards.marts import WAIT_TIMES as SUPPRESSION
+from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing
+from dashboards.marts import Marts
+from dashboards.marts.engagement import WAIT_TIMES as SUPPRESSION
 from dashboards.suppression import SUPPRESSED_SUFFIX, SuppressionRules
 from dashboards.theme import OKABE_ITO
 from dashboards.view_state import Unit
@@ -175,3 +177,23 @@ def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
 
 def csv_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
     return text_frame(data, SUPPRESSION, rules, CSV_COLUMNS, decimals=4)
+
+
+# The chart protocol (dashboards/charts/protocol.py).
+CONTROLS: frozenset[Control] = frozenset({Control.UNIT, Control.PERIOD})
+
+
+def describe(marts: Marts) -> list[str]:
+    standards = (
+        marts.wait_times().select("standard_days", "standard_source").unique().sort("standard_days")
+    )
+    sources = [f"{standard_label(days)}: {source}" for days, source in standards.rows() if source]
+    return about(marts.rules, marts.comment(MART), sources)
+
+
+def load(marts: Marts, view: ChartView) -> ChartData:
+    return ChartData.of(process_data(marts.wait_times(), view.unit, view.state.period))
+
+
+def draw(data: ChartData, view: ChartView) -> Drawing:
+    return Drawing(create_figure(data.plot), summarise(data.plot))

@@ -12,30 +12,27 @@ deliveries, and the drift reports are not suppressed.
 
 from __future__ import annotations
 
-from types import ModuleType
 from typing import Any
 
 import dash
 import polars as pl
 from dash import Input, Output, State, callback, dcc, html
 
+from dashboards.chart_page import Chart, ChartPage, Options, Values
 from dashboards.charts import dq_checks, dq_deliveries, dq_drift, dq_freshness, dq_quarantine
-from dashboards.charts.common import MISSING, graph_config, ordered_modes
+from dashboards.charts.common import MISSING, ordered_modes
+from dashboards.charts.protocol import ChartView, Control
 from dashboards.components import (
-    chart_section,
     checklist,
     controls,
-    csv_download,
-    data_table,
     page_header,
     published_line,
-    register_image_export,
     select,
     unavailable_page,
-    unreadable,
 )
 from dashboards.data import WarehouseUnavailableError
 from dashboards.ids import ChartIds, Id
+from dashboards.marts import Marts
 from dashboards.reports import min_report_episodes, report_url
 from dashboards.runtime import current
 from dashboards.theme import mode_label
@@ -54,68 +51,94 @@ dash.register_page(
     publish=False,
 )
 
-DELIVERIES = ChartIds.of("data_quality-deliveries")
-QUARANTINE = ChartIds.of("data_quality-quarantine")
-CHECKS = ChartIds.of("data_quality-checks")
-FRESHNESS = ChartIds.of("data_quality-freshness")
-DRIFT = ChartIds.of("data_quality-drift")
-CHARTS: dict[ModuleType, ChartIds] = {
-    dq_deliveries: DELIVERIES,
-    dq_quarantine: QUARANTINE,
-    dq_checks: CHECKS,
-    dq_freshness: FRESHNESS,
-    dq_drift: DRIFT,
-}
-NAMES = {
-    dq_deliveries: "deliveries",
-    dq_quarantine: "quarantine-reasons",
-    dq_checks: "checks",
-    dq_freshness: "freshness",
-    dq_drift: "drift",
-}
-HEADINGS = {
-    dq_deliveries: "Deliveries",
-    dq_quarantine: "Quarantined rows",
-    dq_checks: "Data-quality checks",
-    dq_freshness: "Freshness",
-    dq_drift: "Case-mix drift",
-}
-CONTROLS = (
-    Input(Id.DATA_QUALITY_MODES, "value"),
-    Input(Id.DATA_QUALITY_PROGRAMS, "value"),
-    Input(Id.DATA_QUALITY_BATCH, "value"),
-)
 
-
-def _batches() -> list[str]:
-    return sorted(current().marts.load_ledger()["batch_id"].unique().to_list(), reverse=True)
-
-
-def _offer() -> Offer:
-    registry = current().marts.programs()
-    return Offer(
-        modes=ordered_modes(registry["delivery_mode"].to_list()),
-        programs=registry["program_id"].to_list(),
-        periods=[ALL_PERIODS, *_batches()],
+def _chart(module: Any, part: str, name: str, heading: str, **props: Any) -> Chart:
+    return Chart(
+        module,
+        ChartIds.of(f"data_quality-{part}"),
+        f"data-quality-{name}",
+        heading,
+        f"Numbers behind the chart: {heading.lower()}",
+        **props,
     )
 
 
-def _comment(table: str) -> str | None:
-    frame = current().warehouse.query("table_comment", table_name=table)
-    return frame["comment"][0] if frame.height else None
+CHARTS = (
+    _chart(dq_deliveries, "deliveries", "deliveries", "Deliveries", table_open=True),
+    _chart(dq_quarantine, "quarantine", "quarantine-reasons", "Quarantined rows"),
+    _chart(dq_checks, "checks", "checks", "Data-quality checks", table_open=True),
+    _chart(dq_freshness, "freshness", "freshness", "Freshness"),
+    _chart(dq_drift, "drift", "drift", "Case-mix drift"),
+)
+
+
+def _batches(marts: Marts) -> list[str]:
+    return sorted(marts.load_ledger()["batch_id"].unique().to_list(), reverse=True)
+
+
+def _offer(marts: Marts) -> Offer:
+    registry = marts.programs()
+    return Offer(
+        modes=ordered_modes(registry["delivery_mode"].to_list()),
+        programs=registry["program_id"].to_list(),
+        periods=[ALL_PERIODS, *_batches(marts)],
+    )
+
+
+def _programs_in_view(marts: Marts, state: ViewState) -> tuple[str, ...]:
+    """Programs chosen whose delivery mode is chosen too."""
+    chosen, wanted = set(state.modes), set(state.programs)
+    return tuple(
+        p
+        for p, mode in marts.programs().select("program_id", "delivery_mode").rows()
+        if p in wanted and mode in chosen
+    )
+
+
+def _view(marts: Marts, state: ViewState) -> ChartView:
+    return ChartView(state, marts.rules, programs=_programs_in_view(marts, state))
+
+
+def _resolve(marts: Marts, values: Values, _options: Options) -> ChartView:
+    state = ViewState(
+        modes=tuple(values[Control.MODES] or ()),
+        programs=tuple(values[Control.PROGRAMS] or ()),
+        period=values[Control.BATCH],
+    )
+    return _view(marts, state)
+
+
+def _file_stem(chart: Chart, view: ChartView) -> str:
+    if Control.BATCH in chart.module.CONTROLS:
+        return f"{chart.name}-{view.state.period}"
+    return chart.name
+
+
+PAGE = ChartPage(
+    url=Id.DATA_QUALITY_URL,
+    controls=(
+        (Control.MODES, Id.DATA_QUALITY_MODES),
+        (Control.PROGRAMS, Id.DATA_QUALITY_PROGRAMS),
+        (Control.BATCH, Id.DATA_QUALITY_BATCH),
+    ),
+    options=(),
+    resolve=_resolve,
+    file_stem=_file_stem,
+    charts=CHARTS,
+)
 
 
 def layout(**query: Any) -> html.Div:
     runtime = current()
     try:
-        registry = runtime.marts.programs()
-        offer = _offer()
-        comments = {module: _comment(module.MART) for module in CHARTS}
-        built_at = runtime.warehouse.built_at()
+        marts = runtime.snapshot()
+        registry = marts.programs()
+        offer = _offer(marts)
+        state = parse_query(query, offer)
+        sections = PAGE.sections(marts, _view(marts, state))
+        built_at = marts.built_at()
     except WarehouseUnavailableError as exc:
         return unavailable_page(TITLE, exc)
-    state = parse_query(query, offer)
-    rules = runtime.rules
     batch_options = [(ALL_PERIODS, "Every batch (files that need a look)")] + [
         (b, f"Batch {b}") for b in offer.periods[1:]
     ]
@@ -151,16 +174,7 @@ def layout(**query: Any) -> html.Div:
                     ),
                 ]
             ),
-            *[
-                chart_section(
-                    CHARTS[module],
-                    HEADINGS[module],
-                    module.about(rules, comments[module]),
-                    f"data-quality-{NAMES[module]}",
-                    table_open=module in (dq_deliveries, dq_checks),
-                )
-                for module in CHARTS
-            ],
+            *sections,
             html.Section(
                 [
                     html.H2("Drift reports", id="data_quality-reports-heading", className="h4"),
@@ -175,106 +189,10 @@ def layout(**query: Any) -> html.Div:
                 ],
                 **{"aria-labelledby": "data_quality-reports-heading"},
             ),
-            html.P(rules.legend(), className="small text-body-secondary"),
+            html.P(runtime.rules.legend(), className="small text-body-secondary"),
             published_line(built_at),
         ]
     )
-
-
-def _programs_in_view(modes: list[str] | None, programs: list[str] | None) -> list[str]:
-    """Programs chosen whose delivery mode is chosen too."""
-    chosen, wanted = set(modes or ()), set(programs or ())
-    registry = current().marts.programs()
-    return [
-        p
-        for p, mode in registry.select("program_id", "delivery_mode").rows()
-        if p in wanted and mode in chosen
-    ]
-
-
-def _data(module: ModuleType, programs: list[str], batch: str) -> pl.DataFrame:
-    marts = current().marts
-    if module is dq_deliveries:
-        return dq_deliveries.process_data(marts.load_ledger(), programs, batch)
-    if module is dq_quarantine:
-        return dq_quarantine.process_data(marts.quarantine_reasons(), programs)
-    if module is dq_checks:
-        return dq_checks.process_data(marts.dq_checks())
-    if module is dq_freshness:
-        return dq_freshness.process_data(marts.overview_freshness(), programs)
-    return dq_drift.process_data(marts.drift_results(), programs)
-
-
-def _summary(module: ModuleType, data: pl.DataFrame, batch: str) -> str:
-    if module is dq_deliveries:
-        return dq_deliveries.summarise(data, batch)
-    if module is dq_quarantine:
-        return dq_quarantine.summarise(data, current().rules)
-    return module.summarise(data)
-
-
-def _file_name(module: ModuleType, batch: str) -> str:
-    suffix = f"-{batch}" if module is dq_deliveries else ""
-    return f"data-quality-{NAMES[module]}{suffix}"
-
-
-def _triggers(module: ModuleType) -> list[Input | State]:
-    """The controls that redraw a chart; the rest are read as State. The checks are
-    warehouse-wide, so they are drawn once, when the page opens."""
-    as_state = [State(c.component_id, c.component_property) for c in CONTROLS]
-    if module is dq_checks:
-        return [Input(Id.DATA_QUALITY_URL, "pathname"), *as_state]
-    if module is dq_deliveries:
-        return list(CONTROLS)
-    return [*CONTROLS[:2], as_state[2]]
-
-
-def _register_chart(module: ModuleType) -> None:
-    ids = CHARTS[module]
-
-    @callback(
-        Output(ids.graph, "figure"),
-        Output(ids.graph, "config"),
-        Output(ids.summary, "children"),
-        Output(ids.table, "children"),
-        *_triggers(module),
-    )
-    def update_chart(*args: Any) -> tuple[Any, ...]:
-        """Redraw this chart for the programs in view (and the batch, for deliveries)."""
-        modes, programs, batch = args[-3:]
-        name = _file_name(module, batch)
-        try:
-            data = _data(module, _programs_in_view(modes, programs), batch)
-        except WarehouseUnavailableError:
-            return tuple(unreadable([name]))
-        frame = module.table_frame(data, current().rules)
-        table = (
-            data_table(
-                frame,
-                module.TABLE_HEADERS,
-                f"Numbers behind the chart: {HEADINGS[module].lower()}",
-                numeric=module.NUMERIC_COLUMNS,
-            )
-            if frame.height
-            else html.P("Nothing to list for this view.", className="small")
-        )
-        return module.create_figure(data), graph_config(name), _summary(module, data, batch), table
-
-    @callback(
-        Output(ids.download, "data"),
-        Input(ids.csv, "n_clicks"),
-        *[State(c.component_id, c.component_property) for c in CONTROLS],
-        prevent_initial_call=True,
-    )
-    def download(
-        _clicks: int, modes: list[str] | None, programs: list[str] | None, batch: str
-    ) -> dict[str, Any]:
-        """The chart's numbers as CSV, with the same suppression as on screen."""
-        data = _data(module, _programs_in_view(modes, programs), batch)
-        frame = module.csv_frame(data, current().rules)
-        return csv_download(frame, f"{_file_name(module, batch)}.csv")
-
-    register_image_export(ids)
 
 
 def _reports_table(rows: pl.DataFrame) -> html.Div:
@@ -286,14 +204,12 @@ def _reports_table(rows: pl.DataFrame) -> html.Div:
     for row in rows.iter_rows(named=True):
         link: Any = (
             html.A(
-                "Open report",
+                dq_drift.REPORT_LINK_TEXT,
                 href=report_url(row["path"]),
                 target="_blank",
                 rel="noopener",
-                **{
-                    "aria-label": f"Open the {row['type_label'].lower()} of {row['program_id']}, "
-                    f"batch {row['batch_id']} (new tab)"
-                },
+                # The accessible name starts with the visible text (WCAG 2.5.3).
+                **{"aria-label": dq_drift.report_link_name(row)},
             )
             if row["served"]
             else "Not served: too few episodes"
@@ -334,16 +250,21 @@ def _reports_table(rows: pl.DataFrame) -> html.Div:
 def update_reports(modes: list[str] | None, programs: list[str] | None) -> Any:
     """The kept drift reports of the programs in view, linked when they may be served."""
     try:
-        reports = current().marts.drift_reports()
+        marts = current().snapshot()
+        reports = marts.drift_reports()
+        state = ViewState(modes=tuple(modes or ()), programs=tuple(programs or ()))
+        in_view = _programs_in_view(marts, state)
     except WarehouseUnavailableError:
         return html.P("The warehouse cannot be read right now; reload the page in a moment.")
-    rows = dq_drift.report_rows(reports, _programs_in_view(modes, programs), min_report_episodes())
+    rows = dq_drift.report_rows(reports, list(in_view), min_report_episodes())
     return _reports_table(rows)
 
 
 @callback(
     Output(Id.DATA_QUALITY_URL, "search"),
-    *CONTROLS,
+    Input(Id.DATA_QUALITY_MODES, "value"),
+    Input(Id.DATA_QUALITY_PROGRAMS, "value"),
+    Input(Id.DATA_QUALITY_BATCH, "value"),
     State(Id.DATA_QUALITY_MODES, "options"),
     State(Id.DATA_QUALITY_PROGRAMS, "options"),
     State(Id.DATA_QUALITY_BATCH, "options"),
@@ -366,5 +287,4 @@ def update_url(
     return to_query_string(state, offer)
 
 
-for _module in CHARTS:
-    _register_chart(_module)
+PAGE.register()

@@ -17,13 +17,13 @@ Every mart is suppressed whole before any filter applies (`SuppressedMarts`).
 
 from __future__ import annotations
 
-from types import ModuleType
 from typing import Any
 
 import dash
 import polars as pl
 from dash import Input, Output, State, callback, dcc, html
 
+from dashboards.chart_page import Chart, ChartPage, Options, Values
 from dashboards.charts import (
     comparison_forest,
     evidence_certainty,
@@ -31,25 +31,21 @@ from dashboards.charts import (
     meta_regression,
     pooled_effects,
 )
-from dashboards.charts.common import graph_config, ordered_modes
+from dashboards.charts.common import ordered_modes
 from dashboards.charts.comparison_common import TIMEPOINTS, timepoint_label
+from dashboards.charts.protocol import ChartView, Control
 from dashboards.components import (
-    chart_section,
     checklist,
     controls,
-    csv_download,
-    data_table,
     empty_mart,
     page_header,
     published_line,
-    register_image_export,
     select,
     unavailable_page,
-    unreadable,
 )
 from dashboards.data import WarehouseUnavailableError
 from dashboards.ids import ChartIds, Id
-from dashboards.marts import SuppressedMarts
+from dashboards.marts import Marts
 from dashboards.runtime import current
 from dashboards.theme import mode_label
 from dashboards.view_state import Offer, OutcomeKey, ViewState, parse_query, to_query_string
@@ -68,37 +64,47 @@ dash.register_page(
     publish=False,
 )
 
-CHARTS: dict[ModuleType, ChartIds] = {
-    comparison_forest: ChartIds.of("effectiveness-forest"),
-    pooled_effects: ChartIds.of("effectiveness-pooled"),
-    evidence_certainty: ChartIds.of("effectiveness-certainty"),
-    literature_benchmarks: ChartIds.of("effectiveness-benchmarks"),
-    meta_regression: ChartIds.of("effectiveness-moderators"),
-}
-NAMES = {
-    comparison_forest: "comparisons",
-    pooled_effects: "pooled",
-    evidence_certainty: "certainty",
-    literature_benchmarks: "benchmarks",
-    meta_regression: "moderators",
-}
-HEADINGS = {
-    comparison_forest: "Each program and delivery mode against in-person CBT",
-    pooled_effects: "The programs together",
-    evidence_certainty: "How much to trust each result",
-    literature_benchmarks: "Beside the published literature",
-    meta_regression: "What goes with programs doing better",
-}
-CAPTIONS = {
-    comparison_forest: "adjusted difference from in-person CBT per comparison",
-    pooled_effects: "pooled difference from in-person CBT per subgroup and method",
-    evidence_certainty: "certainty of evidence with levels removed per domain",
-    literature_benchmarks: "own pre-post change and published benchmarks",
-    meta_regression: "meta-regression coefficient per program attribute",
-}
+CHARTS = (
+    Chart(
+        comparison_forest,
+        ChartIds.of("effectiveness-forest"),
+        "comparisons",
+        "Each program and delivery mode against in-person CBT",
+        "{outcome}: adjusted difference from in-person CBT per comparison",
+        table_open=True,
+    ),
+    Chart(
+        pooled_effects,
+        ChartIds.of("effectiveness-pooled"),
+        "pooled",
+        "The programs together",
+        "{outcome}: pooled difference from in-person CBT per subgroup and method",
+    ),
+    Chart(
+        evidence_certainty,
+        ChartIds.of("effectiveness-certainty"),
+        "certainty",
+        "How much to trust each result",
+        "{outcome}: certainty of evidence with levels removed per domain",
+    ),
+    Chart(
+        literature_benchmarks,
+        ChartIds.of("effectiveness-benchmarks"),
+        "benchmarks",
+        "Beside the published literature",
+        "{outcome}: own pre-post change and published benchmarks",
+    ),
+    Chart(
+        meta_regression,
+        ChartIds.of("effectiveness-moderators"),
+        "moderators",
+        "What goes with programs doing better",
+        "{outcome}: meta-regression coefficient per program attribute",
+    ),
+)
 
 
-def _offer(marts: SuppressedMarts) -> Offer:
+def _offer(marts: Marts) -> Offer:
     comparisons = marts.comparisons()
     outcomes = comparisons.select("instrument", "scale", "outcome_label").unique()
     present = set(comparisons["timepoint"])
@@ -119,18 +125,18 @@ def _offer(marts: SuppressedMarts) -> Offer:
     )
 
 
-def _program_options(marts: SuppressedMarts) -> list[tuple[str, str]]:
+def _program_options(marts: Marts) -> list[tuple[str, str]]:
     programs = (
         marts.comparisons()
         .filter(pl.col("subject_type") == "program")
         .select("subject_id", "subject_name")
         .unique()
-        .sort("subject_name", "subject_id")
+        .sort("subject_id")
     )
     return list(programs.rows())
 
 
-def _outcome_options(marts: SuppressedMarts) -> list[tuple[str, str]]:
+def _outcome_options(marts: Marts) -> list[tuple[str, str]]:
     labels = marts.comparisons().select("instrument", "scale", "outcome_label").unique()
     return [
         (str(OutcomeKey(i, s)), label)
@@ -138,43 +144,56 @@ def _outcome_options(marts: SuppressedMarts) -> list[tuple[str, str]]:
     ]
 
 
-def _comment(table: str) -> str | None:
-    frame = current().warehouse.query("table_comment", table_name=table)
-    return frame["comment"][0] if frame.height else None
+def _view(marts: Marts, state: ViewState) -> ChartView:
+    labels = dict(_outcome_options(marts))
+    outcome = labels.get(str(state.outcome), "The selected outcome")
+    timepoint = timepoint_label(str(state.timepoint)).lower()
+    return ChartView(state, marts.rules, outcome_label=f"{outcome}, {timepoint}")
 
 
-def _about() -> dict[ModuleType, list[str]]:
-    rules = current().rules
-    return {
-        comparison_forest: comparison_forest.about(rules, _comment(comparison_forest.MART)),
-        pooled_effects: pooled_effects.about(
-            rules, _comment(pooled_effects.MART), _comment(pooled_effects.TESTS_MART)
-        ),
-        evidence_certainty: evidence_certainty.about(rules, _comment(evidence_certainty.MART)),
-        literature_benchmarks: literature_benchmarks.about(
-            rules,
-            _comment(literature_benchmarks.MART),
-            _comment(literature_benchmarks.REFERENCE),
-        ),
-        meta_regression: meta_regression.about(_comment(meta_regression.MART)),
-    }
+def _resolve(marts: Marts, values: Values, _options: Options) -> ChartView:
+    state = ViewState(
+        OutcomeKey.parse(values[Control.OUTCOME]),
+        tuple(values[Control.MODES] or ()),
+        tuple(values[Control.PROGRAMS] or ()),
+        timepoint=values[Control.TIMEPOINT],
+    )
+    return _view(marts, state)
+
+
+def _file_stem(chart: Chart, view: ChartView) -> str:
+    return f"{chart.name}-{view.state.outcome}-{view.state.timepoint}"
+
+
+PAGE = ChartPage(
+    url=Id.EFFECTIVENESS_URL,
+    controls=(
+        (Control.OUTCOME, Id.EFFECTIVENESS_OUTCOME),
+        (Control.TIMEPOINT, Id.EFFECTIVENESS_TIMEPOINT),
+        (Control.MODES, Id.EFFECTIVENESS_MODES),
+        (Control.PROGRAMS, Id.EFFECTIVENESS_PROGRAMS),
+    ),
+    options=(),
+    resolve=_resolve,
+    file_stem=_file_stem,
+    charts=CHARTS,
+)
 
 
 def layout(**query: Any) -> html.Div:
     runtime = current()
     try:
-        marts = runtime.marts
+        marts = runtime.snapshot()
         if marts.comparisons().is_empty():
             return empty_mart(TITLE, comparison_forest.MART)
         offer = _offer(marts)
         outcome_options = _outcome_options(marts)
         program_options = _program_options(marts)
-        about = _about()
-        built_at = runtime.warehouse.built_at()
+        state = parse_query(query, offer)
+        sections = PAGE.sections(marts, _view(marts, state))
+        built_at = marts.built_at()
     except WarehouseUnavailableError as exc:
         return unavailable_page(TITLE, exc)
-    state = parse_query(query, offer)
-    outcome = str(state.outcome)
     return html.Div(
         [
             dcc.Location(id=Id.EFFECTIVENESS_URL, refresh=False),
@@ -197,7 +216,9 @@ def layout(**query: Any) -> html.Div:
             ),
             controls(
                 [
-                    select(Id.EFFECTIVENESS_OUTCOME, "Outcome", outcome_options, outcome),
+                    select(
+                        Id.EFFECTIVENESS_OUTCOME, "Outcome", outcome_options, str(state.outcome)
+                    ),
                     select(
                         Id.EFFECTIVENESS_TIMEPOINT,
                         "Timepoint",
@@ -219,74 +240,14 @@ def layout(**query: Any) -> html.Div:
                     ),
                 ]
             ),
-            *[
-                chart_section(
-                    ids,
-                    HEADINGS[module],
-                    about[module],
-                    f"{NAMES[module]}-{outcome}-{state.timepoint}",
-                    table_open=module is comparison_forest,
-                )
-                for module, ids in CHARTS.items()
-            ],
+            *sections,
             html.P(runtime.rules.legend(), className="small text-body-secondary"),
             published_line(built_at),
         ]
     )
 
 
-def _state(
-    outcome: str, timepoint: str, modes: list[str] | None, programs: list[str] | None
-) -> ViewState:
-    return ViewState(
-        OutcomeKey.parse(outcome),
-        tuple(modes or ()),
-        tuple(programs or ()),
-        timepoint=timepoint,
-    )
-
-
-def _data(state: ViewState) -> dict[ModuleType, pl.DataFrame]:
-    marts = current().marts
-    return {
-        comparison_forest: comparison_forest.process_data(marts.comparisons(), state),
-        pooled_effects: pooled_effects.process_data(
-            marts.pooled_effects(), marts.subgroup_tests(), state
-        ),
-        evidence_certainty: evidence_certainty.process_data(marts.evidence_certainty(), state),
-        literature_benchmarks: literature_benchmarks.process_data(
-            marts.comparisons(), marts.literature_benchmarks(), state
-        ),
-        meta_regression: meta_regression.process_data(
-            marts.meta_regression(), marts.programs(), state
-        ),
-    }
-
-
-def _table(module: ModuleType, frame: pl.DataFrame) -> pl.DataFrame:
-    """The numbers on screen; the meta-regression has no counts, hence no suppression."""
-    if module is meta_regression:
-        return meta_regression.table_frame(frame)
-    return module.table_frame(frame, current().rules)
-
-
-def _csv(module: ModuleType, frame: pl.DataFrame) -> pl.DataFrame:
-    if module is meta_regression:
-        return meta_regression.csv_frame(frame)
-    return module.csv_frame(frame, current().rules)
-
-
 @callback(
-    *[
-        Output(component, prop)
-        for ids in CHARTS.values()
-        for component, prop in (
-            (ids.graph, "figure"),
-            (ids.graph, "config"),
-            (ids.summary, "children"),
-            (ids.table, "children"),
-        )
-    ],
     Output(Id.EFFECTIVENESS_URL, "search"),
     Output(Id.EFFECTIVENESS_OUTCOMES_LINK, "href"),
     Input(Id.EFFECTIVENESS_OUTCOME, "value"),
@@ -297,7 +258,7 @@ def _csv(module: ModuleType, frame: pl.DataFrame) -> pl.DataFrame:
     State(Id.EFFECTIVENESS_MODES, "options"),
     State(Id.EFFECTIVENESS_PROGRAMS, "options"),
 )
-def update_view(
+def update_url(
     outcome: str,
     timepoint: str,
     modes: list[str] | None,
@@ -305,9 +266,11 @@ def update_view(
     timepoint_options: list[dict[str, str]],
     mode_options: list[dict[str, str]],
     program_options: list[dict[str, str]],
-) -> tuple[Any, ...]:
-    """Redraw the five charts for the controls, and mirror them in the URL and the link."""
-    state = _state(outcome, timepoint, modes, programs)
+) -> tuple[str, str]:
+    """Mirror the controls in the URL and in the link to the Outcomes page."""
+    state = ViewState(
+        OutcomeKey.parse(outcome), tuple(modes or ()), tuple(programs or ()), timepoint=timepoint
+    )
     offer = Offer(
         outcomes=[state.outcome] if state.outcome else [],
         modes=[o["value"] for o in mode_options],
@@ -315,50 +278,7 @@ def update_view(
         timepoints=[o["value"] for o in timepoint_options],
     )
     search = to_query_string(state, offer)
-    names = [f"{NAMES[m]}-{outcome}-{timepoint}" for m in CHARTS]
-    try:
-        data = _data(state)
-    except WarehouseUnavailableError:
-        return (*unreadable(names), search, OUTCOMES_PATH + search)
-    label = comparison_forest.outcome_title(data[comparison_forest])
-    outputs: list[Any] = []
-    for (module, frame), name in zip(data.items(), names, strict=True):
-        outputs += [
-            module.create_figure(frame),
-            graph_config(name),
-            module.summarise(frame),
-            data_table(
-                _table(module, frame),
-                module.TABLE_HEADERS,
-                f"{label}: {CAPTIONS[module]}",
-                numeric=module.NUMERIC_COLUMNS,
-            ),
-        ]
-    return (*outputs, search, OUTCOMES_PATH + search)
+    return search, OUTCOMES_PATH + search
 
 
-def _register_download(module: ModuleType, ids: ChartIds) -> None:
-    @callback(
-        Output(ids.download, "data"),
-        Input(ids.csv, "n_clicks"),
-        State(Id.EFFECTIVENESS_OUTCOME, "value"),
-        State(Id.EFFECTIVENESS_TIMEPOINT, "value"),
-        State(Id.EFFECTIVENESS_MODES, "value"),
-        State(Id.EFFECTIVENESS_PROGRAMS, "value"),
-        prevent_initial_call=True,
-    )
-    def download(
-        _clicks: int,
-        outcome: str,
-        timepoint: str,
-        modes: list[str] | None,
-        programs: list[str] | None,
-    ) -> dict[str, Any]:
-        """The chart's numbers as CSV, with the same suppression as on screen."""
-        frame = _data(_state(outcome, timepoint, modes, programs))[module]
-        return csv_download(_csv(module, frame), f"{NAMES[module]}-{outcome}-{timepoint}.csv")
-
-
-for _module, _ids in CHARTS.items():
-    _register_download(_module, _ids)
-    register_image_export(_ids)
+PAGE.register()

@@ -9,13 +9,13 @@ among those who finish says little when most never start.
 
 from __future__ import annotations
 
-from types import ModuleType
 from typing import Any
 
 import dash
 import polars as pl
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, callback, dcc, html
 
+from dashboards.chart_page import Chart, ChartPage, Options, Values
 from dashboards.charts import (
     dose_response,
     dropout_survival,
@@ -23,23 +23,19 @@ from dashboards.charts import (
     therapist_time,
     wait_times,
 )
-from dashboards.charts.common import UNIT_TYPE_LABELS, graph_config, ordered_modes, unit_name
+from dashboards.charts.common import UNIT_TYPE_LABELS, ordered_modes, unit_name
+from dashboards.charts.protocol import ChartView, Control
 from dashboards.components import (
-    chart_section,
     controls,
-    csv_download,
-    data_table,
     empty_mart,
     page_header,
     published_line,
-    register_image_export,
     select,
     unavailable_page,
-    unreadable,
 )
 from dashboards.data import WarehouseUnavailableError
 from dashboards.ids import ChartIds, Id
-from dashboards.marts import SuppressedMarts
+from dashboards.marts import Marts
 from dashboards.runtime import current
 from dashboards.view_state import (
     ALL_PERIODS,
@@ -66,49 +62,50 @@ dash.register_page(
     publish=True,
 )
 
-FUNNEL = ChartIds.of("engagement-funnel")
-DROPOUT = ChartIds.of("engagement-dropout")
-THERAPIST = ChartIds.of("engagement-therapist")
-WAITS = ChartIds.of("engagement-waits")
-DOSE = ChartIds.of("engagement-dose")
-CHARTS: dict[ModuleType, ChartIds] = {
-    engagement_funnel: FUNNEL,
-    dropout_survival: DROPOUT,
-    therapist_time: THERAPIST,
-    wait_times: WAITS,
-    dose_response: DOSE,
-}
-NAMES = {
-    engagement_funnel: "funnel",
-    dropout_survival: "dropout",
-    therapist_time: "therapist-time",
-    wait_times: "waits",
-    dose_response: "dose-response",
-}
+
+def _chart(module: Any, part: str, name: str, heading: str) -> Chart:
+    return Chart(
+        module,
+        ChartIds.of(f"engagement-{part}"),
+        name,
+        heading,
+        f"Numbers behind the chart: {name.replace('-', ' ')}",
+    )
+
+
+CHARTS = (
+    _chart(engagement_funnel, "funnel", "funnel", "From referral to completion"),
+    _chart(dropout_survival, "dropout", "dropout", "Time to dropout"),
+    _chart(therapist_time, "therapist", "therapist-time", "Therapist time per patient"),
+    _chart(wait_times, "waits", "waits", "Wait from referral to start"),
+    _chart(dose_response, "dose", "dose-response", "Dose and response"),
+)
 PROGRAM_QUARTERS_NOTE = (
     "Referral quarters are shown for delivery modes and all iCBT programs; a single "
     "program's quarters are too small to show safely, so programs show all referrals."
 )
 
 
-def _units(marts: SuppressedMarts) -> pl.DataFrame:
-    """Every unit of the funnel: all iCBT, then delivery modes, then programs by name."""
+def _units(marts: Marts) -> pl.DataFrame:
+    """Every unit of the funnel: all iCBT, then delivery modes, then programs by id."""
     units = (
         marts.engagement_funnel()
         .filter(pl.col("period") == ALL_PERIODS)
         .select("unit_type", "unit_id", "unit_label", "delivery_mode")
     )
     order = {t: i for i, t in enumerate(UNIT_TYPE_LABELS)}
+    is_program = pl.col("unit_type") == "program"
     return (
         units.with_columns(
-            pl.col("unit_type").replace_strict(order, default=len(order)).alias("_order")
+            pl.col("unit_type").replace_strict(order, default=len(order)).alias("_order"),
+            pl.when(is_program).then("unit_id").otherwise("unit_label").alias("_name"),
         )
-        .sort("_order", "unit_label")
-        .drop("_order")
+        .sort("_order", "_name")
+        .drop("_order", "_name")
     )
 
 
-def _offer(marts: SuppressedMarts) -> Offer:
+def _offer(marts: Marts) -> Offer:
     units = _units(marts)
     periods = marts.engagement_funnel()["period"].unique().sort().to_list()
     dose = marts.dose_response().select("instrument", "scale").unique().sort("instrument", "scale")
@@ -136,7 +133,7 @@ def _period_options(offer: Offer) -> list[tuple[str, str]]:
     return [(p, "All referrals" if p == ALL_PERIODS else f"Referred in {p}") for p in offer.periods]
 
 
-def _outcome_options(marts: SuppressedMarts) -> list[tuple[str, str]]:
+def _outcome_options(marts: Marts) -> list[tuple[str, str]]:
     labels = marts.dose_response().select("instrument", "scale", "outcome_label").unique()
     return [
         (str(OutcomeKey(i, s)), label)
@@ -148,51 +145,53 @@ def _effective_period(unit: Unit, period: str) -> str:
     return ALL_PERIODS if unit.unit_type == "program" else period
 
 
+def _resolve(marts: Marts, values: Values, _options: Options) -> ChartView:
+    unit = Unit.parse(values[Control.UNIT])
+    state = ViewState(
+        outcome=OutcomeKey.parse(values[Control.OUTCOME]),
+        period=_effective_period(unit, values[Control.PERIOD]),
+    )
+    return ChartView(state, marts.rules, unit=unit)
+
+
+def _file_stem(chart: Chart, view: ChartView) -> str:
+    return f"{chart.name}-{view.unit.unit_id}-{view.state.period}-{view.state.outcome}"
+
+
+PAGE = ChartPage(
+    url=Id.ENGAGEMENT_URL,
+    controls=(
+        (Control.UNIT, Id.ENGAGEMENT_UNIT),
+        (Control.PERIOD, Id.ENGAGEMENT_PERIOD),
+        (Control.OUTCOME, Id.ENGAGEMENT_OUTCOME),
+    ),
+    options=(),
+    resolve=_resolve,
+    file_stem=_file_stem,
+    charts=CHARTS,
+)
+
+
 def layout(**query: Any) -> html.Div:
     runtime = current()
     try:
-        marts = runtime.marts
+        marts = runtime.snapshot()
         units = _units(marts)
+        if units.is_empty():
+            return empty_mart(TITLE, engagement_funnel.MART)
         offer = _offer(marts)
         outcome_options = _outcome_options(marts)
-        comments = {
-            module: runtime.warehouse.query("table_comment", table_name=module.MART)
-            for module in CHARTS
-        }
-        standards = (
-            marts.wait_times()
-            .select("standard_days", "standard_source")
-            .unique()
-            .sort("standard_days")
+        state = parse_query(query, offer)
+        unit = focal_unit(state, offer)
+        view = ChartView(
+            ViewState(outcome=state.outcome, period=_effective_period(unit, state.period)),
+            runtime.rules,
+            unit=unit,
         )
-        built_at = runtime.warehouse.built_at()
+        sections = PAGE.sections(marts, view)
+        built_at = marts.built_at()
     except WarehouseUnavailableError as exc:
         return unavailable_page(TITLE, exc)
-    if units.is_empty():
-        return empty_mart(TITLE, engagement_funnel.MART)
-    state = parse_query(query, offer)
-    unit = focal_unit(state, offer)
-    rules = runtime.rules
-    mart_comment = {m: (c["comment"][0] if c.height else None) for m, c in comments.items()}
-    sources = [
-        f"{wait_times.standard_label(days)}: {source}"
-        for days, source in standards.rows()
-        if source
-    ]
-    about = {
-        engagement_funnel: engagement_funnel.about(rules, mart_comment[engagement_funnel]),
-        dropout_survival: dropout_survival.about(rules, mart_comment[dropout_survival]),
-        therapist_time: therapist_time.about(rules, mart_comment[therapist_time]),
-        wait_times: wait_times.about(rules, mart_comment[wait_times], sources),
-        dose_response: dose_response.about(rules, mart_comment[dose_response]),
-    }
-    headings = {
-        engagement_funnel: "From referral to completion",
-        dropout_survival: "Time to dropout",
-        therapist_time: "Therapist time per patient",
-        wait_times: "Wait from referral to start",
-        dose_response: "Dose and response",
-    }
     return html.Div(
         [
             dcc.Location(id=Id.ENGAGEMENT_URL, refresh=False),
@@ -227,66 +226,14 @@ def layout(**query: Any) -> html.Div:
                     ),
                 ]
             ),
-            *[
-                chart_section(CHARTS[module], headings[module], about[module], NAMES[module])
-                for module in CHARTS
-            ],
-            html.P(rules.legend(), className="small text-body-secondary"),
+            *sections,
+            html.P(runtime.rules.legend(), className="small text-body-secondary"),
             published_line(built_at),
         ]
     )
 
 
-def _data(unit: Unit, period: str, outcome: OutcomeKey) -> dict[ModuleType, pl.DataFrame]:
-    marts = current().marts
-    period = _effective_period(unit, period)
-    return {
-        engagement_funnel: engagement_funnel.process_data(marts.engagement_funnel(), unit, period),
-        dropout_survival: dropout_survival.process_data(marts.dropout_survival(), unit),
-        therapist_time: therapist_time.process_data(marts.therapist_time(), unit),
-        wait_times: wait_times.process_data(marts.wait_times(), unit, period),
-        dose_response: dose_response.process_data(marts.dose_response(), unit, outcome),
-    }
-
-
-def _figure(module: ModuleType, frame: pl.DataFrame) -> Any:
-    rules = current().rules
-    if module is engagement_funnel:
-        return engagement_funnel.create_figure(frame, rules)
-    return module.create_figure(frame)
-
-
-def _summary(module: ModuleType, frame: pl.DataFrame) -> str:
-    if module is engagement_funnel:
-        return engagement_funnel.summarise(frame, current().rules)
-    return module.summarise(frame)
-
-
-def _table_data(module: ModuleType, frame: pl.DataFrame, unit: Unit, period: str) -> pl.DataFrame:
-    """The frame the table and CSV show: the funnel's is the unit's mart row."""
-    if module is engagement_funnel:
-        marts = current().marts
-        return engagement_funnel.unit_rows(
-            marts.engagement_funnel(), unit, _effective_period(unit, period)
-        )
-    return frame
-
-
-def _suffix(unit: Unit, period: str, outcome: str) -> str:
-    return f"{unit.unit_id}-{_effective_period(unit, period)}-{outcome}"
-
-
 @callback(
-    *[
-        Output(component, prop)
-        for ids in CHARTS.values()
-        for component, prop in (
-            (ids.graph, "figure"),
-            (ids.graph, "config"),
-            (ids.summary, "children"),
-            (ids.table, "children"),
-        )
-    ],
     Output(Id.ENGAGEMENT_URL, "search"),
     Output(Id.ENGAGEMENT_PERIOD, "disabled"),
     Output(Id.ENGAGEMENT_PERIOD_NOTE, "children"),
@@ -294,59 +241,17 @@ def _suffix(unit: Unit, period: str, outcome: str) -> str:
     Input(Id.ENGAGEMENT_PERIOD, "value"),
     Input(Id.ENGAGEMENT_OUTCOME, "value"),
 )
-def update_view(unit_value: str, period: str, outcome: str) -> tuple[Any, ...]:
-    """Redraw the five charts for the unit, period and outcome; mirror them in the URL."""
+def update_url(unit_value: str, period: str, outcome: str) -> tuple[Any, bool, str]:
+    """Mirror the unit, period and outcome in the URL; a program has no quarters."""
     unit = Unit.parse(unit_value)
-    key = OutcomeKey.parse(outcome)
     is_program = unit.unit_type == "program"
     note = PROGRAM_QUARTERS_NOTE if is_program else ""
-    names = [f"{NAMES[m]}-{_suffix(unit, period, outcome)}" for m in CHARTS]
     try:
-        offer = _offer(current().marts)
-        data = _data(unit, period, key)
+        offer = _offer(current().snapshot())
     except WarehouseUnavailableError:
-        return (*unreadable(names), dash.no_update, is_program, note)
-    state = with_unit(ViewState(outcome=key, period=_effective_period(unit, period)), unit, offer)
-    outputs: list[Any] = []
-    for (module, frame), name in zip(data.items(), names, strict=True):
-        table = module.table_frame(_table_data(module, frame, unit, period), current().rules)
-        outputs += [
-            _figure(module, frame),
-            graph_config(name),
-            _summary(module, frame),
-            data_table(
-                table,
-                module.TABLE_HEADERS,
-                f"Numbers behind the chart: {NAMES[module].replace('-', ' ')}",
-                numeric=module.NUMERIC_COLUMNS,
-            ),
-        ]
-    return (*outputs, to_query_string(state, offer), is_program, note)
+        return dash.no_update, is_program, note
+    state = ViewState(outcome=OutcomeKey.parse(outcome), period=_effective_period(unit, period))
+    return to_query_string(with_unit(state, unit, offer), offer), is_program, note
 
 
-def _download(module: ModuleType, unit_value: str, period: str, outcome: str) -> dict[str, Any]:
-    unit = Unit.parse(unit_value)
-    frame = _data(unit, period, OutcomeKey.parse(outcome))[module]
-    csv = module.csv_frame(_table_data(module, frame, unit, period), current().rules)
-    return csv_download(csv, f"{NAMES[module]}-{_suffix(unit, period, outcome)}.csv")
-
-
-def _register_download(module: ModuleType) -> None:
-    ids = CHARTS[module]
-
-    @callback(
-        Output(ids.download, "data"),
-        Input(ids.csv, "n_clicks"),
-        State(Id.ENGAGEMENT_UNIT, "value"),
-        State(Id.ENGAGEMENT_PERIOD, "value"),
-        State(Id.ENGAGEMENT_OUTCOME, "value"),
-        prevent_initial_call=True,
-    )
-    def download(_clicks: int, unit: str, period: str, outcome: str) -> dict[str, Any]:
-        """The chart's numbers as CSV, with the same suppression as on screen."""
-        return _download(module, unit, period, outcome)
-
-
-for _module, _ids in CHARTS.items():
-    _register_download(_module)
-    register_image_export(_ids)
+PAGE.register()

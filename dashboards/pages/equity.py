@@ -13,26 +13,23 @@ from typing import Any
 
 import dash
 import polars as pl
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, callback, dcc, html
 
+from dashboards.chart_page import Chart, ChartPage, Options, Values
 from dashboards.charts import equity_groups
-from dashboards.charts.common import UNIT_TYPE_LABELS, graph_config, ordered_modes, unit_name
+from dashboards.charts.common import UNIT_TYPE_LABELS, ordered_modes, unit_name
+from dashboards.charts.protocol import ChartView, Control
 from dashboards.components import (
-    chart_section,
     controls,
-    csv_download,
-    data_table,
     empty_mart,
     page_header,
     published_line,
-    register_image_export,
     select,
     unavailable_page,
-    unreadable,
 )
 from dashboards.data import WarehouseUnavailableError
 from dashboards.ids import ChartIds, Id
-from dashboards.marts import SuppressedMarts
+from dashboards.marts import Marts
 from dashboards.runtime import current
 from dashboards.view_state import (
     Offer,
@@ -57,22 +54,48 @@ dash.register_page(
     publish=False,
 )
 
-GROUPS = ChartIds.of("equity-groups")
+GROUPS = Chart(
+    equity_groups,
+    ChartIds.of("equity-groups"),
+    "equity",
+    "Reach, completion and outcomes by group",
+    "By group, unadjusted",
+    table_open=True,
+)
 
 
-def _units(marts: SuppressedMarts) -> pl.DataFrame:
+def _resolve(marts: Marts, values: Values, _options: Options) -> ChartView:
+    state = ViewState(dimension=values[Control.DIMENSION])
+    return ChartView(state, marts.rules, unit=Unit.parse(values[Control.UNIT]))
+
+
+def _file_stem(chart: Chart, view: ChartView) -> str:
+    return f"{chart.name}-{view.unit.unit_id}-{view.state.dimension}"
+
+
+PAGE = ChartPage(
+    url=Id.EQUITY_URL,
+    controls=((Control.UNIT, Id.EQUITY_UNIT), (Control.DIMENSION, Id.EQUITY_DIMENSION)),
+    options=(),
+    resolve=_resolve,
+    file_stem=_file_stem,
+    charts=(GROUPS,),
+)
+
+
+def _units(marts: Marts) -> pl.DataFrame:
     units = marts.equity().select("unit_type", "unit_id", "unit_label").unique()
     order = {t: i for i, t in enumerate(UNIT_TYPE_LABELS)}
     return (
         units.with_columns(
             pl.col("unit_type").replace_strict(order, default=len(order)).alias("_order")
         )
-        .sort("_order", "unit_label")
+        .sort("_order", "unit_id")
         .drop("_order")
     )
 
 
-def _offer(marts: SuppressedMarts) -> Offer:
+def _offer(marts: Marts) -> Offer:
     units = _units(marts)
     dimensions = marts.equity()["dimension"].unique().to_list()
     return Offer(
@@ -97,15 +120,17 @@ def _unit_options(units: pl.DataFrame) -> list[tuple[str, str]]:
 def layout(**query: Any) -> html.Div:
     runtime = current()
     try:
-        units = _units(runtime.marts)
-        offer = _offer(runtime.marts)
-        comment = runtime.warehouse.query("table_comment", table_name=equity_groups.MART)
-        built_at = runtime.warehouse.built_at()
+        marts = runtime.snapshot()
+        units = _units(marts)
+        if units.is_empty():
+            return empty_mart(TITLE, equity_groups.MART)
+        offer = _offer(marts)
+        state = parse_query(query, offer)
+        unit = focal_unit(state, offer)
+        (section,) = PAGE.sections(marts, ChartView(state, runtime.rules, unit=unit))
+        built_at = marts.built_at()
     except WarehouseUnavailableError as exc:
         return unavailable_page(TITLE, exc)
-    if units.is_empty():
-        return empty_mart(TITLE, equity_groups.MART)
-    state = parse_query(query, offer)
     rules = runtime.rules
     return html.Div(
         [
@@ -131,7 +156,7 @@ def layout(**query: Any) -> html.Div:
                         Id.EQUITY_UNIT,
                         "Unit",
                         _unit_options(units),
-                        str(focal_unit(state, offer)),
+                        str(unit),
                     ),
                     select(
                         Id.EQUITY_DIMENSION,
@@ -141,71 +166,26 @@ def layout(**query: Any) -> html.Div:
                     ),
                 ]
             ),
-            chart_section(
-                GROUPS,
-                "Reach, completion and outcomes by group",
-                equity_groups.about(rules, comment["comment"][0] if comment.height else None),
-                "equity",
-                table_open=True,
-            ),
+            section,
             html.P(rules.legend(), className="small text-body-secondary"),
             published_line(built_at),
         ]
     )
 
 
-def _data(unit: Unit, dimension: str) -> pl.DataFrame:
-    return equity_groups.process_data(current().marts.equity(), unit, dimension)
-
-
 @callback(
-    Output(GROUPS.graph, "figure"),
-    Output(GROUPS.graph, "config"),
-    Output(GROUPS.summary, "children"),
-    Output(GROUPS.table, "children"),
     Output(Id.EQUITY_URL, "search"),
     Input(Id.EQUITY_UNIT, "value"),
     Input(Id.EQUITY_DIMENSION, "value"),
 )
-def update_view(unit_value: str, dimension: str) -> tuple[Any, ...]:
-    """Redraw the group chart and table for the unit and dimension; mirror them in the URL."""
-    unit = Unit.parse(unit_value)
-    name = f"equity-{unit.unit_id}-{dimension}"
-    rules = current().rules
+def update_url(unit_value: str, dimension: str) -> Any:
+    """Mirror the unit and dimension in the URL."""
     try:
-        offer = _offer(current().marts)
-        data = _data(unit, dimension)
+        offer = _offer(current().snapshot())
     except WarehouseUnavailableError:
-        return (*unreadable([name]), dash.no_update)
-    state = with_unit(ViewState(dimension=dimension), unit, offer)
-    label = equity_groups.dimension_label(dimension).lower()
-    table = data_table(
-        equity_groups.table_frame(data, rules),
-        equity_groups.TABLE_HEADERS,
-        f"By {label}, unadjusted",
-        numeric=equity_groups.NUMERIC_COLUMNS,
-    )
-    return (
-        equity_groups.create_figure(data, rules),
-        graph_config(name),
-        equity_groups.summarise(data, rules),
-        table,
-        to_query_string(state, offer),
-    )
+        return dash.no_update
+    state = with_unit(ViewState(dimension=dimension), Unit.parse(unit_value), offer)
+    return to_query_string(state, offer)
 
 
-@callback(
-    Output(GROUPS.download, "data"),
-    Input(GROUPS.csv, "n_clicks"),
-    State(Id.EQUITY_UNIT, "value"),
-    State(Id.EQUITY_DIMENSION, "value"),
-    prevent_initial_call=True,
-)
-def download_groups(_clicks: int, unit_value: str, dimension: str) -> dict[str, Any]:
-    """The group table as CSV, with the same suppression as on screen."""
-    unit = Unit.parse(unit_value)
-    frame = equity_groups.csv_frame(_data(unit, dimension), current().rules)
-    return csv_download(frame, f"equity-{unit.unit_id}-{dimension}.csv")
-
-
-register_image_export(GROUPS)
+PAGE.register()

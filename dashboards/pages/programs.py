@@ -15,24 +15,22 @@ import dash
 import polars as pl
 from dash import Input, Output, State, callback, dcc, html
 
+from dashboards.chart_page import Chart, ChartPage, Options, Values
 from dashboards.charts import program_registry
-from dashboards.charts.common import graph_config, ordered_modes
+from dashboards.charts.common import ordered_modes
+from dashboards.charts.protocol import ChartView, Control
 from dashboards.components import (
-    chart_section,
     checklist,
     controls,
-    csv_download,
-    data_table,
     empty_mart,
     page_header,
     published_line,
-    register_image_export,
     select,
     unavailable_page,
-    unreadable,
 )
 from dashboards.data import WarehouseUnavailableError
 from dashboards.ids import ChartIds, Id
+from dashboards.marts import Marts
 from dashboards.runtime import current
 from dashboards.theme import mode_label
 from dashboards.view_state import Offer, OutcomeKey, ViewState, parse_query, to_query_string
@@ -50,7 +48,19 @@ dash.register_page(
     publish=True,
 )
 
-REGISTRY = ChartIds.of("programs-registry")
+REGISTRY = Chart(
+    program_registry,
+    ChartIds.of("programs-registry"),
+    "programs",
+    "Programs side by side",
+    "Programs on the Environmental Scan's dimensions, with headline outcome ({outcome}) "
+    "and completion. {reference}",
+    table_open=True,
+)
+
+
+def _outcomes(marts: Marts) -> pl.DataFrame:
+    return marts.query("outcome_options", timepoint="post_treatment")
 
 
 def _offer(registry: pl.DataFrame, outcomes: pl.DataFrame) -> Offer:
@@ -61,20 +71,56 @@ def _offer(registry: pl.DataFrame, outcomes: pl.DataFrame) -> Offer:
     )
 
 
+def _view(marts: Marts, state: ViewState) -> ChartView:
+    labels = {
+        str(OutcomeKey(i, s)): label
+        for i, s, label in _outcomes(marts).select("instrument", "scale", "outcome_label").rows()
+    }
+    return ChartView(state, marts.rules, outcome_label=labels.get(str(state.outcome), ""))
+
+
+def _resolve(marts: Marts, values: Values, _options: Options) -> ChartView:
+    state = ViewState(
+        OutcomeKey.parse(values[Control.OUTCOME]),
+        tuple(values[Control.MODES] or ()),
+        tuple(values[Control.PROGRAMS] or ()),
+    )
+    return _view(marts, state)
+
+
+def _file_stem(chart: Chart, view: ChartView) -> str:
+    return f"{chart.name}-{view.state.outcome}"
+
+
+PAGE = ChartPage(
+    url=Id.PROGRAMS_URL,
+    controls=(
+        (Control.OUTCOME, Id.PROGRAMS_OUTCOME),
+        (Control.MODES, Id.PROGRAMS_MODES),
+        (Control.PROGRAMS, Id.PROGRAMS_PROGRAMS),
+    ),
+    options=(),
+    resolve=_resolve,
+    file_stem=_file_stem,
+    charts=(REGISTRY,),
+)
+
+
 def layout(**query: Any) -> html.Div:
     runtime = current()
     try:
-        registry = runtime.marts.programs()
-        outcomes = runtime.warehouse.query("outcome_options", timepoint="post_treatment")
-        runtime.marts.engagement_funnel()  # a missing funnel mart is reported here, once
-        built_at = runtime.warehouse.built_at()
+        marts = runtime.snapshot()
+        registry = marts.programs()
+        outcomes = _outcomes(marts)
+        marts.engagement_funnel()  # a missing funnel mart is reported here, once
+        if registry.is_empty() or outcomes.is_empty():
+            return empty_mart(TITLE, "staging_programs")
+        offer = _offer(registry, outcomes)
+        state = parse_query(query, offer)
+        (section,) = PAGE.sections(marts, _view(marts, state))
+        built_at = marts.built_at()
     except WarehouseUnavailableError as exc:
         return unavailable_page(TITLE, exc)
-    if registry.is_empty() or outcomes.is_empty():
-        return empty_mart(TITLE, "staging_programs")
-    offer = _offer(registry, outcomes)
-    state = parse_query(query, offer)
-    rules = runtime.rules
     return html.Div(
         [
             dcc.Location(id=Id.PROGRAMS_URL, refresh=False),
@@ -109,35 +155,14 @@ def layout(**query: Any) -> html.Div:
                     ),
                 ]
             ),
-            chart_section(
-                REGISTRY,
-                "Programs side by side",
-                program_registry.about(rules),
-                f"programs-{state.outcome}",
-                table_open=True,
-            ),
-            html.P(rules.legend(), className="small text-body-secondary"),
+            section,
+            html.P(runtime.rules.legend(), className="small text-body-secondary"),
             published_line(built_at),
         ]
     )
 
 
-def _state(outcome: str, modes: list[str] | None, programs: list[str] | None) -> ViewState:
-    return ViewState(OutcomeKey.parse(outcome), tuple(modes or ()), tuple(programs or ()))
-
-
-def _data(state: ViewState) -> pl.DataFrame:
-    marts = current().marts
-    return program_registry.process_data(
-        marts.programs(), marts.program_outcomes(), marts.engagement_funnel(), state
-    )
-
-
 @callback(
-    Output(REGISTRY.graph, "figure"),
-    Output(REGISTRY.graph, "config"),
-    Output(REGISTRY.summary, "children"),
-    Output(REGISTRY.table, "children"),
     Output(Id.PROGRAMS_URL, "search"),
     Input(Id.PROGRAMS_OUTCOME, "value"),
     Input(Id.PROGRAMS_MODES, "value"),
@@ -145,64 +170,21 @@ def _data(state: ViewState) -> pl.DataFrame:
     State(Id.PROGRAMS_MODES, "options"),
     State(Id.PROGRAMS_PROGRAMS, "options"),
 )
-def update_view(
+def update_url(
     outcome: str,
     modes: list[str] | None,
     programs: list[str] | None,
     mode_options: list[dict[str, str]],
     program_options: list[dict[str, str]],
-) -> tuple[Any, ...]:
-    """Redraw the chart and the registry table for the controls; mirror them in the URL."""
-    state = _state(outcome, modes, programs)
+) -> str:
+    """Mirror the controls in the URL."""
+    state = ViewState(OutcomeKey.parse(outcome), tuple(modes or ()), tuple(programs or ()))
     offer = Offer(
         outcomes=[OutcomeKey.parse(outcome)],
         modes=[o["value"] for o in mode_options],
         programs=[o["value"] for o in program_options],
     )
-    search = to_query_string(state, offer)
-    name = f"programs-{outcome}"
-    try:
-        data = _data(state)
-    except WarehouseUnavailableError:
-        return (*unreadable([name]), search)
-    shared = program_registry.shared_topics(current().marts.programs())
-    caption = (
-        "Programs on the Environmental Scan's dimensions, with headline outcome "
-        f"({data['outcome_label'].drop_nulls().first() or outcome}) and completion. Every "
-        f"program covers {', '.join(map(program_registry.topic_text, shared))}; Topics "
-        "lists the others."
-    )
-    table = data_table(
-        program_registry.table_frame(data, current().rules, shared),
-        program_registry.TABLE_HEADERS,
-        caption,
-        numeric=program_registry.NUMERIC_COLUMNS,
-    )
-    return (
-        program_registry.create_figure(data),
-        graph_config(name),
-        program_registry.summarise(data),
-        table,
-        search,
-    )
+    return to_query_string(state, offer)
 
 
-@callback(
-    Output(REGISTRY.download, "data"),
-    Input(REGISTRY.csv, "n_clicks"),
-    State(Id.PROGRAMS_OUTCOME, "value"),
-    State(Id.PROGRAMS_MODES, "value"),
-    State(Id.PROGRAMS_PROGRAMS, "value"),
-    prevent_initial_call=True,
-)
-def download_registry(
-    _clicks: int, outcome: str, modes: list[str] | None, programs: list[str] | None
-) -> dict[str, Any]:
-    """The registry table as CSV, with the same suppression as on screen."""
-    data = _data(_state(outcome, modes, programs))
-    return csv_download(
-        program_registry.csv_frame(data, current().rules), f"programs-{outcome}.csv"
-    )
-
-
-register_image_export(REGISTRY)
+PAGE.register()

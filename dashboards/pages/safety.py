@@ -18,14 +18,13 @@ Each chart has its own callback, so a filter redraws only the charts it affects.
 from __future__ import annotations
 
 from datetime import date
-from types import ModuleType
-from typing import Any, NamedTuple
+from typing import Any
 
 import dash
-import plotly.graph_objects as go
 import polars as pl
 from dash import Input, Output, State, callback, dcc, html
 
+from dashboards.chart_page import Chart, ChartPage, Options, Values
 from dashboards.charts import (
     adverse_events,
     item9_follow_up,
@@ -34,30 +33,26 @@ from dashboards.charts import (
     safety_rates,
     safety_register,
 )
-from dashboards.charts.common import graph_config, ordered_modes, unit_name
+from dashboards.charts.common import ordered_modes, unit_name
+from dashboards.charts.protocol import ChartView, Control
 from dashboards.components import (
-    chart_section,
     checklist,
     controls,
-    csv_download,
-    data_table,
     empty_mart,
     page_header,
     published_line,
-    register_image_export,
     select,
     unavailable_page,
-    unreadable,
 )
 from dashboards.data import WarehouseUnavailableError
 from dashboards.ids import ChartIds, Id
-from dashboards.marts import SuppressedMarts, funnel_windows
+from dashboards.marts import Marts
+from dashboards.marts.safety import funnel_windows
 from dashboards.runtime import current
 from dashboards.theme import mode_label
 from dashboards.view_state import (
     ALL_PERIODS,
     Offer,
-    Unit,
     ViewState,
     focal_unit,
     parse_query,
@@ -77,59 +72,40 @@ dash.register_page(
     publish=False,
 )
 
-REGISTER = ChartIds.of("safety-register")
-FUNNEL = ChartIds.of("safety-funnel")
-RATES = ChartIds.of("safety-rates")
-CUSUM = ChartIds.of("safety-cusum")
-EVENTS = ChartIds.of("safety-events")
-FOLLOW_UP = ChartIds.of("safety-follow-up")
-CHARTS: dict[ModuleType, ChartIds] = {
-    safety_register: REGISTER,
-    safety_funnel: FUNNEL,
-    safety_rates: RATES,
-    safety_cusum: CUSUM,
-    adverse_events: EVENTS,
-    item9_follow_up: FOLLOW_UP,
-}
-NAMES = {
-    safety_register: "signals",
-    safety_funnel: "funnel",
-    safety_rates: "observed-expected",
-    safety_cusum: "cusum",
-    adverse_events: "adverse-events",
-    item9_follow_up: "follow-up",
-}
-HEADINGS = {
-    safety_register: "Signal register",
-    safety_funnel: "Funnel plot",
-    safety_rates: "Observed and expected rates",
-    safety_cusum: "CUSUM charts",
-    adverse_events: "Adverse events",
-    item9_follow_up: "Follow-up after an item-9 answer or a serious event",
-}
-# What each chart depends on, beyond the programs in view.
-USES_INDICATOR = {safety_funnel, safety_rates, safety_cusum}
-USES_WINDOW = {safety_funnel, safety_rates}
-# The chart modules' `MART` is the table "About this chart" quotes.
-COMMENTED = {m: m.MART for m in CHARTS}
+
+def _chart(module: Any, part: str, name: str, heading: str, **props: Any) -> Chart:
+    return Chart(
+        module,
+        ChartIds.of(f"safety-{part}"),
+        name,
+        heading,
+        f"Numbers behind the chart: {heading.lower()}",
+        **props,
+    )
 
 
-class View(NamedTuple):
-    """What the filters select, resolved against the warehouse (a NamedTuple: Dash imports
-    page modules outside sys.modules, where a dataclass cannot resolve its annotations)."""
+REGISTER = _chart(safety_register, "register", "signals", "Signal register", table_open=True)
+EVENTS = _chart(adverse_events, "events", "adverse-events", "Adverse events")
+CHARTS = (
+    REGISTER,
+    _chart(safety_funnel, "funnel", "funnel", "Funnel plot"),
+    _chart(safety_rates, "rates", "observed-expected", "Observed and expected rates"),
+    _chart(safety_cusum, "cusum", "cusum", "CUSUM charts"),
+    EVENTS,
+    _chart(
+        item9_follow_up,
+        "follow-up",
+        "follow-up",
+        "Follow-up after an item-9 answer or a serious event",
+    ),
+)
 
-    indicator: str
-    indicator_label: str
-    window: date
-    programs: tuple[str, ...]
-    unit: Unit
 
-
-def _windows(marts: SuppressedMarts) -> list[date]:
+def _windows(marts: Marts) -> list[date]:
     return funnel_windows(marts.safety_funnel())
 
 
-def _period_options(windows: list[date], marts: SuppressedMarts) -> list[tuple[str, str]]:
+def _period_options(windows: list[date], marts: Marts) -> list[tuple[str, str]]:
     """The latest window is `all` (the default); earlier ones by their last month."""
     starts = dict(
         marts.safety_funnel().group_by("month").agg(pl.col("window_start").min()).iter_rows()
@@ -142,7 +118,7 @@ def _period_options(windows: list[date], marts: SuppressedMarts) -> list[tuple[s
     return options
 
 
-def _offer(marts: SuppressedMarts) -> Offer:
+def _offer(marts: Marts) -> Offer:
     registry = marts.programs()
     windows = _windows(marts)
     return Offer(
@@ -153,27 +129,82 @@ def _offer(marts: SuppressedMarts) -> Offer:
     )
 
 
-def _comment(table: str) -> str | None:
-    frame = current().warehouse.query("table_comment", table_name=table)
-    return frame["comment"][0] if frame.height else None
+def _view(marts: Marts, state: ViewState, offer: Offer) -> ChartView:
+    """The view the controls select; programs in view are those chosen in a chosen mode."""
+    chosen_modes, chosen = set(state.modes), set(state.programs)
+    in_view = tuple(
+        p
+        for p, mode in marts.programs().select("program_id", "delivery_mode").rows()
+        if p in chosen and mode in chosen_modes
+    )
+    windows = _windows(marts)
+    window = next((end for end in windows if f"{end:%Y-%m}" == state.period), windows[0])
+    labels = dict(marts.safety_indicators().select("indicator", "label").rows())
+    indicator = str(state.indicator)
+    return ChartView(
+        state,
+        marts.rules,
+        programs=in_view,
+        unit=focal_unit(state, offer),
+        indicator_label=labels.get(indicator, indicator),
+        window=window,
+    )
+
+
+def _resolve(marts: Marts, values: Values, options: Options) -> ChartView:
+    state = ViewState(
+        modes=tuple(values[Control.MODES] or ()),
+        programs=tuple(values[Control.PROGRAMS] or ()),
+        period=values[Control.WINDOW],
+        indicator=values[Control.INDICATOR],
+    )
+    offer = Offer(modes=options[Id.SAFETY_MODES], programs=options[Id.SAFETY_PROGRAMS])
+    return _view(marts, state, offer)
+
+
+def _file_stem(chart: Chart, view: ChartView) -> str:
+    uses = chart.module.CONTROLS
+    parts = [chart.name]
+    if Control.INDICATOR in uses:
+        parts.append(str(view.state.indicator))
+    if Control.WINDOW in uses and view.window is not None:
+        parts.append(f"{view.window:%Y-%m}")
+    if Control.UNIT in uses:
+        parts.append(view.unit.unit_id)
+    return "-".join(parts)
+
+
+PAGE = ChartPage(
+    url=Id.SAFETY_URL,
+    controls=(
+        (Control.INDICATOR, Id.SAFETY_INDICATOR),
+        (Control.WINDOW, Id.SAFETY_WINDOW),
+        (Control.MODES, Id.SAFETY_MODES),
+        (Control.PROGRAMS, Id.SAFETY_PROGRAMS),
+    ),
+    options=(Id.SAFETY_MODES, Id.SAFETY_PROGRAMS),
+    resolve=_resolve,
+    file_stem=_file_stem,
+    charts=CHARTS,
+)
 
 
 def layout(**query: Any) -> html.Div:
     runtime = current()
-    marts = runtime.marts
     try:
+        marts = runtime.snapshot()
         indicators = marts.safety_indicators()
         registry = marts.programs()
-        offer = _offer(marts)
         periods = _period_options(_windows(marts), marts)
-        comments = {module: _comment(table) for module, table in COMMENTED.items()}
-        built_at = runtime.warehouse.built_at()
+        if indicators.is_empty() or not periods:
+            return empty_mart(TITLE, safety_funnel.MART)
+        offer = _offer(marts)
+        state = parse_query(query, offer)
+        sections = PAGE.sections(marts, _view(marts, state, offer))
+        built_at = marts.built_at()
     except WarehouseUnavailableError as exc:
         return unavailable_page(TITLE, exc)
-    if indicators.is_empty() or not periods:
-        return empty_mart(TITLE, safety_funnel.MART)
-    state = parse_query(query, offer)
-    rules = runtime.rules
+    unit_note = html.P(id=Id.SAFETY_UNIT_NOTE, className="mt-4 mb-0")
     return html.Div(
         [
             dcc.Location(id=Id.SAFETY_URL, refresh=False),
@@ -232,180 +263,25 @@ def layout(**query: Any) -> html.Div:
                 ]
             ),
             *[
-                section
-                for module in CHARTS
-                for section in (
-                    *(
-                        [html.P(id=Id.SAFETY_UNIT_NOTE, className="mt-4 mb-0")]
-                        if module is adverse_events
-                        else []
-                    ),
-                    chart_section(
-                        CHARTS[module],
-                        HEADINGS[module],
-                        module.about(rules, comments[module]),
-                        NAMES[module],
-                        table_open=module is safety_register,
-                    ),
-                )
+                part
+                for chart, section in zip(CHARTS, sections, strict=True)
+                for part in ((unit_note, section) if chart is EVENTS else (section,))
             ],
-            html.P(rules.legend(), className="small text-body-secondary"),
+            html.P(runtime.rules.legend(), className="small text-body-secondary"),
             published_line(built_at),
         ]
     )
 
 
-def _view(
-    indicator: str,
-    period: str,
-    modes: list[str] | None,
-    programs: list[str] | None,
-    mode_options: list[dict[str, str]],
-    program_options: list[dict[str, str]],
-) -> View:
-    """The view the controls select; programs in view are those chosen in a chosen mode."""
-    marts = current().marts
-    registry = marts.programs()
-    chosen_modes = set(modes or ())
-    in_view = tuple(
-        p
-        for p, mode in registry.select("program_id", "delivery_mode").rows()
-        if p in set(programs or ()) and mode in chosen_modes
-    )
-    windows = _windows(marts)
-    window = next((end for end in windows if f"{end:%Y-%m}" == period), windows[0])
-    labels = dict(marts.safety_indicators().select("indicator", "label").rows())
-    offer = Offer(
-        modes=[o["value"] for o in mode_options], programs=[o["value"] for o in program_options]
-    )
-    state = ViewState(modes=tuple(modes or ()), programs=tuple(programs or ()))
-    unit = focal_unit(state, offer)
-    return View(indicator, labels.get(indicator, indicator), window, in_view, unit)
-
-
-def _data(module: ModuleType, view: View) -> pl.DataFrame:
-    marts = current().marts
-    if module is safety_register:
-        return safety_register.process_data(marts.signal_register(), view.programs)
-    if module is safety_funnel:
-        return safety_funnel.process_data(
-            marts.safety_funnel(), view.indicator, view.window, view.programs
-        )
-    if module is safety_rates:
-        return safety_rates.process_data(
-            marts.safety_funnel(), view.indicator, view.window, view.programs
-        )
-    if module is safety_cusum:
-        return safety_cusum.process_data(marts.safety_cusum(), view.indicator, view.programs)
-    if module is adverse_events:
-        return adverse_events.process_data(marts.adverse_event_profile(), view.unit)
-    return item9_follow_up.process_data(marts.item9_follow_up(), view.programs)
-
-
-def _figure_and_summary(
-    module: ModuleType, data: pl.DataFrame, view: View
-) -> tuple[go.Figure, str]:
-    label = view.indicator_label
-    if module is safety_rates:
-        reference = safety_rates.reference_text(current().marts.safety_reference(), view.indicator)
-        return (
-            safety_rates.create_figure(data, label),
-            safety_rates.summarise(data, label, reference),
-        )
-    if module in USES_INDICATOR:
-        return module.create_figure(data, label), module.summarise(data, label)
-    if module is adverse_events:
-        return adverse_events.create_figure(data), adverse_events.summarise(data, current().rules)
-    return module.create_figure(data), module.summarise(data)
-
-
-def _file_name(module: ModuleType, view: View) -> str:
-    parts = [NAMES[module]]
-    if module in USES_INDICATOR:
-        parts.append(view.indicator)
-    if module in USES_WINDOW:
-        parts.append(f"{view.window:%Y-%m}")
-    if module is adverse_events:
-        parts.append(view.unit.unit_id)
-    return "-".join(parts)
-
-
-def _render(module: ModuleType, view_args: tuple[Any, ...]) -> tuple[Any, ...]:
-    """Figure, config, summary and table of one chart for the controls' values."""
-    try:
-        view = _view(*view_args)
-        data = _data(module, view)
-        name = _file_name(module, view)
-    except WarehouseUnavailableError:
-        return tuple(unreadable([NAMES[module]]))
-    figure, summary = _figure_and_summary(module, data, view)
-    frame = module.table_frame(data, current().rules)
-    table = (
-        data_table(
-            frame,
-            module.TABLE_HEADERS,
-            f"Numbers behind the chart: {HEADINGS[module].lower()}",
-            numeric=module.NUMERIC_COLUMNS,
-        )
-        if frame.height
-        else html.P("Nothing to list for this view.", className="small")
-    )
-    return figure, graph_config(name), summary, table
-
-
-CONTROLS = (
+@callback(
+    Output(Id.SAFETY_URL, "search"),
+    Output(Id.SAFETY_UNIT_NOTE, "children"),
     Input(Id.SAFETY_INDICATOR, "value"),
     Input(Id.SAFETY_WINDOW, "value"),
     Input(Id.SAFETY_MODES, "value"),
     Input(Id.SAFETY_PROGRAMS, "value"),
-)
-OPTIONS = (State(Id.SAFETY_MODES, "options"), State(Id.SAFETY_PROGRAMS, "options"))
-
-
-def _trigger(module: ModuleType, control: Input) -> Input | State:
-    """A control the chart does not use is read as State: changing it does not redraw."""
-    unused = (control.component_id == Id.SAFETY_INDICATOR and module not in USES_INDICATOR) or (
-        control.component_id == Id.SAFETY_WINDOW and module not in USES_WINDOW
-    )
-    return State(control.component_id, control.component_property) if unused else control
-
-
-def _register_chart(module: ModuleType) -> None:
-    ids = CHARTS[module]
-
-    @callback(
-        Output(ids.graph, "figure"),
-        Output(ids.graph, "config"),
-        Output(ids.summary, "children"),
-        Output(ids.table, "children"),
-        *[_trigger(module, control) for control in CONTROLS],
-        *OPTIONS,
-    )
-    def update_chart(*view_args: Any) -> tuple[Any, ...]:
-        """Redraw this chart for the filters it depends on."""
-        return _render(module, view_args)
-
-    @callback(
-        Output(ids.download, "data"),
-        Input(ids.csv, "n_clicks"),
-        *[State(c.component_id, c.component_property) for c in CONTROLS],
-        *OPTIONS,
-        prevent_initial_call=True,
-    )
-    def download(_clicks: int, *view_args: Any) -> dict[str, Any]:
-        """The chart's numbers as CSV, with the same suppression as on screen."""
-        view = _view(*view_args)
-        frame = module.csv_frame(_data(module, view), current().rules)
-        return csv_download(frame, f"{_file_name(module, view)}.csv")
-
-    register_image_export(ids)
-
-
-@callback(
-    Output(Id.SAFETY_URL, "search"),
-    Output(Id.SAFETY_UNIT_NOTE, "children"),
-    *CONTROLS,
-    *OPTIONS,
+    State(Id.SAFETY_MODES, "options"),
+    State(Id.SAFETY_PROGRAMS, "options"),
     State(Id.SAFETY_INDICATOR, "options"),
     State(Id.SAFETY_WINDOW, "options"),
 )
@@ -442,5 +318,4 @@ def update_url(
     return to_query_string(state, offer), note
 
 
-for _module in CHARTS:
-    _register_chart(_module)
+PAGE.register()

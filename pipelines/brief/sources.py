@@ -41,7 +41,8 @@ from dashboards.charts import (
 from dashboards.charts.common import ordered_modes
 from dashboards.charts.comparison_common import TIMEPOINTS, timepoint_label
 from dashboards.data import Warehouse
-from dashboards.marts import SuppressedMarts, funnel_windows
+from dashboards.marts import SuppressedMarts
+from dashboards.marts.safety import funnel_windows
 from dashboards.suppression import SuppressionRules, load_rules
 from dashboards.theme import register_template
 from dashboards.view_state import ALL_ICBT, PREFERRED_OUTCOMES, OutcomeKey, ViewState
@@ -98,9 +99,10 @@ class Sources:
         register_template()
         self.rules: SuppressionRules = load_rules()
         self._warehouse = Warehouse(database, threads=1, memory_limit="1GB")
-        self.marts = SuppressedMarts(self._warehouse, self.rules)
+        self.marts = SuppressedMarts(self._warehouse, self.rules).snapshot()
 
     def close(self) -> None:
+        self.marts.close()
         self._warehouse.close()
 
     def __enter__(self) -> Sources:
@@ -116,8 +118,7 @@ class Sources:
         return self.rules.legend()
 
     def _comment(self, table: str) -> str | None:
-        frame = self._warehouse.query("table_comment", table_name=table)
-        return frame["comment"][0] if frame.height else None
+        return self.marts.comment(table)
 
     def outcomes(self) -> list[tuple[OutcomeKey, str]]:
         """Compared outcomes, preferred ones first (pain interference is the primary outcome

@@ -1,6 +1,6 @@
 -- Every row of mart_comparisons (one per program or delivery mode, change outcome, later
 -- timepoint and comparator level), as published, with the comparator's programs as text.
--- The dashboard suppresses the whole mart at once (dashboards/marts.py); ordered so that
+-- The dashboard suppresses the whole mart at once (dashboards/marts/); ordered so that
 -- every run hides the same cells. The in-person cohorts' due counts are not read: the
 -- local cohorts shown do not add up to the national one, so their remainder would be a
 -- cell nobody could protect.

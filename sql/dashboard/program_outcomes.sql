@@ -1,5 +1,5 @@
 -- Every row of mart_program_outcomes (one per program, scale and later timepoint), as
--- published. The dashboard suppresses the whole mart at once (dashboards/marts.py), so
+-- published. The dashboard suppresses the whole mart at once (dashboards/marts/), so
 -- which cells are hidden never depends on a page's filters; ordered so that ties in
 -- complementary suppression are broken the same way on every run.
 SELECT

@@ -1,6 +1,6 @@
 -- Every row of mart_safety_cusum (one per indicator, program and month) with the
 -- program's name and delivery mode. `observed` is read only to decide which values of
--- the chart can be drawn (dashboards/marts.py); it is never shown. Months in order.
+-- the chart can be drawn (dashboards/marts/); it is never shown. Months in order.
 SELECT
     cusum.indicator,
     cusum.program_id,

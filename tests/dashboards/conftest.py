@@ -34,7 +34,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 
 from dashboards.auth import UserStore
 from dashboards.data import Warehouse
-from dashboards.marts import SuppressedMarts
+from dashboards.marts import Marts, SuppressedMarts
 from dashboards.suppression import SuppressionRules, load_rules
 from pipelines.paths import PROJECT_ROOT
 from tests.conftest import DemoBuild
@@ -65,9 +65,13 @@ VIEWER = Account("vic", "viewer", "viewer password for tests")
 
 
 @pytest.fixture(scope="session")
-def marts(demo_build: DemoBuild) -> SuppressedMarts:
-    """The demo warehouse's marts, suppressed exactly as the dashboard does."""
-    return SuppressedMarts(Warehouse(demo_build.settings.published_database), load_rules())
+def marts(demo_build: DemoBuild) -> Iterator[Marts]:
+    """The demo warehouse's marts, suppressed exactly as the dashboard does (one snapshot,
+    held for the session: the tests never republish it)."""
+    store = SuppressedMarts(Warehouse(demo_build.settings.published_database), load_rules())
+    snapshot = store.snapshot()
+    yield snapshot
+    snapshot.close()
 
 
 @pytest.fixture(scope="session")

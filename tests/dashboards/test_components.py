@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from dashboards.components import data_table, unavailable
+from dashboards.components import csv_download, data_table, unavailable
 from dashboards.data import MartMissingError, WarehouseNotPublishedError, WarehouseUnavailableError
 from dashboards.ids import Id
 
@@ -43,3 +43,33 @@ def test_table_has_caption_column_and_row_headers() -> None:
     assert (first_row[0].scope, text(first_row[0])) == ("row", "A")
     assert "text-end" in first_row[1].className
     assert text(body.children[1].children[1]) == "<5"
+
+
+def test_csv_download_neutralises_formula_cells_and_keeps_plain_numbers() -> None:
+    frame = pl.DataFrame(
+        {
+            "program_name": [
+                '=HYPERLINK("http://x")',
+                "+SUM(A1)",
+                "-2+3",
+                "@cmd",
+                "\tTabbed",
+                "\rReturn",
+                "Plain",
+            ],
+            "change": ["-0.42", "+3", "1e-3", "<5", "s", "-", "7"],
+            "n": [1, 2, 3, 4, 5, 6, 7],
+        }
+    )
+    written = pl.read_csv(csv_download(frame, "x.csv")["content"].encode(), infer_schema=False)
+    assert written["program_name"].to_list() == [
+        '\'=HYPERLINK("http://x")',
+        "'+SUM(A1)",
+        "'-2+3",
+        "'@cmd",
+        "'\tTabbed",
+        "'\rReturn",
+        "Plain",
+    ]
+    assert written["change"].to_list() == ["-0.42", "+3", "1e-3", "<5", "s", "'-", "7"]
+    assert written["n"].to_list() == [str(n) for n in range(1, 8)]

@@ -80,7 +80,7 @@ def test_named_query_with_parameters_returns_polars(path: Path) -> None:
     publish(path)
     frame = Warehouse(path).query("program_options", timepoint="post_treatment")
     assert isinstance(frame, pl.DataFrame)
-    assert frame["program_id"].to_list() == ["ICBT05", "ICBT01"]  # ordered by name
+    assert frame["program_id"].to_list() == ["ICBT01", "ICBT05"]  # by id, as every page
     assert Warehouse(path).query("program_options", timepoint="follow_up").is_empty()
 
 

@@ -9,32 +9,47 @@ are accounted for where their parts are shown.
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
 
+import duckdb
+import flask
 import polars as pl
 import pytest
 
-from dashboards import marts as m
-from dashboards.marts import SuppressedMarts
-from dashboards.suppression import SUPPRESSED_SUFFIX, SuppressionSpec
-from tests.conftest import needs_demo_build
+from dashboards.data import Warehouse
+from dashboards.marts import (
+    Marts,
+    SuppressedMarts,
+    base,
+    effectiveness,
+    engagement,
+    outcomes,
+    overview,
+)
+from dashboards.runtime import Runtime, current, install
+from dashboards.suppression import SUPPRESSED_SUFFIX, SuppressionSpec, load_rules
+from tests.conftest import DemoBuild, needs_demo_build
 
 pytestmark = needs_demo_build
 
 THRESHOLD = 5
-MARTS: dict[str, tuple[Callable[[SuppressedMarts], pl.DataFrame], SuppressionSpec]] = {
-    "program_outcomes": (SuppressedMarts.program_outcomes, m.PROGRAM_OUTCOMES),
-    "engagement_funnel": (SuppressedMarts.engagement_funnel, m.FUNNEL),
-    "wait_times": (SuppressedMarts.wait_times, m.WAIT_TIMES),
-    "therapist_time": (SuppressedMarts.therapist_time, m.THERAPIST_TIME),
-    "dropout_survival": (SuppressedMarts.dropout_survival, m.DROPOUT_SURVIVAL),
-    "dose_response": (SuppressedMarts.dose_response, m.DOSE_RESPONSE),
-    "score_trajectories": (SuppressedMarts.score_trajectories, m.SCORE_TRAJECTORIES),
-    "equity": (SuppressedMarts.equity, m.EQUITY),
-    "comparisons": (SuppressedMarts.comparisons, m.COMPARISONS),
-    "pooled_effects": (SuppressedMarts.pooled_effects, m.POOLED_EFFECTS),
-    "evidence_certainty": (SuppressedMarts.evidence_certainty, m.EVIDENCE_CERTAINTY),
-    "overview_headlines": (SuppressedMarts.overview_headlines, m.OVERVIEW_HEADLINES),
+MARTS: dict[str, tuple[Callable[[Marts], pl.DataFrame], SuppressionSpec]] = {
+    "program_outcomes": (Marts.program_outcomes, outcomes.PROGRAM_OUTCOMES),
+    "engagement_funnel": (Marts.engagement_funnel, engagement.FUNNEL),
+    "wait_times": (Marts.wait_times, engagement.WAIT_TIMES),
+    "therapist_time": (Marts.therapist_time, engagement.THERAPIST_TIME),
+    "dropout_survival": (Marts.dropout_survival, engagement.DROPOUT_SURVIVAL),
+    "dose_response": (Marts.dose_response, engagement.DOSE_RESPONSE),
+    "score_trajectories": (Marts.score_trajectories, outcomes.SCORE_TRAJECTORIES),
+    "equity": (Marts.equity, engagement.EQUITY),
+    "comparisons": (Marts.comparisons, effectiveness.COMPARISONS),
+    "pooled_effects": (Marts.pooled_effects, effectiveness.POOLED_EFFECTS),
+    "evidence_certainty": (Marts.evidence_certainty, effectiveness.EVIDENCE_CERTAINTY),
+    "overview_headlines": (Marts.overview_headlines, overview.OVERVIEW_HEADLINES),
 }
 KEYS = {
     "program_outcomes": ["program_id", "instrument", "scale", "timepoint"],
@@ -55,12 +70,10 @@ KEYS = {
 NOT_PER_UNIT = {"comparisons", "pooled_effects", "evidence_certainty", "overview_headlines"}
 
 
-def with_raw(marts: SuppressedMarts, name: str) -> pl.DataFrame:
+def with_raw(marts: Marts, name: str) -> pl.DataFrame:
     """The suppressed mart joined to the published (unsuppressed) counts as `raw_<count>`."""
     load, spec = MARTS[name]
-    raw = marts.warehouse.query(name).select(
-        *KEYS[name], *[pl.col(c).alias(f"raw_{c}") for c in spec.counts]
-    )
+    raw = marts.query(name).select(*KEYS[name], *[pl.col(c).alias(f"raw_{c}") for c in spec.counts])
     return load(marts).join(raw, on=KEYS[name], how="left", nulls_equal=True)
 
 
@@ -85,20 +98,20 @@ def leaks(frame: pl.DataFrame, count: str, columns: tuple[str, ...]) -> pl.DataF
 
 
 @pytest.mark.parametrize("name", sorted(MARTS))
-def test_no_declared_total_reveals_a_hidden_cell(marts: SuppressedMarts, name: str) -> None:
+def test_no_declared_total_reveals_a_hidden_cell(marts: Marts, name: str) -> None:
     frame = with_raw(marts, name)
     _, spec = MARTS[name]
     for count in spec.counts:
         small = frame.filter(pl.col(f"raw_{count}").is_between(1, THRESHOLD - 1))
         assert small[count].is_null().all(), f"{name}.{count}: a count below 5 is shown"
         for columns in spec.groups_for(count):
-            if m.UNIT_TOTAL in columns:
+            if base.UNIT_TOTAL in columns:
                 continue  # those totals live in another mart; checked below
             found = leaks(frame, count, tuple(columns))
             assert found.is_empty(), f"{name}.{count} by {columns}:\n{found}"
 
 
-def test_values_computed_on_a_hidden_count_are_hidden(marts: SuppressedMarts) -> None:
+def test_values_computed_on_a_hidden_count_are_hidden(marts: Marts) -> None:
     for name, (load, spec) in MARTS.items():
         frame = load(marts)
         for count, values in spec.dependents.items():
@@ -107,7 +120,7 @@ def test_values_computed_on_a_hidden_count_are_hidden(marts: SuppressedMarts) ->
                 assert hidden[value].is_null().all(), f"{name}.{value} shown beside hidden {count}"
 
 
-def test_started_episodes_are_hidden_alike_in_every_mart(marts: SuppressedMarts) -> None:
+def test_started_episodes_are_hidden_alike_in_every_mart(marts: Marts) -> None:
     funnel = marts.engagement_funnel().filter(pl.col("period") == "all")
     expected = dict(zip(funnel["unit_id"], funnel["n_started_suppressed"], strict=True))
     for frame in (
@@ -119,7 +132,7 @@ def test_started_episodes_are_hidden_alike_in_every_mart(marts: SuppressedMarts)
             assert hidden == expected[unit_id], unit_id
 
 
-def test_equity_groups_never_reveal_a_units_hidden_referrals(marts: SuppressedMarts) -> None:
+def test_equity_groups_never_reveal_a_units_hidden_referrals(marts: Marts) -> None:
     funnel = marts.engagement_funnel().filter(pl.col("period") == "all")
     total_hidden = dict(zip(funnel["unit_id"], funnel["n_referred_suppressed"], strict=True))
     groups = (
@@ -135,7 +148,7 @@ def test_equity_groups_never_reveal_a_units_hidden_referrals(marts: SuppressedMa
         assert hidden_cells != 1 or non_zero == 0, (unit_id, dimension)
 
 
-def test_dose_bands_never_reveal_a_programs_hidden_paired_count(marts: SuppressedMarts) -> None:
+def test_dose_bands_never_reveal_a_programs_hidden_paired_count(marts: Marts) -> None:
     outcomes = marts.program_outcomes().filter(pl.col("timepoint") == "post_treatment")
     total_hidden = {
         (p, i, s): h
@@ -157,7 +170,7 @@ def test_dose_bands_never_reveal_a_programs_hidden_paired_count(marts: Suppresse
         assert hidden_cells != 1 or non_zero <= 1, (unit_id, instrument, scale)
 
 
-def test_every_count_of_the_four_episode_pilot_is_hidden_or_zero(marts: SuppressedMarts) -> None:
+def test_every_count_of_the_four_episode_pilot_is_hidden_or_zero(marts: Marts) -> None:
     for name, (load, spec) in MARTS.items():
         if name in NOT_PER_UNIT:
             continue
@@ -169,14 +182,14 @@ def test_every_count_of_the_four_episode_pilot_is_hidden_or_zero(marts: Suppress
             assert (shown == 0).all(), f"{name}.{count} shows {shown.to_list()}"
 
 
-def test_programs_quarters_are_never_shown(marts: SuppressedMarts) -> None:
+def test_programs_quarters_are_never_shown(marts: Marts) -> None:
     for frame in (marts.engagement_funnel(), marts.wait_times()):
         programs = frame.filter(pl.col("unit_type") == "program")
         assert set(programs["period"]) == {"all"}
         assert frame.filter(pl.col("unit_type") != "program")["period"].n_unique() > 1
 
 
-def test_comparisons_hide_each_arm_where_the_outcomes_mart_hides_it(marts: SuppressedMarts) -> None:
+def test_comparisons_hide_each_arm_where_the_outcomes_mart_hides_it(marts: Marts) -> None:
     """Analysed episodes are mart_program_outcomes' paired episodes: one decision for both."""
     outcomes = marts.program_outcomes().select(
         "program_id", "instrument", "scale", "timepoint", "n_paired_suppressed"
@@ -195,23 +208,23 @@ def test_comparisons_hide_each_arm_where_the_outcomes_mart_hides_it(marts: Suppr
 
 
 def test_programs_due_episodes_never_reveal_a_hidden_one_through_their_modes_row(
-    marts: SuppressedMarts,
+    marts: Marts,
 ) -> None:
-    raw = marts.warehouse.query("comparisons").select(
+    raw = marts.query("comparisons").select(
         "comparison_id", pl.col("n_program_due").alias("raw_n_program_due")
     )
     frame = (
         marts.comparisons()
         .join(raw, on="comparison_id")
         .unique(subset=["subject_id", "instrument", "scale", "timepoint"])
-        .with_columns(pl.col("delivery_mode").alias(m.MODE_TOTAL))
+        .with_columns(pl.col("delivery_mode").alias(base.MODE_TOTAL))
     )
-    for columns in m.PROGRAM_DUE.total_groups:
+    for columns in effectiveness.PROGRAM_DUE.total_groups:
         found = leaks(frame, "n_program_due", tuple(columns))
         assert found.is_empty(), found
 
 
-def test_the_pilots_own_arm_and_its_rating_are_hidden(marts: SuppressedMarts) -> None:
+def test_the_pilots_own_arm_and_its_rating_are_hidden(marts: Marts) -> None:
     comparisons = marts.comparisons().filter(pl.col("subject_id").is_in(["ICBT15", "ICBT16"]))
     shown = comparisons.filter(~pl.col("n_program_analysed_suppressed"))
     assert (shown["n_program_analysed"] == 0).all()
@@ -225,13 +238,13 @@ def test_the_pilots_own_arm_and_its_rating_are_hidden(marts: SuppressedMarts) ->
     assert ratings.height and ratings["certainty"].is_null().all()
 
 
-def test_pooled_episode_totals_never_reveal_a_hidden_program(marts: SuppressedMarts) -> None:
+def test_pooled_episode_totals_never_reveal_a_hidden_program(marts: Marts) -> None:
     hidden = marts.comparisons().filter(
         pl.col("is_primary"),
         pl.col("subject_type") == "program",
         pl.col("n_program_analysed_suppressed"),
     )
-    members = marts.warehouse.query("pooled_programs").join(
+    members = marts.query("pooled_programs").join(
         hidden.select(pl.col("subject_id").alias("program_id"), "instrument", "scale", "timepoint"),
         on=["program_id", "instrument", "scale", "timepoint"],
     )
@@ -240,7 +253,7 @@ def test_pooled_episode_totals_never_reveal_a_hidden_program(marts: SuppressedMa
     assert pooled["n_episodes"].is_null().all()
 
 
-def test_headlines_hide_funnel_counts_where_the_funnel_does(marts: SuppressedMarts) -> None:
+def test_headlines_hide_funnel_counts_where_the_funnel_does(marts: Marts) -> None:
     funnel = marts.engagement_funnel().filter(pl.col("period") == "all")
     headlines = marts.overview_headlines().join(
         funnel, on=["unit_type", "unit_id"], suffix="_funnel"
@@ -249,3 +262,76 @@ def test_headlines_hide_funnel_counts_where_the_funnel_does(marts: SuppressedMar
     for count in ("n_referred", "n_started", "n_completed"):
         flag = count + SUPPRESSED_SUFFIX
         assert (headlines[flag] == headlines[flag + "_funnel"]).all(), count
+
+
+def _republish(source: Path, target: Path, published_at: datetime) -> None:
+    """A new snapshot at `target`: `source` with every paired count raised by 1,000 and a
+    later publication time, written beside it and renamed over it as the pipeline does."""
+    staging = target.with_name(f".{target.name}.next")
+    shutil.copyfile(source, staging)
+    con = duckdb.connect(str(staging))
+    try:
+        con.execute("UPDATE mart_program_outcomes SET n_paired = n_paired + 1000")
+        con.execute("UPDATE meta_publication SET published_at = $at", {"at": published_at})
+    finally:
+        con.close()
+    os.replace(staging, target)
+
+
+def test_a_publication_in_the_middle_of_a_page_load_is_not_mixed_in(
+    demo_build: DemoBuild, tmp_path: Path
+) -> None:
+    """A request reads one snapshot from its first load to its last, nested loads too."""
+    published = demo_build.settings.published_database
+    path = tmp_path / "observatory.duckdb"
+    shutil.copyfile(published, path)
+    unchanged = tmp_path / "unchanged.duckdb"
+    shutil.copyfile(published, unchanged)
+    store = SuppressedMarts(Warehouse(path), load_rules())
+    request = store.snapshot()
+    first_built = request.built_at()
+    paired = request.program_outcomes()["n_paired"].to_list()
+    raw_paired = request.query("program_outcomes")["n_paired"].to_list()
+
+    later = first_built.replace(tzinfo=None) + timedelta(days=1)
+    _republish(published, path, later)
+
+    # The rest of the same page load: a nested loader (comparisons reads program_outcomes),
+    # a raw query and the publication time all come from the first snapshot.
+    comparisons = request.comparisons()
+    assert request.built_at() == first_built
+    assert request.query("program_outcomes")["n_paired"].to_list() == raw_paired
+    assert request.program_outcomes()["n_paired"].to_list() == paired
+    alone = SuppressedMarts(Warehouse(unchanged), load_rules()).snapshot()
+    assert comparisons.equals(alone.comparisons())
+    alone.close()
+
+    # The next request sees the new snapshot, read and cached on its own.
+    following = store.snapshot()
+    assert following.identity != request.identity
+    assert following.built_at().replace(tzinfo=None) == later
+    new_paired = following.query("program_outcomes")["n_paired"].to_list()
+    assert new_paired == [n + 1000 if n is not None else None for n in raw_paired]
+    assert following.program_outcomes()["n_paired"].to_list() == new_paired
+    assert request.program_outcomes()["n_paired"].to_list() == paired
+    request.close()
+    following.close()
+
+
+def test_one_request_pins_one_snapshot_until_it_ends(demo_build: DemoBuild, tmp_path: Path) -> None:
+    """`Runtime.snapshot` gives every call of one request the same pinned marts."""
+    published = demo_build.settings.published_database
+    path = tmp_path / "observatory.duckdb"
+    shutil.copyfile(published, path)
+    rules = load_rules()
+    warehouse = Warehouse(path)
+    server = flask.Flask(__name__)
+    install(server, Runtime(warehouse, rules, SuppressedMarts(warehouse, rules)))
+    with server.test_request_context():
+        first = current().snapshot()
+        built = first.built_at()
+        _republish(published, path, built.replace(tzinfo=None) + timedelta(days=1))
+        assert current().snapshot() is first
+        assert current().snapshot().built_at() == built
+    with server.test_request_context():
+        assert current().snapshot().built_at() > built

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import plotly.graph_objects as go
 import pytest
 
-from dashboards.marts import SuppressedMarts
+from dashboards.marts import Marts
 from dashboards.suppression import SuppressionRules
 from dashboards.theme import DELIVERY_MODES, register_template
 from dashboards.view_state import OutcomeKey, ViewState
@@ -21,7 +21,7 @@ def template() -> None:
 
 
 @pytest.fixture(scope="session")
-def view(marts: SuppressedMarts) -> Callable[..., ViewState]:
+def view(marts: Marts) -> Callable[..., ViewState]:
     """A view of every mode and program, narrowed by the arguments given."""
     programs = tuple(marts.programs()["program_id"].to_list())
 

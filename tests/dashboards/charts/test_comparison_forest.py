@@ -25,7 +25,7 @@ def data(marts, view) -> pl.DataFrame:
 
 
 def test_process_data_refuses_a_frame_that_was_not_suppressed(marts, view) -> None:
-    raw = marts.warehouse.query("comparisons")
+    raw = marts.query("comparisons")
     with pytest.raises(ValueError, match="suppress"):
         comparison_forest.process_data(raw, replace(view(), timepoint="post_treatment"))
 

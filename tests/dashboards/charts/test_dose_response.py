@@ -17,7 +17,7 @@ PHQ9 = OutcomeKey("PHQ9", "total")
 
 def test_process_data_refuses_an_unsuppressed_frame(marts) -> None:
     with pytest.raises(ValueError, match="suppress"):
-        dose_response.process_data(marts.warehouse.query("dose_response"), ALL_ICBT, PHQ9)
+        dose_response.process_data(marts.query("dose_response"), ALL_ICBT, PHQ9)
 
 
 def test_bands_in_dose_order_with_their_intervals(marts) -> None:

@@ -15,7 +15,7 @@ pytestmark = needs_demo_build
 
 def test_process_data_refuses_an_unsuppressed_frame(marts) -> None:
     with pytest.raises(ValueError, match="suppress"):
-        survival.process_data(marts.warehouse.query("dropout_survival"), ALL_ICBT)
+        survival.process_data(marts.query("dropout_survival"), ALL_ICBT)
 
 
 def test_the_unit_is_drawn_with_in_person_cbt_as_reference(marts) -> None:

@@ -15,7 +15,7 @@ PILOT = Unit("program", "ICBT15")
 
 def test_process_data_refuses_an_unsuppressed_frame(marts) -> None:
     with pytest.raises(ValueError, match="suppress"):
-        funnel.process_data(marts.warehouse.query("engagement_funnel"), ALL_ICBT, "all")
+        funnel.process_data(marts.query("engagement_funnel"), ALL_ICBT, "all")
 
 
 def test_one_row_per_stage_in_funnel_order(marts) -> None:

@@ -14,7 +14,7 @@ pytestmark = needs_demo_build
 
 def test_process_data_refuses_an_unsuppressed_frame(marts) -> None:
     with pytest.raises(ValueError, match="suppress"):
-        equity.process_data(marts.warehouse.query("equity"), ALL_ICBT, "sex")
+        equity.process_data(marts.query("equity"), ALL_ICBT, "sex")
 
 
 def test_four_panels_share_the_groups(marts) -> None:

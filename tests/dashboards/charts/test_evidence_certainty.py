@@ -23,7 +23,7 @@ def data(marts, view) -> pl.DataFrame:
 
 
 def test_process_data_refuses_a_frame_that_was_not_suppressed(marts, view) -> None:
-    raw = marts.warehouse.query("evidence_certainty")
+    raw = marts.query("evidence_certainty")
     with pytest.raises(ValueError, match="suppress"):
         evidence_certainty.process_data(raw, replace(view(), timepoint="post_treatment"))
 

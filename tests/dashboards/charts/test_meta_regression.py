@@ -7,6 +7,7 @@ from dataclasses import replace
 import polars as pl
 
 from dashboards.charts import meta_regression
+from dashboards.suppression import load_rules
 from tests.conftest import needs_demo_build
 from tests.dashboards.charts.conftest import is_empty_state
 
@@ -51,7 +52,9 @@ def test_figure_and_summary(marts, view) -> None:
 
 def test_table_and_csv(marts, view) -> None:
     data = terms(marts, view)
-    table = meta_regression.table_frame(data)
+    table = meta_regression.table_frame(data, load_rules())
     assert table.columns == list(meta_regression.TABLE_HEADERS)
     assert table.height == data.height
-    assert meta_regression.csv_frame(data).columns == list(meta_regression.CSV_COLUMNS)
+    assert meta_regression.csv_frame(data, load_rules()).columns == list(
+        meta_regression.CSV_COLUMNS
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from dashboards.charts import overview_freshness
+from dashboards.suppression import load_rules
 from tests.conftest import needs_demo_build
 from tests.dashboards.charts.conftest import is_empty_state, note
 
@@ -35,15 +36,28 @@ def test_overdue_programs_come_first_and_are_flagged_without_colour_alone(marts)
     assert data["program_id"][0] == "ICBT03"
     figure = overview_freshness.create_figure(data)
     overdue = next(t for t in figure.data if t.name == "Overdue")
-    assert overdue.marker.pattern.shape == "/" and list(overdue.x) == [90]
+    assert overdue.marker.symbol == "diamond" and list(overdue.x) == [90]
     assert "Overdue:" in note(figure)
     assert overview_freshness.summarise(data).startswith("1 of ")
-    table = overview_freshness.table_frame(data)
+    table = overview_freshness.table_frame(data, load_rules())
     assert table.columns == list(overview_freshness.TABLE_HEADERS)
     assert table["status"][0] == "overdue"
-    assert overview_freshness.csv_frame(data).columns == list(overview_freshness.CSV_COLUMNS)
+    assert overview_freshness.csv_frame(data, load_rules()).columns == list(
+        overview_freshness.CSV_COLUMNS
+    )
 
 
 def test_empty_state(marts) -> None:
     empty = overview_freshness.process_data(marts.overview_freshness().clear())
     assert is_empty_state(overview_freshness.create_figure(empty), "No program has delivered")
+
+
+def test_programs_delivered_today_are_drawn_and_labelled(marts) -> None:
+    """Zero days since delivery is a visible, labelled mark, not a bar of no length."""
+    frame = marts.overview_freshness().with_columns(pl.lit(0).alias("days_since_delivery"))
+    data = overview_freshness.process_data(frame)
+    figure = overview_freshness.create_figure(data)
+    (current,) = [t for t in figure.data if t.name == "Within cadence and grace"]
+    assert current.type == "scatter" and "markers" in current.mode and "text" in current.mode
+    assert list(current.x) == [0] * data.height
+    assert list(current.text) == ["0 days"] * data.height

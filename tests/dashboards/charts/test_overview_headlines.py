@@ -5,7 +5,8 @@ from __future__ import annotations
 import polars as pl
 
 from dashboards.charts import overview_headlines
-from dashboards.marts import OVERVIEW_HEADLINES, with_unit_hierarchy
+from dashboards.marts.base import with_unit_hierarchy
+from dashboards.marts.overview import OVERVIEW_HEADLINES
 from dashboards.suppression import suppress
 from tests.conftest import needs_demo_build
 from tests.dashboards.charts.conftest import RULES, is_empty_state, note
@@ -36,7 +37,7 @@ def test_headline_items_are_the_marts_all_icbt_row(marts) -> None:
 
 def test_small_mode_shows_as_small_and_protects_itself_within_all_icbt(marts) -> None:
     """A delivery mode with 3 paired episodes: hidden, and another mode hidden with it."""
-    raw = with_unit_hierarchy(marts.warehouse.query("overview_headlines")).with_columns(
+    raw = with_unit_hierarchy(marts.query("overview_headlines")).with_columns(
         pl.when(pl.col("unit_id") == "therapist_realtime")
         .then(3)
         .otherwise(pl.col("n_paired_post_treatment"))

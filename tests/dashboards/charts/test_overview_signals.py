@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dashboards.charts import overview_signals
+from dashboards.suppression import load_rules
 from tests.conftest import needs_demo_build
 from tests.dashboards.charts.conftest import is_empty_state
 
@@ -11,7 +12,7 @@ pytestmark = needs_demo_build
 
 def test_open_signals_are_counted_per_program_and_indicator(marts) -> None:
     data = overview_signals.process_data(marts.overview_safety_signals())
-    register = marts.warehouse.query("overview_safety_signals")
+    register = marts.query("overview_safety_signals")
     assert data["open_signals"].sum() == register["open_signals"].sum()
     severe = data["severe"].to_list()
     assert severe == sorted(severe, reverse=True)
@@ -28,8 +29,12 @@ def test_grid_summary_table_and_csv(marts) -> None:
     assert sum(cells) == data["open_signals"].sum()
     text = overview_signals.summarise(data)
     assert text.startswith(f"{data['open_signals'].sum()} open safety signals")
-    assert overview_signals.table_frame(data).columns == list(overview_signals.TABLE_HEADERS)
-    assert overview_signals.csv_frame(data).columns == list(overview_signals.CSV_COLUMNS)
+    assert overview_signals.table_frame(data, load_rules()).columns == list(
+        overview_signals.TABLE_HEADERS
+    )
+    assert overview_signals.csv_frame(data, load_rules()).columns == list(
+        overview_signals.CSV_COLUMNS
+    )
 
 
 def test_no_open_signal_is_said_in_words(marts) -> None:
@@ -37,4 +42,4 @@ def test_no_open_signal_is_said_in_words(marts) -> None:
     assert is_empty_state(overview_signals.create_figure(empty), "No open safety signals")
     assert overview_signals.summarise(empty) == "No open safety signals."
     assert overview_signals.by_program(empty) == []
-    assert overview_signals.table_frame(empty).is_empty()
+    assert overview_signals.table_frame(empty, load_rules()).is_empty()

@@ -23,7 +23,7 @@ def data(marts) -> pl.DataFrame:
 def test_refuses_frames_that_were_not_suppressed(marts) -> None:
     with pytest.raises(ValueError, match="suppress"):
         overview_verdicts.process_data(
-            marts.warehouse.query("pooled_effects"),
+            marts.query("pooled_effects"),
             marts.comparisons(),
             marts.evidence_certainty(),
             "post_treatment",

@@ -22,7 +22,7 @@ def pooled(marts, view, outcome: str = "PHQ9.total", **changes) -> pl.DataFrame:
 
 
 def test_process_data_refuses_a_frame_that_was_not_suppressed(marts, view) -> None:
-    raw = marts.warehouse.query("pooled_effects")
+    raw = marts.query("pooled_effects")
     with pytest.raises(ValueError, match="suppress"):
         pooled_effects.process_data(
             raw, marts.subgroup_tests(), replace(view(), timepoint="post_treatment")

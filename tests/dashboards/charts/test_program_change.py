@@ -19,7 +19,7 @@ def statuses(data: pl.DataFrame) -> dict[str, str]:
 
 
 def test_process_data_refuses_a_frame_that_was_not_suppressed(marts, view) -> None:
-    raw = marts.warehouse.query("program_outcomes")
+    raw = marts.query("program_outcomes")
     with pytest.raises(ValueError, match="suppress"):
         program_change.process_data(raw, view())
 
@@ -121,3 +121,10 @@ def test_about_names_the_mart_the_method_and_the_threshold() -> None:
     assert "1 to 4 episodes" in text
     assert "delivery-mode totals" in text
     assert "95% CI by the t distribution." in text
+
+
+def test_the_program_filter_lists_programs_by_id(marts) -> None:
+    """Names sort as text ("archetype 10" before "archetype 5"); ids sort as every page
+    lists programs."""
+    offered = marts.query("program_options", timepoint="post_treatment")["program_id"]
+    assert offered.to_list() == sorted(offered.to_list())

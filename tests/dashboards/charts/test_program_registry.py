@@ -22,7 +22,7 @@ def test_process_data_refuses_unsuppressed_marts(marts, view) -> None:
     with pytest.raises(ValueError, match="suppress"):
         registry.process_data(
             marts.programs(),
-            marts.warehouse.query("program_outcomes"),
+            marts.query("program_outcomes"),
             marts.engagement_funnel(),
             view(),
         )
@@ -63,3 +63,14 @@ def test_filters_and_empty_state(marts, view) -> None:
     assert is_empty_state(registry.create_figure(nothing), "No program matches")
     assert registry.summarise(nothing) == "No program matches the filters."
     assert "CADTH Environmental Scan" in " ".join(registry.about(RULES))
+
+
+def test_points_are_labelled_and_the_axis_title_clears_the_subtitle(marts, view) -> None:
+    frame = data(marts, view)
+    figure = registry.create_figure(frame)
+    labelled = [t for t in figure.data if t.mode and "text" in t.mode]
+    assert labelled and len(labelled) == len(figure.data)
+    shown = {label for t in labelled for label in t.text}
+    assert shown <= set(frame["program_id"]) and shown
+    # Turned on its side, a title longer than this runs up into the subtitle at 460 px.
+    assert len(figure.layout.yaxis.title.text) <= 24

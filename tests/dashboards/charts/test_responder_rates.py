@@ -15,7 +15,7 @@ pytestmark = needs_demo_build
 
 def test_process_data_refuses_an_unsuppressed_frame(marts, view) -> None:
     with pytest.raises(ValueError, match="suppress"):
-        responder_rates.process_data(marts.warehouse.query("program_outcomes"), view())
+        responder_rates.process_data(marts.query("program_outcomes"), view())
 
 
 def test_four_rates_per_shown_program(marts, view) -> None:
@@ -57,3 +57,12 @@ def test_suppressed_rates_are_labelled_and_empty_state(marts, view) -> None:
 def test_about_names_the_definitions() -> None:
     text = " ".join(responder_rates.about(RULES, None))
     assert "Jacobson-Truax" in text and "IMMPACT" in text and "mart_program_outcomes" in text
+
+
+def test_the_legend_has_room_for_both_rows_below_the_subtitle(marts, view) -> None:
+    frame = responder_rates.process_data(marts.program_outcomes(), view())
+    figure = responder_rates.create_figure(frame)
+    entries = [t for t in figure.data if t.showlegend is not False]
+    assert len(entries) == 4
+    assert figure.layout.legend.entrywidth == 0.5
+    assert figure.layout.margin.t >= 110 + 24

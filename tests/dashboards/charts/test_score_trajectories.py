@@ -14,7 +14,7 @@ pytestmark = needs_demo_build
 
 def test_process_data_refuses_an_unsuppressed_frame(marts, view) -> None:
     with pytest.raises(ValueError, match="suppress"):
-        trajectories.process_data(marts.warehouse.query("score_trajectories"), view())
+        trajectories.process_data(marts.query("score_trajectories"), view())
 
 
 def test_one_line_and_band_per_mode_in_view(marts, view) -> None:

@@ -16,7 +16,7 @@ pytestmark = needs_demo_build
 
 def test_process_data_refuses_an_unsuppressed_frame(marts) -> None:
     with pytest.raises(ValueError, match="suppress"):
-        therapist_time.process_data(marts.warehouse.query("therapist_time"), ALL_ICBT)
+        therapist_time.process_data(marts.query("therapist_time"), ALL_ICBT)
 
 
 def test_modes_are_compared_with_all_icbt_and_the_chosen_unit_is_marked(marts) -> None:

@@ -14,7 +14,7 @@ pytestmark = needs_demo_build
 
 def test_process_data_refuses_an_unsuppressed_frame(marts) -> None:
     with pytest.raises(ValueError, match="suppress"):
-        wait_times.process_data(marts.warehouse.query("wait_times"), ALL_ICBT, "all")
+        wait_times.process_data(marts.query("wait_times"), ALL_ICBT, "all")
 
 
 def test_standards_as_bars_with_their_targets(marts) -> None:

@@ -21,7 +21,8 @@ from playwright.sync_api import Page, expect
 from dashboards.charts import dq_checks, dq_deliveries, dq_drift, dq_freshness, dq_quarantine
 from dashboards.charts.common import MISSING, ordered_modes
 from dashboards.ids import Id
-from dashboards.marts import DQ_CHECKS, LOAD_LEDGER, SuppressedMarts
+from dashboards.marts import Marts
+from dashboards.marts.quality import DQ_CHECKS, LOAD_LEDGER
 from dashboards.reports import min_report_episodes, report_url
 from dashboards.suppression import SMALL_SUFFIX, SuppressionRules
 from dashboards.theme import mode_label
@@ -73,7 +74,7 @@ SECTIONS: dict[ModuleType, tuple[str, str, str]] = {
 
 
 def charts(
-    marts: SuppressedMarts, programs: tuple[str, ...] | None = None, batch: str = ALL_PERIODS
+    marts: Marts, programs: tuple[str, ...] | None = None, batch: str = ALL_PERIODS
 ) -> dict[ModuleType, tuple[pl.DataFrame, str]]:
     """Each chart's data and text summary for a view, from the chart modules."""
     programs = tuple(marts.programs()["program_id"]) if programs is None else programs
@@ -91,7 +92,7 @@ def charts(
     }
 
 
-def reports(marts: SuppressedMarts, programs: tuple[str, ...] | None = None) -> pl.DataFrame:
+def reports(marts: Marts, programs: tuple[str, ...] | None = None) -> pl.DataFrame:
     programs = tuple(marts.programs()["program_id"]) if programs is None else programs
     return dq_drift.report_rows(marts.drift_reports(), programs, min_report_episodes())
 
@@ -207,7 +208,9 @@ def test_small_row_counts_are_suppressed_on_screen_and_in_the_csv(
     deliveries = expected[dq_deliveries][0]
     assert text == dq_deliveries.csv_frame(deliveries, marts.rules).write_csv()
     csv = csv_rows(download.value.path())
-    assert dict(csv.select("table_name", "rows_loaded").rows())["episodes"] == "<5"
+    in_batch = csv.filter(pl.col("batch_id") == batch)
+    assert dict(in_batch.select("table_name", "rows_loaded").rows())["episodes"] == "<5"
+    assert set(csv["batch_id"]) == set(deliveries["batch_id"])
     assert small_counts(csv, LOAD_LEDGER.counts, marts.rules) == []
 
     # The pilot's latest drift comparison counts its few episodes as small too.
@@ -261,7 +264,7 @@ def test_served_drift_reports_open_for_analysts(page: Page, live_server, marts) 
     assert page.context.request.get(f"{live_server.url}{hidden}").status == 404
 
 
-def checks_callback_body(marts: SuppressedMarts) -> dict:
+def checks_callback_body(marts: Marts) -> dict:
     """The checks chart's callback, as the Dash renderer posts it (all programs)."""
     registry = marts.programs()
     outputs = [

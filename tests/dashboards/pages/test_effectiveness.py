@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 from dashboards.charts import comparison_forest
 from dashboards.charts.common import Status
 from dashboards.ids import Id
-from dashboards.marts import SuppressedMarts
+from dashboards.marts import Marts
 from dashboards.view_state import OutcomeKey, ViewState
 from tests.conftest import needs_demo_build
 from tests.dashboards.conftest import VIEWER, csv_rows, expect_refused, sign_in, table_rows
@@ -32,7 +32,7 @@ ICBT_MODES = ("self_guided", "guided_asynchronous", "therapist_realtime")
 
 
 def expected(
-    marts: SuppressedMarts,
+    marts: Marts,
     outcome: str = "BPI_SF.interference",
     timepoint: str = "post_treatment",
     modes: tuple[str, ...] = ICBT_MODES,

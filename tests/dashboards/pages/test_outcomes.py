@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 
 from dashboards.charts import program_change
 from dashboards.ids import Id
-from dashboards.marts import SuppressedMarts
+from dashboards.marts import Marts
 from dashboards.suppression import SuppressionRules
 from dashboards.view_state import ALL_PERIODS, OutcomeKey, ViewState
 from tests.conftest import needs_demo_build
@@ -28,7 +28,7 @@ PILOT = "ICBT15"
 RULES = SuppressionRules()
 
 
-def expected(marts: SuppressedMarts, outcome: str, modes=None) -> pl.DataFrame:
+def expected(marts: Marts, outcome: str, modes=None) -> pl.DataFrame:
     """What the change chart should hold for a view: the chart module on the real mart."""
     programs = marts.programs()
     state = ViewState(

@@ -91,17 +91,9 @@ def test_downloads_hold_the_suppressed_marts_numbers(page: Page, live_server, ma
 
 
 def overview_callback_body() -> dict:
-    """The Overview page's update callback, as the Dash renderer posts it."""
+    """The Overview page's URL callback (the search and the link to Effectiveness), as
+    the Dash renderer posts it."""
     outputs = [
-        {"id": graph_id, "property": prop}
-        for section in ("HEADLINES", "VERDICTS", "SIGNALS", "FRESHNESS")
-        for graph_id, prop in (
-            (getattr(Id, f"OVERVIEW_{section}_GRAPH"), "figure"),
-            (getattr(Id, f"OVERVIEW_{section}_GRAPH"), "config"),
-            (getattr(Id, f"OVERVIEW_{section}_SUMMARY"), "children"),
-            (getattr(Id, f"OVERVIEW_{section}_TABLE"), "children"),
-        )
-    ] + [
         {"id": Id.OVERVIEW_URL, "property": "search"},
         {"id": Id.OVERVIEW_EFFECTIVENESS_LINK, "property": "children"},
     ]

@@ -26,13 +26,8 @@ from dashboards.charts import (
 )
 from dashboards.charts.common import ordered_modes
 from dashboards.ids import Id
-from dashboards.marts import (
-    ADVERSE_EVENT_PROFILE,
-    AE_TOTAL,
-    SAFETY_FUNNEL,
-    SuppressedMarts,
-    funnel_windows,
-)
+from dashboards.marts import Marts
+from dashboards.marts.safety import ADVERSE_EVENT_PROFILE, AE_TOTAL, SAFETY_FUNNEL, funnel_windows
 from dashboards.suppression import SMALL_SUFFIX, SUPPRESSED_SUFFIX, SuppressionRules
 from dashboards.theme import mode_label
 from dashboards.view_state import ALL_ICBT, Unit
@@ -70,21 +65,21 @@ SECTIONS: dict[ModuleType, tuple[str, str, str]] = {
 }
 
 
-def all_programs(marts: SuppressedMarts) -> tuple[str, ...]:
+def all_programs(marts: Marts) -> tuple[str, ...]:
     return tuple(marts.programs()["program_id"])
 
 
-def first_indicator(marts: SuppressedMarts) -> str:
+def first_indicator(marts: Marts) -> str:
     return marts.safety_indicators()["indicator"][0]
 
 
-def indicator_label(marts: SuppressedMarts, indicator: str) -> str:
+def indicator_label(marts: Marts, indicator: str) -> str:
     labels = dict(marts.safety_indicators().select("indicator", "label").rows())
     return labels[indicator]
 
 
 def charts(
-    marts: SuppressedMarts,
+    marts: Marts,
     indicator: str | None = None,
     programs: tuple[str, ...] | None = None,
     unit: Unit = ALL_ICBT,
@@ -274,7 +269,7 @@ def test_small_adverse_event_categories_are_suppressed_on_screen_and_in_the_csv(
     assert small_counts(everything, ADVERSE_EVENT_PROFILE.counts, marts.rules) == []
 
 
-def register_callback_body(marts: SuppressedMarts) -> dict:
+def register_callback_body(marts: Marts) -> dict:
     """The register chart's callback, as the Dash renderer posts it (all programs)."""
     registry = marts.programs()
     modes = ordered_modes(registry["delivery_mode"].to_list())

@@ -1,0 +1,62 @@
+"""The marts the dashboard reads, each suppressed once per published snapshot.
+
+Suppression is a property of a mart, not of a chart: every page, table and download that
+shows a mart's numbers reads the same suppressed frame, so the cells hidden on one page
+are the cells hidden on every other (two pages hiding different complements of the same
+small cell would together reveal it). Each loader reads the whole mart, adds the columns
+that name the totals its rows belong to, and calls `suppress` once; the result is cached
+with the snapshot it was read from. The loaders and their suppression specs live by
+domain: `overview`, `outcomes`, `engagement`, `effectiveness`, `safety`, `quality` (the
+rule itself is in dashboards/README.md).
+
+One request reads one snapshot: `Marts.snapshot()` pins the newest published
+file and returns the `Marts` every load of that request goes through, so a publication
+in the middle of a request cannot mix two snapshots in one response, and the cache is
+keyed by the snapshot's identity.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import polars as pl
+
+from dashboards.data import FileIdentity, Warehouse
+from dashboards.marts.effectiveness import EffectivenessMarts
+from dashboards.marts.engagement import EngagementMarts
+from dashboards.marts.outcomes import OutcomesMarts
+from dashboards.marts.overview import OverviewMarts
+from dashboards.marts.quality import QualityMarts
+from dashboards.marts.safety import SafetyMarts
+from dashboards.suppression import SuppressionRules
+
+# Snapshots whose frames stay cached: the newest, and the one requests may still be
+# finishing on when a new one is published.
+CACHED_SNAPSHOTS = 2
+
+
+class Marts(
+    OverviewMarts, OutcomesMarts, EngagementMarts, EffectivenessMarts, SafetyMarts, QualityMarts
+):
+    """Every mart the dashboard shows, read from one published snapshot."""
+
+
+class SuppressedMarts:
+    """The suppressed marts of each published snapshot, cached per snapshot."""
+
+    def __init__(self, warehouse: Warehouse, rules: SuppressionRules) -> None:
+        self.warehouse = warehouse
+        self.rules = rules
+        self._lock = threading.RLock()
+        self._frames: dict[FileIdentity, dict[str, pl.DataFrame]] = {}
+
+    def snapshot(self) -> Marts:
+        """The marts of the newest published snapshot, pinned until `Marts.close()`."""
+        pinned = self.warehouse.pin()
+        with self._lock:
+            frames = self._frames.get(pinned.identity)
+            if frames is None:
+                frames = self._frames[pinned.identity] = {}
+                while len(self._frames) > CACHED_SNAPSHOTS:
+                    del self._frames[next(iter(self._frames))]
+        return Marts(pinned, self.rules, frames, self._lock)
