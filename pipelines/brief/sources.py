@@ -259,7 +259,7 @@ class Sources:
             Table(
                 f"{title}: meta-regression coefficient per program attribute",
                 meta_regression.TABLE_HEADERS,
-                meta_regression.table_frame(data),
+                meta_regression.table_frame(data, self.rules),
                 meta_regression.NUMERIC_COLUMNS,
             ),
             meta_regression.about(self._comment(meta_regression.MART)),
@@ -403,7 +403,7 @@ class Sources:
             Table(
                 "Last delivery per program against its expected cadence",
                 overview_freshness.TABLE_HEADERS,
-                overview_freshness.table_frame(data),
+                overview_freshness.table_frame(data, self.rules),
                 overview_freshness.NUMERIC_COLUMNS,
             ),
             overview_freshness.about(self._comment(overview_freshness.MART)),
