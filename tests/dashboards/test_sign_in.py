@@ -117,13 +117,12 @@ def dash_output(outputs: list[dict]) -> str:
 
 
 def equity_callback_body() -> dict:
-    """The Equity page's update callback, as the Dash renderer posts it."""
+    """The Equity chart's drawing callback, as the Dash renderer posts it."""
     outputs = [
         {"id": Id.EQUITY_GROUPS_GRAPH, "property": "figure"},
         {"id": Id.EQUITY_GROUPS_GRAPH, "property": "config"},
         {"id": Id.EQUITY_GROUPS_SUMMARY, "property": "children"},
         {"id": Id.EQUITY_GROUPS_TABLE, "property": "children"},
-        {"id": Id.EQUITY_URL, "property": "search"},
     ]
     return {
         "output": dash_output(outputs),

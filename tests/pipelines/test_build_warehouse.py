@@ -82,3 +82,11 @@ def test_marts_and_intermediate_tables_are_documented_in_the_database(published)
              AND regexp_matches(table_name, '^(raw|ingest|ref|staging|int|mart)_')"""
     ).fetchall()
     assert undocumented == []
+
+
+def test_the_data_quality_checks_apply_to_the_lake_tables(published):
+    """Raw tables live in the lake during a run: every configured check must find them."""
+    [(applicable, total)] = published.execute(
+        "SELECT count(*) FILTER (WHERE status <> 'not_applicable'), count(*) FROM dq_results"
+    ).fetchall()
+    assert total > 0 and applicable == total
