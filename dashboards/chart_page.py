@@ -33,6 +33,7 @@ from dashboards.data import WarehouseUnavailableError
 from dashboards.ids import ChartIds, Id
 from dashboards.marts import Marts
 from dashboards.runtime import current
+from dashboards.snapshot import stamp_download
 
 # Drawn charts kept (figure, summary, table per snapshot, chart and view): enough for
 # every chart of every page in a few views, small beside the marts themselves.
@@ -183,11 +184,15 @@ class ChartPage:
     def download(
         self, chart: Chart, values: Sequence[Any], options: Sequence[Any]
     ) -> dict[str, Any]:
-        """The chart's numbers as CSV, computed for this chart only."""
+        """The chart's numbers as CSV, computed for this chart only, each row naming the
+        published snapshot it came from."""
         marts = current().snapshot()
         view = self.view(marts, values, options)
         frame = chart.module.csv_frame(chart.module.load(marts, view).numbers, view.rules)
-        return csv_download(frame, f"{self.file_stem(chart, view)}.csv")
+        stamped, filename = stamp_download(
+            frame, f"{self.file_stem(chart, view)}.csv", marts.snapshot_id()
+        )
+        return csv_download(stamped, filename)
 
     def register(self) -> None:
         """One drawing callback, one CSV callback and the PNG export per chart."""

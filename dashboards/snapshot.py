@@ -6,15 +6,23 @@ so the dashboard reads it from the snapshot it actually opened, never from a fol
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import duckdb
 import polars as pl
 
-from dashboards.data import Warehouse, WarehouseUnavailableError
+from dashboards.data import WarehouseUnavailableError
 
 SNAPSHOT_COLUMN = "snapshot_id"
 
 
-def current_snapshot_id(warehouse: Warehouse) -> str | None:
+class Queryable(Protocol):
+    """The warehouse, or one snapshot of it pinned for a request."""
+
+    def query(self, name: str, /, **params: object) -> pl.DataFrame: ...
+
+
+def current_snapshot_id(warehouse: Queryable) -> str | None:
     """The id of the published snapshot; None for a file published before ids existed."""
     try:
         frame = warehouse.query("snapshot_id")

@@ -15,6 +15,7 @@ from datetime import datetime
 import polars as pl
 
 from dashboards.data import FileIdentity, PinnedSnapshot
+from dashboards.snapshot import current_snapshot_id
 from dashboards.suppression import (
     SUPPRESSED_SUFFIX,
     SuppressionRules,
@@ -118,6 +119,17 @@ class MartsBase:
 
     def built_at(self) -> datetime:
         return self.pinned.built_at()
+
+    def snapshot_id(self) -> str | None:
+        """The publication id every load reads, stamped on each CSV download."""
+        frame = self._cached(
+            "snapshot_id",
+            lambda: pl.DataFrame(
+                {"snapshot_id": [current_snapshot_id(self.pinned)]},
+                schema={"snapshot_id": pl.String},
+            ),
+        )
+        return frame["snapshot_id"][0]
 
     def comment(self, table: str) -> str | None:
         """The table's `COMMENT ON` text, quoted by "About this chart"."""

@@ -35,6 +35,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 from dashboards.auth import UserStore
 from dashboards.data import Warehouse
 from dashboards.marts import Marts, SuppressedMarts
+from dashboards.snapshot import SNAPSHOT_COLUMN, stamp_download
 from dashboards.suppression import SuppressionRules, load_rules
 from pipelines.paths import PROJECT_ROOT
 from tests.conftest import DemoBuild
@@ -276,6 +277,25 @@ def table_rows(page: Page, container: str) -> list[dict[str, str]]:
 def csv_rows(path: str | Path) -> pl.DataFrame:
     """A downloaded CSV, every column as text (suppression labels stay as written)."""
     return pl.read_csv(path, infer_schema=False)
+
+
+def stamped_name(filename: str, marts: Marts) -> str:
+    """A chart's CSV file name as downloaded: with the published snapshot's id."""
+    return stamp_download(pl.DataFrame(), filename, marts.snapshot_id())[1]
+
+
+def stamped_csv(frame: pl.DataFrame, marts: Marts) -> str:
+    """A chart's CSV text as downloaded: a first column naming the published snapshot."""
+    return stamp_download(frame, "", marts.snapshot_id())[0].write_csv()
+
+
+def downloaded_rows(path: str | Path, marts: Marts) -> pl.DataFrame:
+    """A chart's downloaded CSV without its snapshot column, once every row is seen to name
+    the published snapshot."""
+    rows = csv_rows(path)
+    assert rows.columns[0] == SNAPSHOT_COLUMN
+    assert rows[SNAPSHOT_COLUMN].to_list() == [marts.snapshot_id()] * rows.height
+    return rows.drop(SNAPSHOT_COLUMN)
 
 
 def shown_rows(module: ModuleType, data: pl.DataFrame, rules: SuppressionRules) -> list[dict]:

@@ -30,11 +30,13 @@ from dashboards.view_state import ALL_PERIODS
 from tests.conftest import needs_demo_build
 from tests.dashboards.conftest import (
     VIEWER,
-    csv_rows,
+    downloaded_rows,
     expect_refused,
     shown_rows,
     sign_in,
     small_counts,
+    stamped_csv,
+    stamped_name,
     table_rows,
 )
 from tests.dashboards.test_sign_in import dash_output, post
@@ -203,11 +205,13 @@ def test_small_row_counts_are_suppressed_on_screen_and_in_the_csv(
     assert rows["episodes"]["Rows loaded"] == marts.rules.small_label
     with page.expect_download() as download:
         page.locator(f"#{Id.DATA_QUALITY_DELIVERIES_CSV}").click()
-    assert download.value.suggested_filename == f"data-quality-deliveries-{batch}.csv"
+    assert download.value.suggested_filename == stamped_name(
+        f"data-quality-deliveries-{batch}.csv", marts
+    )
     text = Path(download.value.path()).read_text(encoding="utf-8")
     deliveries = expected[dq_deliveries][0]
-    assert text == dq_deliveries.csv_frame(deliveries, marts.rules).write_csv()
-    csv = csv_rows(download.value.path())
+    assert text == stamped_csv(dq_deliveries.csv_frame(deliveries, marts.rules), marts)
+    csv = downloaded_rows(download.value.path(), marts)
     in_batch = csv.filter(pl.col("batch_id") == batch)
     assert dict(in_batch.select("table_name", "rows_loaded").rows())["episodes"] == "<5"
     assert set(csv["batch_id"]) == set(deliveries["batch_id"])
@@ -229,10 +233,13 @@ def test_small_row_counts_are_suppressed_on_screen_and_in_the_csv(
         assert check_rows[check]["% violating"] == marts.rules.suppressed_label
     with page.expect_download() as download:
         page.locator(f"#{Id.DATA_QUALITY_CHECKS_CSV}").click()
-    assert download.value.suggested_filename == "data-quality-checks.csv"
+    assert download.value.suggested_filename == stamped_name("data-quality-checks.csv", marts)
     text = Path(download.value.path()).read_text(encoding="utf-8")
-    assert text == dq_checks.csv_frame(checks, marts.rules).write_csv()
-    assert small_counts(csv_rows(download.value.path()), DQ_CHECKS.counts, marts.rules) == []
+    assert text == stamped_csv(dq_checks.csv_frame(checks, marts.rules), marts)
+    assert (
+        small_counts(downloaded_rows(download.value.path(), marts), DQ_CHECKS.counts, marts.rules)
+        == []
+    )
 
 
 def test_served_drift_reports_open_for_analysts(page: Page, live_server, marts) -> None:

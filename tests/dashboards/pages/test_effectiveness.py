@@ -20,7 +20,14 @@ from dashboards.ids import Id
 from dashboards.marts import Marts
 from dashboards.view_state import OutcomeKey, ViewState
 from tests.conftest import needs_demo_build
-from tests.dashboards.conftest import VIEWER, csv_rows, expect_refused, sign_in, table_rows
+from tests.dashboards.conftest import (
+    VIEWER,
+    downloaded_rows,
+    expect_refused,
+    sign_in,
+    stamped_name,
+    table_rows,
+)
 from tests.dashboards.test_sign_in import post
 
 pytestmark = [pytest.mark.browser, needs_demo_build]
@@ -109,8 +116,10 @@ def test_small_pilots_are_suppressed_in_table_chart_and_csv(page: Page, live_ser
     expect(page.locator(f"{FOREST} .annotation-text").last).to_contain_text("Not shown:")
     with page.expect_download() as download:
         page.locator(f"#{Id.EFFECTIVENESS_FOREST_CSV}").click()
-    assert download.value.suggested_filename == "comparisons-PHQ9.total-post_treatment.csv"
-    csv = csv_rows(download.value.path())
+    assert download.value.suggested_filename == stamped_name(
+        "comparisons-PHQ9.total-post_treatment.csv", marts
+    )
+    csv = downloaded_rows(download.value.path(), marts)
     labels = dict(csv.select("comparison_id", "n_program_analysed").rows())
     assert {labels[c] for c in small["comparison_id"]} == {"<5"}
     hidden = data.filter(pl.col("status") == Status.COMPLEMENTARY)["comparison_id"]

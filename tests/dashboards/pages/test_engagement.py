@@ -10,7 +10,11 @@ from dashboards.charts import engagement_funnel
 from dashboards.ids import Id
 from dashboards.view_state import ALL_ICBT, Unit
 from tests.conftest import needs_demo_build
-from tests.dashboards.conftest import csv_rows, table_rows
+from tests.dashboards.conftest import (
+    downloaded_rows,
+    stamped_name,
+    table_rows,
+)
 
 pytestmark = [pytest.mark.browser, needs_demo_build]
 
@@ -87,8 +91,10 @@ def test_the_tiny_pilot_is_suppressed_on_screen_and_in_the_csv(
     )
     with page.expect_download() as download:
         page.locator(f"#{Id.ENGAGEMENT_FUNNEL_CSV}").click()
-    assert download.value.suggested_filename == "funnel-ICBT15-all-BPI_SF.interference.csv"
-    (csv,) = csv_rows(download.value.path()).iter_rows(named=True)
+    assert download.value.suggested_filename == stamped_name(
+        "funnel-ICBT15-all-BPI_SF.interference.csv", marts
+    )
+    (csv,) = downloaded_rows(download.value.path(), marts).iter_rows(named=True)
     assert csv["unit_id"] == "ICBT15"
     assert csv["n_referred"] == "<5"
     funnel = marts.engagement_funnel().filter(pl.col("unit_id") == "ICBT15").row(0, named=True)

@@ -10,7 +10,11 @@ from dashboards.charts import equity_groups
 from dashboards.ids import Id
 from dashboards.view_state import ALL_ICBT, Unit
 from tests.conftest import needs_demo_build
-from tests.dashboards.conftest import csv_rows, table_rows
+from tests.dashboards.conftest import (
+    downloaded_rows,
+    stamped_name,
+    table_rows,
+)
 
 pytestmark = [pytest.mark.browser, needs_demo_build]
 
@@ -56,8 +60,8 @@ def test_the_pilot_shows_small_groups_suppressed(page: Page, live_server, marts)
     assert all(row["Share of referrals"] in ("s", "<5") for row in rows)
     with page.expect_download() as download:
         page.locator(f"#{Id.EQUITY_GROUPS_CSV}").click()
-    assert download.value.suggested_filename == "equity-ICBT15-sex.csv"
-    csv = csv_rows(download.value.path())
+    assert download.value.suggested_filename == stamped_name("equity-ICBT15-sex.csv", marts)
+    csv = downloaded_rows(download.value.path(), marts)
     assert set(csv["n_referred"]) == {"<5"}
     assert csv["share_of_referrals"].to_list() == ["s"] * csv.height
     raw = marts.equity().filter(pl.col("unit_id") == "ICBT15", pl.col("dimension") == "sex")

@@ -19,7 +19,11 @@ from dashboards.marts import Marts
 from dashboards.suppression import SuppressionRules
 from dashboards.view_state import ALL_PERIODS, OutcomeKey, ViewState
 from tests.conftest import needs_demo_build
-from tests.dashboards.conftest import csv_rows, table_rows
+from tests.dashboards.conftest import (
+    downloaded_rows,
+    stamped_name,
+    table_rows,
+)
 
 pytestmark = [pytest.mark.browser, needs_demo_build]
 
@@ -98,8 +102,8 @@ def test_small_pilot_is_suppressed_in_table_chart_and_csv(page: Page, live_serve
     )
     with page.expect_download() as download:
         page.locator(f"#{Id.OUTCOMES_CHANGE_CSV}").click()
-    assert download.value.suggested_filename == "program-change-PHQ9.total.csv"
-    csv = csv_rows(download.value.path())
+    assert download.value.suggested_filename == stamped_name("program-change-PHQ9.total.csv", marts)
+    csv = downloaded_rows(download.value.path(), marts)
     row = csv.filter(pl.col("program_id") == PILOT).row(0, named=True)
     assert row["n_baseline"] == "<5"
     assert row["mean_change"] in ("s", None)

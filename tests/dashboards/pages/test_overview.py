@@ -18,7 +18,12 @@ from dashboards.charts import overview_headlines, overview_signals
 from dashboards.ids import Id
 from dashboards.suppression import SuppressionRules
 from tests.conftest import needs_demo_build
-from tests.dashboards.conftest import VIEWER, csv_rows, sign_in
+from tests.dashboards.conftest import (
+    VIEWER,
+    downloaded_rows,
+    sign_in,
+    stamped_name,
+)
 from tests.dashboards.test_sign_in import dash_output, post
 
 pytestmark = [pytest.mark.browser, needs_demo_build]
@@ -73,15 +78,17 @@ def test_downloads_hold_the_suppressed_marts_numbers(page: Page, live_server, ma
     open_overview(page, live_server.url)
     with page.expect_download() as download:
         page.locator(f"#{Id.OVERVIEW_HEADLINES_CSV}").click()
-    assert download.value.suggested_filename == "overview-headlines.csv"
+    assert download.value.suggested_filename == stamped_name("overview-headlines.csv", marts)
     expected = overview_headlines.csv_frame(
         overview_headlines.process_data(marts.overview_headlines()), RULES
     )
-    assert csv_rows(download.value.path()).equals(expected.cast(pl.String))
+    assert downloaded_rows(download.value.path(), marts).equals(expected.cast(pl.String))
     with page.expect_download() as download:
         page.locator(f"#{Id.OVERVIEW_VERDICTS_CSV}").click()
-    assert download.value.suggested_filename == "overview-verdicts-post_treatment.csv"
-    verdicts = csv_rows(download.value.path())
+    assert download.value.suggested_filename == stamped_name(
+        "overview-verdicts-post_treatment.csv", marts
+    )
+    verdicts = downloaded_rows(download.value.path(), marts)
     assert {"verdict_text", "certainty"} <= set(verdicts.columns)
     # In-development pilots are named only by their freshness, never with a count.
     freshness = page.locator(f"#{Id.OVERVIEW_FRESHNESS_TABLE}")

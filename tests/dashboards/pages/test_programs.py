@@ -10,7 +10,11 @@ from playwright.sync_api import Page, expect
 
 from dashboards.ids import Id
 from tests.conftest import needs_demo_build
-from tests.dashboards.conftest import csv_rows, table_rows
+from tests.dashboards.conftest import (
+    downloaded_rows,
+    stamped_name,
+    table_rows,
+)
 
 pytestmark = [pytest.mark.browser, needs_demo_build]
 
@@ -59,8 +63,8 @@ def test_pilots_are_listed_with_their_numbers_suppressed(page: Page, live_server
     assert pilot["Completion"] in ("s", "<5", "\u2014")
     with page.expect_download() as download:
         page.locator(f"#{Id.PROGRAMS_REGISTRY_CSV}").click()
-    assert download.value.suggested_filename == "programs-PHQ9.total.csv"
-    csv = csv_rows(download.value.path())
+    assert download.value.suggested_filename == stamped_name("programs-PHQ9.total.csv", marts)
+    csv = downloaded_rows(download.value.path(), marts)
     row = csv.filter(pl.col("program_id") == "ICBT15").row(0, named=True)
     assert row["n_paired"] in ("<5", "0")
     assert row["mean_change"] in ("s", None)

@@ -34,11 +34,13 @@ from dashboards.view_state import ALL_ICBT, Unit
 from tests.conftest import needs_demo_build
 from tests.dashboards.conftest import (
     VIEWER,
-    csv_rows,
+    downloaded_rows,
     expect_refused,
     shown_rows,
     sign_in,
     small_counts,
+    stamped_csv,
+    stamped_name,
     table_rows,
 )
 from tests.dashboards.test_sign_in import dash_output, post
@@ -206,10 +208,12 @@ def test_small_pilots_are_suppressed_in_the_funnel_table_and_csv(
     with page.expect_download() as download:
         page.locator(f"#{Id.SAFETY_FUNNEL_CSV}").click()
     window = funnel_windows(marts.safety_funnel())[0]
-    assert download.value.suggested_filename == f"funnel-{indicator}-{window:%Y-%m}.csv"
+    assert download.value.suggested_filename == stamped_name(
+        f"funnel-{indicator}-{window:%Y-%m}.csv", marts
+    )
     text = Path(download.value.path()).read_text(encoding="utf-8")
-    assert text == safety_funnel.csv_frame(funnel, marts.rules).write_csv()
-    csv = csv_rows(download.value.path())
+    assert text == stamped_csv(safety_funnel.csv_frame(funnel, marts.rules), marts)
+    csv = downloaded_rows(download.value.path(), marts)
     written = dict(csv.select("program_id", "n").rows())
     assert {written[p] for p in small["program_id"]} == {marts.rules.small_label}
     assert small_counts(csv, SAFETY_FUNNEL.counts, marts.rules) == []
@@ -252,10 +256,10 @@ def test_small_adverse_event_categories_are_suppressed_on_screen_and_in_the_csv(
             assert cells["Per 100 started"] == marts.rules.suppressed_label
     with page.expect_download() as download:
         page.locator(f"#{Id.SAFETY_EVENTS_CSV}").click()
-    assert download.value.suggested_filename == f"adverse-events-{program}.csv"
+    assert download.value.suggested_filename == stamped_name(f"adverse-events-{program}.csv", marts)
     text = Path(download.value.path()).read_text(encoding="utf-8")
-    assert text == adverse_events.csv_frame(data, marts.rules).write_csv()
-    csv = csv_rows(download.value.path()).filter(pl.col("unit_id") == program)
+    assert text == stamped_csv(adverse_events.csv_frame(data, marts.rules), marts)
+    csv = downloaded_rows(download.value.path(), marts).filter(pl.col("unit_id") == program)
     events = dict(
         ((d, v), e) for d, v, e in csv.select("dimension", "group_value", "events").rows()
     )
@@ -265,7 +269,7 @@ def test_small_adverse_event_categories_are_suppressed_on_screen_and_in_the_csv(
     assert {events[k] for k in complement.select("dimension", "group_value").rows()} == {
         marts.rules.suppressed_label
     }
-    everything = csv_rows(download.value.path())
+    everything = downloaded_rows(download.value.path(), marts)
     assert small_counts(everything, ADVERSE_EVENT_PROFILE.counts, marts.rules) == []
 
 
