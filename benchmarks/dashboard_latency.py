@@ -1,6 +1,6 @@
 """Benchmark: latency of every dashboard callback, and first page render in Chromium.
 
-Serves the dashboard (`python -m dashboards --demo`, the entry point an operator runs)
+Serves the dashboard (`icbt serve --demo`, the entry point an operator runs)
 over a published warehouse, then:
 
 1. Callbacks. Reads Dash's callback graph (`/_dash-dependencies`) and each page's layout
@@ -121,9 +121,8 @@ def served(warehouse: Path) -> Iterator[str]:
         with log.open("wb") as sink:
             process = subprocess.Popen(
                 [
-                    sys.executable,
-                    "-m",
-                    "dashboards",
+                    str(Path(sys.executable).with_name("icbt")),
+                    "serve",
                     "--demo",
                     "--host",
                     "127.0.0.1",
@@ -464,7 +463,7 @@ def report(
         f"{info['megabytes']:,.0f} MB, published {info['published_at']}. Measured "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} CPUs "
         f"({platform.machine()}, Python {platform.python_version()}) by "
-        "`benchmarks/dashboard_latency.py`: the demo server (`python -m dashboards --demo`, "
+        "`benchmarks/dashboard_latency.py`: the demo server (`icbt serve --demo`, "
         f"waitress, 8 threads), {requests} requests per callback after one warm-up, "
         "one at a time, with seeded random filter changes; timed from the client. Load "
         f"average (1/5/15 min) {_load(load[0])} at the start and {_load(load[1])} at the "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from datetime import datetime
+from html import escape
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -64,35 +65,36 @@ def data_table(
     """A plain HTML table: caption, column headers and row headers for screen readers.
 
     The first column names the row (a `th scope="row"`); `numeric` columns are
-    right-aligned so digits line up.
+    right-aligned so digits line up. The table is one component holding escaped HTML,
+    not a component per cell: Dash's renderer re-checks every component on each update,
+    and tables of a few thousand cells made a page's first render take seconds
+    (benchmarks/RESULTS.md, dashboard latency).
     """
     columns = list(headers)
 
-    def cell_class(column: str) -> str:
-        return "text-end text-nowrap" if column in numeric else ""
+    def cell(tag: str, value: object, column: str, scope: str = "") -> str:
+        attributes = f' scope="{scope}"' if scope else ""
+        if column in numeric:
+            attributes += ' class="text-end text-nowrap"'
+        text = "" if value is None else escape(str(value))
+        return f"<{tag}{attributes}>{text}</{tag}>"
 
-    head = html.Thead(
-        html.Tr([html.Th(headers[c], scope="col", className=cell_class(c)) for c in columns])
+    head = "".join(cell("th", headers[c], c, "col") for c in columns)
+    body = "".join(
+        "<tr>"
+        + cell("th", row[0], columns[0], "row")
+        + "".join(cell("td", v, c) for c, v in zip(columns[1:], row[1:], strict=True))
+        + "</tr>"
+        for row in frame.select(columns).iter_rows()
     )
-    rows = []
-    for row in frame.select(columns).iter_rows():
-        first, *rest = row
-        rows.append(
-            html.Tr(
-                [html.Th(first, scope="row")]
-                + [
-                    html.Td(value, className=cell_class(column))
-                    for column, value in zip(columns[1:], rest, strict=True)
-                ]
-            )
-        )
-    table = html.Table(
-        [html.Caption(caption), head, html.Tbody(rows)],
-        className="table table-sm table-striped align-middle caption-top",
+    table = (
+        '<table class="table table-sm table-striped align-middle caption-top">'
+        f"<caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead>"
+        f"<tbody>{body}</tbody></table>"
     )
     # Focusable so keyboard users can scroll a table wider than the screen.
     return html.Div(
-        table,
+        dcc.Markdown(table, dangerously_allow_html=True),
         className="table-responsive",
         tabIndex="0",
         role="region",

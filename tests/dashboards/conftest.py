@@ -6,7 +6,7 @@ count the dashboard reads is what an operator would see (fictional archetype pro
 two tiny in-development pilots, ICBT15 and ICBT16). Tests that use it carry
 `needs_demo_build`, which keeps them on the xdist worker that builds it.
 
-The app runs in a subprocess (`python -m dashboards`) on a free port: Dash Pages keeps
+The app runs in a subprocess (`icbt serve`) on a free port: Dash Pages keeps
 page callbacks in process-wide state, so one server per process is the honest setup, and
 it is the same entry point an operator runs. `live_server` has sign-in on, with an
 analyst and a viewer; `demo_server` is `--demo` (no sign-in) over a data directory with
@@ -39,6 +39,9 @@ from dashboards.snapshot import SNAPSHOT_COLUMN, stamp_download
 from dashboards.suppression import SuppressionRules, load_rules
 from pipelines.paths import PROJECT_ROOT
 from tests.conftest import DemoBuild
+
+# The command an operator runs, from the interpreter's own environment.
+ICBT = str(Path(sys.executable).with_name("icbt"))
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -115,7 +118,7 @@ def _wait_until_serving(
 
 @pytest.fixture(scope="session")
 def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
-    """Start `python -m dashboards` for a data directory; all are stopped at the end.
+    """Start `icbt serve` for a data directory; all are stopped at the end.
 
     Each server's log (it logs every request) goes to a file: an unread pipe would fill
     and stall the server mid-suite.
@@ -134,7 +137,7 @@ def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
             "ICBT_DASHBOARD_AUTH": "on",
             "ICBT_DASHBOARD_USERS": str(users or data_dir / "no-users.yaml"),
         }
-        command = [sys.executable, "-m", "dashboards", "--host", "127.0.0.1", "--port", str(port)]
+        command = [ICBT, "serve", "--host", "127.0.0.1", "--port", str(port)]
         with log.open("wb") as sink:
             process = subprocess.Popen(
                 [*command, *(["--demo"] if demo else [])],

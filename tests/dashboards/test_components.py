@@ -35,14 +35,22 @@ def test_each_unavailable_state_says_what_to_do_without_server_paths() -> None:
 def test_table_has_caption_column_and_row_headers() -> None:
     frame = pl.DataFrame({"program": ["A", "B"], "n": ["12", "<5"]})
     region = data_table(frame, {"program": "Program", "n": "Paired n"}, "Caption", numeric={"n"})
-    table = region.children
-    caption, head, body = table.children
-    assert text(caption) == "Caption"
-    assert [th.scope for th in head.children.children] == ["col", "col"]
-    first_row = body.children[0].children
-    assert (first_row[0].scope, text(first_row[0])) == ("row", "A")
-    assert "text-end" in first_row[1].className
-    assert text(body.children[1].children[1]) == "<5"
+    assert region.role == "region" and region.tabIndex == "0"
+    markup = region.children.children
+    assert markup.startswith('<table class="table table-sm table-striped')
+    assert "<caption>Caption</caption>" in markup
+    assert '<th scope="col">Program</th><th scope="col" class="text-end text-nowrap">' in markup
+    assert '<tr><th scope="row">A</th><td class="text-end text-nowrap">12</td></tr>' in markup
+    assert '<td class="text-end text-nowrap">&lt;5</td>' in markup
+
+
+def test_table_escapes_every_value_it_shows() -> None:
+    """The table is HTML text, so a value must never become markup."""
+    frame = pl.DataFrame({"program": ["<img src=x onerror=alert(1)>"], "n": ["<b>1</b>"]})
+    markup = data_table(frame, {"program": "<i>P</i>", "n": "n"}, "<script>").children.children
+    assert "<img" not in markup and "<b>" not in markup and "<i>" not in markup
+    assert "<script>" not in markup
+    assert "&lt;img src=x onerror=alert(1)&gt;" in markup
 
 
 def test_csv_download_neutralises_formula_cells_and_keeps_plain_numbers() -> None:
