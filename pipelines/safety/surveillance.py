@@ -131,7 +131,7 @@ def reference_errors(units: pl.DataFrame, config: SafetyConfig) -> pl.DataFrame:
         units.group_by(*keys)
         .agg(reference_logit_se=source)
         .with_columns(pl.col("reference_logit_se").fill_null(0.0).cast(pl.Float64))
-        .select([pl.col(k).cast(t) for k, t in keys.items()], "reference_logit_se")
+        .select(*[pl.col(k).cast(t) for k, t in keys.items()], "reference_logit_se")
     )
 
 
