@@ -78,13 +78,12 @@ def test_every_unit_has_a_reference_and_the_marts_add_up(published):
     assert (units, events) == (n, observed)
 
 
-def test_self_guided_programs_meet_their_own_standard_and_the_plant_is_still_found(
-    demo_build, published
-):
+def test_self_guided_programs_are_held_to_their_own_standard(published):
     """Self-guided programs have no therapist: the follow-up standard that applies to them
     is recorded once per program, their breaches of the therapist standard are counted
-    but open no signal, guided programs are still judged, and the planted harm is still
-    detected."""
+    but open no signal, and guided programs are still judged. (That the planted harm is
+    still found is tested on the full demo in test_operating_characteristics.py: this
+    small demo's plant is too weak for either method.)"""
     standards = published.execute(
         "SELECT program_id, standard, measured FROM mart_safety_process_standards "
         "WHERE delivery_mode = 'self_guided' AND indicator = 'item9_follow_up_breach'"
@@ -101,19 +100,10 @@ def test_self_guided_programs_meet_their_own_standard_and_the_plant_is_still_fou
     ).fetchall()
     assert counted > 0 and breaches > 0 and compared == 0
     signals = published.execute(
-        "SELECT program_id, indicator, method FROM safety_signal_register "
-        "WHERE indicator = 'item9_follow_up_breach'"
+        "SELECT program_id FROM safety_signal_register WHERE indicator = 'item9_follow_up_breach'"
     ).fetchall()
-    assert not [s for s in signals if s[0] in self_guided]
     assert signals, "guided programs are still judged against the therapist standard"
-    plant = demo_build.truth.safety_plant
-    [(planted,)] = published.execute(
-        "SELECT count(*) FROM safety_signal_register WHERE program_id = $program "
-        "AND indicator = 'phq9_reliable_deterioration' "
-        "AND strftime(opened_month, '%Y-%m') >= $since",
-        {"program": plant["program_id"], "since": plant["from_month"]},
-    ).fetchall()
-    assert planted > 0
+    assert not [s for (s,) in signals if s in self_guided]
 
 
 def test_checks_warn_and_fail_on_open_signals_without_blocking(demo_build, published):
