@@ -429,6 +429,13 @@ def main() -> None:
             runs.append(run)
             print(f"[{i}/{len(tasks)}] {run['world']} seed {run['seed']}: {run['seconds']:.0f} s")
     wall = time.perf_counter() - started
+    args.out.write_text(render(args, runs, wall))
+    print(f"Wrote {args.out}")
+
+
+def render(args: argparse.Namespace, runs: list[dict], wall: float) -> str:
+    """RESULTS-safety.md from the runs: the comparison of both methods, then the
+    configured method's detail."""
     views = {
         method: [
             {**{k: v for k, v in r.items() if k != "methods"}, **r["methods"][method]} for r in runs
@@ -455,8 +462,7 @@ def main() -> None:
             for line in sensitivity_section(view, args.arl, method)
         ],
     ]
-    args.out.write_text("\n".join(lines).rstrip() + "\n")
-    print(f"Wrote {args.out}")
+    return "\n".join(lines).rstrip() + "\n"
 
 
 if __name__ == "__main__":
