@@ -5,7 +5,11 @@
 For every seed, three worlds are generated, built and surveyed with the pipeline's own
 safety code (pipelines/safety/operating.py): the demo with its planted PHQ-9
 deterioration rise, the same demo without it, and a null world in which every program
-is in-person CBT in deterioration risk and effect. The results go to
+is in-person CBT in deterioration risk and effect. Each world is surveyed twice on the
+same data, with the in-person reference's uncertainty carried into the funnel limits
+and CUSUM thresholds and with the reference treated as exact
+(`expected.reference_uncertainty`: carry, ignore), so the two are compared side by
+side; the detailed sections describe the configured method. The results go to
 benchmarks/RESULTS-safety.md: the detection-delay distribution, the share of seeds
 detected within N months, and signals per program-year on clean and null data, with
 the configuration and machine they were measured on.
@@ -40,6 +44,7 @@ from pipelines.safety.operating import (
 )
 
 WORLDS = ("planted", "clean", "null")
+METHODS = ("ignore", "carry")  # expected.reference_uncertainty
 PRIMARY = "phq9_reliable_deterioration"
 END_MONTH = date(2026, 9, 1)
 
@@ -66,24 +71,37 @@ def with_arl(config: SafetyConfig, months: float) -> SafetyConfig:
     return replace(config, in_control_arl_months=arl)
 
 
+def with_reference_uncertainty(config: SafetyConfig, method: str) -> SafetyConfig:
+    return replace(config, reference_uncertainty=method)
+
+
 def run_task(task: tuple[str, int, int, int, int, tuple[float, ...]]) -> dict:
-    """One world and seed, in its own temporary directory (removed afterwards)."""
+    """One world and seed, in its own temporary directory (removed afterwards), surveyed
+    with each way of treating the reference's uncertainty."""
     world, seed, episodes, months, plant_months, arls = task
     generator = generator_config(world, seed, episodes, months, plant_months)
-    config = load_safety_config()
+    base = load_safety_config()
     root = Path(tempfile.mkdtemp(prefix=f"safety-oc-{world}-{seed}-"))
     started = time.perf_counter()
     try:
-        inputs, plant = simulate_seed(root, generator, config)
+        inputs, plant = simulate_seed(root, generator, base)
     finally:
         shutil.rmtree(root, ignore_errors=True)
+    out = {"world": world, "seed": seed, "methods": {}}
+    for method in METHODS:
+        config = with_reference_uncertainty(base, method)
+        out["methods"][method] = survey_method(inputs, plant, generator, config, arls, world)
+        out["plant"] = plant
+    out["seconds"] = time.perf_counter() - started
+    out["load"] = os.getloadavg()[0]
+    return out
+
+
+def survey_method(inputs, plant, generator, config: SafetyConfig, arls, world: str) -> dict:
+    """Exposure, detection and the ARL trade-off of one configuration on one seed."""
+    seed = generator.seed
     result = survey_inputs(inputs, config)
-    out = {
-        "world": world,
-        "seed": seed,
-        "exposure": signal_exposure(result).to_dicts(),
-        "sensitivity": {},
-    }
+    out = {"exposure": signal_exposure(result).to_dicts(), "sensitivity": {}}
 
     def delays(surveillance, indicators) -> dict:
         return {
@@ -100,7 +118,6 @@ def run_task(task: tuple[str, int, int, int, int, tuple[float, ...]]) -> dict:
 
     if world == "planted":
         out["detection"] = delays(result, config.indicators)
-        out["plant"] = plant
     for arl in arls:
         if world == "planted":
             variant = survey_inputs(inputs, with_arl(config, arl).restricted((PRIMARY,)))
@@ -108,7 +125,6 @@ def run_task(task: tuple[str, int, int, int, int, tuple[float, ...]]) -> dict:
         elif world == "null":
             variant = survey_inputs(inputs, with_arl(config, arl).restricted(NULL_INDICATORS))
             out["sensitivity"][arl] = signal_exposure(variant).to_dicts()
-    out["seconds"] = time.perf_counter() - started
     return out
 
 
@@ -251,7 +267,7 @@ def false_alarm_section(runs: list[dict], target: float) -> list[str]:
     return lines
 
 
-def sensitivity_section(runs: list[dict], arls: list[float]) -> list[str]:
+def sensitivity_section(runs: list[dict], arls: list[float], method: str) -> list[str]:
     """Detection against false alarms as the CUSUM's in-control ARL changes."""
     planted = [r for r in runs if r["world"] == "planted"]
     null = [r for r in runs if r["world"] == "null"]
@@ -259,7 +275,7 @@ def sensitivity_section(runs: list[dict], arls: list[float]) -> list[str]:
         return []
     horizon = planted[0]["detection"][PRIMARY].planted_months
     lines = [
-        "## Trade-off: in-control ARL of the CUSUM",
+        f"## Trade-off: in-control ARL of the CUSUM (reference uncertainty: {method})",
         "",
         f"Same seeds; CUSUM only; detection of the plant on {PRIMARY}, false alarms on the "
         "null indicators of the null world.",
@@ -281,6 +297,55 @@ def sensitivity_section(runs: list[dict], arls: list[float]) -> list[str]:
     return [*lines, ""]
 
 
+def null_rate(runs: list[dict]) -> tuple[float, float, float, float]:
+    """Pooled false signals per program, indicator and year on the null indicators of
+    the null world: both methods, CUSUM, funnel; and the worst single indicator."""
+    table = exposure_table(runs, "null").filter(pl.col("indicator").is_in(list(NULL_INDICATORS)))
+    if table.is_empty():
+        return (float("nan"),) * 4
+    years = table["program_years"].sum()
+    cusum, funnel = table["cusum"].sum() / years, table["funnel"].sum() / years
+    return cusum + funnel, cusum, funnel, table["rate"].max()
+
+
+def comparison_section(views: dict[str, list[dict]], configured: str) -> list[str]:
+    """The reference treated as exact (the method before issue 12) and carried, side by
+    side on the same seeds and data."""
+    labels = {
+        "ignore": "reference treated as exact (before issue 12)",
+        "carry": "reference uncertainty carried",
+    }
+    lines = [
+        "## Reference uncertainty: treated as exact vs carried (same seeds, same data)",
+        "",
+        "`expected.reference_uncertainty` (configured: "
+        f"{configured}). False signals: per program, indicator and year, CUSUM and funnel "
+        "together, on the null indicators of the null world (every one a false alarm). "
+        f"Delay: the planted rise on {PRIMARY}, either method, months of planted data.",
+        "",
+        "| method | false signals (both) | CUSUM | funnel | worst indicator | median delay | "
+        "90th percentile | detected by the end | signals on clean data (null indicators) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for method, runs in views.items():
+        pooled, cusum, funnel, worst = null_rate(runs)
+        planted = [r for r in runs if r["world"] == "planted"]
+        delays = [r["detection"][PRIMARY].delay["either"] for r in planted]
+        detected = f"{sum(d is not None for d in delays) / len(delays):.0%}" if delays else "-"
+        clean = exposure_table(runs, "clean")
+        clean_rate = "-"
+        if not clean.is_empty():
+            nulls = clean.filter(pl.col("indicator").is_in(list(NULL_INDICATORS)))
+            signals = nulls["cusum"].sum() + nulls["funnel"].sum()
+            clean_rate = f"{signals / nulls['program_years'].sum():.3f}"
+        lines.append(
+            f"| {labels[method]} | {pooled:.3f} | {cusum:.3f} | {funnel:.3f} | {worst:.3f} | "
+            f"{_percentile(delays, 50) if delays else '-'} | "
+            f"{_percentile(delays, 90) if delays else '-'} | {detected} | {clean_rate} |"
+        )
+    return [*lines, ""]
+
+
 def configuration_section(args: argparse.Namespace, runs: list[dict], wall: float) -> list[str]:
     config = load_safety_config()
     generator = generator_config("planted", 0, args.episodes, args.months, args.plant_months)
@@ -288,10 +353,13 @@ def configuration_section(args: argparse.Namespace, runs: list[dict], wall: floa
     for r in runs:
         seconds[r["world"]] += r["seconds"]
     per_run = ", ".join(f"{w} {seconds[w] / args.seeds:.0f} s" for w in WORLDS if seconds[w])
+    loads = [r["load"] for r in runs]
     return [
         "## Configuration",
         "",
-        f"- Seeds: {args.seeds} per world ({args.first_seed}..{args.first_seed + args.seeds - 1}).",
+        f"- Seeds: {args.seeds} per world ({args.first_seed}..{args.first_seed + args.seeds - 1});"
+        f" worlds: {', '.join(args.worlds)}.",
+        f"- In-person reference: {config.reference_uncertainty_source}.",
         f"- Generator: {args.episodes:,} episodes over {args.months} months ending "
         f"{END_MONTH:%Y-%m}; plant from {generator.safety_month:%Y-%m} ({args.plant_months} "
         "months of planted data, so that the delay distribution is not cut off by the end "
@@ -308,7 +376,8 @@ def configuration_section(args: argparse.Namespace, runs: list[dict], wall: floa
         f"- False-alarm target: {config.false_alarm_target.value} per program-year per indicator.",
         f"- Machine: {platform.platform()}, Python {platform.python_version()}, "
         f"{os.cpu_count()} CPUs; {args.workers} worker processes; wall time {wall / 60:.1f} "
-        f"min; per seed (CPU): {per_run}.",
+        f"min; per seed (both methods): {per_run}; 1-minute load average at the end of "
+        f"each seed: median {np.median(loads):.1f}, range {min(loads):.1f}-{max(loads):.1f}.",
         f"- Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by "
         "`benchmarks/safety_operating_characteristics.py`.",
         "",
@@ -339,11 +408,19 @@ def main() -> None:
     parser.add_argument(
         "--out", type=Path, default=Path(__file__).resolve().parent / "RESULTS-safety.md"
     )
+    parser.add_argument(
+        "--worlds",
+        nargs="*",
+        choices=WORLDS,
+        default=list(WORLDS),
+        help="Worlds to simulate (planted and null carry the detection and false-alarm "
+        "figures; clean is for completeness).",
+    )
     args = parser.parse_args()
     tasks = [
         (world, seed, args.episodes, args.months, args.plant_months, tuple(args.arl))
         for seed in range(args.first_seed, args.first_seed + args.seeds)
-        for world in WORLDS
+        for world in args.worlds
     ]
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
@@ -352,6 +429,21 @@ def main() -> None:
             runs.append(run)
             print(f"[{i}/{len(tasks)}] {run['world']} seed {run['seed']}: {run['seconds']:.0f} s")
     wall = time.perf_counter() - started
+    args.out.write_text(render(args, runs, wall))
+    print(f"Wrote {args.out}")
+
+
+def render(args: argparse.Namespace, runs: list[dict], wall: float) -> str:
+    """RESULTS-safety.md from the runs: the comparison of both methods, then the
+    configured method's detail."""
+    views = {
+        method: [
+            {**{k: v for k, v in r.items() if k != "methods"}, **r["methods"][method]} for r in runs
+        ]
+        for method in METHODS
+    }
+    config = load_safety_config()
+    configured = views[config.reference_uncertainty]
     lines = [
         "# Safety surveillance: operating characteristics",
         "",
@@ -359,12 +451,18 @@ def main() -> None:
         "and false alarms per program-year. See docs/safety.md for the methods.",
         "",
         *configuration_section(args, runs, wall),
-        *detection_section(runs),
-        *false_alarm_section(runs, load_safety_config().false_alarm_target.value),
-        *sensitivity_section(runs, args.arl),
+        *comparison_section(views, config.reference_uncertainty),
+        f"The sections below describe the configured method ({config.reference_uncertainty}).",
+        "",
+        *detection_section(configured),
+        *false_alarm_section(configured, config.false_alarm_target.value),
+        *[
+            line
+            for method, view in views.items()
+            for line in sensitivity_section(view, args.arl, method)
+        ],
     ]
-    args.out.write_text("\n".join(lines).rstrip() + "\n")
-    print(f"Wrote {args.out}")
+    return "\n".join(lines).rstrip() + "\n"
 
 
 if __name__ == "__main__":

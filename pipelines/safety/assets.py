@@ -89,6 +89,7 @@ _UNIT_QUERIES = (
         _spec("safety_units", "safety", _deps(*_UNIT_QUERIES)),
         _spec("mart_safety_reference", "marts", _deps(*_UNIT_QUERIES)),
         _spec("mart_item9_response_times", "marts", _deps(*_UNIT_QUERIES)),
+        _spec("mart_safety_process_standards", "marts", _deps(*_UNIT_QUERIES)),
     ]
 )
 def safety_units(warehouse: Warehouse):
@@ -101,6 +102,7 @@ def safety_units(warehouse: Warehouse):
             ("safety", "safety_units", inputs.units),
             ("marts", "mart_safety_reference", inputs.references),
             ("marts", "mart_item9_response_times", response),
+            ("marts", "mart_safety_process_standards", inputs.standards),
         ):
             write_frame(con, model(layer, name), frame)
             yield dg.MaterializeResult(

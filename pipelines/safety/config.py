@@ -23,6 +23,7 @@ EVIDENCE_LEVELS = ("V", "S", "U")
 FAMILIES = ("deterioration", "item9", "adverse_event", "disengagement", "process")
 DEFINITIONS = ("jacobson_truax", "talking_therapies")
 OVERDISPERSION = ("additive", "multiplicative", "none")
+REFERENCE_UNCERTAINTY = ("carry", "ignore")
 TRIGGERS = ("item9_answer", "serious_adverse_event")
 _AE_FILTER_FIELDS = {"category": "category", "severity": "severity", "relatedness": "relatedness"}
 
@@ -37,6 +38,22 @@ class Sourced:
     source: str
     evidence: str
     note: str = ""
+
+    def cite(self) -> str:
+        return f"{self.source} [{self.evidence}]"
+
+
+@dataclass(frozen=True)
+class ModeStandard:
+    """The process standard a delivery mode is held to instead of therapist contact."""
+
+    delivery_mode: str
+    standard: str
+    description: str
+    measurable: bool
+    source: str
+    evidence: str
+    note: str
 
     def cite(self) -> str:
         return f"{self.source} [{self.evidence}]"
@@ -68,7 +85,11 @@ class SafetyConfig:
     standard_business_days: Sourced
     contact_event_types: tuple[str, ...]
     triggers: tuple[str, ...]
+    mode_standards: Mapping[str, ModeStandard]
     events_per_variable: Sourced
+    reference_uncertainty: str
+    reference_uncertainty_source: str
+    reference_nodes: int
     window_months: Sourced
     alert_level: Sourced
     alarm_level: Sourced
@@ -110,6 +131,10 @@ class SafetyConfig:
             if indicator.published_fallback is not None:
                 named[f"indicators.{name}.published_fallback"] = indicator.published_fallback
         return named
+
+    @property
+    def carries_reference_uncertainty(self) -> bool:
+        return self.reference_uncertainty == "carry"
 
     def restricted(self, names: tuple[str, ...]) -> SafetyConfig:
         """The same policy watching only `names` (used to measure one indicator's
@@ -177,6 +202,38 @@ def _indicator(name: str, raw: dict) -> Indicator:
     )
 
 
+def _mode_standards(raw: dict | None) -> dict[str, ModeStandard]:
+    """process_of_care.standards_by_delivery_mode, validated against the contract."""
+    modes = _enum("programs", "delivery_mode")
+    standards = {}
+    for mode, spec in (raw or {}).items():
+        where = f"process_of_care.standards_by_delivery_mode.{mode}"
+        if mode not in modes:
+            raise SafetyConfigError(f"{where}: delivery mode not in contract {modes}")
+        for key in ("standard", "description", "source", "evidence", "note"):
+            if not spec.get(key):
+                raise SafetyConfigError(f"{where}: missing {key}")
+        if spec["evidence"] not in EVIDENCE_LEVELS:
+            raise SafetyConfigError(f"{where}: evidence must be one of {EVIDENCE_LEVELS}")
+        if spec.get("measurable") is not False:
+            # Measuring a mode's own standard needs an event that records it being met;
+            # data contract v1 has none, so only an unmeasured standard can be declared.
+            raise SafetyConfigError(
+                f"{where}: measurable must be false (no event in the data contract records "
+                "a standard other than therapist contact)"
+            )
+        standards[mode] = ModeStandard(
+            mode,
+            spec["standard"],
+            spec["description"],
+            False,
+            spec["source"],
+            spec["evidence"],
+            spec["note"],
+        )
+    return standards
+
+
 def parse_safety_config(raw: dict) -> SafetyConfig:
     det, item9, dis = raw["deterioration"], raw["item9"], raw["disengagement"]
     process, funnel, cusum, alerts = (
@@ -187,6 +244,13 @@ def parse_safety_config(raw: dict) -> SafetyConfig:
     )
     if det["definition"] not in DEFINITIONS:
         raise SafetyConfigError(f"deterioration.definition must be one of {DEFINITIONS}")
+    expected = raw["expected"]
+    if expected["reference_uncertainty"] not in REFERENCE_UNCERTAINTY:
+        raise SafetyConfigError(
+            f"expected.reference_uncertainty must be one of {REFERENCE_UNCERTAINTY}"
+        )
+    if int(cusum["reference_nodes"]) < 1:
+        raise SafetyConfigError("cusum.reference_nodes must be at least 1")
     if funnel["overdispersion"] not in OVERDISPERSION:
         raise SafetyConfigError(f"funnel.overdispersion must be one of {OVERDISPERSION}")
     reasons = tuple(dis["reasons"])
@@ -213,9 +277,16 @@ def parse_safety_config(raw: dict) -> SafetyConfig:
         ),
         contact_event_types=contacts,
         triggers=triggers,
+        mode_standards=MappingProxyType(_mode_standards(process.get("standards_by_delivery_mode"))),
         events_per_variable=_sourced(
-            raw["expected"]["events_per_variable"], "expected.events_per_variable"
+            expected["events_per_variable"], "expected.events_per_variable"
         ),
+        reference_uncertainty=expected["reference_uncertainty"],
+        reference_uncertainty_source=(
+            f"{expected['reference_uncertainty_source']} "
+            f"[{expected['reference_uncertainty_evidence']}]"
+        ),
+        reference_nodes=int(cusum["reference_nodes"]),
         window_months=_sourced(funnel["window_months"], "funnel.window_months"),
         alert_level=_sourced(funnel["alert_level"], "funnel.alert_level"),
         alarm_level=_sourced(funnel["alarm_level"], "funnel.alarm_level"),

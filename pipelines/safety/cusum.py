@@ -19,6 +19,15 @@ the program's observed months (its patients' expected risks), with outcomes draw
 the program performed exactly as expected. The run length is estimated by regeneration:
 the chart restarts afresh each time it returns to zero, so with cycles from zero until
 a return to zero or an alarm, ARL = E[cycle length] / P(cycle alarms) (Wald's identity).
+
+The expected risks come from an estimated in-person reference whose error is shared by
+all of a program's months, and a chart designed as if they were exact alarms more often
+than designed when the estimate is low by chance (Jones, Champ & Rigdon, J Qual Technol
+2004, for the CUSUM with estimated parameters). With a standard error sigma of the
+program's expected log-odds, the threshold is set on the false-alarm rate averaged over
+that error: the chart's weights keep the estimated risks, the simulated outcomes come
+from risks shifted by sigma z at Gauss-Hermite nodes z, and h is the smallest value at
+which sum_j w_j alarms_j(h) / months_j(h) is at most 1 / target ARL.
 """
 
 from __future__ import annotations
@@ -120,11 +129,20 @@ class _MonthSampler:
     (month, k) atoms, sampled by one binary search in its cumulative probabilities.
     """
 
-    def __init__(self, months: Sequence[np.ndarray], odds_ratio: float) -> None:
+    def __init__(
+        self, months: Sequence[np.ndarray], odds_ratio: float, logit_shift: float = 0.0
+    ) -> None:
+        """Outcomes drawn from the risks shifted by `logit_shift` on the log-odds scale
+        (the reference's error), weights from the risks as estimated."""
         values, weights = [], []
         for p in months:
-            pmf = event_count_pmf(p)
-            offset = np.log1p((odds_ratio - 1.0) * np.asarray(p, dtype=float)).sum()
+            p = np.asarray(p, dtype=float)
+            true = p
+            if logit_shift:
+                logit = np.log(p) - np.log1p(-p)
+                true = 1.0 / (1.0 + np.exp(-(logit + logit_shift)))
+            pmf = event_count_pmf(true)
+            offset = np.log1p((odds_ratio - 1.0) * p).sum()
             values.append(np.arange(len(pmf)) * np.log(odds_ratio) - offset)
             weights.append(pmf / len(months))
         self.values = np.concatenate(values)
@@ -187,6 +205,71 @@ def _run_length_curve(
     return breaks[last], months[last], alarms[last]
 
 
+def normal_nodes(nodes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss-Hermite points and weights (summing to 1) for E[f(Z)], Z standard normal."""
+    points, weights = np.polynomial.hermite_e.hermegauss(nodes)
+    return points, weights / weights.sum()
+
+
+def _false_alarm_rate(
+    curve: tuple[np.ndarray, np.ndarray, np.ndarray], h: np.ndarray
+) -> np.ndarray:
+    """Alarms per month at each threshold h from one simulated ARL step function: the
+    value at the largest breakpoint <= h; below the first breakpoint every cycle that
+    left zero alarms, taken as an infinite rate (such thresholds are never chosen)."""
+    breaks, total, alarms = curve
+    if not len(breaks):
+        return np.zeros(len(h))
+    index = np.searchsorted(breaks, h, side="right") - 1
+    rate = np.divide(alarms, total, out=np.zeros(len(total), dtype=float), where=total > 0).astype(
+        float
+    )
+    return np.where(index >= 0, rate[np.maximum(index, 0)], np.inf)
+
+
+def _threshold_over_reference_error(
+    months: Sequence[np.ndarray],
+    *,
+    odds_ratio: float,
+    target_arl_months: float,
+    cycles: int,
+    seed: int,
+    logit_se: float,
+    nodes: int,
+) -> Threshold:
+    """Smallest h whose false-alarm rate, averaged over the reference's log-odds error
+    (Gauss-Hermite nodes, each simulated with cycles / nodes cycles), is at most
+    1 / target ARL. The reported ARL is the reciprocal of that averaged rate."""
+    points, weights = normal_nodes(nodes)
+    per_node = max(cycles // nodes, 1)
+    samplers = [_MonthSampler(months, odds_ratio, logit_se * z) for z in points]
+    h_max = max(1.0, np.log(target_arl_months))
+    while True:
+        curves = [
+            _run_length_curve(sampler, h_max, per_node, seed + j)
+            for j, sampler in enumerate(samplers)
+        ]
+        candidates = np.unique(np.concatenate([c[0] for c in curves]))
+        candidates = candidates[candidates <= h_max]
+        if not len(candidates):
+            return Threshold(0.0, np.inf, per_node * nodes, 0)
+        rate = sum(
+            w * _false_alarm_rate(c, candidates) for w, c in zip(weights, curves, strict=True)
+        )
+        reached = np.flatnonzero(rate <= 1.0 / target_arl_months)
+        if len(reached):
+            i = reached[0]
+            h = candidates[i]
+            alarms = sum(
+                int(c[2][np.searchsorted(c[0], h, side="right") - 1])
+                for c in curves
+                if len(c[0]) and c[0][0] <= h
+            )
+            arl = float(1.0 / rate[i]) if rate[i] > 0 else np.inf
+            return Threshold(float(h), arl, per_node * nodes, alarms)
+        h_max *= 2.0
+
+
 def simulate_threshold(
     months: Sequence[np.ndarray],
     *,
@@ -194,15 +277,29 @@ def simulate_threshold(
     target_arl_months: float,
     cycles: int,
     seed: int,
+    logit_se: float = 0.0,
+    nodes: int = 1,
 ) -> Threshold:
     """Smallest h whose simulated in-control ARL (in months) reaches the target.
 
     `months` holds one array of expected risks per calendar month of the program (an
     empty array for a month without patients); each simulated month is one of them,
-    drawn at random, with in-control outcomes. Seeded, so the result is deterministic.
+    drawn at random, with in-control outcomes. With `logit_se` > 0 the in-control
+    outcomes also carry the reference's error (see the module docstring). Seeded, so
+    the result is deterministic.
     """
     if not any(len(m) for m in months):
         return Threshold(np.inf, np.inf, 0, 0)
+    if logit_se > 0.0:
+        return _threshold_over_reference_error(
+            months,
+            odds_ratio=odds_ratio,
+            target_arl_months=target_arl_months,
+            cycles=cycles,
+            seed=seed,
+            logit_se=logit_se,
+            nodes=nodes,
+        )
     sampler = _MonthSampler(months, odds_ratio)
     h_max = max(1.0, np.log(target_arl_months))
     while True:
@@ -226,9 +323,14 @@ def threshold_key(
     target_arl_months: float,
     cycles: int,
     seed: int,
+    logit_se: float = 0.0,
+    nodes: int = 1,
 ) -> str:
     """Identity of a threshold simulation: its design and every month's risks."""
-    digest = hashlib.sha256(repr((odds_ratio, target_arl_months, cycles, seed)).encode())
+    design = (odds_ratio, target_arl_months, cycles, seed)
+    if logit_se > 0.0:
+        design = (*design, logit_se, nodes)
+    digest = hashlib.sha256(repr(design).encode())
     for month in months:
         digest.update(np.asarray(month, dtype=np.float64).tobytes())
         digest.update(b"|")

@@ -16,6 +16,14 @@ false alarms, so each offset is shrunk towards zero by the between-province vari
 (empirical Bayes with the DerSimonian-Laird estimate, DerSimonian & Laird 1986): when
 the provinces' clinics do not differ beyond chance, every program gets the pooled
 expectation. In-person clinics are compared with the pooled model.
+
+The reference is itself an estimate, and its error is shared by every unit of a program:
+a chance low count in a province's clinics lowers the whole province's expectation.
+Each program's expected log-odds therefore carries a standard error
+(`reference_logit_se`): the pooled model's covariance mapped onto the program's units by
+the delta method, plus the posterior variance of the province's shrunk offset. The
+funnel and the CUSUM carry it into their limits and thresholds when
+`expected.reference_uncertainty` is `carry` (surveillance.py); it is recorded either way.
 """
 
 from __future__ import annotations
@@ -46,6 +54,7 @@ REFERENCE_SCHEMA = {
     "province_offset_se": pl.Float64,
     "shrunk_province_offset": pl.Float64,
     "between_province_variance": pl.Float64,
+    "shrunk_province_offset_se": pl.Float64,
     "source": pl.Utf8,
 }
 
@@ -95,6 +104,9 @@ class Reference:
     centre: float = 0.0  # the cohort's mean baseline severity
     span: tuple[float, float] = (-np.inf, np.inf)  # the cohort's baseline severity range
     source: str = ""
+    # Sampling covariance of the coefficients (row-major); empty for a published rate,
+    # whose uncertainty the source does not give.
+    covariance: tuple[float, ...] = ()
 
     @property
     def usable(self) -> bool:
@@ -104,6 +116,21 @@ class Reference:
         """Log-odds of the event for each unit (before any province offset)."""
         x = design(units, self.columns, self.centre, self.span)
         return x @ np.asarray(self.coefficients)
+
+    def logit_variance(self, units: pl.DataFrame, offset: float) -> float:
+        """Variance of the program's expected log-odds from the model's own sampling
+        error, as one shift common to all its units: by the delta method the expected
+        count E = sum p_i has gradient g = sum p_i (1 - p_i) x_i, so Var(E) = g' C g, and
+        the log-odds shift with that variance is Var(E) / V^2, V = sum p_i (1 - p_i)."""
+        if not self.covariance or units.is_empty():
+            return 0.0
+        x = design(units, self.columns, self.centre, self.span)
+        p = _expit(x @ np.asarray(self.coefficients) + offset)
+        w = p * (1.0 - p)
+        gradient = x.T @ w
+        k = len(self.coefficients)
+        covariance = np.asarray(self.covariance).reshape(k, k)
+        return float(gradient @ covariance @ gradient) / float(w.sum()) ** 2
 
     def row(self) -> dict:
         coefficients = (
@@ -126,8 +153,9 @@ class Reference:
 
 def _logistic(
     units: pl.DataFrame, columns: tuple[str, ...], centre: float, span: tuple[float, float]
-) -> tuple | None:
-    """Coefficients of a logistic fit, or None if it fails to converge."""
+) -> tuple[tuple[float, ...], tuple[float, ...]] | None:
+    """Coefficients of a logistic fit and their covariance (row-major), or None if the
+    fit fails to converge."""
     x = design(units, columns, centre, span)
     y = units["event"].cast(pl.Float64).to_numpy()
     with warnings.catch_warnings():
@@ -136,9 +164,12 @@ def _logistic(
             result = sm.GLM(y, x, family=sm.families.Binomial()).fit()
         except (ValueError, np.linalg.LinAlgError):
             return None
+    covariance = np.asarray(result.cov_params())
     if not result.converged or not np.all(np.isfinite(result.params)):
         return None
-    return tuple(float(b) for b in result.params)
+    if not np.all(np.isfinite(covariance)):
+        return None
+    return tuple(float(b) for b in result.params), tuple(covariance.ravel().tolist())
 
 
 def fit_reference(indicator: Indicator, units: pl.DataFrame, config: SafetyConfig) -> Reference:
@@ -155,11 +186,32 @@ def fit_reference(indicator: Indicator, units: pl.DataFrame, config: SafetyConfi
     ):
         if min(events, n - events) < config.events_per_variable.value * len(columns):
             continue
-        coefficients = _logistic(units, columns, centre, span)
-        if coefficients is not None:
-            return Reference(indicator.name, method, n, events, columns, coefficients, centre, span)
+        fitted = _logistic(units, columns, centre, span)
+        if fitted is not None:
+            coefficients, covariance = fitted
+            return Reference(
+                indicator.name,
+                method,
+                n,
+                events,
+                columns,
+                coefficients,
+                centre,
+                span,
+                covariance=covariance,
+            )
     rate = events / n
-    return Reference(indicator.name, "crude", n, events, (), (float(np.log(rate / (1 - rate))),))
+    # Variance of the log-odds of a binomial proportion: 1/events + 1/non-events.
+    variance = 1.0 / events + 1.0 / (n - events)
+    return Reference(
+        indicator.name,
+        "crude",
+        n,
+        events,
+        (),
+        (float(np.log(rate / (1 - rate))),),
+        covariance=(variance,),
+    )
 
 
 def _published(indicator: Indicator) -> Reference:
@@ -213,11 +265,22 @@ def shrink(offsets: np.ndarray, se: np.ndarray) -> tuple[np.ndarray, float]:
     return factor * offsets, tau2
 
 
+def shrunk_variance(se: np.ndarray, tau2: float) -> np.ndarray:
+    """Posterior variance of each shrunk offset given tau^2 (normal-normal empirical
+    Bayes): tau^2 se^2 / (tau^2 + se^2), 0 when tau^2 = 0 (the offset is then 0 by
+    assumption) or when the offset could not be estimated."""
+    se = np.asarray(se, dtype=float)
+    finite = np.isfinite(se) & (tau2 > 0.0)
+    safe = np.where(finite, se, 1.0) ** 2
+    return np.where(finite, tau2 * safe / (tau2 + safe), 0.0)
+
+
 def assign_expected(
     units: pl.DataFrame, programs: pl.DataFrame, config: SafetyConfig
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Units with `expected` (NULL when no reference) and `reference`; and the reference
-    table (mart_safety_reference): the pooled model and each province's offset."""
+    """Units with `expected` (NULL when no reference), `reference` and
+    `reference_logit_se`; and the reference table (mart_safety_reference): the pooled
+    model and each province's offset."""
     attrs = programs.select("program_id", "province", "is_in_person")
     units = units.join(attrs, on="program_id", how="left")
     out, rows = [], []
@@ -235,10 +298,12 @@ def assign_expected(
                     expected=pl.lit(None, pl.Float64),
                     reference=pl.lit(None, pl.Utf8),
                     reference_method=pl.lit(reference.method),
+                    reference_logit_se=pl.lit(None, pl.Float64),
                 )
             )
             continue
         offsets: dict[str, float] = {}
+        offset_variances: dict[str, float] = {}
         if reference.method != "published":
             cohorts = in_person.partition_by("province", as_dict=True, maintain_order=True)
             names = [key[0] for key in cohorts]
@@ -249,9 +314,11 @@ def assign_expected(
             raw = np.array([f[0] for f in fitted])
             se = np.array([f[1] for f in fitted])
             shrunk, tau2 = shrink(raw, se)
+            posterior = shrunk_variance(se, tau2)
             offsets = dict(zip(names, shrunk.tolist(), strict=True))
-            for province, cohort, (offset, error), value in zip(
-                names, cohorts.values(), fitted, shrunk, strict=True
+            offset_variances = dict(zip(names, posterior.tolist(), strict=True))
+            for province, cohort, (offset, error), value, variance in zip(
+                names, cohorts.values(), fitted, shrunk, posterior, strict=True
             ):
                 rows.append(
                     {
@@ -265,24 +332,30 @@ def assign_expected(
                         "province_offset_se": error if np.isfinite(error) else None,
                         "shrunk_province_offset": value,
                         "between_province_variance": tau2,
+                        "shrunk_province_offset_se": float(np.sqrt(variance)),
                     }
                 )
         for _, program in own.group_by("program_id", maintain_order=True):
             first = program.row(0, named=True)
             local = not first["is_in_person"] and first["province"] in offsets
             offset = offsets[first["province"]] if local else 0.0
+            variance = reference.logit_variance(program, offset)
+            if local:
+                variance += offset_variances[first["province"]]
             label = f"in_person_{first['province']}" if local else reference.row()["cohort"]
             out.append(
                 program.with_columns(
                     expected=pl.Series(_expit(reference.logit(program) + offset)),
                     reference=pl.lit(label),
                     reference_method=pl.lit(reference.method),
+                    reference_logit_se=pl.lit(float(np.sqrt(variance))),
                 )
             )
     empty = units.clear().with_columns(
         expected=pl.lit(None, pl.Float64),
         reference=pl.lit(None, pl.Utf8),
         reference_method=pl.lit(None, pl.Utf8),
+        reference_logit_se=pl.lit(None, pl.Float64),
     )
     frame = pl.concat([empty, *out], how="diagonal_relaxed")
     table = pl.DataFrame(rows, schema=REFERENCE_SCHEMA)

@@ -17,6 +17,7 @@ import polars as pl
 from pipelines.safety.config import SafetyConfig
 from pipelines.safety.expected import assign_expected
 from pipelines.safety.indicators import build_units, follow_up_triggers
+from pipelines.safety.standards import apply_standards, process_standards
 from pipelines.sql import read_sql
 
 # The general severity covariate of non-scale indicators: the baseline PHQ-9 total.
@@ -31,6 +32,7 @@ class SafetyInputs:
     references: pl.DataFrame  # mart_safety_reference
     triggers: pl.DataFrame  # follow-up triggers with their contact times
     data_end: date | None
+    standards: pl.DataFrame  # mart_safety_process_standards
 
 
 def data_end(con: duckdb.DuckDBPyConnection) -> date | None:
@@ -81,4 +83,7 @@ def read_inputs(con: duckdb.DuckDBPyConnection, config: SafetyConfig) -> SafetyI
         triggers=triggers,
     )
     with_expected, references = assign_expected(units, programs, config)
-    return SafetyInputs(programs, with_expected, references, triggers, end)
+    standards = process_standards(programs, config)
+    return SafetyInputs(
+        programs, apply_standards(with_expected, standards), references, triggers, end, standards
+    )

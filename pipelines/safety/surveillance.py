@@ -51,6 +51,7 @@ FUNNEL_SCHEMA = {
     "tau2": pl.Float64,
     "programs_compared": pl.Int64,
     "overdispersion_applied": pl.Boolean,
+    "reference_logit_se": pl.Float64,
     **dict.fromkeys(
         [
             f"{level}_{side}{suffix}"
@@ -74,6 +75,7 @@ CUSUM_SCHEMA = {
     "peak": pl.Float64,
     "threshold": pl.Float64,
     "simulated_arl_months": pl.Float64,
+    "reference_logit_se": pl.Float64,
     "alarm": pl.Boolean,
     "in_signal": pl.Boolean,
     "excursion_n": pl.Int64,
@@ -118,6 +120,21 @@ def monthly_indicators(units: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def reference_errors(units: pl.DataFrame, config: SafetyConfig) -> pl.DataFrame:
+    """Per indicator and program, the standard error of the expected log-odds that the
+    methods carry: the reference's own (expected.py) with `reference_uncertainty: carry`,
+    0 with `ignore` (the reference treated as exact)."""
+    keys = {"indicator": pl.Utf8, "program_id": pl.Utf8}
+    carried = config.carries_reference_uncertainty and "reference_logit_se" in units.columns
+    source = pl.col("reference_logit_se").drop_nulls().first() if carried else pl.lit(0.0)
+    return (
+        units.group_by(*keys)
+        .agg(reference_logit_se=source)
+        .with_columns(pl.col("reference_logit_se").fill_null(0.0).cast(pl.Float64))
+        .select(*[pl.col(k).cast(t) for k, t in keys.items()], "reference_logit_se")
+    )
+
+
 def _dense(monthly: pl.DataFrame, months: list[date]) -> pl.DataFrame:
     """Every month from each chart's first month to the last, zero-filled."""
     firsts = monthly.group_by("program_id", "indicator").agg(first=pl.col("month").min())
@@ -142,9 +159,16 @@ def _dense(monthly: pl.DataFrame, months: list[date]) -> pl.DataFrame:
 
 
 def evaluate_funnel(
-    monthly: pl.DataFrame, months: list[date], config: SafetyConfig
+    monthly: pl.DataFrame,
+    months: list[date],
+    config: SafetyConfig,
+    errors: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """Each month's rolling-window funnel for every program with expected events."""
+    """Each month's rolling-window funnel for every program with expected events.
+
+    `errors` (reference_errors) gives each chart's reference standard error on the
+    log-odds scale; the expected count's variance (V sigma)^2 then joins the binomial
+    variance V in the z-scores, the over-dispersion estimate and the limits."""
     window = int(config.window_months.value)
     keys = ["indicator", "program_id"]
     dense = _dense(monthly.filter(pl.col("n_compared") > 0), months)
@@ -160,6 +184,12 @@ def evaluate_funnel(
             )
         },
     ).filter((pl.col("n") > 0) & (pl.col("expected") > 0))
+    if errors is None:
+        rolled = rolled.with_columns(reference_logit_se=pl.lit(0.0))
+    else:
+        rolled = rolled.join(errors, on=keys, how="left").with_columns(
+            pl.col("reference_logit_se").fill_null(0.0)
+        )
     parts = []
     method = config.overdispersion
     for _, group in rolled.group_by("indicator", "month", maintain_order=True):
@@ -167,11 +197,13 @@ def evaluate_funnel(
         o = group["observed"].to_numpy().astype(float)
         e = group["expected"].to_numpy()
         v = group["variance"].to_numpy()
-        s = np.sqrt(v) / e
-        z = (o - e) / np.sqrt(v)
+        se = group["reference_logit_se"].to_numpy()
+        total = v + (v * se) ** 2
+        s = np.sqrt(total) / e
+        z = (o - e) / np.sqrt(total)
         spread = funnel.overdispersion(z, s, config.winsorise.value)
-        alert = funnel.limits(config.alert_level.value, n, e, v, spread, method)
-        alarm = funnel.limits(config.alarm_level.value, n, e, v, spread, method)
+        alert = funnel.limits(config.alert_level.value, n, e, v, spread, method, se)
+        alarm = funnel.limits(config.alarm_level.value, n, e, v, spread, method, se)
         dispersed = funnel.is_dispersed(spread, method)
         upper = alarm.count_high / e
         if dispersed:
@@ -226,6 +258,10 @@ def evaluate_cusum(
     compared = units.filter(pl.col("expected").is_not_null())
     if compared.is_empty():
         return pl.DataFrame(schema=CUSUM_SCHEMA)
+    errors = {
+        (row["indicator"], row["program_id"]): row["reference_logit_se"]
+        for row in reference_errors(compared, config).iter_rows(named=True)
+    }
     odds_ratio = config.odds_ratio.value
     compared = compared.with_columns(
         weight=pl.Series(
@@ -250,6 +286,8 @@ def evaluate_cusum(
             "target_arl_months": config.in_control_arl_months.value,
             "cycles": config.simulation_cycles,
             "seed": cusum.chart_seed(config.simulation_seed, str(indicator), str(program_id)),
+            "logit_se": errors.get((indicator, program_id), 0.0),
+            "nodes": config.reference_nodes,
         }
         key = cusum.threshold_key(risks, **design)
         if key not in thresholds:
@@ -274,6 +312,7 @@ def evaluate_cusum(
                 peak=pl.Series(state.peak),
                 threshold=pl.lit(threshold.h),
                 simulated_arl_months=pl.lit(threshold.arl_months),
+                reference_logit_se=pl.lit(design["logit_se"]),
                 alarm=pl.Series(state.alarm),
                 in_signal=pl.Series(state.in_signal),
                 excursion_n=pl.Series(state.excursion_n),
@@ -408,7 +447,7 @@ def survey(
             {},
         )
     months = month_grid(monthly["month"].min(), as_of)
-    funnel_rows = evaluate_funnel(monthly, months, config)
+    funnel_rows = evaluate_funnel(monthly, months, config, reference_errors(units, config))
     used: dict[str, cusum.Threshold] = {}
     cache = {} if thresholds is None else thresholds
     cusum_rows = evaluate_cusum(units, monthly, months, config, cache, used)

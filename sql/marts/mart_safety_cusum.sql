@@ -14,6 +14,7 @@ SELECT
     CAST(peak AS DOUBLE) AS peak,
     CAST(threshold AS DOUBLE) AS threshold,
     CAST(simulated_arl_months AS DOUBLE) AS simulated_arl_months,
+    CAST(reference_logit_se AS DOUBLE) AS reference_logit_se,
     CAST(alarm AS BOOLEAN) AS alarm,
     CAST(in_signal AS BOOLEAN) AS in_signal,
     CAST(excursion_n AS BIGINT) AS excursion_n,
@@ -29,3 +30,4 @@ COMMENT ON COLUMN mart_safety_cusum.simulated_arl_months IS 'In-control average 
 COMMENT ON COLUMN mart_safety_cusum.alarm IS 'peak above threshold with at least the minimum number of events since the chart last stood at zero.';
 COMMENT ON COLUMN mart_safety_cusum.in_signal IS 'An alarm has happened and the restarted chart has not yet drained to zero: the CUSUM signal is open.';
 COMMENT ON COLUMN mart_safety_cusum.excursion_observed IS 'Events since the chart last stood at zero (the evidence behind the current value).';
+COMMENT ON COLUMN mart_safety_cusum.reference_logit_se IS 'Standard error of the program''s expected log-odds carried into the threshold simulation (0 when expected.reference_uncertainty is ignore): h keeps the false-alarm rate, averaged over that error, at the target.';

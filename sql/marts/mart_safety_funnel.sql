@@ -17,6 +17,7 @@ SELECT
     CAST(tau2 AS DOUBLE) AS tau2,
     CAST(programs_compared AS BIGINT) AS programs_compared,
     CAST(overdispersion_applied AS BOOLEAN) AS overdispersion_applied,
+    CAST(reference_logit_se AS DOUBLE) AS reference_logit_se,
     CAST(alert_low AS DOUBLE) AS alert_low,
     CAST(alert_high AS DOUBLE) AS alert_high,
     CAST(alarm_low AS DOUBLE) AS alarm_low,
@@ -38,3 +39,4 @@ COMMENT ON COLUMN mart_safety_funnel.tau2 IS 'Between-program variance on the ra
 COMMENT ON COLUMN mart_safety_funnel.overdispersion_applied IS 'True when the adjusted limits (per ref_safety_policy) replace the exact ones for signalling.';
 COMMENT ON COLUMN mart_safety_funnel.signal_threshold IS 'Ratio the program must exceed to signal: the upper alarm binomial quantile of the count divided by expected (the interpolated limit is for drawing), and the over-dispersion-adjusted limit too when applied.';
 COMMENT ON COLUMN mart_safety_funnel.alarm IS 'ratio above signal_threshold with at least the minimum number of events: the funnel opens a signal.';
+COMMENT ON COLUMN mart_safety_funnel.reference_logit_se IS 'Standard error of the program''s expected log-odds carried into the limits (safety_units.reference_logit_se; 0 when expected.reference_uncertainty is ignore): the exact limits are quantiles of the binomial mixed over it, the normal ones add the expected count''s variance.';

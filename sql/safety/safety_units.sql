@@ -17,7 +17,8 @@ SELECT
     CAST(baseline_item9 AS DOUBLE) AS baseline_item9,
     CAST(expected AS DOUBLE) AS expected,
     CAST(reference AS VARCHAR) AS reference,
-    CAST(reference_method AS VARCHAR) AS reference_method
+    CAST(reference_method AS VARCHAR) AS reference_method,
+    CAST(reference_logit_se AS DOUBLE) AS reference_logit_se
 FROM source_frame;
 
 COMMENT ON TABLE safety_units IS 'Patient-level safety outcomes (pseudonymised episode ids): one row per indicator and unit with its expected probability under in-person CBT for the same case mix. Never publish rows from it; the marts aggregate it.';
@@ -26,3 +27,4 @@ COMMENT ON COLUMN safety_units.event IS 'True when the harm (or the breach of th
 COMMENT ON COLUMN safety_units.baseline_severity IS 'The indicator''s own baseline score for deterioration; the baseline PHQ-9 total otherwise.';
 COMMENT ON COLUMN safety_units.expected IS 'Probability of the event under the reference (logistic model on case mix, crude in-person rate or published rate); NULL when there is no reference.';
 COMMENT ON COLUMN safety_units.reference IS 'Cohort the expectation comes from: in_person_<province>, all_in_person or published.';
+COMMENT ON COLUMN safety_units.reference_logit_se IS 'Standard error of the expected log-odds from the reference''s own sampling error (the pooled model''s covariance by the delta method, plus the posterior variance of the shrunk province offset), one value per program and indicator; carried into the funnel limits and the CUSUM threshold when expected.reference_uncertainty is carry.';

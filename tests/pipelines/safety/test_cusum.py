@@ -12,8 +12,10 @@ from scipy import stats
 from pipelines.safety.cusum import (
     chart_seed,
     event_count_pmf,
+    normal_nodes,
     run_chart,
     simulate_threshold,
+    threshold_key,
     weights,
 )
 
@@ -136,3 +138,53 @@ def test_a_chart_that_never_leaves_zero_in_control_signals_on_its_first_excursio
         [np.full(3, 1e-12)], odds_ratio=2.0, target_arl_months=240, cycles=1_000, seed=1
     )
     assert (found.h, found.arl_months, found.alarm_cycles) == (0.0, np.inf, 0)
+
+
+def test_normal_nodes_integrate_the_normal_moments():
+    points, weights = normal_nodes(5)
+    assert weights.sum() == pytest.approx(1.0)
+    assert (weights * points**2).sum() == pytest.approx(1.0)
+    assert (weights * points**4).sum() == pytest.approx(3.0)
+    assert (weights * points**8).sum() == pytest.approx(105.0)
+
+
+def test_threshold_over_reference_error_matches_the_averaged_exact_markov_chain():
+    """The lattice chart of the previous test with the reference's log-odds error: at
+    each Gauss-Hermite node the true risk moves but the weights do not, so the chart
+    still moves +2c or -c and each node's ARL is exact. The threshold is the smallest
+    lattice point whose averaged false-alarm rate sum w_j / ARL_j is within the target,
+    and the simulated averaged ARL matches the exact one."""
+    r, se, k = 8.0, 0.3, 4
+    p = (r ** (1 / 3) - 1) / (r - 1)
+    c = math.log(1 + (r - 1) * p)
+    points, weights = normal_nodes(5)
+    logit = math.log(p / (1 - p))
+    risks = 1 / (1 + np.exp(-(logit + se * points)))
+
+    def averaged_arl(lattice: int) -> float:
+        return 1 / sum(w / _exact_arl(q, lattice) for q, w in zip(risks, weights, strict=True))
+
+    target = 0.8 * averaged_arl(k)
+    assert averaged_arl(k - 1) < target  # so lattice point k is the first to reach it
+    found = simulate_threshold(
+        [np.array([p])],
+        odds_ratio=r,
+        target_arl_months=target,
+        cycles=200_000,
+        seed=7,
+        logit_se=se,
+        nodes=5,
+    )
+    assert found.h == pytest.approx(k * c)
+    assert found.arl_months == pytest.approx(averaged_arl(k), rel=0.08)
+    exact_reference = simulate_threshold(
+        [np.array([p])], odds_ratio=r, target_arl_months=target, cycles=100_000, seed=7
+    )
+    assert exact_reference.h <= found.h  # reference error only ever raises the threshold
+
+
+def test_reference_error_changes_the_cache_key_only_when_carried():
+    months = [np.full(20, 0.06)]
+    design = {"odds_ratio": 2.0, "target_arl_months": 240, "cycles": 1000, "seed": 1}
+    assert threshold_key(months, **design) == threshold_key(months, **design, logit_se=0.0)
+    assert threshold_key(months, **design) != threshold_key(months, **design, logit_se=0.1)

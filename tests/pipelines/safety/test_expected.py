@@ -10,9 +10,18 @@ from datetime import date
 import numpy as np
 import polars as pl
 import pytest
+import statsmodels.api as sm
 
 from pipelines.safety.config import load_safety_config
-from pipelines.safety.expected import ALL_IN_PERSON, assign_expected, province_offset, shrink
+from pipelines.safety.expected import (
+    ALL_IN_PERSON,
+    assign_expected,
+    design,
+    fit_reference,
+    province_offset,
+    shrink,
+    shrunk_variance,
+)
 
 CONFIG = load_safety_config().restricted(("phq9_reliable_deterioration",))
 PROGRAMS = pl.DataFrame(
@@ -163,3 +172,52 @@ def test_the_model_is_not_extrapolated_beyond_the_in_person_severity_range():
     scored, _ = assign_expected(clinics.vstack(extreme), PROGRAMS, CONFIG)
     edge, beyond = scored.filter(pl.col("program_id") == "ICBT_NS")["expected"].to_list()
     assert edge == pytest.approx(beyond)
+
+
+def test_reference_standard_error_of_one_unit_is_statsmodels_prediction_error():
+    """For a one-unit program the delta-method variance g'Cg / V^2 reduces to x'Cx, the
+    variance of the fitted linear predictor, which statsmodels reports directly."""
+    units = _world(0.0)
+    clinics = units.filter(pl.col("program_id").str.starts_with("CLINIC"))
+    one = units.filter(pl.col("program_id") == "ICBT_NS").head(1)
+    scored, _ = assign_expected(clinics.vstack(one), PROGRAMS, CONFIG)
+    reference = fit_reference(CONFIG.indicators["phq9_reliable_deterioration"], clinics, CONFIG)
+    x = design(clinics, reference.columns, reference.centre, reference.span)
+    y = clinics["event"].cast(pl.Float64).to_numpy()
+    fitted = sm.GLM(y, x, family=sm.families.Binomial()).fit()
+    x_one = design(one, reference.columns, reference.centre, reference.span)
+    expected_se = fitted.get_prediction(x_one, which="linear").se[0]
+    got = scored.filter(pl.col("program_id") == "ICBT_NS")["reference_logit_se"][0]
+    assert got == pytest.approx(expected_se, rel=1e-4)
+
+
+def test_crude_reference_standard_error_is_the_binomial_log_odds_one():
+    units = _world(0.0)
+    clinic = units.filter(pl.col("program_id") == "CLINIC_ON").head(120)
+    icbt = units.filter(pl.col("program_id") == "ICBT_NS")
+    scored, references = assign_expected(clinic.vstack(icbt), PROGRAMS, CONFIG)
+    pooled = references.filter(pl.col("cohort") == ALL_IN_PERSON).row(0, named=True)
+    assert pooled["method"] == "crude"
+    events, n = pooled["events"], pooled["units"]
+    got = scored.filter(pl.col("program_id") == "ICBT_NS")["reference_logit_se"].unique()
+    assert got.to_list() == [pytest.approx(np.sqrt(1 / events + 1 / (n - events)))]
+
+
+def test_a_local_reference_adds_the_posterior_variance_of_its_shrunk_offset():
+    assert shrunk_variance(np.array([0.2, np.inf]), 0.04).tolist() == pytest.approx(
+        [0.04 * 0.04 / 0.08, 0.0]
+    )
+    assert shrunk_variance(np.array([0.2]), 0.0).tolist() == [0.0]
+    scored, references = assign_expected(_world(0.7), PROGRAMS, CONFIG)
+    se = dict(scored.group_by("program_id").agg(pl.col("reference_logit_se").first()).iter_rows())
+    on = references.filter(pl.col("cohort") == "in_person_ON").row(0, named=True)
+    assert on["shrunk_province_offset_se"] == pytest.approx(
+        np.sqrt(
+            shrunk_variance(np.array([on["province_offset_se"]]), on["between_province_variance"])[
+                0
+            ]
+        )
+    )
+    # ICBT_ON carries its province's offset error on top of the pooled model's.
+    assert se["ICBT_ON"] ** 2 > on["shrunk_province_offset_se"] ** 2 > 0
+    assert se["ICBT_NS"] < se["ICBT_ON"]

@@ -8,7 +8,7 @@ from math import comb
 
 import numpy as np
 import pytest
-from scipy import stats
+from scipy import integrate, stats
 
 from pipelines.safety.funnel import (
     Dispersion,
@@ -17,6 +17,8 @@ from pipelines.safety.funnel import (
     is_dispersed,
     limits,
     overdispersion,
+    predictive_cdf,
+    predictive_quantile,
     winsorise,
 )
 
@@ -99,3 +101,49 @@ def test_a_count_at_the_quantile_does_not_signal():
         0.998, np.array([500.0]), np.array([50.0]), np.array([45.0]), Dispersion(1, 0, 1), "none"
     )
     assert beyond(big, np.array([80.0]), np.array([1.6]), dispersed=False)[0]
+
+
+def test_predictive_quantile_without_reference_error_is_the_binomial_one():
+    n, p = np.array([5.0, 50.0, 400.0, 2000.0]), np.array([0.72, 0.05, 0.1, 0.3])
+    count, interpolated = predictive_quantile(0.999, n, p, np.zeros(4))
+    np.testing.assert_array_equal(count, stats.binom.ppf(0.999, n, p))
+    np.testing.assert_allclose(interpolated, interpolated_quantile(0.999, n, p), rtol=1e-9)
+
+
+def _mixed_cdf(r: float, n: float, p: float, se: float) -> float:
+    """P(count <= r) with the log-odds error integrated by adaptive quadrature."""
+    logit = np.log(p / (1 - p))
+
+    def integrand(z: float) -> float:
+        return stats.norm.pdf(z) * stats.binom.cdf(r, n, 1 / (1 + np.exp(-(logit + se * z))))
+
+    return integrate.quad(integrand, -10, 10, limit=200)[0]
+
+
+@pytest.mark.parametrize(
+    ("n", "p", "se"), [(50, 0.05, 0.3), (400, 0.1, 0.15), (2000, 0.3, 0.3), (120, 0.07, 0.6)]
+)
+def test_predictive_quantile_matches_adaptive_quadrature(n, p, se):
+    """The count's predictive distribution over the reference's error, cross-checked with
+    scipy's adaptive quadrature: the quantile is where the mixed CDF first reaches q."""
+    count, _ = predictive_quantile(0.999, np.array([n]), np.array([p]), np.array([se]))
+    r = float(count[0])
+    assert predictive_cdf(r, n, p, se) == pytest.approx(_mixed_cdf(r, n, p, se), abs=1e-6)
+    assert _mixed_cdf(r, n, p, se) >= 0.999 - 1e-6
+    assert _mixed_cdf(r - 1, n, p, se) < 0.999
+    assert r > stats.binom.ppf(0.999, n, p)  # wider than the exact-reference limit
+
+
+def test_reference_error_widens_exact_and_dispersed_limits():
+    n, e = np.array([200.0, 800.0]), np.array([14.0, 56.0])
+    v = e * (1 - e / n)
+    spread = Dispersion(phi=1.5, tau2=0.01, units=10)
+    exact = limits(0.998, n, e, v, spread, "additive")
+    carried = limits(0.998, n, e, v, spread, "additive", np.array([0.2, 0.2]))
+    assert np.all(carried.count_high > exact.count_high)
+    assert np.all(carried.exact_high > exact.exact_high)
+    assert np.all(carried.exact_low < exact.exact_low)
+    # The normal limits add the expected count's variance (V se)^2 to V.
+    s = np.sqrt(v + (v * 0.2) ** 2) / e
+    z = stats.norm.ppf(0.999)
+    np.testing.assert_allclose(carried.dispersed_high, 1 + z * np.sqrt(s**2 + 0.01))

@@ -11,6 +11,7 @@ this gives the same safety units as the real Dagster run.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import duckdb
@@ -18,6 +19,7 @@ import polars as pl
 import pytest
 
 from pipelines.demo.config import GeneratorConfig
+from pipelines.resources import Warehouse
 from pipelines.safety.config import load_safety_config
 from pipelines.safety.operating import (
     NULL_INDICATORS,
@@ -109,3 +111,42 @@ def test_false_alarms_on_null_data_stay_under_the_target(tmp_path):
     alarms = table["cusum"].sum() + table["funnel"].sum()
     assert chart_years > 400
     assert alarms / chart_years <= CONFIG.false_alarm_target.value, (alarms, chart_years)
+
+
+@pytest.mark.slow
+def test_structural_breaches_of_self_guided_programs_are_gone_and_the_plant_is_found(tmp_path):
+    """The full demo (20,000 episodes over 24 months, one seed): held to the therapist
+    standard, self-guided programs open follow-up signals every run by design; held to
+    their own (unmeasured) standard they open none, and the planted rise is still found."""
+    generator = GeneratorConfig(
+        n_episodes=20_000,
+        seed=1000,
+        months=24,
+        end_month=date(2026, 9, 1),
+        safety_from_month=date(2025, 9, 1),
+    )
+    inputs, plant = simulate_seed(tmp_path, generator, CONFIG)
+    self_guided = inputs.programs.filter(pl.col("delivery_mode") == "self_guided")["program_id"]
+    therapist_only = replace(CONFIG, mode_standards={})
+    warehouse = Warehouse(database=str(tmp_path / "build.duckdb"))
+
+    def follow_up_signals(result) -> list[str]:
+        own = result.episodes.filter(
+            (pl.col("indicator") == "item9_follow_up_breach")
+            & pl.col("program_id").is_in(self_guided.implode())
+        )
+        return own["program_id"].to_list()
+
+    before = survey_inputs(read_seed_inputs(warehouse, therapist_only), therapist_only)
+    after = survey_inputs(inputs, CONFIG)
+    assert follow_up_signals(before), "the therapist standard breaches self-guided programs"
+    assert follow_up_signals(after) == []
+    found = detection(
+        after,
+        seed=1000,
+        program_id=plant["program_id"],
+        indicator=PRIMARY,
+        from_month=generator.safety_month,
+        end_month=generator.end_month,
+    )
+    assert found.delay["either"] is not None and found.early_signals == 0

@@ -28,6 +28,7 @@ SAFETY_TABLES = (
     "safety_units",
     "mart_safety_reference",
     "mart_item9_response_times",
+    "mart_safety_process_standards",
     "mart_safety_indicators",
     "mart_safety_funnel",
     "mart_safety_cusum",
@@ -75,6 +76,34 @@ def test_every_unit_has_a_reference_and_the_marts_add_up(published):
         "SELECT sum(n), sum(observed) FROM mart_safety_indicators"
     ).fetchall()
     assert (units, events) == (n, observed)
+
+
+def test_self_guided_programs_are_held_to_their_own_standard(published):
+    """Self-guided programs have no therapist: the follow-up standard that applies to them
+    is recorded once per program, their breaches of the therapist standard are counted
+    but open no signal, and guided programs are still judged. (That the planted harm is
+    still found is tested on the full demo in test_operating_characteristics.py: this
+    small demo's plant is too weak for either method.)"""
+    standards = published.execute(
+        "SELECT program_id, standard, measured FROM mart_safety_process_standards "
+        "WHERE delivery_mode = 'self_guided' AND indicator = 'item9_follow_up_breach'"
+    ).fetchall()
+    self_guided = [program for program, _, _ in standards]
+    assert len(self_guided) == len(set(self_guided)) > 0
+    assert {(standard, measured) for _, standard, measured in standards} == {
+        ("automated_crisis_pathway", False)
+    }
+    [(counted, breaches, compared)] = published.execute(
+        "SELECT count(*), count(*) FILTER (event), count(expected) FROM safety_units "
+        "WHERE indicator = 'item9_follow_up_breach' AND program_id IN (SELECT unnest($p))",
+        {"p": self_guided},
+    ).fetchall()
+    assert counted > 0 and breaches > 0 and compared == 0
+    signals = published.execute(
+        "SELECT program_id FROM safety_signal_register WHERE indicator = 'item9_follow_up_breach'"
+    ).fetchall()
+    assert signals, "guided programs are still judged against the therapist standard"
+    assert not [s for (s,) in signals if s in self_guided]
 
 
 def test_checks_warn_and_fail_on_open_signals_without_blocking(demo_build, published):

@@ -84,6 +84,24 @@ def test_no_signal_without_an_excess():
     assert quiet.episodes.height <= 1
 
 
+def test_carried_reference_error_raises_thresholds_and_ignore_treats_it_as_exact():
+    """Units whose reference is uncertain (sigma 0.3 on the log-odds scale): carried, the
+    CUSUM thresholds and the funnel's exact limits rise; ignored, the survey equals
+    one of units without any recorded reference error."""
+    units = _units(np.random.default_rng(5)).filter(pl.col("program_id").is_in(["P00", "HARM"]))
+    uncertain = units.with_columns(reference_logit_se=pl.lit(0.3))
+    carried = survey(uncertain, date(2026, 9, 30), CONFIG)
+    ignored = survey(uncertain, date(2026, 9, 30), replace(CONFIG, reference_uncertainty="ignore"))
+    exact = survey(units, date(2026, 9, 30), CONFIG)
+    assert carried.cusum["reference_logit_se"].unique().to_list() == [0.3]
+    assert ignored.cusum["reference_logit_se"].unique().to_list() == [0.0]
+    assert ignored.cusum.drop("reference_logit_se").equals(exact.cusum.drop("reference_logit_se"))
+    assert ignored.funnel.drop("reference_logit_se").equals(exact.funnel.drop("reference_logit_se"))
+    higher = carried.cusum["threshold"] > ignored.cusum["threshold"]
+    assert higher.all()
+    assert (carried.funnel["alarm_high"] > ignored.funnel["alarm_high"]).all()
+
+
 def test_episodes_are_runs_of_open_months():
     months = month_grid(date(2026, 1, 1), date(2026, 6, 1))
     states = pl.DataFrame(
