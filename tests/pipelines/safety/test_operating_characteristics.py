@@ -38,6 +38,8 @@ PRIMARY = "phq9_reliable_deterioration"
 DETECTION_MONTHS = 8
 SEEDS = range(501, 511)
 PLANTED_AND_REFERENCE = ("ICBT07", "INPERSON_ON", "INPERSON_BC", "INPERSON_QC", "INPERSON_AB")
+# The demo's self-guided archetypes with more than a pilot's volume (pipelines/demo/archetypes.py).
+SELF_GUIDED = ("ICBT01", "ICBT02", "ICBT03", "ICBT04")
 
 
 @needs_demo_build
@@ -115,9 +117,11 @@ def test_false_alarms_on_null_data_stay_under_the_target(tmp_path):
 
 @pytest.mark.slow
 def test_structural_breaches_of_self_guided_programs_are_gone_and_the_plant_is_found(tmp_path):
-    """The full demo (20,000 episodes over 24 months, one seed): held to the therapist
-    standard, self-guided programs open follow-up signals every run by design; held to
-    their own (unmeasured) standard they open none, and the planted rise is still found."""
+    """The full demo volume (20,000 episodes over 24 months, one seed; only the self-guided
+    programs, the planted one and the in-person clinics are built): held to the
+    therapist standard, self-guided programs open follow-up signals every run by design;
+    held to their own (unmeasured) standard they open none, and the planted rise is still
+    found."""
     generator = GeneratorConfig(
         n_episodes=20_000,
         seed=1000,
@@ -125,7 +129,7 @@ def test_structural_breaches_of_self_guided_programs_are_gone_and_the_plant_is_f
         end_month=date(2026, 9, 1),
         safety_from_month=date(2025, 9, 1),
     )
-    inputs, plant = simulate_seed(tmp_path, generator, CONFIG)
+    inputs, plant = simulate_seed(tmp_path, generator, CONFIG, PLANTED_AND_REFERENCE + SELF_GUIDED)
     self_guided = inputs.programs.filter(pl.col("delivery_mode") == "self_guided")["program_id"]
     therapist_only = replace(CONFIG, mode_standards={})
     warehouse = Warehouse(database=str(tmp_path / "build.duckdb"))
