@@ -405,10 +405,12 @@ def save_review(
     marts = current().snapshot()
     store = review_queue.current_store()
     message: Any
-    if not item_id or not target:
-        message = dbc_alert("Choose a review item and its new state.", "warning")
+    seen = (versions or {}).get(item_id or "")
+    if not item_id or target not in {s.value for s in ReviewState}:
+        message = _status("Choose a review item and its new state.", "warning")
+    elif seen is None:
+        message = _status("This item was not in the queue you were shown; reload it.", "warning")
     else:
-        seen = (versions or {}).get(item_id)
         try:
             item = store.item(int(item_id))
             register = marts.query("safety_signal_register")
@@ -416,7 +418,7 @@ def save_review(
             rows = register.filter(pl.col("signal_id").is_in(signal_ids)).iter_rows(named=True)
             saved = store.transition(
                 item.item_id,
-                seen_version=item.version if seen is None else int(seen),
+                seen_version=int(seen),
                 target=ReviewState(target),
                 actor=user.name,
                 rationale=rationale or "",
@@ -425,15 +427,15 @@ def save_review(
                 snapshot_id=_snapshot_id(marts),
                 evidence=decision_evidence(rows),
             )
-            message = dbc_alert(
+            message = _status(
                 f"Saved: item #{saved.item_id} is now "
                 f"{review_queue.STATE_LABELS[saved.state].lower()}.",
                 "success",
             )
         except StaleEditError as exc:
-            message = dbc_alert(str(exc), "danger")
+            message = _status(str(exc), "danger")
         except (TransitionError, UnknownItemError) as exc:
-            message = dbc_alert(str(exc), "warning")
+            message = _status(str(exc), "warning")
     frame = _queue(marts)
     return (
         message,
@@ -443,7 +445,8 @@ def save_review(
     )
 
 
-def dbc_alert(text: str, colour: str) -> Any:
+def _status(text: str, colour: str) -> Any:
+    """The save's outcome, announced to screen readers (role=alert)."""
     return html.Div(text, className=f"alert alert-{colour} mb-0", role="alert")
 
 

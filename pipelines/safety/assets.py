@@ -275,7 +275,10 @@ class SafetyAlerts(dg.ConfigurableResource):
 
     webhook_url: str | None = None
     alerts_file: str
-    # The application database's review decisions: refuted and closed items stay quiet.
+    # Where the review decisions are (refuted and closed items stay quiet): the data
+    # directory, whose URL is resolved when used so a password in ICBT_APP_DATABASE_URL
+    # never enters Dagster's resource settings; or an explicit URL (tests).
+    app_data_dir: str | None = None
     app_database_url: str | None = None
     timeout_seconds: float = 10.0
     retries: int = 3
@@ -290,14 +293,17 @@ class SafetyAlerts(dg.ConfigurableResource):
             timeout_seconds=config.alert_timeout_seconds,
             retries=config.alert_retries,
             backoff_seconds=config.alert_backoff_seconds,
-            app_database_url=database_url(settings.data_dir),
+            app_data_dir=str(settings.data_dir),
         )
 
     def review_items(self) -> dict[str, ItemView]:
         """The review item of each signal that has one (none without a database)."""
-        if not self.app_database_url:
+        url = self.app_database_url
+        if url is None and self.app_data_dir is not None:
+            url = database_url(Path(self.app_data_dir))
+        if not url:
             return {}
-        database = AppDatabase(self.app_database_url)
+        database = AppDatabase(url)
         try:
             database.upgrade()
             items = ReviewStore(database).items()

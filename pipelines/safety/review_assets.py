@@ -45,17 +45,30 @@ REVIEW_AUDIT = "safety_signal_review_audit"
 
 
 class ApplicationDatabase(dg.ConfigurableResource):
-    """The application database (`appdb`) where people's review decisions live."""
+    """The application database (`appdb`) where people's review decisions live.
 
-    url: str
+    Configured by data directory: the URL (`ICBT_APP_DATABASE_URL`, which may hold a
+    password) is resolved when opened, so it never enters Dagster's resource settings,
+    which its UI shows. Tests may name a URL directly.
+    """
+
+    data_dir: str | None = None
+    url: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ApplicationDatabase:
-        return cls(url=database_url(settings.data_dir))
+        return cls(data_dir=str(settings.data_dir))
+
+    def resolved_url(self) -> str:
+        if self.url:
+            return self.url
+        if self.data_dir is None:
+            raise ValueError("ApplicationDatabase needs a data directory or a URL")
+        return database_url(Path(self.data_dir))
 
     def open(self) -> AppDatabase:
         """Connected and migrated: a run may be the first thing to use it."""
-        database = AppDatabase(self.url)
+        database = AppDatabase(self.resolved_url())
         database.upgrade()
         return database
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
 import socketserver
 import threading
 from collections.abc import Iterator
@@ -13,18 +14,25 @@ from datetime import date, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
+import dagster as dg
+import duckdb
 import polars as pl
 import pytest
 
+from appdb.database import URL_VARIABLE
 from appdb.reviews import ReviewStore
+from pipelines.publishing.assets import PublishTarget
+from pipelines.safety.assets import SafetyAlerts
 from pipelines.safety.notifiers import EmailNotifier, NotificationError, review_payload
 from pipelines.safety.review import load_review_rules, plan_sync
 from pipelines.safety.review_assets import (
     ApplicationDatabase,
     ReviewEmail,
     register_evidence,
+    safety_review_email_sensor,
     send_review_emails,
 )
+from tests.conftest import settings_for
 
 RULES = load_review_rules()
 
@@ -178,3 +186,54 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     assert (notifier.host, notifier.port, notifier.starttls) == ("mail.example.org", 587, True)
     assert notifier.recipients == ("a@example.org", "b@example.org")
     assert configured.link("ICBT02") == "https://obs.example.org/safety?program=ICBT02"
+
+
+def test_the_sensor_sends_through_dagster_and_keeps_its_cursor(
+    smtp: SmtpServer, tmp_path: Path
+) -> None:
+    published = tmp_path / "observatory.duckdb"
+    with duckdb.connect(str(published)) as con:
+        con.register("source_frame", register_frame().to_arrow())
+        con.execute("CREATE TABLE safety_signal_register AS SELECT * FROM source_frame")
+        con.execute("ALTER TABLE safety_signal_register ADD COLUMN signal_number BIGINT")
+    app = ApplicationDatabase(url=f"sqlite:///{tmp_path / 'app.sqlite3'}")
+    database = app.open()
+    evidence = register_evidence(register_frame())
+    ReviewStore(database).apply_sync(plan_sync(list(evidence.values()), [], RULES))
+    database.dispose()
+
+    def tick(cursor: str | None, review_email: ReviewEmail) -> tuple[str, str | None]:
+        context = dg.build_sensor_context(
+            cursor=cursor,
+            resources={
+                "publish_target": PublishTarget(published_database=str(published)),
+                "app_database": app,
+                "review_email": review_email,
+            },
+        )
+        return safety_review_email_sensor(context).skip_message, context.cursor
+
+    message, _ = tick(None, ReviewEmail())
+    assert "No SMTP host" in message
+    message, cursor = tick(None, settings(smtp))
+    assert message.startswith("Sent 1 review e-mail(s)")
+    assert json.loads(cursor or "")["sent"] == ["new:1:0"]
+    message, _ = tick(cursor, settings(smtp))
+    assert message.startswith("Sent 0 review e-mail(s)") and len(smtp.messages) == 1
+
+
+def test_no_database_url_or_password_enters_dagster_resource_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    secret = "postgresql+psycopg://observatory:s3cret@db/app"
+    monkeypatch.setenv(URL_VARIABLE, secret)
+    monkeypatch.setenv("ICBT_SMTP_PASSWORD", "mail-s3cret")
+    settings_ = settings_for(tmp_path)
+    resources = [
+        ApplicationDatabase.from_settings(settings_),
+        ReviewEmail.from_environment(RULES),
+        SafetyAlerts.from_settings(settings_),
+    ]
+    for resource in resources:
+        assert "s3cret" not in json.dumps(resource.model_dump(), default=str)
+    assert resources[0].resolved_url() == secret
