@@ -13,6 +13,7 @@ import sqlalchemy as sa
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "pk": "pk_%(table_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
 }
 metadata = sa.MetaData(naming_convention=NAMING)
 
@@ -62,4 +63,70 @@ login_attempts = sa.Table(
     sa.Column("succeeded", sa.Boolean(), nullable=False),
     sa.Index(None, "account_key", "attempted_at"),
     sa.Index(None, "address", "attempted_at"),
+)
+
+# Safety review (pipelines/safety/review.py): one row per review item, a group of register
+# signals of one program judged together. `version` is the optimistic lock: every change
+# names the version it saw and is refused if another change came first.
+safety_review_items = sa.Table(
+    "safety_review_items",
+    metadata,
+    sa.Column("item_id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("program_id", sa.String(64), nullable=False, index=True),
+    sa.Column("first_opened_month", sa.Date(), nullable=False),
+    sa.Column("state", sa.String(32), nullable=False, index=True),
+    sa.Column("times_reopened", sa.Integer(), nullable=False),
+    sa.Column("reopen_reason", sa.Text(), nullable=True),
+    sa.Column("assignee", sa.String(64), nullable=True),
+    sa.Column("rationale", sa.Text(), nullable=True),
+    sa.Column("action", sa.Text(), nullable=True),
+    sa.Column("evidence_snapshot_id", sa.String(64), nullable=True),
+    sa.Column("evidence", sa.JSON(), nullable=True),
+    sa.Column("opened_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_by", sa.String(64), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+)
+
+# Which register signals (safety_signal_register.signal_id) each review item groups.
+safety_review_signals = sa.Table(
+    "safety_review_signals",
+    metadata,
+    sa.Column("signal_id", sa.String(128), primary_key=True),
+    sa.Column(
+        "item_id",
+        sa.Integer(),
+        sa.ForeignKey("safety_review_items.item_id"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("indicator", sa.String(64), nullable=False),
+    sa.Column("method", sa.String(16), nullable=False),
+    sa.Column("opened_month", sa.Date(), nullable=False),
+    sa.Column("added_at", UtcDateTime(), nullable=False),
+)
+
+# The append-only audit trail: one row per change of a review item (who, when, from what
+# state to what, and what they wrote). Triggers in the migration refuse UPDATE and DELETE.
+safety_review_audit = sa.Table(
+    "safety_review_audit",
+    metadata,
+    sa.Column("audit_id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column(
+        "item_id",
+        sa.Integer(),
+        sa.ForeignKey("safety_review_items.item_id"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("changed_at", UtcDateTime(), nullable=False),
+    sa.Column("changed_by", sa.String(64), nullable=False),
+    sa.Column("from_state", sa.String(32), nullable=True),
+    sa.Column("to_state", sa.String(32), nullable=False),
+    sa.Column("assignee", sa.String(64), nullable=True),
+    sa.Column("rationale", sa.Text(), nullable=True),
+    sa.Column("action", sa.Text(), nullable=True),
+    sa.Column("snapshot_id", sa.String(64), nullable=True),
+    sa.Column("evidence", sa.JSON(), nullable=True),
+    sa.Column("version", sa.Integer(), nullable=False),
 )

@@ -3,8 +3,9 @@
 Nothing is fetched from a CDN: Bootstrap's stylesheet is vendored in assets (npm
 `bootstrap@5.3.3`, dist/css/bootstrap.min.css), fonts are the system stack and Dash
 serves its own scripts. The app reads only the published warehouse, read-only. Every
-request passes the sign-in gate of `dashboards.auth` unless the app is a demo; sessions
-and sign-in attempts are kept in the application database (`appdb`). Every response
+request passes the sign-in gate of `dashboards.auth` unless the app is a demo; sessions,
+sign-in attempts and the safety review's decisions are kept in the application database
+(`appdb`). Every response
 carries security headers: a Content-Security-Policy that allows only this server's
 scripts (and Dash's own inline ones, by hash), no framing, no MIME sniffing, no referrer.
 
@@ -29,7 +30,7 @@ from dash import dcc, html
 from appdb.database import AppDatabase
 from appdb.login_attempts import LoginThrottle
 from appdb.sessions import SessionStore
-from dashboards import auth, brief_download, reports
+from dashboards import auth, brief_download, reports, review_queue
 from dashboards.data import Warehouse, WarehouseUnavailableError
 from dashboards.ids import Id
 from dashboards.marts import SuppressedMarts
@@ -269,6 +270,7 @@ def create_app(settings: Settings, auth_config: auth.AuthConfig | None = None) -
         Runtime(warehouse=warehouse, rules=rules, marts=SuppressedMarts(warehouse, rules)),
     )
     install_sign_in(app, settings, config)
+    review_queue.install(app.server, settings)
     install_security_headers(app, config.secure_cookies)
     app.server.add_url_rule(auth.HEALTH_PATH, "health", health)
     reports.install(app.server, settings.reports_dir)

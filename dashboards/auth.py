@@ -7,7 +7,9 @@ callback can forget it. Roles: an analyst sees every page; a viewer sees only pa
 registered with `publish=True`. A callback belongs to the page whose prefix its output
 ids carry (`ids.page_of`). The gate judges the callback Dash will run, which Dash picks by
 the request's `output` key, not by its `outputs` list: both the registered callback's
-outputs and the listed ones must be non-empty and belong to pages the user sees. Dash
+outputs and the listed ones must be non-empty and belong to pages the user sees, and a
+callback that writes (its outputs in `ids.ANALYST_ONLY`, the safety review's state
+change) is refused to anyone but an analyst, whatever page it sits on. Dash
 Pages' own router is judged by the page Dash will render, found the way Dash finds it (its
 first input by position, Dash's own path normalisation), so `//equity` is the Equity page
 here as it is for Dash. A user's `/_dash-dependencies` lists only the callbacks they may
@@ -60,7 +62,7 @@ from zxcvbn import zxcvbn
 
 from appdb.login_attempts import BackoffPolicy, LoginThrottle
 from appdb.sessions import Session, SessionPolicy, SessionStore
-from dashboards.ids import page_of
+from dashboards.ids import ANALYST_ONLY, page_of
 from pipelines.paths import resource_dir
 
 ROLES = ("analyst", "viewer")
@@ -396,7 +398,10 @@ class Gate:
         return user if user is not None and matches else None
 
     def _may_see(self, user: User, component: Any) -> bool:
-        """Whether `component` (an id) sits on a page `user` may open."""
+        """Whether `component` (an id) sits on a page `user` may open; a write callback's
+        outputs (`ids.ANALYST_ONLY`) are analysts' only, on any page."""
+        if component in ANALYST_ONLY and user.role != ANALYST:
+            return False
         slug = page_of(component) if isinstance(component, str) else None
         page = _page_for_slug(slug) if slug else None
         return page is not None and can_view(user, page)

@@ -55,6 +55,7 @@ class Id(StrEnum):
     OVERVIEW_EFFECTIVENESS_LINK = "overview-effectiveness-link"
     OVERVIEW_HEADLINE_CARDS = "overview-headline-cards"
     OVERVIEW_SIGNAL_LINKS = "overview-signal-links"
+    OVERVIEW_REVIEW_WAITING = "overview-review-waiting"
     OVERVIEW_BRIEF = "overview-brief"
     OVERVIEW_HEADLINES_GRAPH = "overview-headlines-graph"
     OVERVIEW_HEADLINES_SUMMARY = "overview-headlines-summary"
@@ -222,6 +223,18 @@ class Id(StrEnum):
     SAFETY_FOLLOW_UP_CSV = "safety-follow-up-csv"
     SAFETY_FOLLOW_UP_DOWNLOAD = "safety-follow-up-download"
     SAFETY_FOLLOW_UP_TABLE = "safety-follow-up-table"
+    SAFETY_REVIEW_QUEUE = "safety-review-queue"
+    SAFETY_REVIEW_VERSIONS = "safety-review-versions"
+    SAFETY_REVIEW_ITEM = "safety-review-item"
+    SAFETY_REVIEW_STATE = "safety-review-state"
+    SAFETY_REVIEW_ASSIGNEE = "safety-review-assignee"
+    SAFETY_REVIEW_RATIONALE = "safety-review-rationale"
+    SAFETY_REVIEW_ACTION = "safety-review-action"
+    SAFETY_REVIEW_SAVE = "safety-review-save"
+    SAFETY_REVIEW_MESSAGE = "safety-review-message"
+
+    # Confirmed risks page (published: what viewers see of the safety review)
+    RISKS_TABLE = "risks-table"
 
     # Data quality page (module data_quality: ids start with its name)
     DATA_QUALITY_URL = "data_quality-url"
@@ -259,6 +272,18 @@ class Id(StrEnum):
     DATA_QUALITY_DRIFT_CSV = "data_quality-drift-csv"
     DATA_QUALITY_DRIFT_DOWNLOAD = "data_quality-drift-download"
     DATA_QUALITY_DRIFT_TABLE = "data_quality-drift-table"
+
+
+# Outputs of callbacks that write (the safety review's state change): the sign-in gate
+# lets only analysts call them, whatever page they sit on.
+ANALYST_ONLY = frozenset(
+    {
+        Id.SAFETY_REVIEW_QUEUE,
+        Id.SAFETY_REVIEW_VERSIONS,
+        Id.SAFETY_REVIEW_STATE,
+        Id.SAFETY_REVIEW_MESSAGE,
+    }
+)
 
 
 def page_of(component_id: str) -> str | None:

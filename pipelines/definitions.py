@@ -38,6 +38,12 @@ from pipelines.safety.assets import (
     safety_assets,
     safety_checks,
 )
+from pipelines.safety.review_assets import (
+    ApplicationDatabase,
+    ReviewEmail,
+    safety_review_email_sensor,
+    safety_signal_reviews,
+)
 from pipelines.settings import Settings
 
 
@@ -55,6 +61,7 @@ def build_definitions(
         *engagement_assets,
         *quality_assets,
         *safety_assets,
+        safety_signal_reviews,
     ]
     upstream = [key for a in [raw_landing, *programs, *national] for key in a.keys]
     publish = published_warehouse_asset(upstream)
@@ -84,7 +91,12 @@ def build_definitions(
         assets=[raw_landing, *programs, *national, publish, evidence_brief],
         asset_checks=[*model_checks(), *ingestion_checks, *quality_checks, *safety_checks],
         jobs=[*jobs, brief_job],
-        sensors=[build_landing_sensor(INGEST_JOB), safety_alert_sensor, brief_after_publication],
+        sensors=[
+            build_landing_sensor(INGEST_JOB),
+            safety_alert_sensor,
+            safety_review_email_sensor,
+            brief_after_publication,
+        ],
         schedules=[
             dg.ScheduleDefinition(
                 name="build_national_daily",
@@ -101,6 +113,8 @@ def build_definitions(
             "reports": QualityReports.from_settings(settings),
             "publish_target": PublishTarget(published_database=str(settings.published_database)),
             "safety_alerts": SafetyAlerts.from_settings(settings),
+            "app_database": ApplicationDatabase.from_settings(settings),
+            "review_email": ReviewEmail.from_environment(),
         },
         executor=dg.in_process_executor,
     )

@@ -3,7 +3,8 @@
 Headline figures (`overview_headlines`: programs reporting, episodes referred, started,
 completed and with a paired outcome), the headline verdicts against in-person CBT with
 their certainty (`overview_verdicts`), open safety signals (`overview_signals`, linking
-to the Safety page) and data freshness per program (`overview_freshness`, with the
+to the Safety page), how many safety review items wait for review (application
+database, dashboards/review_queue.py) and data freshness per program (`overview_freshness`, with the
 snapshot's build time). Every number is read from a mart and suppressed there; the page
 adds nothing up. The timepoint of the verdicts lives in the URL (`/?timepoint=follow_up`).
 """
@@ -16,6 +17,7 @@ import dash
 import polars as pl
 from dash import Input, Output, State, callback, dcc, html
 
+from dashboards import review_queue
 from dashboards.brief_download import brief_link
 from dashboards.chart_page import Chart, ChartPage, Options, Values
 from dashboards.charts import (
@@ -153,6 +155,17 @@ def _signal_links(signals: pl.DataFrame) -> html.Div:
     )
 
 
+def _review_waiting() -> html.P:
+    """How many safety review items wait for a person (items, not people: no suppression)."""
+    waiting = review_queue.waiting_items(review_queue.current_store().items())
+    text = (
+        f"{waiting} safety review item{'s' if waiting != 1 else ''} "
+        f"wait{'s' if waiting == 1 else ''} for review."
+    )
+    link = page_link(overview_signals.SAFETY_PATH, "Open the review queue")
+    return html.P([text, *([" ", link] if link is not None else [])], id=Id.OVERVIEW_REVIEW_WAITING)
+
+
 def layout(**query: Any) -> html.Div:
     runtime = current()
     rules = runtime.rules
@@ -190,6 +203,7 @@ def layout(**query: Any) -> html.Div:
             verdicts,
             html.P(id=Id.OVERVIEW_EFFECTIVENESS_LINK),
             open_signals,
+            _review_waiting(),
             _signal_links(signals),
             freshness,
             brief_link(),

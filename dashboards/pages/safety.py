@@ -13,17 +13,24 @@ funnel window (absent: the latest). Adverse events are shown for one unit, chose
 the Engagement page (`view_state.focal_unit`). Analysts only (`publish=False`): a signal
 is a prompt to investigate, not a finding, and the page needs the methods beside it.
 Each chart has its own callback, so a filter redraws only the charts it affects.
+
+The review queue comes first (dashboards/review_queue.py): open review items by
+priority and the form that moves one through the review's states. Its save callback is
+the dashboard's only write, to the application database, as the signed-in analyst; a
+stale edit is refused with the name of whoever changed the item first.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import dash
 import polars as pl
 from dash import Input, Output, State, callback, dcc, html
 
+from appdb.reviews import StaleEditError, UnknownItemError
+from dashboards import auth, review_queue
 from dashboards.chart_page import Chart, ChartPage, Options, Values
 from dashboards.charts import (
     adverse_events,
@@ -58,6 +65,8 @@ from dashboards.view_state import (
     parse_query,
     to_query_string,
 )
+from pipelines.safety.review import State as ReviewState
+from pipelines.safety.review import TransitionError, decision_evidence, load_review_rules
 
 PATH = "/safety"
 TITLE = "Safety"
@@ -189,10 +198,33 @@ PAGE = ChartPage(
 )
 
 
+def _queue(marts: Marts) -> Any:
+    """The open review items of the application database, with this snapshot's evidence."""
+    names = dict(marts.programs().select("program_id", "program_name").rows())
+    return review_queue.queue_frame(
+        review_queue.current_store().items(),
+        marts.query("safety_signal_register"),
+        names,
+        load_review_rules(),
+        marts.rules,
+        datetime.now(UTC),
+    )
+
+
+def _assignees() -> list[str]:
+    """Analysts who can take an item (the signed-in one first)."""
+    gate = auth.current_gate()
+    user = gate.current_user()
+    names = sorted(u.name for u in gate.store.users().values() if u.role == auth.ANALYST)
+    first = [user.name] if user is not None else []
+    return [*first, *(n for n in names if n not in first)]
+
+
 def layout(**query: Any) -> html.Div:
     runtime = current()
     try:
         marts = runtime.snapshot()
+        queue = review_queue.queue_section(_queue(marts), _assignees())
         indicators = marts.safety_indicators()
         registry = marts.programs()
         periods = _period_options(_windows(marts), marts)
@@ -224,6 +256,7 @@ def layout(**query: Any) -> html.Div:
                 className="alert alert-info",
                 role="note",
             ),
+            queue,
             controls(
                 [
                     html.Div(
@@ -316,6 +349,105 @@ def update_url(
         "mode, to see it alone."
     )
     return to_query_string(state, offer), note
+
+
+@callback(
+    Output(Id.SAFETY_REVIEW_STATE, "options"),
+    Output(Id.SAFETY_REVIEW_STATE, "value"),
+    Input(Id.SAFETY_REVIEW_ITEM, "value"),
+    Input(Id.SAFETY_REVIEW_VERSIONS, "data"),
+    prevent_initial_call=True,
+)
+def review_targets(item_id: str | None, _versions: Any) -> tuple[list[dict[str, str]], None]:
+    """The states the chosen item may move to (GVP Module IX's order), again after a save."""
+    if not item_id:
+        return [], None
+    try:
+        item = review_queue.current_store().item(int(item_id))
+    except UnknownItemError:
+        return [], None
+    return review_queue.target_options(item.state), None
+
+
+def _snapshot_id(marts: Marts) -> str | None:
+    frame = marts.query("snapshot_id")
+    return frame["snapshot_id"][0] if frame.height else None
+
+
+@callback(
+    Output(Id.SAFETY_REVIEW_MESSAGE, "children"),
+    Output(Id.SAFETY_REVIEW_QUEUE, "children"),
+    Output(Id.SAFETY_REVIEW_VERSIONS, "data"),
+    Output(Id.SAFETY_REVIEW_ITEM, "options"),
+    Input(Id.SAFETY_REVIEW_SAVE, "n_clicks"),
+    State(Id.SAFETY_REVIEW_ITEM, "value"),
+    State(Id.SAFETY_REVIEW_STATE, "value"),
+    State(Id.SAFETY_REVIEW_ASSIGNEE, "value"),
+    State(Id.SAFETY_REVIEW_RATIONALE, "value"),
+    State(Id.SAFETY_REVIEW_ACTION, "value"),
+    State(Id.SAFETY_REVIEW_VERSIONS, "data"),
+    prevent_initial_call=True,
+)
+def save_review(
+    _clicks: int | None,
+    item_id: str | None,
+    target: str | None,
+    assignee: str | None,
+    rationale: str | None,
+    action: str | None,
+    versions: dict[str, int] | None,
+) -> tuple[Any, Any, dict[str, int], list[dict[str, str]]]:
+    """Move the chosen item to the chosen state as the signed-in analyst, if nobody
+    changed it since this page showed it; the queue is redrawn either way."""
+    user = auth.current_user()
+    if user is None or user.role != auth.ANALYST:
+        raise dash.exceptions.PreventUpdate  # the gate already refuses; never write
+    marts = current().snapshot()
+    store = review_queue.current_store()
+    message: Any
+    seen = (versions or {}).get(item_id or "")
+    if not item_id or target not in {s.value for s in ReviewState}:
+        message = _status("Choose a review item and its new state.", "warning")
+    elif seen is None:
+        message = _status("This item was not in the queue you were shown; reload it.", "warning")
+    else:
+        try:
+            item = store.item(int(item_id))
+            register = marts.query("safety_signal_register")
+            signal_ids = [s.signal_id for s in item.signals]
+            rows = register.filter(pl.col("signal_id").is_in(signal_ids)).iter_rows(named=True)
+            saved = store.transition(
+                item.item_id,
+                seen_version=int(seen),
+                target=ReviewState(target),
+                actor=user.name,
+                rationale=rationale or "",
+                assignee=assignee,
+                action=action,
+                snapshot_id=_snapshot_id(marts),
+                evidence=decision_evidence(rows),
+            )
+            message = _status(
+                f"Saved: item #{saved.item_id} is now "
+                f"{review_queue.STATE_LABELS[saved.state].lower()}.",
+                "success",
+            )
+        except StaleEditError as exc:
+            message = _status(str(exc), "danger")
+        except (TransitionError, UnknownItemError) as exc:
+            message = _status(str(exc), "warning")
+    frame = _queue(marts)
+    return (
+        message,
+        review_queue.queue_table(frame),
+        review_queue.versions(frame),
+        review_queue.item_options(frame),
+    )
+
+
+def _status(text: str, colour: str) -> Any:
+    """The save's outcome, announced to screen readers (role=alert)."""
+    return html.Div(text, className=f"alert alert-{colour} mb-0", role="alert")
 
 
 PAGE.register()

@@ -19,6 +19,8 @@ import dagster as dg
 import duckdb
 import polars as pl
 
+from appdb.database import AppDatabase, database_url
+from appdb.reviews import ReviewStore
 from pipelines.metadata import table_metadata
 from pipelines.publishing.assets import PublishTarget
 from pipelines.resources import Warehouse
@@ -27,6 +29,7 @@ from pipelines.safety.cusum import Threshold
 from pipelines.safety.inputs import data_end, read_inputs
 from pipelines.safety.notifiers import NotificationError, Notifier, alert_payload, choose_notifier
 from pipelines.safety.register import reconcile
+from pipelines.safety.review import ItemView, alert_key
 from pipelines.safety.surveillance import signal_episodes, survey
 from pipelines.safety.tables import (
     indicator_mart,
@@ -274,6 +277,11 @@ class SafetyAlerts(dg.ConfigurableResource):
 
     webhook_url: str | None = None
     alerts_file: str
+    # Where the review decisions are (refuted and closed items stay quiet): the data
+    # directory, whose URL is resolved when used so a password in ICBT_APP_DATABASE_URL
+    # never enters Dagster's resource settings; or an explicit URL (tests).
+    app_data_dir: str | None = None
+    app_database_url: str | None = None
     timeout_seconds: float = 10.0
     retries: int = 3
     backoff_seconds: float = 1.0
@@ -287,7 +295,23 @@ class SafetyAlerts(dg.ConfigurableResource):
             timeout_seconds=config.alert_timeout_seconds,
             retries=config.alert_retries,
             backoff_seconds=config.alert_backoff_seconds,
+            app_data_dir=str(settings.data_dir),
         )
+
+    def review_items(self) -> dict[str, ItemView]:
+        """The review item of each signal that has one (none without a database)."""
+        url = self.app_database_url
+        if url is None and self.app_data_dir is not None:
+            url = database_url(Path(self.app_data_dir))
+        if not url:
+            return {}
+        database = AppDatabase(url)
+        try:
+            database.upgrade()
+            items = ReviewStore(database).items()
+        finally:
+            database.dispose()
+        return {s.signal_id: item.view() for item in items for s in item.signals}
 
     def notifier(self) -> Notifier:
         return choose_notifier(
@@ -319,18 +343,32 @@ def _announced(published: Path) -> pl.DataFrame | None:
 def safety_alert_sensor(
     context: dg.SensorEvaluationContext, publish_target: PublishTarget, safety_alerts: SafetyAlerts
 ) -> dg.SkipReason:
-    """The cursor is the list of signal ids already announced: a signal is sent once
-    even if the register is rebuilt, and one whose delivery fails is tried again."""
+    """The cursor is the list of alert keys already announced: a signal is sent once
+    even if the register is rebuilt, and one whose delivery fails is tried again. A
+    signal whose review item is refuted or closed stays quiet; when new evidence reopens
+    the item, its signals are announced once more, marked reopened (review.alert_key)."""
     signals = _announced(Path(publish_target.published_database))
     if signals is None:
         return dg.SkipReason("No published signal register yet.")
     done = set(json.loads(context.cursor)["announced"]) if context.cursor else set()
     notifier = safety_alerts.notifier()
+    items = safety_alerts.review_items()
     sent = 0
     try:
-        for signal in signals.filter(~pl.col("signal_id").is_in(list(done))).iter_rows(named=True):
-            notifier.notify(alert_payload(signal))
-            done.add(signal["signal_id"])
+        for signal in signals.iter_rows(named=True):
+            item = items.get(signal["signal_id"])
+            key = alert_key(signal["signal_id"], item)
+            if key is None or key in done:
+                continue
+            notifier.notify(
+                {
+                    **alert_payload(signal),
+                    "reopened": bool(item and item.times_reopened),
+                    "review_item_id": item.item_id if item else None,
+                    "review_state": item.state.value if item else None,
+                }
+            )
+            done.add(key)
             sent += 1
     except NotificationError as exc:
         context.log.warning(f"Alert delivery failed, will retry: {exc}")

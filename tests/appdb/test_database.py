@@ -37,13 +37,20 @@ def test_migrations_build_the_schema_the_code_uses(database: AppDatabase) -> Non
         differences = compare_metadata(migration, metadata)
         version = migration.get_current_revision()
     assert differences == []
-    assert version == "0001"
+    assert version == "0002"
 
 
 def test_upgrading_twice_changes_nothing(database: AppDatabase) -> None:
     database.upgrade()
     tables = set(sa.inspect(database.engine).get_table_names())
-    assert tables == {"alembic_version", "sessions", "login_attempts"}
+    assert tables == {
+        "alembic_version",
+        "sessions",
+        "login_attempts",
+        "safety_review_items",
+        "safety_review_signals",
+        "safety_review_audit",
+    }
 
 
 def test_the_default_database_is_a_file_in_the_data_directory(

@@ -39,6 +39,7 @@ def test_every_definition_resolves(tmp_path: Path) -> None:
     assert targets == {
         "landing_zone_sensor": [INGEST_JOB],
         "safety_alert_sensor": [],
+        "safety_review_email_sensor": [],
         "evidence_brief_after_publication": [BRIEF_JOB],
     }
 

@@ -20,6 +20,8 @@ def test_every_safety_model_is_found():
         "safety_units",
         "safety_cusum_thresholds",
         "safety_signal_register",
+        "safety_signal_reviews",
+        "safety_signal_review_audit",
     }
 
 
