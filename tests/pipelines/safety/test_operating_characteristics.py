@@ -35,7 +35,10 @@ from tests.conftest import needs_demo_build
 
 CONFIG = load_safety_config()
 PRIMARY = "phq9_reliable_deterioration"
-DETECTION_MONTHS = 8
+# With the in-person reference's uncertainty carried into the limits (issue 12), these
+# seeds' delays were 2 to 9 months (at most 8 with the reference treated as exact):
+# slower by a month in some seeds, the price of fewer false bursts (RESULTS-safety.md).
+DETECTION_MONTHS = 9
 SEEDS = range(501, 511)
 PLANTED_AND_REFERENCE = ("ICBT07", "INPERSON_ON", "INPERSON_BC", "INPERSON_QC", "INPERSON_AB")
 # The demo's self-guided archetypes with more than a pilot's volume (pipelines/demo/archetypes.py).
