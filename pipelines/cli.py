@@ -38,7 +38,25 @@ def prepare_dagster_home(settings: Settings) -> Path:
     return home
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class IcbtGroup(click.Group):
+    """Ends a command that hits a full disk, a read-only data directory or a permission
+    problem with one plain sentence instead of a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        from pipelines.storage_errors import storage_problem, storage_sentence
+
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            if isinstance(exc, click.ClickException | click.exceptions.Exit):
+                raise
+            problem = storage_problem(exc)
+            if problem is None:
+                raise
+            raise click.ClickException(storage_sentence(problem, _settings().data_dir)) from exc
+
+
+@click.group(cls=IcbtGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Outcomes observatory for internet-delivered CBT for chronic pain.
 
@@ -155,6 +173,10 @@ def run_pipeline(workers: int | None, brief: bool) -> None:
     settings = _settings()
     prepare_dagster_home(settings)
     report = plan(settings)
+    for stray in report.strays:
+        click.echo(f"Not loaded: {stray.relative_path}: {stray.reason}")
+    for relative in report.settling:
+        click.echo(f"Not loaded yet: {relative} is still being written; the next run loads it")
     click.echo(
         f"{len(report.pending)} program(s) with new or changed deliveries "
         f"({sum(map(len, report.pending.values()))} program-months), then the national tables."

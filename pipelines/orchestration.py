@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -26,8 +27,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.ingestion.landing import discover
+from pipelines.ingestion.landing import StrayFile, discover, settling
 from pipelines.ingestion.loader import _fingerprint
+from pipelines.ingestion.pseudonymise import MissingPseudonymKeyError
 from pipelines.lake import Lake
 from pipelines.partitions import PROGRAM, batch_ranges, range_tags
 from pipelines.progress import SESSION_TAG, quiet_console
@@ -52,6 +54,8 @@ class BuildReport:
     session_id: str
     pending: dict[str, list[str]] = field(default_factory=dict)
     runs: list[RunOutcome] = field(default_factory=list)
+    strays: list[StrayFile] = field(default_factory=list)
+    settling: list[str] = field(default_factory=list)
 
     @property
     def success(self) -> bool:
@@ -160,11 +164,36 @@ def build_program(settings: Settings, program_id: str, months: list[str], sessio
     return outcomes
 
 
-def plan(settings: Settings) -> BuildReport:
+def wait_until_settled(landing_dir: Path, settle_seconds: float) -> list[str]:
+    """Wait (at most `settle_seconds`) until every delivery file has been quiet for the
+    settle time; the files that changed again meanwhile, which this build leaves alone."""
+    files, _ = discover(landing_dir)
+    young = settling(files, settle_seconds, time.time())
+    if young:
+        newest = max(f.path.lstat().st_mtime for f in young)
+        time.sleep(max(0.0, min(settle_seconds, newest + settle_seconds - time.time())))
+        young = settling(discover(landing_dir)[0], settle_seconds, time.time())
+    return [f.relative_path for f in young]
+
+
+def plan(settings: Settings, settle_seconds: float | None = None) -> BuildReport:
     """What a build will do: the pending deliveries, with new programs registered as
-    partitions so their runs can start."""
+    partitions so their runs can start. Files still being written are waited for once
+    (the settle time) and left for the next build if they keep changing."""
+    from pipelines.resources import LandingZone
+
     report = BuildReport(uuid.uuid4().hex)
-    report.pending = pending_deliveries(settings.landing_dir, Lake(settings.lake_dir))
+    landing = LandingZone.from_settings(settings)
+    settle = landing.settle if settle_seconds is None else settle_seconds
+    report.settling = wait_until_settled(settings.landing_dir, settle)
+    try:
+        key = landing.pseudonym_key()
+    except MissingPseudonymKeyError:
+        key = None  # the ingestion runs report the missing key
+    report.strays = discover(settings.landing_dir, key)[1]
+    report.pending = pending_deliveries(
+        settings.landing_dir, Lake(settings.lake_dir), exclude=set(report.settling)
+    )
     with dg.DagsterInstance.get() as instance:
         known = set(instance.get_dynamic_partitions(PROGRAM))
         new = [program for program in report.pending if program not in known]

@@ -141,9 +141,18 @@ def render_summary(progress: Progress, log_path: Path, *, interrupted: bool = Fa
 
 def render_failure(failure: StepFailure, log_path: Path) -> str:
     """One plain paragraph: what failed, where, and where the traceback is."""
+    from pipelines.storage_errors import storage_problem
+
     where = f"Step {failure.step}" if failure.step else "A run"
     if failure.partition:
         where += f" for partition {failure.partition}"
+    problem = storage_problem(failure.message)
+    if problem is not None:
+        return (
+            f"{where} could not write its files: {problem}; free some space or fix the data "
+            f"directory's permissions and run again (nothing half-written was published; "
+            f"the full log is in {log_path})."
+        )
     message = " ".join(failure.message.split())
     return (
         f"{where} failed: {message} "

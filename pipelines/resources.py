@@ -91,6 +91,8 @@ class LandingZone(dg.ConfigurableResource):
 
     landing_dir: str
     pseudonym_key_file: str
+    settle_seconds: float | None = None
+    """None: `rules.settle_seconds()` (ICBT_SETTLE_SECONDS or config/ingestion.yaml)."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LandingZone:
@@ -102,6 +104,15 @@ class LandingZone(dg.ConfigurableResource):
     @property
     def path(self) -> Path:
         return Path(self.landing_dir)
+
+    @property
+    def settle(self) -> float:
+        """How long a file must have been quiet before any path loads it."""
+        if self.settle_seconds is not None:
+            return self.settle_seconds
+        from pipelines.ingestion.rules import settle_seconds
+
+        return settle_seconds()
 
     def pseudonym_key(self) -> bytes:
         return load_key(Path(self.pseudonym_key_file))

@@ -91,13 +91,17 @@ def raw_landing(context: dg.AssetExecutionContext, warehouse: Warehouse, landing
         landing.pseudonym_key(),
         today=date.today(),
         run_id=context.run.run_id,
+        settle_seconds=landing.settle,
     )
     report = loader.run(landing.path, batches)
     for stray in report.strays:
         if stray.relative_path.startswith(f"{program_id}/"):
             context.log.warning(f"Not loaded: {stray.relative_path}: {stray.reason}")
     for path in report.changing:
-        context.log.warning(f"Not loaded: {path} changed while it was read; next run")
+        context.log.warning(
+            f"Not loaded: {path} is still being written (changed within the last "
+            f"{landing.settle:g} s or while it was read); the next run loads it"
+        )
     for outcome in report.loaded:
         line = (
             f"{outcome.source_file}: {outcome.outcome}, read {outcome.rows_read}, "

@@ -4,20 +4,24 @@ The loader and `icbt validate` both call `check_file`, so a program's data engin
 before sending exactly what the pipeline will load, quarantine or refuse. Nothing is
 written or shown until the identifier gate has passed: column names first, then every
 value of the free-text fields and every value a check rejected (the only values that
-could be stored or shown); a single finding refuses the whole file.
+could be stored or shown); a single finding refuses the whole file. A rejected value
+that passes the gate is still shown only if it cannot identify anyone (a short number,
+a contract code); any other is withheld and recorded by its shape and a keyed hash
+(`disclosure`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import polars as pl
 
 from pipelines.contract import CONTRACT_VERSION, TableContract, load_contract, load_instruments
 from pipelines.ingestion import identifiers
+from pipelines.ingestion.disclosure import disclose
 from pipelines.ingestion.frames import SOURCE_ROW, FileRefusedError, file_columns
-from pipelines.ingestion.landing import LandingFile
+from pipelines.ingestion.landing import SYMLINK_REFUSAL, LandingFile
 from pipelines.ingestion.pseudonymise import Pseudonymiser
 from pipelines.ingestion.readers import FileScan, estimate_rows, read_landing_file
 from pipelines.ingestion.validation import BatchContext, ValidationResult, validate
@@ -82,6 +86,8 @@ def check_file(
 ) -> FileCheck:
     """Read, screen and validate one file; never raises for anything in the file."""
     contract = load_contract()[f.table]
+    if f.symlink:
+        return FileCheck(f, scan, None, f"the file {SYMLINK_REFUSAL}", 0)
     try:
         if clash:
             raise FileRefusedError(
@@ -116,4 +122,5 @@ def check_file(
         identifiers.refuse_identifier_values(findings)
     except FileRefusedError as exc:
         return FileCheck(f, scan, None, str(exc), raw.height)
-    return FileCheck(f, scan, result, None, result.rows_read)
+    shown = replace(result, rejections=disclose(result.rejections, contract, key))
+    return FileCheck(f, scan, shown, None, result.rows_read)

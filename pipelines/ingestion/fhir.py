@@ -36,6 +36,7 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.contract import load_instruments
 from pipelines.ingestion.frames import READER_FIELD, READER_REASON, SOURCE_ROW
 from pipelines.ingestion.identifiers import IdentifierRefusedError
 
@@ -72,7 +73,17 @@ LOINC_ITEMS: dict[str, tuple[str, ...]] = {
 LOINC_SCORES = frozenset({"44261-6", "70274-6", "91147-9"})
 # LOINC answer list shared by PHQ-9 and GAD-7 items.
 LOINC_ANSWERS = {"LA6568-5": 0, "LA6569-3": 1, "LA6570-1": 2, "LA6571-9": 3}
-_PLAIN = re.compile(r"[A-Za-z0-9._:|/-]{1,60}")
+_LOINC_CODE = re.compile(r"(?:LA)?\d{1,7}-\d")
+_LOCAL_CODE = re.compile(r"([A-Z][A-Z0-9_]{1,15})-\d{1,2}")
+_FHIR_CODES = frozenset(
+    {
+        # QuestionnaireResponse.status (FHIR R4 value set).
+        *("in-progress", "completed", "amended", "entered-in-error", "stopped"),
+        # Resource types an export may hold besides QuestionnaireResponse.
+        *("Observation", "Bundle", "Encounter", "Condition", "Questionnaire"),
+        *("EpisodeOfCare", "OperationOutcome", "Practitioner", "Organization", "Binary"),
+    }
+)
 
 
 def _canonical_instrument(questionnaire: object) -> str | None:
@@ -80,7 +91,8 @@ def _canonical_instrument(questionnaire: object) -> str | None:
         return None
     url = questionnaire.split("|", 1)[0]
     if url.startswith(LOCAL_QUESTIONNAIRE):
-        return url.removeprefix(LOCAL_QUESTIONNAIRE)
+        code = url.removeprefix(LOCAL_QUESTIONNAIRE)
+        return code if code in load_instruments() else None
     return LOINC_PANELS.get(re.split(r"[/:]", url)[-1])
 
 
@@ -94,9 +106,17 @@ def _item_number(instrument: str, link_id: object) -> int | None:
 
 
 def _shown(value: object) -> str:
-    """A structural code as a message may quote it: only short, plain codes."""
+    """A code as a message may quote it: only codes that cannot identify anyone (LOINC
+    codes, the local item codes, FHIR status codes and resource types); anything else,
+    such as a name where a code belongs, is not shown."""
     text = str(value)
-    return f"'{text}'" if _PLAIN.fullmatch(text) else "(not shown)"
+    local = _LOCAL_CODE.fullmatch(text)
+    known = (
+        text in _FHIR_CODES
+        or _LOINC_CODE.fullmatch(text) is not None
+        or (local is not None and local.group(1) in load_instruments())
+    )
+    return f"'{text}'" if known else "(not shown)"
 
 
 def _episode_key(resource: dict) -> str | None:

@@ -225,6 +225,11 @@ def _name_kind(name: str) -> str | None:
     return _value_kinds(pl.Series([name]), None)[0]
 
 
+def name_kind(name: str) -> str | None:
+    """The identifier a folder or header name looks like, as the gate screens a code."""
+    return _name_kind(name)
+
+
 def column_label(name: str, position: int) -> str:
     """How a message names a column: by name, unless the name itself looks like a value
     (a file without a header row has data where the names should be)."""

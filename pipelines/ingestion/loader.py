@@ -28,8 +28,8 @@ import polars as pl
 from pipelines.contract import CONTRACT_VERSION, load_contract
 from pipelines.ingestion.examine import CLASH_REFUSAL, FileCheck, check_file
 from pipelines.ingestion.frames import SOURCE_ROW
-from pipelines.ingestion.landing import LandingFile, StrayFile, discover
-from pipelines.ingestion.readers import FileScan, scan_file
+from pipelines.ingestion.landing import LandingFile, StrayFile, discover, settling
+from pipelines.ingestion.readers import FileScan, scan_landing_file
 from pipelines.ingestion.rules import load_rules
 from pipelines.sql import read_sql, run_sql
 
@@ -114,8 +114,9 @@ def _quarantine_rows(rejections: pl.DataFrame, f: LandingFile, ledger_id: int) -
 
 def _fingerprint(path: Path) -> tuple[int, int, int, int]:
     """Size, modification and status-change times, inode: any write, copy over, rename
-    over or touch of the file changes at least the status-change time."""
-    stat = path.stat()
+    over or touch of the file changes at least the status-change time. A symbolic link's
+    own, never its target's."""
+    stat = path.lstat()
     return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino
 
 
@@ -156,9 +157,18 @@ class LandingLoader:
     """Loads landing files into one warehouse connection."""
 
     def __init__(
-        self, con: duckdb.DuckDBPyConnection, key: bytes, *, today: date, run_id: str | None
+        self,
+        con: duckdb.DuckDBPyConnection,
+        key: bytes,
+        *,
+        today: date,
+        run_id: str | None,
+        settle_seconds: float = 0.0,
     ) -> None:
+        """`settle_seconds`: files modified more recently are left for a later run (the
+        pipeline passes `LandingZone.settle_seconds`)."""
         self.con = con
+        self.settle_seconds = settle_seconds
         self.key = key
         self.today = today
         self.run_id = run_id
@@ -186,10 +196,14 @@ class LandingLoader:
         reloaded as a whole whenever any member changes, so members never supersede each
         other from one run to the next.
         """
-        files, strays = discover(landing_dir)
+        files, strays = discover(landing_dir, self.key)
         if select is not None:
             files = [f for f in files if select(f)]
         report = LoadReport(strays=strays)
+        young = settling(files, self.settle_seconds, time.time())
+        if young:
+            report.changing += [f.relative_path for f in young]
+            files = [f for f in files if f not in young]
         current = {
             source: (digest, (message or "").startswith(CLASH_REFUSAL))
             for source, digest, message in self.con.execute(
@@ -219,7 +233,7 @@ class LandingLoader:
             ):
                 report.unchanged += list(before)
                 continue
-            scans = {f.relative_path: scan_file(f.path) for f in group}
+            scans = {f.relative_path: scan_landing_file(f) for f in group}
             changed = [
                 f
                 for f in group
@@ -286,7 +300,7 @@ class LandingLoader:
         loaded is removed in the same transaction (skipped when there was none).
         """
         check = self.check(f, scan, clash=clash)
-        stat = f.path.stat()
+        stat = f.path.lstat()
         if (stat.st_size, stat.st_mtime_ns) != (scan.size, scan.mtime_ns):
             log.warning("%s changed while it was read; left for the next run", f.relative_path)
             return None

@@ -35,9 +35,17 @@ class ProgramIngestion:
     """Loads one program's new and changed landing files for some months into the lake."""
 
     def __init__(
-        self, lake: Lake, program_id: str, key: bytes, *, today: date, run_id: str | None
+        self,
+        lake: Lake,
+        program_id: str,
+        key: bytes,
+        *,
+        today: date,
+        run_id: str | None,
+        settle_seconds: float = 0.0,
     ) -> None:
         self.lake = lake
+        self.settle_seconds = settle_seconds
         self.program_id = program_id
         self.key = key
         self.today = today
@@ -49,7 +57,13 @@ class ProgramIngestion:
             self.lake.remove_partials(self.program_id)
             con = self.lake.connect()
             try:
-                loader = LandingLoader(con, self.key, today=self.today, run_id=self.run_id)
+                loader = LandingLoader(
+                    con,
+                    self.key,
+                    today=self.today,
+                    run_id=self.run_id,
+                    settle_seconds=self.settle_seconds,
+                )
                 self._read_state(con)
                 report = loader.load(
                     landing_dir,

@@ -13,6 +13,7 @@ there are none, those references cannot be checked here, and the report says so.
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -21,9 +22,17 @@ import polars as pl
 
 from pipelines.ingestion.examine import FileCheck, check_file
 from pipelines.ingestion.frames import SOURCE_ROW
-from pipelines.ingestion.landing import LandingFile, StrayFile, discover
-from pipelines.ingestion.readers import scan_file
+from pipelines.ingestion.landing import (
+    LandingFile,
+    StrayFile,
+    discover,
+    is_batch_id,
+    is_program_id,
+    settling,
+)
+from pipelines.ingestion.readers import scan_landing_file
 from pipelines.ingestion.rules import load_rules
+from pipelines.ingestion.rules import settle_seconds as configured_settle
 
 
 @dataclass
@@ -32,34 +41,63 @@ class PreflightReport:
     checks: list[FileCheck] = field(default_factory=list)
     strays: list[StrayFile] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    settling: list[str] = field(default_factory=list)
+    misplaced: bool = False
 
     @property
     def ok(self) -> bool:
-        return not self.strays and all(c.outcome == "loaded" for c in self.checks)
+        return (
+            not self.strays
+            and not self.settling
+            and not self.misplaced
+            and all(c.outcome == "loaded" for c in self.checks)
+        )
 
 
-def landing_root(path: Path) -> Path:
-    """The landing-zone root that PATH sits in, judged by where its files are."""
-    path = path.resolve()
-    if path.is_file():
-        return path.parents[2]
-    if any(p.is_file() for p in path.iterdir()):
-        return path.parents[1]
-    if any(p.is_file() for child in path.iterdir() if child.is_dir() for p in child.iterdir()):
+NOT_IN_LANDING_LAYOUT = (
+    "{path} is not in a <program>/<batch>/ folder, so it cannot be checked as a "
+    "delivery: put it in a folder named after the program id (e.g. ICBT04) and, inside "
+    "it, one named after the delivery period (e.g. 2026-03), then validate again."
+)
+
+
+def landing_root(path: Path) -> Path | None:
+    """The landing-zone root that PATH sits in, judged by the names of its folders: a
+    file's parent must be a period and its grandparent a program id; a folder named
+    like a period must sit in a program folder. None when PATH is not laid out so (a
+    file on its own): nothing above PATH is ever searched."""
+    path = path.absolute()
+    if path.is_file() or path.is_symlink():
+        batch, program = path.parent, path.parent.parent
+        laid_out = is_batch_id(batch.name) and is_program_id(program.name)
+        return program.parent if laid_out and program != program.parent else None
+    if is_batch_id(path.name):
+        return path.parent.parent if is_program_id(path.parent.name) else None
+    if is_program_id(path.name) and any(is_batch_id(p.name) for p in path.iterdir()):
         return path.parent
     return path
 
 
-def validate_path(path: Path, today: date) -> PreflightReport:
+def validate_path(path: Path, today: date, settle_seconds: float | None = None) -> PreflightReport:
+    """Check PATH as the pipeline would; files modified within `settle_seconds` (default:
+    `rules.settle_seconds()`) are not judged, since they may still be being written."""
     root = landing_root(path)
-    target = path.resolve()
+    if root is None:
+        report = PreflightReport(path=path, misplaced=True)
+        report.notes.append(NOT_IN_LANDING_LAYOUT.format(path=path))
+        return report
+    target = path.absolute()
     files, strays = discover(root)
-    inside = [f for f in files if f.path.resolve().is_relative_to(target)]
+    settle = configured_settle() if settle_seconds is None else settle_seconds
+    young = settling(files, settle, time.time())
+    files = [f for f in files if f not in young]
+    inside = [f for f in files if f.path.absolute().is_relative_to(target)]
     report = PreflightReport(
         path=path,
-        strays=[s for s in strays if (root / s.relative_path).resolve().is_relative_to(target)],
+        strays=[s for s in strays if s.path is not None and s.path.is_relative_to(target)],
+        settling=[f.relative_path for f in young if f.path.is_relative_to(target)],
     )
-    if not inside and not report.strays:
+    if not inside and not report.strays and not report.settling:
         report.notes.append(f"No landing files under {path}.")
     # Earlier batches next to PATH are what the warehouse would already hold.
     last_batch = {
@@ -91,7 +129,7 @@ def validate_path(path: Path, today: date) -> PreflightReport:
             )
         check = check_file(
             f,
-            scan_file(f.path),
+            scan_landing_file(f),
             key=key,
             today=today,
             known_episode_ids=known,
@@ -120,8 +158,10 @@ def _rows(n: int) -> str:
 
 
 def _file_lines(check: FileCheck, limit: int) -> list[str]:
-    """One file's part of the report: refused, clean, or its problems grouped by field
-    and reason, each with its number of rows and the first row numbers."""
+    """One file's part of the report: refused, clean, or its problems grouped by field,
+    value and reason, each with its number of rows and the first row numbers. Values are
+    those the quarantine keeps: a short number or a contract code as typed, anything else
+    withheld (its shape and a hash)."""
     f: LandingFile = check.file
     head = f"{f.relative_path}  ({f.format}, {_rows(check.rows_read)})"
     if check.result is None:
@@ -130,7 +170,7 @@ def _file_lines(check: FileCheck, limit: int) -> list[str]:
     if rejections.is_empty():
         return [f"{head}  OK: every row is valid"]
     groups = (
-        rejections.group_by("field", "reason", maintain_order=True)
+        rejections.group_by("field", "value", "reason", maintain_order=True)
         .agg(pl.len().alias("rows"), pl.col(SOURCE_ROW).sort().head(5).alias("first"))
         .sort(pl.col("first").list.first(), nulls_last=True)
     )
@@ -139,13 +179,19 @@ def _file_lines(check: FileCheck, limit: int) -> list[str]:
         f"  {_rows(check.rows_loaded)} valid; {_rows(check.rows_quarantined)} would be "
         "quarantined:",
     ]
-    for name, reason, rows, first in groups.head(limit).rows():
+    for name, value, reason, rows, first in groups.head(limit).rows():
         where = ", ".join("-" if r is None else str(r) for r in first)
         more = ", ..." if rows > len(first) else ""
-        lines.append(f"  {name or '(row)'}: {reason}  [{_rows(rows)}: {where}{more}]")
+        shown = "" if value is None else (f"'{value}' " if _is_typed(value) else f"{value} ")
+        lines.append(f"  {name or '(row)'}: {shown}{reason}  [{_rows(rows)}: {where}{more}]")
     if groups.height > limit:
         lines.append(f"  ... {groups.height - limit:,} more kinds of problem not shown")
     return lines
+
+
+def _is_typed(value: str) -> bool:
+    """True for a value shown as typed, False for a withheld one's description."""
+    return not value.startswith("withheld (")
 
 
 def format_report(report: PreflightReport, limit: int = 20) -> str:
@@ -156,6 +202,13 @@ def format_report(report: PreflightReport, limit: int = 20) -> str:
         lines.append("")
     for stray in report.strays:
         lines += [f"{stray.relative_path}", f"  NOT A DELIVERY: {stray.reason}", ""]
+    for relative in report.settling:
+        lines += [
+            relative,
+            "  NOT CHECKED: modified in the last few seconds, so it may still be being "
+            "written; validate again when it is complete",
+            "",
+        ]
     lines += [f"Note: {note}" for note in report.notes]
     read = sum(c.rows_read for c in report.checks)
     valid = sum(c.rows_loaded for c in report.checks)

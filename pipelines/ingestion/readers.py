@@ -37,7 +37,7 @@ from pipelines.ingestion.frames import (
     with_source_row,
 )
 from pipelines.ingestion.identifiers import column_label
-from pipelines.ingestion.landing import file_format
+from pipelines.ingestion.landing import LandingFile, file_format
 from pipelines.sql import read_sql, run_sql
 
 _HEAD_BYTES = 1 << 16
@@ -115,6 +115,26 @@ def scan_file(path: Path) -> FileScan:
     )
 
 
+def scan_landing_file(f: LandingFile) -> FileScan:
+    """`scan_file`, except for a symbolic link: it is never opened (it may point at a
+    secret outside the landing zone), so its scan is of the link itself, with no bytes."""
+    if not f.symlink:
+        return scan_file(f.path)
+    stat = f.path.lstat()
+    return FileScan(
+        sha256=hashlib.sha256(b"symbolic link").hexdigest(),
+        size=stat.st_size,
+        mtime_ns=stat.st_mtime_ns,
+        newlines=0,
+        ends_with_newline=False,
+        blank_lines=0,
+        trailing_blank_lines=0,
+        head=b"",
+        commas=0,
+        has_quotes=False,
+    )
+
+
 def _trailing_blank_lines(path: Path, size: int) -> int:
     with path.open("rb") as handle:
         handle.seek(max(size - 4096, 0))
@@ -173,6 +193,7 @@ def _header(scan: FileScan) -> list[str]:
         raise UnreadableFileError(f"the header row {_NOT_UTF8}") from exc
     if not text.strip():
         raise UnreadableFileError("the first line is empty; the header row must come first")
+    _refuse_other_delimiter(text)
     names = [name.strip() for name in next(csv.reader([text]))]
     data_like = [
         str(position)
@@ -192,6 +213,21 @@ def _header(scan: FileScan) -> list[str]:
         labels = ", ".join(column_label(n, names.index(n) + 1) for n in repeated)
         raise FileRefusedError(f"the header names {labels} more than once")
     return names
+
+
+_OTHER_DELIMITERS = {";": "semicolons (;)", "\t": "tabs"}
+
+
+def _refuse_other_delimiter(header: str) -> None:
+    """A header split by semicolons (Excel in many locales) or tabs rather than commas
+    would otherwise read as one column named like data; say what is wrong instead."""
+    commas = header.count(",")
+    for delimiter, name in _OTHER_DELIMITERS.items():
+        if header.count(delimiter) > commas:
+            raise UnreadableFileError(
+                f"the columns are separated by {name}, not commas: export the file again "
+                "as comma-separated CSV (in Excel: 'CSV UTF-8 (comma delimited)')"
+            )
 
 
 def _read_csv(path: Path, scan: FileScan) -> pl.DataFrame:
@@ -291,6 +327,11 @@ def _read_csv_by_line(path: Path, header: list[str]) -> pl.DataFrame:
             reason = reason or _NOT_UTF8
         cells = [v if v != "" else None for v in record[:width]]
         cells += [None] * (width - len(cells))
+        if last_line > first:
+            # What an unclosed quote swallowed is not a value of this row: none of it is
+            # kept (the row is quarantined with the reason above), so none of it is
+            # screened or mistaken for free text in a field.
+            cells = [None] * width
         for line in range(first, last_line + 1):
             rows.append(cells if line == first else [None] * width)
             numbers.append(line - 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -10,6 +11,8 @@ from pathlib import Path
 import yaml
 
 from pipelines.paths import resource_dir
+
+SETTLE_ENV = "ICBT_SETTLE_SECONDS"
 
 
 @dataclass(frozen=True)
@@ -35,3 +38,11 @@ def load_rules(path: Path | None = None) -> IngestionRules:
         sensor_interval_seconds=int(raw["sensor"]["minimum_interval_seconds"]["value"]),
         sensor_settle_seconds=int(raw["sensor"]["settle_seconds"]["value"]),
     )
+
+
+def settle_seconds() -> float:
+    """How long a landing file must have been quiet before any path (run, validate,
+    sensor) reads it: `ICBT_SETTLE_SECONDS` if set (0 for a landing zone whose senders
+    always write under a temporary name and rename), else config/ingestion.yaml."""
+    configured = os.environ.get(SETTLE_ENV)
+    return float(configured) if configured else float(load_rules().sensor_settle_seconds)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.ingestion.landing import is_delivery
+from pipelines.ingestion.landing import discover
 from pipelines.ingestion.rules import load_rules
 from pipelines.resources import LandingZone, Warehouse
 
@@ -29,14 +29,13 @@ def landing_fingerprint(
     """(digest of the settled deliveries, their count, files still settling)."""
     settled: list[str] = []
     settling: list[str] = []
-    if landing_dir.is_dir():
-        for path in sorted(p for p in landing_dir.rglob("*") if p.is_file() and is_delivery(p)):
-            stat = path.stat()
-            relative = str(path.relative_to(landing_dir))
-            if now - stat.st_mtime < settle_seconds:
-                settling.append(relative)
-            else:
-                settled.append(f"{relative}\x1f{stat.st_size}\x1f{stat.st_mtime_ns}")
+    files, _ = discover(landing_dir)
+    for f in files:
+        stat = f.path.lstat()
+        if now - stat.st_mtime < settle_seconds:
+            settling.append(f.relative_path)
+        else:
+            settled.append(f"{f.relative_path}\x1f{stat.st_size}\x1f{stat.st_mtime_ns}")
     digest = hashlib.sha256("\n".join(settled).encode()).hexdigest()
     return digest, len(settled), settling
 
@@ -59,9 +58,7 @@ def build_landing_sensor(job_name: str) -> dg.SensorDefinition:
     def landing_zone_sensor(
         context: dg.SensorEvaluationContext, landing: LandingZone, warehouse: Warehouse
     ):
-        digest, files, settling = landing_fingerprint(
-            landing.path, time.time(), rules.sensor_settle_seconds
-        )
+        digest, files, settling = landing_fingerprint(landing.path, time.time(), landing.settle)
         if settling:
             context.log.info(f"{len(settling)} file(s) still being written; waiting for them")
         if files == 0:

@@ -11,8 +11,9 @@ Three stages, all vectorised:
    dates in the future or implausibly far back) are Polars expressions here.
 
 The result keeps valid rows and lists every rejection as (source_row, field, value,
-reason). Source keys are never echoed in a reason or value, a date that may be a birth
-date is not echoed either, and a long value is shown only by its start and length.
+reason). A reason never quotes the value; the value is the text as read (never a source
+key, nor a date that may be a birth date), which `disclosure.disclose` then replaces by
+what may be shown of it before anything is stored or printed.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from pipelines.ingestion.frames import READER_FIELD, READER_REASON, SOURCE_ROW
 
 SOURCE_KEY_FIELDS = frozenset({"patient_key", "episode_key"})
 REJECTION_SCHEMA = {SOURCE_ROW: pl.Int64, "field": pl.Utf8, "value": pl.Utf8, "reason": pl.Utf8}
-SHOWN_CHARACTERS = 60
 
 _POLARS_TYPES: dict[str, pl.DataType] = {
     "string": pl.Utf8(),
@@ -59,20 +59,9 @@ def empty_rejections() -> pl.DataFrame:
     return pl.DataFrame(schema=REJECTION_SCHEMA)
 
 
-def shown(value: pl.Expr) -> pl.Expr:
-    """A value as a quarantine entry shows it: whole if short, else its start and length."""
-    text = value.cast(pl.Utf8)
-    length = text.str.len_chars()
-    return (
-        pl.when(length > SHOWN_CHARACTERS)
-        .then(pl.format("{}... ({} characters)", text.str.slice(0, SHOWN_CHARACTERS), length))
-        .otherwise(text)
-    )
-
-
 def _rejections(df: pl.DataFrame, mask: pl.Expr, field: str, reason: pl.Expr | str) -> pl.DataFrame:
     """Rows of `df` where `mask` holds, as rejections of `field`."""
-    value = pl.lit(None, pl.Utf8) if field in SOURCE_KEY_FIELDS else shown(pl.col(field))
+    value = pl.lit(None, pl.Utf8) if field in SOURCE_KEY_FIELDS else pl.col(field).cast(pl.Utf8)
     reason_expr = pl.lit(reason) if isinstance(reason, str) else reason
     return df.filter(mask).select(
         pl.col(SOURCE_ROW),
@@ -133,6 +122,9 @@ def _parse_column(raw: pl.DataFrame, field: FieldSpec) -> pl.Series:
             _parse(field, pl.Utf8(), _as_text(pl.col(field.name)))
         )
         parsed = parsed.scatter(rows, retry.to_series())
+    if field.type == "number":
+        # `1e309` parses as infinity: out of any range, so it fails like a bad number.
+        parsed = pl.select(pl.when(parsed.is_finite()).then(parsed)).to_series()
     return parsed
 
 
@@ -174,14 +166,17 @@ def coerce(raw: pl.DataFrame, contract: TableContract) -> tuple[pl.DataFrame, pl
         if not failed.any():
             continue
         bad = raw.filter(failed)
-        failures.append(
-            _rejections(
-                bad,
-                _as_text(pl.col(f.name)).is_not_null(),
-                f.name,
-                pl.format("'{}' is not " + _TYPE_NAMES[f.type], shown(pl.col(f.name))),
+        as_float = _as_text(pl.col(f.name)).cast(pl.Float64, strict=False)
+        reason = pl.lit("is not " + _TYPE_NAMES[f.type])
+        if f.type in ("integer", "number"):
+            reason = (
+                pl.when(as_float.is_infinite() | as_float.is_nan())
+                .then(pl.lit("is out of range: not a finite number"))
+                .when(as_float.abs() >= 2.0**63)
+                .then(pl.lit("is out of range: too large for " + _TYPE_NAMES[f.type]))
+                .otherwise(reason)
             )
-        )
+        failures.append(_rejections(bad, _as_text(pl.col(f.name)).is_not_null(), f.name, reason))
     return typed, pl.concat([empty_rejections(), *failures], how="vertical_relaxed")
 
 
@@ -267,12 +262,13 @@ def _schema_rejections(typed: pl.DataFrame, contract: TableContract) -> pl.DataF
         return found.select(
             pl.col(SOURCE_ROW),
             pl.col("column").alias("field"),
-            pl.when(hidden).then(None).otherwise(shown(pl.col("failure_case"))).alias("value"),
+            pl.when(hidden)
+            .then(None)
+            .otherwise(pl.col("failure_case").cast(pl.Utf8))
+            .alias("value"),
             pl.when(pl.col("check") == "not_nullable")
             .then(pl.lit("required field is empty"))
-            .when(hidden)
-            .then(pl.col("check"))
-            .otherwise(pl.format("'{}' {}", shown(pl.col("failure_case")), pl.col("check")))
+            .otherwise(pl.col("check"))
             .alias("reason"),
         )
     return empty_rejections()
@@ -313,7 +309,15 @@ def _duplicate_rejections(identified: pl.DataFrame, contract: TableContract) -> 
     # Keys are compared by their pseudonyms: integers hash faster than text, and the
     # keyed hash maps distinct keys to distinct ids.
     key = [_PSEUDONYMS.get(name, name) for name in contract.primary_key]
-    complete = identified.filter(pl.all_horizontal(pl.col(key).is_not_null()))
+    # An optional key field (engagement events' module_number) left empty is a value of
+    # its own: two logins with the same episode, time and type and no module are exact
+    # duplicates. A required one left empty is already rejected and takes no part.
+    required = [
+        _PSEUDONYMS.get(f.name, f.name)
+        for f in contract.fields
+        if f.name in contract.primary_key and f.required
+    ]
+    complete = identified.filter(pl.all_horizontal(pl.col(required).is_not_null()))
     hashed = complete.select(pl.struct(key).hash(seed=0)).to_series()
     if hashed.n_unique() == hashed.len():
         return empty_rejections()
@@ -370,11 +374,7 @@ def _table_rules(
                 typed,
                 pl.col("program_id") != ctx.program_id,
                 "program_id",
-                pl.format(
-                    "'{}' does not match the landing folder '{}'",
-                    pl.col("program_id"),
-                    pl.lit(ctx.program_id),
-                ),
+                f"does not match the program folder {ctx.program_id}",
             )
         )
     if contract.name == "episodes":
@@ -461,20 +461,14 @@ def _instrument_rules(
             joined,
             pl.col("item_number") > pl.col("_items"),
             "item_number",
-            pl.format(
-                "item {} does not exist in {} ({} items)",
-                pl.col("item_number"),
-                pl.col("instrument"),
-                pl.col("_items"),
-            ),
+            pl.format("does not exist in {} ({} items)", pl.col("instrument"), pl.col("_items")),
         ),
         _rule(
             joined,
             (pl.col("value") < pl.col("_min")) | (pl.col("value") > pl.col("_max")),
             "value",
             pl.format(
-                "'{}' is outside {} item range {} to {}",
-                pl.col("value"),
+                "is outside {} item range {} to {}",
                 pl.col("instrument"),
                 pl.col("_min"),
                 pl.col("_max"),

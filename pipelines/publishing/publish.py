@@ -191,6 +191,29 @@ def keep_snapshot(
     return final / DATABASE_FILE
 
 
+def remove_stale_temporaries(published_database: Path) -> list[Path]:
+    """Delete the temporary copies a killed publication left (`.<name>.<pid>.tmp` beside
+    the published file, `.<id>.<pid>.tmp/` among the snapshots); returns them.
+
+    Only one run publishes at a time (the national writer's run queue allows one), so
+    any such copy present when a publication starts belongs to a run that died.
+    """
+    removed: list[Path] = []
+    if published_database.parent.is_dir():
+        for stale in published_database.parent.glob(f".{published_database.name}.*.tmp"):
+            stale.unlink(missing_ok=True)
+            removed.append(stale)
+    directory = snapshots_dir(published_database)
+    if directory.is_dir():
+        for stale in directory.glob(".*.tmp"):
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)
+            removed.append(stale)
+    return removed
+
+
 def prune_snapshots(directory: Path, retain: int) -> list[SnapshotId]:
     """Delete all but the newest `retain` snapshots (with their briefs); returns the deleted."""
     kept = snapshot_ids(directory)
@@ -225,6 +248,7 @@ def publish_build(
     the published path cannot be replaced, the new snapshot is removed again, so the
     newest snapshot is always the one at the published path.
     """
+    remove_stale_temporaries(published_database)
     directory = snapshots_dir(published_database)
     published_at = datetime.now(UTC)
     snapshot_id = next_snapshot_id(directory, published_at.date())

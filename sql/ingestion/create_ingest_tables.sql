@@ -114,7 +114,7 @@ COMMENT ON TABLE ingest_load_ledger IS 'One row per landing file processed: cont
 COMMENT ON COLUMN ingest_load_ledger.source_file IS 'Path relative to the landing zone: <program_id>/<batch_id>/<table>.<ext>.';
 COMMENT ON COLUMN ingest_load_ledger.outcome IS 'loaded (every row valid), loaded_with_quarantine (some rows quarantined), refused (the whole file was rejected; see message).';
 COMMENT ON COLUMN ingest_load_ledger.superseded_at IS 'When a later delivery of the same program, batch and table replaced this file; NULL for the current delivery.';
-COMMENT ON TABLE ingest_quarantine IS 'Every rejected input row, with the file, the 1-based data-row number, the field and the reason. The offending value is kept unless the field is a source key or an identifier, which are never stored.';
+COMMENT ON TABLE ingest_quarantine IS 'Every rejected input row, with the file, the 1-based data-row number, the field and the reason (which never quotes the value). value is the offending value as typed only when it cannot identify anyone (a number of at most six digits, a contract code); otherwise withheld (<length and character classes>; key <keyed hash>), equal for equal values. Source keys are never stored.';
 COMMENT ON TABLE raw_programs IS 'Program registry rows as delivered, one per program and batch.';
 COMMENT ON TABLE raw_episodes IS 'Episode rows as delivered; an episode re-sent in a later batch appears once per batch (staging keeps the latest). patient_id and episode_id are keyed hashes of the source keys.';
 COMMENT ON TABLE raw_prom_responses IS 'PROM item responses as delivered (long form); value NULL means the item was skipped.';

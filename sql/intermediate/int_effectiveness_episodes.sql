@@ -2,14 +2,29 @@
 -- follow_up), for every episode with a baseline score on that scale.
 -- Purpose: the analysis data set of the comparisons with in-person CBT: change and
 -- responder flags, the case mix the comparisons adjust for, whether the timepoint was due
--- (its window had closed by the data's as-of date, so a missing score is really missing),
--- and the auxiliary variables of the missing-data sensitivity analysis.
+-- (its window had closed by its own program's as-of date, so a missing score is really
+-- missing: a program whose deliveries lag is judged on what it has delivered, not on
+-- the newest program's dates), and the auxiliary variables of the missing-data
+-- sensitivity analysis.
 CREATE OR REPLACE TABLE int_effectiveness_episodes AS
-WITH as_of AS (
-    SELECT greatest(
-        (SELECT max(administered_date) FROM staging_prom_responses),
-        (SELECT max(greatest(referral_date, enrolment_date, start_date, end_date)) FROM staging_episodes)
-    ) AS as_of_date
+WITH program_dates AS (
+    SELECT
+        program_id,
+        max(greatest(referral_date, enrolment_date, start_date, end_date)) AS last_date
+    FROM staging_episodes
+    GROUP BY program_id
+),
+program_answers AS (
+    SELECT program_id, max(administered_date) AS last_date
+    FROM staging_prom_responses
+    GROUP BY program_id
+),
+as_of AS (
+    SELECT
+        program_dates.program_id,
+        greatest(program_dates.last_date, program_answers.last_date) AS as_of_date
+    FROM program_dates
+    LEFT JOIN program_answers USING (program_id)
 ),
 baseline_phq9 AS (
     SELECT episode_id, score AS baseline_phq9
@@ -53,14 +68,14 @@ JOIN ref_scales AS scales USING (instrument, scale)
 JOIN staging_episodes AS episodes USING (episode_id)
 JOIN staging_programs AS programs ON programs.program_id = outcomes.program_id
 JOIN ref_timepoint_windows AS windows ON windows.timepoint = outcomes.timepoint
-CROSS JOIN as_of
+JOIN as_of ON as_of.program_id = outcomes.program_id
 LEFT JOIN baseline_phq9 USING (episode_id)
 WHERE scales.is_change_outcome;
 
-COMMENT ON TABLE int_effectiveness_episodes IS 'Analysis data of the comparisons with in-person CBT: one row per episode, change-outcome scale and later timepoint with a baseline score. score is NULL when the timepoint was not answered; is_due says whether it could have been (window closed by as_of_date). Case mix from staging_episodes.';
+COMMENT ON TABLE int_effectiveness_episodes IS 'Analysis data of the comparisons with in-person CBT: one row per episode, change-outcome scale and later timepoint with a baseline score. score is NULL when the timepoint was not answered; is_due says whether it could have been (window closed by the program''s own as_of_date). Case mix from staging_episodes.';
 COMMENT ON COLUMN int_effectiveness_episodes.window_closes IS 'Last day of the timepoint''s window (anchor + to_days of ref_timepoint_windows).';
 COMMENT ON COLUMN int_effectiveness_episodes.is_due IS 'The window closed on or before as_of_date: a missing score is missing, not pending. Episodes not yet due are left out of every comparison.';
-COMMENT ON COLUMN int_effectiveness_episodes.as_of_date IS 'Latest date in the data (questionnaires and episode dates): what the warehouse knows up to.';
+COMMENT ON COLUMN int_effectiveness_episodes.as_of_date IS 'What this program''s own deliveries cover: the latest of its questionnaire and episode dates. Each program is judged against its own, so one whose deliveries lag is not counted incomplete for timepoints it has not yet had to deliver.';
 COMMENT ON COLUMN int_effectiveness_episodes.change IS 'score - baseline_score, in the scale''s own direction (int_episode_outcomes).';
 COMMENT ON COLUMN int_effectiveness_episodes.completed_treatment IS 'The episode ended with discharge reason completed; auxiliary variable of the missing-data analysis.';
 COMMENT ON COLUMN int_effectiveness_episodes.baseline_phq9 IS 'Baseline PHQ-9 total of the episode (NULL if not answered); auxiliary variable of the missing-data analysis.';

@@ -1,4 +1,6 @@
 -- Grain: one row per adverse event (episode, onset date, category).
+-- Latest delivery = newest period (batch_id read as a YYYY-MM date, never sorted as
+-- text), then newest load (ledger_id): a late re-delivery of an older period never wins.
 -- Purpose: adverse events of known episodes, deduplicated across batches.
 CREATE OR REPLACE TABLE staging_adverse_events AS
 SELECT
@@ -13,7 +15,7 @@ FROM raw_adverse_events AS events
 SEMI JOIN staging_episodes USING (episode_id)
 QUALIFY row_number() OVER (
     PARTITION BY events.episode_id, events.event_date, events.category
-    ORDER BY events.batch_id DESC, events.ledger_id DESC
+    ORDER BY try_strptime(events.batch_id, '%Y-%m') DESC NULLS LAST, events.ledger_id DESC
 ) = 1;
 
 COMMENT ON TABLE staging_adverse_events IS 'Adverse events by category, severity (mild, moderate, severe), seriousness (ICH E2A) and relatedness (WHO-UMC), deduplicated across batches.';

@@ -1,4 +1,6 @@
 -- Grain: one row per engagement event.
+-- Latest delivery = newest period (batch_id read as a YYYY-MM date, never sorted as
+-- text), then newest load (ledger_id): a late re-delivery of an older period never wins.
 -- Purpose: engagement events of known episodes, deduplicated across batches, with the
 -- week of treatment each falls in.
 CREATE OR REPLACE TABLE staging_engagement_events AS
@@ -14,7 +16,7 @@ FROM raw_engagement_events AS events
 JOIN staging_episodes AS episodes USING (episode_id)
 QUALIFY row_number() OVER (
     PARTITION BY events.episode_id, events.event_timestamp, events.event_type, events.module_number
-    ORDER BY events.batch_id DESC, events.ledger_id DESC
+    ORDER BY try_strptime(events.batch_id, '%Y-%m') DESC NULLS LAST, events.ledger_id DESC
 ) = 1;
 
 COMMENT ON TABLE staging_engagement_events IS 'Engagement events (logins, modules, messages, live sessions, homework), deduplicated across batches. event_timestamp is UTC.';

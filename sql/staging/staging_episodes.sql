@@ -1,11 +1,13 @@
 -- Grain: one row per episode (one enrolment of one patient in one program).
+-- Latest delivery = newest period (batch_id read as a YYYY-MM date, never sorted as
+-- text), then newest load (ledger_id): a late re-delivery of an older period never wins.
 -- Purpose: the latest delivered version of each episode, with the planned end date
 -- (start + program length) that the post-treatment window is centred on, and its status.
 CREATE OR REPLACE TABLE staging_episodes AS
 WITH latest AS (
     SELECT *
     FROM raw_episodes
-    QUALIFY row_number() OVER (PARTITION BY episode_id ORDER BY batch_id DESC, ledger_id DESC) = 1
+    QUALIFY row_number() OVER (PARTITION BY episode_id ORDER BY try_strptime(batch_id, '%Y-%m') DESC NULLS LAST, ledger_id DESC) = 1
 )
 SELECT
     latest.episode_id,

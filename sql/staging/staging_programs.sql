@@ -1,4 +1,6 @@
 -- Grain: one row per program (iCBT program or in-person CBT clinic).
+-- Latest delivery = newest period (batch_id read as a YYYY-MM date, never sorted as
+-- text), then newest load (ledger_id): a late re-delivery of an older period never wins.
 -- Purpose: the program registry as most recently delivered (latest batch wins), on the
 -- CADTH Environmental Scan's dimensions, with therapist involvement made explicit.
 CREATE OR REPLACE TABLE staging_programs AS
@@ -22,7 +24,7 @@ SELECT
     status,
     batch_id AS last_batch_id
 FROM raw_programs
-QUALIFY row_number() OVER (PARTITION BY program_id ORDER BY batch_id DESC, ledger_id DESC) = 1;
+QUALIFY row_number() OVER (PARTITION BY program_id ORDER BY try_strptime(batch_id, '%Y-%m') DESC NULLS LAST, ledger_id DESC) = 1;
 
 COMMENT ON TABLE staging_programs IS 'Program registry, latest delivery per program. Dimensions follow the CADTH Environmental Scan of iCBT for chronic pain (HT0037, 2022).';
 COMMENT ON COLUMN staging_programs.delivery_mode IS 'self_guided, guided_asynchronous, therapist_realtime (e.g. videoconference) or in_person (the comparator).';

@@ -1,4 +1,6 @@
 -- Grain: one row per episode, instrument, administration date and item.
+-- Latest delivery = newest period (batch_id read as a YYYY-MM date, never sorted as
+-- text), then newest load (ledger_id): a late re-delivery of an older period never wins.
 -- Purpose: PROM item answers of known episodes; when a later batch re-sends an item,
 -- the latest delivery wins.
 CREATE OR REPLACE TABLE staging_prom_responses AS
@@ -13,7 +15,7 @@ FROM raw_prom_responses AS responses
 SEMI JOIN staging_episodes USING (episode_id)
 QUALIFY row_number() OVER (
     PARTITION BY responses.episode_id, responses.instrument, responses.administered_date, responses.item_number
-    ORDER BY responses.batch_id DESC, responses.ledger_id DESC
+    ORDER BY try_strptime(responses.batch_id, '%Y-%m') DESC NULLS LAST, responses.ledger_id DESC
 ) = 1;
 
 COMMENT ON TABLE staging_prom_responses IS 'PROM item responses (long form), deduplicated across batches. value NULL = item skipped. Item structure per instrument: contracts/v1/instruments.json.';

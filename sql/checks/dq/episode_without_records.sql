@@ -5,7 +5,7 @@
 WITH episodes AS (
     SELECT episode_id, program_id, start_date, referral_date
     FROM raw_episodes
-    QUALIFY row_number() OVER (PARTITION BY episode_id ORDER BY batch_id DESC, ledger_id DESC) = 1
+    QUALIFY row_number() OVER (PARTITION BY episode_id ORDER BY try_strptime(batch_id, '%Y-%m') DESC NULLS LAST, ledger_id DESC) = 1
 ),
 horizon AS (
     SELECT program_id, max(referral_date) AS last_referral FROM episodes GROUP BY program_id

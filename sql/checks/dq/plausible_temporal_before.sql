@@ -5,7 +5,7 @@
 WITH episodes AS (
     SELECT episode_id, COLUMNS(lambda c: c = $episode_field) AS anchor
     FROM raw_episodes
-    QUALIFY row_number() OVER (PARTITION BY episode_id ORDER BY batch_id DESC, ledger_id DESC) = 1
+    QUALIFY row_number() OVER (PARTITION BY episode_id ORDER BY try_strptime(batch_id, '%Y-%m') DESC NULLS LAST, ledger_id DESC) = 1
 ),
 dated AS (
     SELECT episode_id, CAST(COLUMNS(lambda c: c = $field) AS DATE) AS day

@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from pipelines.ingestion.loader import LandingLoader, LoadReport
+from pipelines.ingestion.rules import SETTLE_ENV
 from pipelines.sql import read_sql, run_sql
 
 KEY = b"k" * 32
@@ -57,6 +58,13 @@ def reconciles(con: duckdb.DuckDBPyConnection) -> bool:
         con, read_sql("checks/ingest_load_ledger__rows_reconcile.sql")
     ).fetchall()
     return violations == 0
+
+
+@pytest.fixture(autouse=True)
+def files_settle_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests write landing files and load them straight away; the settle time has
+    its own tests (test_settle.py), which set it themselves."""
+    monkeypatch.setenv(SETTLE_ENV, "0")
 
 
 @pytest.fixture

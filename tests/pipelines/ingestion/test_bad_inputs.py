@@ -9,9 +9,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from pipelines.ingestion.disclosure import withheld
 from pipelines.ingestion.loader import FileOutcome
 from tests.pipelines.ingestion.conftest import (
     EPISODES_HEADER,
+    KEY,
     PROM_HEADER,
     count,
     episode,
@@ -108,12 +110,16 @@ def test_wrong_types_and_ranges_name_row_field_and_value(con, landing):
     outcome, quarantine = _deliver(con, landing, PROM, content)
     assert _counts(outcome) == ("loaded_with_quarantine", 5, 0, 5)
     assert [(r, f, reason) for r, f, _, reason in quarantine] == [
-        (1, "item_number", "'two' is not an integer"),
-        (2, "administered_date", "'05/02/2026' is not a date (YYYY-MM-DD)"),
-        (3, "value", "'4' is outside PHQ9 item range 0 to 3"),
-        (4, "item_number", "item 8 does not exist in GAD7 (7 items)"),
-        (5, "value", "'99999999999999999999' is not an integer"),
+        (1, "item_number", "is not an integer"),
+        (2, "administered_date", "is not a date (YYYY-MM-DD)"),
+        (3, "value", "is outside PHQ9 item range 0 to 3"),
+        (4, "item_number", "does not exist in GAD7 (7 items)"),
+        (5, "value", "is out of range: too large for an integer"),
     ]
+    # Short numbers are kept as typed; a word, a date and a long number are withheld.
+    values = [value for *_, value, _ in quarantine]
+    assert values[2:4] == ["4", "8"]
+    assert [v.startswith("withheld (") for v in values[:2] + values[4:]] == [True] * 3
 
 
 def test_duplicates_name_the_first_row(con, landing):
@@ -142,15 +148,15 @@ def test_header_only_file_loads_nothing(con, landing):
     assert _counts(outcome) == ("loaded", 0, 0, 0) and quarantine == []
 
 
-def test_enormous_values_are_shown_by_their_start_and_length(con, landing):
+def test_enormous_values_are_shown_by_their_length_and_hash(con, landing):
     huge = "x" * 100_000
     content = EPISODES_HEADER + episode("3", sex=huge)
     outcome, quarantine = _deliver(con, landing, "ICBT01/2026-02/episodes.csv", content)
     assert _counts(outcome) == ("loaded_with_quarantine", 1, 0, 1)
     [(row, field, value, reason)] = quarantine
     assert (row, field) == (1, "sex")
-    assert value.endswith("... (100000 characters)") and len(value) < 100
-    assert len(reason) < 200
+    assert value.startswith("withheld (100000 characters: lower-case letters; key ")
+    assert len(value) < 100 and len(reason) < 200
 
 
 def test_unclosed_quote_quarantines_every_line_it_swallows(con, landing):
@@ -261,11 +267,19 @@ def test_files_outside_the_layout_are_reported_not_loaded(con, landing):
     write(landing, "icbt01/2026-02/episodes.csv", EPISODES_HEADER)
     write(landing, "ICBT01/2026-02/.episodes.csv.tmp", "half-written")
     report = load(con, landing)
-    assert sorted((s.relative_path, s.reason) for s in report.strays) == [
-        ("ICBT01/2026-02/notes.txt", "unsupported file type '.txt'"),
-        ("ICBT01/prom_responses.csv", "not in a <program>/<batch>/ folder"),
-        ("icbt01/2026-02/episodes.csv", "the program folder is not a program id (e.g. ICBT04)"),
-    ]
+    assert sorted((s.relative_path, s.reason) for s in report.strays) == sorted(
+        [
+            (
+                f"ICBT01/2026-02/{withheld(KEY, 'notes.txt')}",
+                "not a supported file type (.csv, .parquet, .jsonl, .ndjson)",
+            ),
+            ("ICBT01/prom_responses.csv", "not in a <program>/<batch>/ folder"),
+            (
+                f"{withheld(KEY, 'icbt01')}/2026-02/episodes.csv",
+                "the program folder name is not a program id (e.g. ICBT04)",
+            ),
+        ]
+    )
 
 
 def test_quoted_csv_takes_the_strict_reader_and_keeps_row_numbers(con, landing):

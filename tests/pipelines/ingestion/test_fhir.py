@@ -169,7 +169,7 @@ def test_fhir_delivery_loads_like_a_table(con, landing):
     write_questionnaire_responses(prom, landing / "ICBT01/2026-02/QuestionnaireResponse.ndjson")
     [outcome] = [f for f in load(con, landing).loaded if f.table == "prom_responses"]
     assert (outcome.rows_read, outcome.rows_loaded, outcome.rows_quarantined) == (3, 2, 1)
-    assert con.execute("SELECT reason FROM ingest_quarantine").fetchall() == [
-        ("'11' is outside PEG item range 0 to 10",)
+    assert con.execute("SELECT value, reason FROM ingest_quarantine").fetchall() == [
+        ("11", "is outside PEG item range 0 to 10")
     ]
     assert count(con, "raw_prom_responses") == 2 and reconciles(con)

@@ -56,7 +56,7 @@ def test_every_row_loaded_or_quarantined_and_counts_reconcile(con, landing):
             "ICBT01/2026-01/episodes.csv",
             3,
             "sex",
-            "'X' is not one of: female, male, other, not_stated",
+            "is not one of: female, male, other, not_stated",
         ),
         (
             "ICBT01/2026-01/prom_responses.csv",

@@ -24,7 +24,9 @@ def _tick(landing, cursor=None):
     context = dg.build_sensor_context(
         cursor=cursor,
         resources={
-            "landing": LandingZone(landing_dir=str(landing), pseudonym_key_file="unused"),
+            "landing": LandingZone(
+                landing_dir=str(landing), pseudonym_key_file="unused", settle_seconds=10
+            ),
             "warehouse": Warehouse(database=str(landing.parent / "b.duckdb"), lake_dir=str(lake)),
         },
     )

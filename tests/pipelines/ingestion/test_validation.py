@@ -69,11 +69,11 @@ def test_valid_episode_loads_with_hashed_keys_only():
 @pytest.mark.parametrize(
     ("override", "field", "reason"),
     [
-        ({"sex": "F"}, "sex", "'F' is not one of: female, male, other, not_stated"),
+        ({"sex": "F"}, "sex", "is not one of: female, male, other, not_stated"),
         (
             {"referral_date": "2026-02-30"},
             "referral_date",
-            "'2026-02-30' is not a date (YYYY-MM-DD)",
+            "is not a date (YYYY-MM-DD)",
         ),
         (
             {"referral_date": "2027-01-01", "enrolment_date": "", "start_date": ""},
@@ -94,7 +94,7 @@ def test_valid_episode_loads_with_hashed_keys_only():
         (
             {"program_id": "ICBT02"},
             "program_id",
-            "'ICBT02' does not match the landing folder 'ICBT01'",
+            "does not match the program folder ICBT01",
         ),
         ({"age_band": ""}, "age_band", "required field is empty"),
     ],
@@ -144,11 +144,13 @@ def test_prom_item_rules_use_the_instrument_structure():
     ]
     result = _validate("prom_responses", rows, known)
     assert _reasons(result) == [
-        (2, "value", "'4' is outside PHQ9 item range 0 to 3"),
-        (3, "item_number", "item 10 does not exist in PHQ9 (9 items)"),
+        (2, "value", "is outside PHQ9 item range 0 to 3"),
+        (3, "item_number", "does not exist in PHQ9 (9 items)"),
         (5, "episode_key", "episode_key does not match any episode of this program"),
-        (6, "value", "'x' is not an integer"),
+        (6, "value", "is not an integer"),
     ]
+    values = dict(zip(result.rejections[SOURCE_ROW], result.rejections["value"], strict=True))
+    assert (values[2], values[3], values[5], values[6]) == ("4", "10", None, "x")
     assert result.valid.height == 3
     assert result.valid.filter(pl.col(SOURCE_ROW) == 7)["value"].to_list() == [None]
 
@@ -173,9 +175,8 @@ def test_engagement_timestamps_need_an_offset_and_become_utc():
         CONTRACT["engagement_events"],
     )
     assert typed["event_timestamp"].dt.hour().to_list()[:2] == [10, 15]
-    assert rejections["reason"].to_list() == [
-        "'2026-01-05 10:00' is not an ISO 8601 timestamp with a UTC offset"
-    ]
+    assert rejections["reason"].to_list() == ["is not an ISO 8601 timestamp with a UTC offset"]
+    assert rejections["value"].to_list() == ["2026-01-05 10:00"]
 
 
 def test_module_events_need_a_module_number():
@@ -218,3 +219,17 @@ def test_typed_parquet_columns_are_accepted_as_they_are():
     )
     assert rejections.is_empty()
     assert typed["module_count"].dtype == pl.Int64 and typed["module_count"][0] == 6
+
+
+def test_exact_duplicate_engagement_events_without_a_module_cannot_pass():
+    """module_number is part of the key but optional: empty counts as a value of its own."""
+    login = {"episode_key": "E1", "event_timestamp": "2026-01-05T10:00:00Z", "event_type": "login"}
+    module = login | {"event_type": "module_started", "module_number": "1"}
+    rows = [login, login, module, module | {"module_number": "2"}, module]
+    result = _validate("engagement_events", rows)
+    label = "episode_key, event_timestamp, event_type, module_number"
+    assert [(r, reason) for r, _, reason in _reasons(result)] == [
+        (2, f"duplicate of row 1 (same {label})"),
+        (5, f"duplicate of row 3 (same {label})"),
+    ]
+    assert result.valid.height == 3
