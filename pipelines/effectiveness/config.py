@@ -19,7 +19,6 @@ from pipelines.paths import resource_dir
 EVIDENCE_LEVELS = ("V", "S", "U")
 COMPARATOR_LEVELS = ("local", "national", "benchmark_only")
 CASE_MIX = ("age_band", "sex", "rurality", "language", "readiness_stage", "referral_source")
-BENCHMARK_ROLES = ("in_person_vs_control", "internet_vs_control", "routine_care_pre_post")
 
 
 class EffectivenessConfigError(ValueError):

@@ -42,7 +42,6 @@ from pipelines.ingestion.identifiers import IdentifierRefusedError
 
 LOINC = "http://loinc.org"
 LOCAL_QUESTIONNAIRE = "urn:icbt-observatory:fhir:Questionnaire:"
-LOCAL_ITEM_SYSTEM = "urn:icbt-observatory:fhir:CodeSystem:instrument-item"
 EPISODE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/workflow-episodeOfCare"
 ORDINAL_EXTENSIONS = (
     "http://hl7.org/fhir/StructureDefinition/ordinalValue",

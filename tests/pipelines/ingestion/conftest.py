@@ -63,7 +63,7 @@ def reconciles(con: duckdb.DuckDBPyConnection) -> bool:
 @pytest.fixture(autouse=True)
 def files_settle_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """These tests write landing files and load them straight away; the settle time has
-    its own tests (test_settle.py), which set it themselves."""
+    its own tests (test_landing.py), which set it themselves."""
     monkeypatch.setenv(SETTLE_ENV, "0")
 
 
