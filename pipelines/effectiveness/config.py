@@ -14,9 +14,9 @@ from typing import Any
 
 import yaml
 
+from pipelines.evidence import EVIDENCE_LEVELS
 from pipelines.paths import resource_dir
 
-EVIDENCE_LEVELS = ("V", "S", "U")
 COMPARATOR_LEVELS = ("local", "national", "benchmark_only")
 CASE_MIX = ("age_band", "sex", "rurality", "language", "readiness_stage", "referral_source")
 

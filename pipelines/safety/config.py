@@ -17,9 +17,9 @@ from typing import Any
 import yaml
 
 from pipelines.contract import load_contract
+from pipelines.evidence import EVIDENCE_LEVELS
 from pipelines.paths import resource_dir
 
-EVIDENCE_LEVELS = ("V", "S", "U")
 FAMILIES = ("deterioration", "item9", "adverse_event", "disengagement", "process")
 DEFINITIONS = ("jacobson_truax", "talking_therapies")
 OVERDISPERSION = ("additive", "multiplicative", "none")

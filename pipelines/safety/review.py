@@ -23,8 +23,9 @@ from typing import Any
 
 import yaml
 
+from pipelines.evidence import EVIDENCE_LEVELS
 from pipelines.paths import resource_dir
-from pipelines.safety.config import EVIDENCE_LEVELS, Sourced
+from pipelines.safety.config import Sourced
 
 
 class State(StrEnum):

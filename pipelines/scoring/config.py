@@ -20,9 +20,9 @@ from typing import Any, Literal, cast
 import yaml
 
 from pipelines.contract import CONTRACT_VERSION, InstrumentSpec, load_instruments
+from pipelines.evidence import EVIDENCE_LEVELS
 from pipelines.paths import resource_dir
 
-EVIDENCE_LEVELS = ("V", "S", "U")
 ANCHORS = ("start_date", "planned_end")
 TIMEPOINTS = ("baseline", "post_treatment", "follow_up")
 

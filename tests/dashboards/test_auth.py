@@ -31,7 +31,7 @@ PASSWORDS = ("amber kettle drifts south", "violet ledger on the moor", "seven qu
 
 def test_passwords_are_stored_as_salted_scrypt_hashes() -> None:
     first, second = hash_password("s3cret pass"), hash_password("s3cret pass")
-    assert first.startswith("scrypt$32768$8$1$")
+    assert first.startswith("scrypt:32768:8:1$")
     assert "s3cret" not in first
     assert first != second  # a fresh salt each time
     assert verify_password("s3cret pass", first)
@@ -41,7 +41,13 @@ def test_passwords_are_stored_as_salted_scrypt_hashes() -> None:
 
 
 def test_malformed_or_foreign_hashes_never_match() -> None:
-    for encoded in ("", "plain-text", "pbkdf2$1$2$3$aa$bb", "scrypt$x$8$1$aa$bb"):
+    for encoded in (
+        "",
+        "plain-text",
+        "pbkdf2$1$2$3$aa$bb",
+        "scrypt:x:8:1$aa$bb",
+        "scrypt$32768$8$1$aa$bb",
+    ):
         assert not verify_password("anything", encoded)
 
 
@@ -52,7 +58,7 @@ def test_user_store_writes_owner_only_and_rereads_changes(tmp_path: Path) -> Non
     assert store.add("ana", "analyst", PASSWORDS[0])
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     text = path.read_text()
-    assert PASSWORDS[0] not in text and "scrypt$" in text
+    assert PASSWORDS[0] not in text and "scrypt:32768:8:1$" in text
     # Another process (icbt user add) changes the file: this store sees it.
     UserStore(path).add("vic", "viewer", PASSWORDS[1])
     assert set(store.users()) == {"ana", "vic"}
