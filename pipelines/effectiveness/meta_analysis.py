@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, stats
 
+from pipelines.heterogeneity import dersimonian_laird
+
 METHODS = ("dl", "pm")
 
 
@@ -38,11 +40,9 @@ def _fixed(y: np.ndarray, v: np.ndarray) -> tuple[float, float]:
 
 
 def tau2_dl(y: np.ndarray, v: np.ndarray) -> float:
-    """DerSimonian-Laird moment estimate: max(0, (Q - (k - 1)) / (sum w - sum w^2 / sum w))."""
-    w = 1.0 / v
+    """DerSimonian-Laird moment estimate from Cochran's Q of the effects."""
     _, q = _fixed(y, v)
-    c = w.sum() - (w**2).sum() / w.sum()
-    return float(max(0.0, (q - (len(y) - 1)) / c)) if c > 0 else 0.0
+    return dersimonian_laird(q, 1.0 / v)
 
 
 def tau2_pm(y: np.ndarray, v: np.ndarray) -> float:

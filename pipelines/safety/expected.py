@@ -36,6 +36,7 @@ import numpy as np
 import polars as pl
 import statsmodels.api as sm
 
+from pipelines.heterogeneity import dersimonian_laird
 from pipelines.safety.config import Indicator, SafetyConfig
 
 ALL_IN_PERSON = "all_in_person"
@@ -259,8 +260,7 @@ def shrink(offsets: np.ndarray, se: np.ndarray) -> tuple[np.ndarray, float]:
         return np.zeros_like(offsets), 0.0
     d, w = offsets[finite], 1.0 / se[finite] ** 2
     mean = (w * d).sum() / w.sum()
-    q = (w * (d - mean) ** 2).sum()
-    tau2 = max(0.0, (q - (len(d) - 1)) / (w.sum() - (w**2).sum() / w.sum()))
+    tau2 = dersimonian_laird(float((w * (d - mean) ** 2).sum()), w)
     factor = np.where(finite, tau2 / (tau2 + np.where(finite, se, 1.0) ** 2), 0.0)
     return factor * offsets, tau2
 

@@ -34,6 +34,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from pipelines.heterogeneity import dersimonian_laird
+
 
 def interpolated_quantile(q: float, n: np.ndarray, p: np.ndarray) -> np.ndarray:
     """Spiegelhalter's interpolated binomial q-quantile of the count, for each (n, p)."""
@@ -119,11 +121,7 @@ def overdispersion(z: np.ndarray, s: np.ndarray, share: float) -> Dispersion:
     if units == 0:
         return Dispersion(1.0, 0.0, 0)
     phi = float(np.mean(winsorise(z, share) ** 2))
-    w = 1.0 / s**2
-    denominator = w.sum() - (w**2).sum() / w.sum()
-    excess = units * phi - (units - 1)
-    tau2 = float(excess / denominator) if excess > 0 and denominator > 0 else 0.0
-    return Dispersion(phi, tau2, units)
+    return Dispersion(phi, dersimonian_laird(units * phi, 1.0 / s**2), units)
 
 
 @dataclass(frozen=True)
