@@ -36,7 +36,6 @@ class Threshold:
 
 @dataclass(frozen=True)
 class EffectivenessConfig:
-    hierarchy: tuple[str, ...]
     national_row_beside_local: bool
     outcome_covariates: tuple[str, ...]
     propensity_covariates: tuple[str, ...]
@@ -117,9 +116,18 @@ def _sourced(name: str, block: dict[str, Any]) -> Threshold:
 
 def parse_config(raw: dict[str, Any]) -> EffectivenessConfig:
     comparator, adjustment = raw["comparator"], raw["adjustment"]
-    hierarchy = tuple(comparator["hierarchy"])
-    if set(hierarchy) != set(COMPARATOR_LEVELS):
-        raise EffectivenessConfigError(f"comparator.hierarchy must order {COMPARATOR_LEVELS}")
+    implemented = {
+        "comparator.hierarchy": (list(comparator["hierarchy"]), list(COMPARATOR_LEVELS)),
+        "adjustment.weighting.method": (adjustment["weighting"]["method"], "overlap"),
+        "adjustment.standard_errors.method": (adjustment["standard_errors"]["method"], "HC1"),
+        "missing_data.method": (raw["missing_data"]["method"], "inverse_probability_of_response"),
+    }
+    for key, (configured, only) in implemented.items():
+        if configured != only:
+            raise EffectivenessConfigError(
+                f"{key} is {configured!r}, but the comparisons implement {only!r} only; the "
+                "key names the method with its source, it does not switch to another"
+            )
     outcome_covariates = tuple(adjustment["outcome_covariates"])
     propensity_covariates = tuple(adjustment["propensity_covariates"])
     unknown = {*outcome_covariates, *propensity_covariates} - set(CASE_MIX)
@@ -142,7 +150,6 @@ def parse_config(raw: dict[str, Any]) -> EffectivenessConfig:
         "certainty_start": _sourced("certainty_start", raw["certainty"]),
     }
     return EffectivenessConfig(
-        hierarchy=hierarchy,
         national_row_beside_local=bool(comparator["national_row_beside_local"]),
         outcome_covariates=outcome_covariates,
         propensity_covariates=propensity_covariates,

@@ -105,6 +105,25 @@ def test_every_threshold_has_a_source_and_evidence_mark():
         parse_config(raw)
 
 
+@pytest.mark.parametrize(
+    ("path", "other"),
+    [
+        (("comparator", "hierarchy"), ["national", "local", "benchmark_only"]),
+        (("adjustment", "weighting", "method"), "inverse_probability"),
+        (("adjustment", "standard_errors", "method"), "HC3"),
+        (("missing_data", "method"), "multiple_imputation"),
+    ],
+)
+def test_a_method_key_names_the_implemented_method_and_refuses_another(path, other):
+    raw = copy.deepcopy(_raw("effectiveness.yaml"))
+    block = raw
+    for key in path[:-1]:
+        block = block[key]
+    block[path[-1]] = other
+    with pytest.raises(EffectivenessConfigError, match=".".join(path)):
+        parse_config(raw)
+
+
 def test_only_verified_numbers_are_benchmarks():
     benchmarks = load_benchmarks()
     assert {b.evidence for b in benchmarks.benchmarks if b.use_as_benchmark} == {"V"}
