@@ -19,7 +19,7 @@ def dropout_survival(rows: pl.DataFrame) -> pl.DataFrame:
         durations = episodes["duration_days"].to_numpy()
         curve = kaplan_meier(durations, episodes["dropped_out"].to_numpy())
         last_week = min(int(durations.max()) // 7, MAX_WEEKS) if durations.size else 0
-        grid = on_weekly_grid(curve, last_week)
+        grid = on_weekly_grid(curve, durations, last_week)
         curves.append(
             grid.with_columns(
                 *[pl.lit(value).alias(key) for key, value in zip(UNIT_KEYS, unit, strict=True)],
