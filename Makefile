@@ -38,7 +38,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 test: install browser postgres lint ## The whole suite
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --durations=15
 
 generate: install
 	$(ICBT) keygen
