@@ -579,8 +579,10 @@ def render_size(r: SizeResult) -> list[str]:
         lines += [
             "",
             f"{len(quick)} further steps took under 0.5 s each "
-            f"({_s(sum(s.seconds for s in quick))} together); Dagster's start-up and "
-            f"hand-over between steps: {_s(run.seconds - sum(s.seconds for s in run.steps))}.",
+            f"({_s(sum(s.seconds for s in quick))} together). A step's wall time is summed "
+            "over its partition runs, which overlap, so the steps add up to more than the "
+            "run; its CPU and peak memory are those of all the run's processes while it ran, "
+            "shared with the steps running beside it.",
             "",
         ]
     if r.dashboard is not None:
