@@ -50,6 +50,12 @@ FUNNEL = SuppressionSpec(
         (ICBT_TOTAL, "period"),
         ("unit_type", "unit_id"),
     ),
+    # Each stage is a subset of the one before; completed episodes have ended and, in
+    # practice, reached half the modules.
+    nested=(
+        ("n_referred", "n_enrolled", "n_started", "n_started_and_ended", "n_completed"),
+        ("n_started", "n_half_modules", "n_completed"),
+    ),
 )
 
 WAIT_TIMES = SuppressionSpec(
@@ -68,6 +74,7 @@ WAIT_TIMES = SuppressionSpec(
         ("unit_type", "unit_id", "standard"),
     ),
     count_groups={"n_started": ()},
+    nested=(("n_started", "n_within_standard"),),
 )
 
 THERAPIST_TIME = SuppressionSpec(
@@ -116,6 +123,7 @@ DOSE_RESPONSE = SuppressionSpec(
         (ICBT_TOTAL, "instrument", "scale", "dose_band"),
         (UNIT_TOTAL, "instrument", "scale"),
     ),
+    nested=(("n_baseline", "n_paired", "n_reliable_improvement"),),
 )
 
 
@@ -138,6 +146,12 @@ EQUITY = SuppressionSpec(
         (MODE_TOTAL, "dimension", "group_value"),
         (ICBT_TOTAL, "dimension", "group_value"),
         (UNIT_TOTAL, "dimension"),
+    ),
+    # Recovery is counted among cases at start, cases among episodes with both PHQ-9 and
+    # GAD-7 paired, paired episodes (in practice) among started ones.
+    nested=(
+        ("n_referred", "n_started", "n_started_and_ended", "n_completed"),
+        ("n_started", "phq9_n_paired", "n_case_at_start", "n_recovered"),
     ),
 )
 

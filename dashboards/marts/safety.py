@@ -32,6 +32,7 @@ SIGNAL_REGISTER = SuppressionSpec(
         "latest_n": ("latest_expected", "latest_statistic", "latest_threshold"),
         "latest_observed": ("latest_statistic",),
     },
+    nested=(("opened_n", "opened_observed"), ("latest_n", "latest_observed")),
 )
 
 SAFETY_FUNNEL = SuppressionSpec(
@@ -54,6 +55,7 @@ SAFETY_FUNNEL = SuppressionSpec(
         ),
         "observed": ("observed_rate", "ratio", "z"),
     },
+    nested=(("n", "observed"),),
 )
 
 # Marks the CUSUM months that can be drawn (`cusum_drawn`).
@@ -81,6 +83,8 @@ ADVERSE_EVENT_PROFILE = SuppressionSpec(
         *_HIERARCHY_BY_VALUE,
     ),
     count_groups={"n_started": (), "episodes_with_event": _HIERARCHY_BY_VALUE},
+    # Events beyond each episode's first are a count of events like any other.
+    nested=(("n_started", "episodes_with_event"), ("events", "episodes_with_event")),
 )
 
 # The page shows met, breached and pending for both trigger types together, never their
