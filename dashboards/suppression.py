@@ -44,6 +44,9 @@ from pipelines.paths import resource_dir
 SUPPRESSED_SUFFIX = "_suppressed"
 SMALL_SUFFIX = "_small"
 
+# One count cell of a frame: (row index, count column).
+Cell = tuple[int, str]
+
 
 @dataclass(frozen=True)
 class SuppressionRules:
@@ -94,6 +97,28 @@ def load_rules(path: Path | None = None) -> SuppressionRules:
 
 
 @dataclass(frozen=True)
+class NestedRows:
+    """Rows of one count that are nested counts of the same people.
+
+    Among rows sharing the `within` columns, the row whose `by` is `order[0]` counts a
+    superset of the row whose `by` is `order[1]`, and so on; without `order`, a larger
+    `by` counts a superset of a smaller one (a unit's episodes started within 126 days
+    include those within 42, on the next row).
+    """
+
+    count: str
+    by: str
+    within: Sequence[str] = ()
+    order: Sequence[object] | None = None
+
+    def rank(self, value: object) -> float | None:
+        """Position of a row from the largest count (0) down; None: not in the nesting."""
+        if self.order is not None:
+            return float(self.order.index(value)) if value in self.order else None
+        return -float(value) if isinstance(value, int | float) else None
+
+
+@dataclass(frozen=True)
 class SuppressionSpec:
     """What a frame's numbers mean for disclosure control.
 
@@ -105,13 +130,15 @@ class SuppressionSpec:
     them for single counts (`()` for a count whose protection is inherited from the mart
     that publishes it first). `nested` lists chains of counts of one row, largest first,
     each a subset of the one before (referred, enrolled, started, ...): every two counts of
-    a chain differ by a count of people, which must not be a small one.
+    a chain differ by a count of people, which must not be a small one. `nested_rows`
+    does the same for rows of one count (`NestedRows`).
     """
 
     dependents: Mapping[str, Sequence[str]]
     total_groups: Sequence[Sequence[str]] = field(default=())
     count_groups: Mapping[str, Sequence[Sequence[str]]] = field(default_factory=dict)
     nested: Sequence[Sequence[str]] = field(default=())
+    nested_rows: Sequence[NestedRows] = field(default=())
 
     def groups_for(self, count: str) -> Sequence[Sequence[str]]:
         """The total groups of one count: its own in `count_groups`, else `total_groups`."""
@@ -205,61 +232,96 @@ def complementary_mask(
     return pl.Series(count, chosen, dtype=pl.Boolean)
 
 
+def nested_relations(frame: pl.DataFrame, spec: SuppressionSpec) -> list[tuple[Cell, Cell]]:
+    """(larger, smaller) cells of every related pair of `frame`, closed transitively.
+
+    `nested` relates counts of each row, `nested_rows` rows of one count; a cell above one
+    that is above a third is above the third too, since any two differ by a count.
+    """
+    below: dict[Cell, set[Cell]] = defaultdict(set)
+    for big, small in spec.nested_pairs:
+        for row in range(frame.height):
+            below[(row, big)].add((row, small))
+    for nesting in spec.nested_rows:
+        keys = frame.select(list(nesting.within)).rows() if nesting.within else [()] * frame.height
+        members: dict[tuple, list[tuple[float, int]]] = defaultdict(list)
+        for row, (key, value) in enumerate(zip(keys, frame[nesting.by].to_list(), strict=True)):
+            position = nesting.rank(value)
+            if position is not None and None not in key:
+                members[key].append((position, row))
+        for group in members.values():
+            for i, (rank_big, big) in enumerate(sorted(group)):
+                for rank_small, small in sorted(group)[i + 1 :]:
+                    if rank_small > rank_big:
+                        below[(big, nesting.count)].add((small, nesting.count))
+    closed: dict[Cell, set[Cell]] = {}
+
+    def reach(cell: Cell) -> set[Cell]:
+        if cell not in closed:
+            closed[cell] = set()
+            closed[cell] = set().union(*({c} | reach(c) for c in below.get(cell, ())))
+        return closed[cell]
+
+    return [(cell, smaller) for cell in list(below) for smaller in sorted(reach(cell))]
+
+
 def nested_mask(
     frame: pl.DataFrame,
-    pairs: Sequence[tuple[str, str]],
+    relations: Sequence[tuple[Cell, Cell]],
     hidden: Mapping[str, pl.Series],
     threshold: int,
     fixed: Collection[str] = (),
 ) -> dict[str, pl.Series]:
-    """Cells to hide so that no two related counts of a row give a small count away.
+    """Cells to hide so that no two related counts give a small count away by subtraction.
 
-    `pairs` are (larger, smaller) counts of one row, the smaller a subset of the larger, so
-    their difference counts people (enrolled 54, started 51: 3 who enrolled and did not
-    start). Where two shown ones differ by 1 to threshold - 1 the smaller is hidden (the
-    later stage, so the earlier ones stay shown), or the larger if the smaller is in
-    `fixed`. A hidden count whose nearest shown larger and smaller relatives are equal lies
+    `relations` are (larger, smaller) cells, the smaller a subset of the larger, so their
+    difference counts people (enrolled 54, started 51: 3 who enrolled and did not start).
+    Where two shown ones differ by 1 to threshold - 1 the smaller is hidden (the later
+    stage, so the earlier ones stay shown), or the larger if the smaller's count is in
+    `fixed`. A hidden cell whose nearest shown larger and smaller relatives are equal lies
     between them and is known, so that smaller relative is hidden too. Returns the cells
     newly hidden; the caller repeats this with complementary suppression until stable.
     """
-    counts = list(dict.fromkeys(c for pair in pairs for c in pair))
-    values = {c: frame[c].to_list() for c in counts}
+    counts = list(dict.fromkeys(cell[1] for pair in relations for cell in pair))
+    columns = {c: frame[c].to_list() for c in counts}
     shut = {c: hidden[c].fill_null(False).to_list() for c in counts}
     chosen = {c: [False] * frame.height for c in counts}
-    above = {c: [big for big, small in pairs if small == c] for c in counts}
-    below = {c: [small for big, small in pairs if big == c] for c in counts}
+    above: dict[Cell, list[Cell]] = defaultdict(list)
+    below: dict[Cell, list[Cell]] = defaultdict(list)
+    for big, small in relations:
+        above[small].append(big)
+        below[big].append(small)
 
-    def shown(row: int, columns: Sequence[str]) -> list[tuple[int, str]]:
+    def shown(cells: Sequence[Cell]) -> list[tuple[int, Cell]]:
         return [
-            (values[c][row], c) for c in columns if not shut[c][row] and values[c][row] is not None
+            (columns[c][row], (row, c))
+            for row, c in cells
+            if not shut[c][row] and columns[c][row] is not None
         ]
 
-    def hide(row: int, candidates: Sequence[str]) -> bool:
-        for column in candidates:
+    def hide(candidates: Sequence[Cell]) -> bool:
+        for row, column in candidates:
             if column not in fixed:
                 shut[column][row] = chosen[column][row] = True
                 return True
         return False
 
-    for row in range(frame.height):
-        changed = True
-        while changed:
-            changed = False
-            for big, small in pairs:
-                pair = shown(row, (big, small))
-                if len(pair) == 2 and 1 <= pair[0][0] - pair[1][0] < threshold:
-                    changed |= hide(row, (small, big))
-            for count in counts:
-                if not shut[count][row] or values[count][row] is None:
-                    continue
-                ups, downs = shown(row, above[count]), shown(row, below[count])
-                if not ups or not downs or min(ups)[0] != max(downs)[0]:
-                    continue
-                level = min(ups)[0]
-                changed |= hide(
-                    row,
-                    [c for v, c in downs if v == level] + [c for v, c in ups if v == level],
-                )
+    changed = True
+    while changed:
+        changed = False
+        for big, small in relations:
+            pair = shown((big, small))
+            if len(pair) == 2 and 1 <= pair[0][0] - pair[1][0] < threshold:
+                changed |= hide((small, big))
+        for cell in list(above):
+            row, count = cell
+            if not shut[count][row] or columns[count][row] is None:
+                continue
+            ups, downs = shown(above[cell]), shown(below.get(cell, []))
+            if not ups or not downs or min(ups)[0] != max(downs)[0]:
+                continue
+            level = min(ups)[0]
+            changed |= hide([c for v, c in downs if v == level] + [c for v, c in ups if v == level])
     return {c: pl.Series(c, chosen[c], dtype=pl.Boolean) for c in counts}
 
 
@@ -271,6 +333,7 @@ def round_to_base(counts: pl.Series, base: int) -> pl.Series:
 def _validate(frame: pl.DataFrame, spec: SuppressionSpec) -> None:
     missing = [c for c in spec.columns if c not in frame.columns]
     groups = [g for count in spec.counts for g in spec.groups_for(count)]
+    groups += [(n.by, *n.within) for n in spec.nested_rows]
     missing += [c for group in groups for c in group if c not in frame.columns]
     if missing:
         raise ValueError(f"columns declared for suppression are missing: {sorted(set(missing))}")
@@ -281,6 +344,7 @@ def _validate(frame: pl.DataFrame, spec: SuppressionSpec) -> None:
     if not_integer:
         raise ValueError(f"count columns must be integers: {not_integer}")
     not_counts = [c for chain in spec.nested for c in chain if c not in spec.counts]
+    not_counts += [n.count for n in spec.nested_rows if n.count not in spec.counts]
     if not_counts:
         raise ValueError(f"nested columns must be declared counts: {sorted(set(not_counts))}")
     flagged = [c for c in flag_columns(spec) if c in frame.columns]
@@ -310,12 +374,13 @@ def suppress(
         masks[count] = small[count]
         if count in inherited:
             masks[count] = masks[count] | inherited[count].fill_null(False).alias(count)
+    relations = nested_relations(frame, spec)
     while True:
         for count in spec.counts:
             groups = spec.groups_for(count)
             extra = complementary_mask(frame, count, masks[count], groups, rules.threshold)
             masks[count] = masks[count] | extra
-        nested = nested_mask(frame, spec.nested_pairs, masks, rules.threshold, spec.inherited)
+        nested = nested_mask(frame, relations, masks, rules.threshold, spec.inherited)
         if not any(mask.any() for mask in nested.values()):
             break
         for count, mask in nested.items():

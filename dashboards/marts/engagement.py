@@ -34,7 +34,7 @@ from dashboards.marts.base import (
     with_total_rows,
     with_unit_hierarchy,
 )
-from dashboards.suppression import SUPPRESSED_SUFFIX, SuppressionSpec
+from dashboards.suppression import SUPPRESSED_SUFFIX, NestedRows, SuppressionSpec
 
 FUNNEL = SuppressionSpec(
     dependents={
@@ -74,7 +74,14 @@ WAIT_TIMES = SuppressionSpec(
         ("unit_type", "unit_id", "standard"),
     ),
     count_groups={"n_started": ()},
+    # Started within a standard are among the started, and within a longer standard
+    # include those within a shorter one (a unit's rows for 18 and 6 weeks).
     nested=(("n_started", "n_within_standard"),),
+    nested_rows=(
+        NestedRows(
+            "n_within_standard", by="standard_days", within=("unit_type", "unit_id", "period")
+        ),
+    ),
 )
 
 THERAPIST_TIME = SuppressionSpec(

@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 
 from dashboards.suppression import (
+    NestedRows,
     SuppressionRules,
     SuppressionSpec,
     complementary_mask,
@@ -307,3 +308,30 @@ def test_nested_columns_must_be_declared_counts() -> None:
     spec = SuppressionSpec(dependents={"started": ("share",)}, nested=(("started", "share"),))
     with pytest.raises(ValueError, match="nested"):
         suppress(pairs([10], [5]), spec, RULES)
+
+
+def test_nested_rows_of_one_count_are_related_like_nested_columns() -> None:
+    # A unit's started episodes within 126 days include those within 42 (the next row):
+    # 300 and 297 would give away 3 who waited between 6 and 18 weeks.
+    spec = SuppressionSpec(
+        dependents={"started": (), "within": ()},
+        nested=(("started", "within"),),
+        nested_rows=(NestedRows("within", by="days", within=("unit",)),),
+    )
+    data = pl.DataFrame(
+        {
+            "unit": ["a", "a", "b", "b"],
+            "days": [42, 126, 42, 126],
+            "started": [320, 320, 320, 320],
+            "within": [297, 300, 290, 300],
+        }
+    )
+    out = suppress(data, spec, RULES)
+    assert out["within_suppressed"].to_list() == [True, False, False, False]
+    assert out["started_suppressed"].to_list() == [False] * 4
+
+
+def test_nested_rows_follow_a_declared_order() -> None:
+    nesting = NestedRows("within", by="standard", order=("long", "short"))
+    assert (nesting.rank("long"), nesting.rank("short"), nesting.rank("other")) == (0, 1, None)
+    assert NestedRows("within", by="days").rank(126) < NestedRows("within", by="days").rank(42)
