@@ -335,3 +335,17 @@ def test_nested_rows_follow_a_declared_order() -> None:
     nesting = NestedRows("within", by="standard", order=("long", "short"))
     assert (nesting.rank("long"), nesting.rank("short"), nesting.rank("other")) == (0, 1, None)
     assert NestedRows("within", by="days").rank(126) < NestedRows("within", by="days").rank(42)
+
+
+def test_a_pair_of_counts_both_decided_by_another_mart_is_left_to_that_mart() -> None:
+    # Headline referred and started repeat the funnel's, which declares the same pair.
+    spec = SuppressionSpec(
+        dependents={"referred": (), "started": (), "paired": ()},
+        count_groups={"referred": (), "started": ()},
+        nested=(("referred", "started", "paired"),),
+    )
+    assert spec.inherited == ("referred", "started")
+    data = pl.DataFrame({"referred": [54, 90], "started": [51, 80], "paired": [40, 77]})
+    out = suppress(data, spec, RULES)
+    assert out["started"].to_list() == [51, 80]
+    assert out["paired"].to_list() == [40, None]
