@@ -250,8 +250,9 @@ def nested_relations(frame: pl.DataFrame, spec: SuppressionSpec) -> list[tuple[C
             if position is not None and None not in key:
                 members[key].append((position, row))
         for group in members.values():
-            for i, (rank_big, big) in enumerate(sorted(group)):
-                for rank_small, small in sorted(group)[i + 1 :]:
+            ordered = sorted(group)
+            for i, (rank_big, big) in enumerate(ordered):
+                for rank_small, small in ordered[i + 1 :]:
                     if rank_small > rank_big:
                         below[(big, nesting.count)].add((small, nesting.count))
     closed: dict[Cell, set[Cell]] = {}
