@@ -453,7 +453,7 @@ def test_the_demo_has_nested_differences_to_hide(marts: Marts) -> None:
         served = MARTS[name][0](marts).join(
             raw.select(*keys, pl.col(small).alias("_raw")), on=keys, how="inner"
         )
-        assert served.height == raw.height
+        assert served.height, name  # programs' quarters are not served at all
         assert (served[big].is_null() | served[small].is_null()).all(), name
         not_small = served.filter(pl.col("_raw") >= threshold, pl.col(small).is_null())
         assert not_small.height, name
