@@ -14,6 +14,9 @@
 - The same count published by two marts (episodes started: funnel, waits, therapist time,
   dropout) is hidden wherever the funnel hides it, and only there: the other marts take
   the funnel's decision (`count_groups={"n_started": ()}` plus the inherited flags).
+- Counts that are subsets of others shown beside them (funnel stages, started within a
+  standard, a unit's waits within 6 and 18 weeks, equity's reach and PHQ-9 counts, dose
+  bands' paired and improved) are declared `nested`: no two shown differ by 1 to 4.
 """
 
 from __future__ import annotations

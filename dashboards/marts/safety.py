@@ -1,11 +1,12 @@
 """Safety marts: the signal register, funnel plots, CUSUM, adverse events, follow-up.
 
 The register, the funnel and the item-9 monthly counts publish no totals over programs
-(primary rule only). The funnel shows non-overlapping windows only, and a CUSUM chart
-is drawn only at months whose step covers no event or at least the threshold
-(`cusum_drawn`): a cumulative statistic's steps are counts. Adverse-event values add up
-to the unit's total per dimension; adverse events and item-9 follow-up also add up over
-the reporting-unit hierarchy.
+(primary rule only, plus nested counts: observed episodes among the episodes counted).
+The funnel shows non-overlapping windows only, and a CUSUM chart is drawn only at months
+whose step covers no event or at least the threshold (`cusum_drawn`): a cumulative
+statistic's steps are counts. Adverse-event values add up to the unit's total per
+dimension; adverse events and item-9 follow-up also add up over the reporting-unit
+hierarchy; episodes with an event are nested in started episodes and in events.
 """
 
 from __future__ import annotations
