@@ -14,6 +14,9 @@
 - The same count published by two marts (episodes started: funnel, waits, therapist time,
   dropout) is hidden wherever the funnel hides it, and only there: the other marts take
   the funnel's decision (`count_groups={"n_started": ()}` plus the inherited flags).
+- Counts that are subsets of others shown beside them (funnel stages, started within a
+  standard, a unit's waits within 6 and 18 weeks, equity's reach and PHQ-9 counts, dose
+  bands' paired and improved) are declared `nested`: no two shown differ by 1 to 4.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from dashboards.marts.base import (
     with_total_rows,
     with_unit_hierarchy,
 )
-from dashboards.suppression import SUPPRESSED_SUFFIX, SuppressionSpec
+from dashboards.suppression import SUPPRESSED_SUFFIX, NestedRows, SuppressionSpec
 
 FUNNEL = SuppressionSpec(
     dependents={
@@ -49,6 +52,12 @@ FUNNEL = SuppressionSpec(
         (MODE_TOTAL, "period"),
         (ICBT_TOTAL, "period"),
         ("unit_type", "unit_id"),
+    ),
+    # Each stage is a subset of the one before; completed episodes have ended and, in
+    # practice, reached half the modules.
+    nested=(
+        ("n_referred", "n_enrolled", "n_started", "n_started_and_ended", "n_completed"),
+        ("n_started", "n_half_modules", "n_completed"),
     ),
 )
 
@@ -68,6 +77,14 @@ WAIT_TIMES = SuppressionSpec(
         ("unit_type", "unit_id", "standard"),
     ),
     count_groups={"n_started": ()},
+    # Started within a standard are among the started, and within a longer standard
+    # include those within a shorter one (a unit's rows for 18 and 6 weeks).
+    nested=(("n_started", "n_within_standard"),),
+    nested_rows=(
+        NestedRows(
+            "n_within_standard", by="standard_days", within=("unit_type", "unit_id", "period")
+        ),
+    ),
 )
 
 THERAPIST_TIME = SuppressionSpec(
@@ -116,6 +133,7 @@ DOSE_RESPONSE = SuppressionSpec(
         (ICBT_TOTAL, "instrument", "scale", "dose_band"),
         (UNIT_TOTAL, "instrument", "scale"),
     ),
+    nested=(("n_baseline", "n_paired", "n_reliable_improvement"),),
 )
 
 
@@ -138,6 +156,12 @@ EQUITY = SuppressionSpec(
         (MODE_TOTAL, "dimension", "group_value"),
         (ICBT_TOTAL, "dimension", "group_value"),
         (UNIT_TOTAL, "dimension"),
+    ),
+    # Recovery is counted among cases at start, cases among episodes with both PHQ-9 and
+    # GAD-7 paired, paired episodes (in practice) among started ones.
+    nested=(
+        ("n_referred", "n_started", "n_started_and_ended", "n_completed"),
+        ("n_started", "phq9_n_paired", "n_case_at_start", "n_recovered"),
     ),
 )
 

@@ -36,6 +36,12 @@ PROGRAM_OUTCOMES = SuppressionSpec(
         "n_immpact_substantial_responder": ("immpact_substantial_responder_rate",),
     },
     total_groups=((MODE_TOTAL, "instrument", "scale", "timepoint"),),
+    # A substantial responder (50% better) is also a moderate one (30%).
+    nested=(
+        ("n_baseline", "n_paired", "n_reliable_improvement"),
+        ("n_paired", "n_reliable_deterioration"),
+        ("n_paired", "n_immpact_moderate_responder", "n_immpact_substantial_responder"),
+    ),
 )
 
 

@@ -27,6 +27,12 @@ OVERVIEW_HEADLINES = SuppressionSpec(
     },
     total_groups=((ICBT_TOTAL,),),
     count_groups={"n_referred": (), "n_started": (), "n_completed": ()},
+    # Paired episodes have (in practice) started. The funnel's own stages are the funnel's
+    # pairs; only the pairs with paired episodes are decided here.
+    nested=(
+        ("n_referred", "n_started", "n_completed"),
+        ("n_referred", "n_started", "n_paired_post_treatment"),
+    ),
 )
 
 

@@ -1,11 +1,12 @@
 """Safety marts: the signal register, funnel plots, CUSUM, adverse events, follow-up.
 
 The register, the funnel and the item-9 monthly counts publish no totals over programs
-(primary rule only). The funnel shows non-overlapping windows only, and a CUSUM chart
-is drawn only at months whose step covers no event or at least the threshold
-(`cusum_drawn`): a cumulative statistic's steps are counts. Adverse-event values add up
-to the unit's total per dimension; adverse events and item-9 follow-up also add up over
-the reporting-unit hierarchy.
+(primary rule only, plus nested counts: observed episodes among the episodes counted).
+The funnel shows non-overlapping windows only, and a CUSUM chart is drawn only at months
+whose step covers no event or at least the threshold (`cusum_drawn`): a cumulative
+statistic's steps are counts. Adverse-event values add up to the unit's total per
+dimension; adverse events and item-9 follow-up also add up over the reporting-unit
+hierarchy; episodes with an event are nested in started episodes and in events.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ SIGNAL_REGISTER = SuppressionSpec(
         "latest_n": ("latest_expected", "latest_statistic", "latest_threshold"),
         "latest_observed": ("latest_statistic",),
     },
+    nested=(("opened_n", "opened_observed"), ("latest_n", "latest_observed")),
 )
 
 SAFETY_FUNNEL = SuppressionSpec(
@@ -54,6 +56,7 @@ SAFETY_FUNNEL = SuppressionSpec(
         ),
         "observed": ("observed_rate", "ratio", "z"),
     },
+    nested=(("n", "observed"),),
 )
 
 # Marks the CUSUM months that can be drawn (`cusum_drawn`).
@@ -81,6 +84,8 @@ ADVERSE_EVENT_PROFILE = SuppressionSpec(
         *_HIERARCHY_BY_VALUE,
     ),
     count_groups={"n_started": (), "episodes_with_event": _HIERARCHY_BY_VALUE},
+    # Events beyond each episode's first are a count of events like any other.
+    nested=(("n_started", "episodes_with_event"), ("events", "episodes_with_event")),
 )
 
 # The page shows met, breached and pending for both trigger types together, never their

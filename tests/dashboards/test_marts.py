@@ -29,9 +29,15 @@ from dashboards.marts import (
     engagement,
     outcomes,
     overview,
+    safety,
 )
 from dashboards.runtime import Runtime, current, install
-from dashboards.suppression import SUPPRESSED_SUFFIX, SuppressionSpec, load_rules
+from dashboards.suppression import (
+    SUPPRESSED_SUFFIX,
+    SuppressionSpec,
+    load_rules,
+    nested_relations,
+)
 from tests.conftest import DemoBuild, needs_demo_build
 
 pytestmark = needs_demo_build
@@ -335,3 +341,120 @@ def test_one_request_pins_one_snapshot_until_it_ends(demo_build: DemoBuild, tmp_
         assert current().snapshot().built_at() == built
     with server.test_request_context():
         assert current().snapshot().built_at() > built
+
+
+# Every mart whose spec declares nested counts, with the query of its published rows.
+NESTED_MARTS: dict[str, tuple[Callable[[Marts], pl.DataFrame], SuppressionSpec, str]] = {
+    **{
+        name: (load, spec, name)
+        for name, (load, spec) in MARTS.items()
+        if spec.nested or spec.nested_rows
+    },
+    "signal_register": (Marts.signal_register, safety.SIGNAL_REGISTER, "safety_signal_register"),
+    "safety_funnel": (Marts.safety_funnel, safety.SAFETY_FUNNEL, "safety_funnel"),
+    "adverse_event_profile": (
+        Marts.adverse_event_profile,
+        safety.ADVERSE_EVENT_PROFILE,
+        "adverse_event_profile",
+    ),
+}
+
+
+def test_the_named_nestings_are_declared() -> None:
+    """The probe's cases and the brief's chains, so a spec cannot quietly drop them."""
+    assert ("n_enrolled", "n_started") in engagement.FUNNEL.nested_pairs
+    assert ("n_started", "n_completed") in engagement.FUNNEL.nested_pairs
+    assert ("n_started", "n_within_standard") in engagement.WAIT_TIMES.nested_pairs
+    assert engagement.WAIT_TIMES.nested_rows
+    assert ("n_started_and_ended", "n_completed") in engagement.EQUITY.nested_pairs
+    assert ("n_paired", "n_reliable_improvement") in outcomes.PROGRAM_OUTCOMES.nested_pairs
+    assert ("n_baseline", "n_paired") in engagement.DOSE_RESPONSE.nested_pairs
+    assert ("n_started", "n_paired_post_treatment") in overview.OVERVIEW_HEADLINES.nested_pairs
+    assert ("n", "observed") in safety.SAFETY_FUNNEL.nested_pairs
+
+
+@pytest.mark.parametrize("name", sorted(NESTED_MARTS))
+def test_declared_nestings_hold_in_the_published_counts(marts: Marts, name: str) -> None:
+    """A declared pair is a subset in the data: its difference really is a count."""
+    _, spec, query = NESTED_MARTS[name]
+    raw = marts.query(query)
+    for big, small in spec.nested_pairs:
+        assert raw.filter(pl.col(big) < pl.col(small)).is_empty(), (name, big, small)
+    for nesting in spec.nested_rows:
+        ranked = raw.with_columns(
+            pl.col(nesting.by).map_elements(nesting.rank, return_dtype=pl.Float64).alias("_rank")
+        )
+        pairs = ranked.join(ranked, on=list(nesting.within), suffix="_smaller").filter(
+            pl.col("_rank") < pl.col("_rank_smaller"),
+            pl.col(nesting.count) < pl.col(nesting.count + "_smaller"),
+        )
+        assert pairs.is_empty(), (name, nesting)
+
+
+def shown_related_leaks(frame: pl.DataFrame, spec: SuppressionSpec, threshold: int) -> list:
+    """Shown related counts differing by 1 to threshold - 1, and hidden cells pinned
+    between an equal shown larger and smaller relative (rows as served, no raw values)."""
+    found = []
+    for big, small in spec.nested_pairs:
+        gaps = frame.filter((pl.col(big) - pl.col(small)).is_between(1, threshold - 1))
+        found += [(big, small, row) for row in gaps.select(big, small).rows()]
+    for nesting in spec.nested_rows:
+        rows = frame.select(*nesting.within, nesting.by, nesting.count).with_columns(
+            pl.col(nesting.by).map_elements(nesting.rank, return_dtype=pl.Float64).alias("_rank")
+        )
+        pairs = rows.join(rows, on=list(nesting.within), suffix="_smaller").filter(
+            pl.col("_rank") < pl.col("_rank_smaller"),
+            (pl.col(nesting.count) - pl.col(nesting.count + "_smaller")).is_between(
+                1, threshold - 1
+            ),
+        )
+        found += [(nesting.count, nesting.by, row) for row in pairs.rows()]
+    above: dict = {}
+    below: dict = {}
+    for larger, smaller in nested_relations(frame, spec):
+        above.setdefault(smaller, []).append(larger)
+        below.setdefault(larger, []).append(smaller)
+    for cell, larger in above.items():
+        row, count = cell
+        if not frame[count + SUPPRESSED_SUFFIX][row] or cell not in below:
+            continue
+        ups = [frame[c][r] for r, c in larger if frame[c][r] is not None]
+        downs = [frame[c][r] for r, c in below[cell] if frame[c][r] is not None]
+        if ups and downs and min(ups) == max(downs):
+            found.append(("pinned", count, row))
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(NESTED_MARTS))
+def test_no_two_shown_related_counts_give_a_small_count_away(marts: Marts, name: str) -> None:
+    """Started 692 beside 690 within the standard, or enrolled 54 beside started 51, would
+    show 2 and 3 people by subtraction: no served row shows such a pair."""
+    load, spec, _ = NESTED_MARTS[name]
+    found = shown_related_leaks(load(marts), spec, marts.rules.threshold)
+    assert not found, f"{name}: {found[:10]}"
+
+
+def test_the_demo_has_nested_differences_to_hide(marts: Marts) -> None:
+    """The check above is not vacuous: the published waits and funnel have such pairs, and
+    the served marts hide them, as "s" where the hidden count is not itself small."""
+    threshold = marts.rules.threshold
+    cases = (
+        (
+            "wait_times",
+            "n_started",
+            "n_within_standard",
+            ["unit_type", "unit_id", "period", "standard"],
+        ),
+        ("engagement_funnel", "n_enrolled", "n_started", ["unit_type", "unit_id", "period"]),
+    )
+    for name, big, small, keys in cases:
+        raw = marts.query(name).filter((pl.col(big) - pl.col(small)).is_between(1, threshold - 1))
+        assert raw.height, name
+        served = MARTS[name][0](marts).join(
+            raw.select(*keys, pl.col(small).alias("_raw")), on=keys, how="inner"
+        )
+        assert served.height, name  # programs' quarters are not served at all
+        assert (served[big].is_null() | served[small].is_null()).all(), name
+        not_small = served.filter(pl.col("_raw") >= threshold, pl.col(small).is_null())
+        assert not_small.height, name
+        assert not not_small[small + "_small"].any(), name

@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 
 from dashboards.suppression import (
+    NestedRows,
     SuppressionRules,
     SuppressionSpec,
     complementary_mask,
@@ -192,3 +193,159 @@ def test_config_file_values_are_read(tmp_path: Path) -> None:
     rules = load_rules(path)
     assert (rules.threshold, rules.round_counts, rules.small_label) == (8, True, "*")
     assert rules.suppressed_label == "x"
+
+
+NESTED = SuppressionSpec(
+    dependents={"started": (), "within": ("share",)},
+    nested=(("started", "within"),),
+)
+
+
+def pairs(started: list[int | None], within: list[int | None]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"started": started, "within": within, "share": [0.9] * len(started)},
+        schema_overrides={"started": pl.Int64, "within": pl.Int64},
+    )
+
+
+def test_nested_counts_differing_by_one_to_four_hide_the_smaller() -> None:
+    out = suppress(pairs([692, 692, 692, 692], [691, 690, 689, 688]), NESTED, RULES)
+    assert out["started"].to_list() == [692] * 4
+    assert out["within"].to_list() == [None] * 4
+    assert out["share"].to_list() == [None] * 4
+    assert out["within_small"].to_list() == [False] * 4  # hidden, not small: labelled "s"
+    text = labelled(out, NESTED, RULES)
+    assert text["within"].to_list() == ["s"] * 4
+
+
+def test_nested_counts_differing_by_zero_or_the_threshold_or_more_are_shown() -> None:
+    out = suppress(pairs([692, 692, 692, 40, None], [692, 687, 600, 35, 30]), NESTED, RULES)
+    assert out["within_suppressed"].to_list() == [False] * 5
+    assert out["started_suppressed"].to_list() == [False] * 5
+
+
+def test_the_difference_follows_the_configured_threshold() -> None:
+    out = suppress(pairs([100, 100], [93, 92]), NESTED, SuppressionRules(threshold=8))
+    assert out["within_suppressed"].to_list() == [True, False]
+
+
+def test_every_two_stages_of_a_chain_are_compared_not_only_neighbours() -> None:
+    # referred 60, enrolled 54, started 51: 54 - 51 = 3 hides started; enrolled and ended
+    # (54 - 50 = 4) are not neighbours but hide ended too; completed (30) stays.
+    spec = SuppressionSpec(
+        dependents={c: () for c in ("referred", "enrolled", "started", "ended", "completed")},
+        nested=(("referred", "enrolled", "started", "ended", "completed"),),
+    )
+    data = pl.DataFrame(
+        {"referred": [60], "enrolled": [54], "started": [51], "ended": [50], "completed": [30]}
+    )
+    out = suppress(data, spec, RULES)
+    assert out.select("referred", "enrolled", "started", "ended", "completed").row(0) == (
+        60,
+        54,
+        None,
+        None,
+        30,
+    )
+
+
+def test_a_hidden_count_between_two_equal_shown_relatives_is_protected() -> None:
+    # Started is hidden elsewhere; enrolled 80 = ended 80 would give it away as 80.
+    spec = SuppressionSpec(
+        dependents={"enrolled": (), "started": (), "ended": ()},
+        nested=(("enrolled", "started", "ended"),),
+    )
+    data = pl.DataFrame({"enrolled": [80, 80], "started": [80, 80], "ended": [80, 70]})
+    hidden = {"started": pl.Series([True, True])}
+    out = suppress(data, spec, RULES, hidden=hidden)
+    assert out["ended_suppressed"].to_list() == [True, False]
+    assert out["enrolled_suppressed"].to_list() == [False, False]
+
+
+def test_a_smaller_count_decided_by_another_mart_leaves_the_larger_to_hide() -> None:
+    spec = SuppressionSpec(
+        dependents={"due": ("completeness",), "analysed": ("completeness",)},
+        count_groups={"analysed": ()},
+        nested=(("due", "analysed"),),
+    )
+    data = pl.DataFrame({"due": [50, 50], "analysed": [48, 40], "completeness": [0.96, 0.8]})
+    out = suppress(data, spec, RULES)
+    assert out["due"].to_list() == [None, 50]
+    assert out["analysed"].to_list() == [48, 40]
+    assert out["completeness"].to_list() == [None, 0.8]
+
+
+def test_nested_and_complementary_suppression_reach_a_fixed_point_together() -> None:
+    # Programs p1-p3 and their mode's row m; each row has a >= b >= c, totals over b and c.
+    # p1: 50 - 48 hides b; the mode total of b needs a complement: p2's b (the smallest).
+    # p2's b (30) would then be known from a = c = 30, so p2's c is hidden; the mode total
+    # of c needs a complement in turn: p1's c (the smallest other). Nothing is small.
+    spec = SuppressionSpec(
+        dependents={"a": (), "b": (), "c": ()},
+        total_groups=(("mode",),),
+        nested=(("a", "b", "c"),),
+    )
+    data = pl.DataFrame(
+        {
+            "unit": ["p1", "p2", "p3", "m"],
+            "mode": ["m"] * 4,
+            "a": [50, 30, 60, 140],
+            "b": [48, 30, 40, 118],
+            "c": [20, 30, 35, 85],
+        }
+    )
+    out = suppress(data, spec, RULES)
+    assert out["a_suppressed"].to_list() == [False, False, False, False]
+    assert out["b_suppressed"].to_list() == [True, True, False, False]
+    assert out["c_suppressed"].to_list() == [True, True, False, False]
+    assert not any(out[f"{c}_small"].any() for c in "abc")
+    for unit, a, b, c in out.select("unit", "a", "b", "c").rows():
+        shown = [v for v in (a, b, c) if v is not None]
+        assert all(not 1 <= x - y < 5 for x in shown for y in shown), unit
+
+
+def test_nested_columns_must_be_declared_counts() -> None:
+    spec = SuppressionSpec(dependents={"started": ("share",)}, nested=(("started", "share"),))
+    with pytest.raises(ValueError, match="nested"):
+        suppress(pairs([10], [5]), spec, RULES)
+
+
+def test_nested_rows_of_one_count_are_related_like_nested_columns() -> None:
+    # A unit's started episodes within 126 days include those within 42 (the next row):
+    # 300 and 297 would give away 3 who waited between 6 and 18 weeks.
+    spec = SuppressionSpec(
+        dependents={"started": (), "within": ()},
+        nested=(("started", "within"),),
+        nested_rows=(NestedRows("within", by="days", within=("unit",)),),
+    )
+    data = pl.DataFrame(
+        {
+            "unit": ["a", "a", "b", "b"],
+            "days": [42, 126, 42, 126],
+            "started": [320, 320, 320, 320],
+            "within": [297, 300, 290, 300],
+        }
+    )
+    out = suppress(data, spec, RULES)
+    assert out["within_suppressed"].to_list() == [True, False, False, False]
+    assert out["started_suppressed"].to_list() == [False] * 4
+
+
+def test_nested_rows_follow_a_declared_order() -> None:
+    nesting = NestedRows("within", by="standard", order=("long", "short"))
+    assert (nesting.rank("long"), nesting.rank("short"), nesting.rank("other")) == (0, 1, None)
+    assert NestedRows("within", by="days").rank(126) < NestedRows("within", by="days").rank(42)
+
+
+def test_a_pair_of_counts_both_decided_by_another_mart_is_left_to_that_mart() -> None:
+    # Headline referred and started repeat the funnel's, which declares the same pair.
+    spec = SuppressionSpec(
+        dependents={"referred": (), "started": (), "paired": ()},
+        count_groups={"referred": (), "started": ()},
+        nested=(("referred", "started", "paired"),),
+    )
+    assert spec.inherited == ("referred", "started")
+    data = pl.DataFrame({"referred": [54, 90], "started": [51, 80], "paired": [40, 77]})
+    out = suppress(data, spec, RULES)
+    assert out["started"].to_list() == [51, 80]
+    assert out["paired"].to_list() == [40, None]
