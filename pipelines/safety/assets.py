@@ -30,6 +30,7 @@ from pipelines.safety.inputs import data_end, read_inputs
 from pipelines.safety.notifiers import NotificationError, Notifier, alert_payload, choose_notifier
 from pipelines.safety.register import reconcile
 from pipelines.safety.review import ItemView, alert_key
+from pipelines.safety.review_assets import REGISTER, read_published_register
 from pipelines.safety.surveillance import signal_episodes, survey
 from pipelines.safety.tables import (
     indicator_mart,
@@ -41,7 +42,6 @@ from pipelines.settings import Settings
 from pipelines.sql import model, read_sql, referenced_tables, run_sql, write_frame
 
 GROUP = "safety"
-REGISTER = "safety_signal_register"
 
 
 def _deps(*queries: str) -> list[dg.AssetKey]:
@@ -325,13 +325,7 @@ class SafetyAlerts(dg.ConfigurableResource):
 
 def _announced(published: Path) -> pl.DataFrame | None:
     """Announceable signals of the published warehouse; None when it has no register."""
-    if not published.is_file():
-        return None
-    with duckdb.connect(str(published), read_only=True) as con:
-        columns = read_sql("meta/table_columns.sql")
-        if not con.execute(columns, {"table_name": REGISTER}).fetchall():
-            return None
-        return con.sql(read_sql("queries/safety_announced_signals.sql")).pl()
+    return read_published_register(published, "queries/safety_announced_signals.sql")
 
 
 @dg.sensor(

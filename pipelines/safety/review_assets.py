@@ -121,15 +121,21 @@ def safety_signal_reviews(warehouse: Warehouse, app_database: ApplicationDatabas
         database.dispose()
 
 
-def published_register(published: Path) -> pl.DataFrame | None:
-    """The published signal register, or None before the first publication."""
+def read_published_register(published: Path, query: str) -> pl.DataFrame | None:
+    """A query (a path under sql/) over the published signal register, read-only; None
+    before the first publication or while the published warehouse has no register."""
     if not published.is_file():
         return None
     with duckdb.connect(str(published), read_only=True) as con:
         columns = read_sql("meta/table_columns.sql")
         if not con.execute(columns, {"table_name": REGISTER}).fetchall():
             return None
-        return con.sql(read_sql("queries/safety_signal_register_rows.sql")).pl()
+        return con.sql(read_sql(query)).pl()
+
+
+def published_register(published: Path) -> pl.DataFrame | None:
+    """The published signal register's rows, or None before the first publication."""
+    return read_published_register(published, "queries/safety_signal_register_rows.sql")
 
 
 def item_summary(
