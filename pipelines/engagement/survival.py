@@ -68,17 +68,15 @@ def on_weekly_grid(curve: pl.DataFrame, durations: np.ndarray, last_week: int) -
     start of the week (still in follow-up on its first day).
     """
     weeks = np.arange(0, last_week + 1)
-    starts = np.sort(np.asarray(durations, dtype=float))
-    risk = starts.size - np.searchsorted(starts, weeks * 7, side="left")
+    followed = np.sort(np.asarray(durations, dtype=float))
+    risk = followed.size - np.searchsorted(followed, weeks * 7, side="left")
     times = curve["time"].to_numpy()
-    ends = (weeks + 1) * 7
-    index = np.searchsorted(times, ends, side="left") - 1  # last event strictly before week end
+    # Events strictly before each week's end: position 0 reads the value before any event.
+    index = np.searchsorted(times, (weeks + 1) * 7, side="left")
     # Survival and its interval before the first event; with no episode, nothing to show.
-    before_any = (1.0 if starts.size else np.nan), np.nan, np.nan
+    before_any = (1.0 if followed.size else np.nan), np.nan, np.nan
     read = {
-        column: np.where(index >= 0, curve[column].to_numpy()[np.maximum(index, 0)], start)
-        if times.size
-        else np.full(weeks.size, start)
+        column: np.r_[start, curve[column].to_numpy()][index]
         for column, start in zip(KM_SCHEMA_SURVIVAL, before_any, strict=True)
     }
     events = np.bincount(

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.ingestion.landing import is_batch_id
+from pipelines.ingestion.loader import LoadReport
 from pipelines.sql import model, run_sql
 from tests.pipelines.ingestion.conftest import EPISODES_HEADER, PROGRAM, episode, load, write
 
@@ -22,22 +23,25 @@ def _staged_sex(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(rows)
 
 
+def deliver(con: duckdb.DuckDBPyConnection, landing: Path, batch: str, sex: str) -> LoadReport:
+    """Episode 1 of ICBT01 in `batch` with the given sex, loaded."""
+    write(landing, f"ICBT01/{batch}/episodes.csv", EPISODES_HEADER + episode("1", sex=sex))
+    return load(con, landing)
+
+
 def test_an_older_period_delivered_later_does_not_override_a_newer_one(
     con: duckdb.DuckDBPyConnection, tmp_path: Path
 ):
     landing = tmp_path / "landing"
     write(landing, "ICBT01/2026-01/programs.csv", PROGRAM)
-    write(landing, "ICBT01/2026-12/episodes.csv", EPISODES_HEADER + episode("1", sex="female"))
-    load(con, landing)
+    deliver(con, landing, "2026-12", sex="female")
     # The September batch arrives after December's (a late re-send): loaded later, older.
-    write(landing, "ICBT01/2026-09/episodes.csv", EPISODES_HEADER + episode("1", sex="male"))
-    report = load(con, landing)
+    report = deliver(con, landing, "2026-09", sex="male")
     assert [f.source_file for f in report.loaded] == ["ICBT01/2026-09/episodes.csv"]
     assert _staged_sex(con) == {"2026-12": "female"}
 
     # A correction of December, loaded last, wins over December's first version.
-    write(landing, "ICBT01/2026-12/episodes.csv", EPISODES_HEADER + episode("1", sex="other"))
-    load(con, landing)
+    deliver(con, landing, "2026-12", sex="other")
     assert _staged_sex(con) == {"2026-12": "other"}
 
 
@@ -46,10 +50,8 @@ def test_the_newest_period_wins_whatever_the_load_order(
 ):
     landing = tmp_path / "landing"
     write(landing, "ICBT01/2026-01/programs.csv", PROGRAM)
-    write(landing, "ICBT01/2026-02/episodes.csv", EPISODES_HEADER + episode("1", sex="female"))
-    load(con, landing)
-    write(landing, "ICBT01/2027-01/episodes.csv", EPISODES_HEADER + episode("1", sex="male"))
-    load(con, landing)
+    deliver(con, landing, "2026-02", sex="female")
+    deliver(con, landing, "2027-01", sex="male")
     assert _staged_sex(con) == {"2027-01": "male"}
 
 
