@@ -10,14 +10,22 @@ The others are national and write the national DuckDB file, in one run at a time
 Each `sql/checks/<table>__<check>.sql` becomes a blocking ERROR check on that table: it
 returns one row, `violations` and `denominator` (the rows the rule applied to), as OHDSI's
 Data Quality Dashboard does. A check on a lake table judges the partition just written.
+
+Every staging, intermediate, mart and safety table also gets a blocking `grain` check
+(`pipelines.quality.grain`: the key its SQL file declares is unique and never empty, and
+enumerated columns hold accepted codes). A per-program table's grain is checked on the
+partition its program run writes, and again over every program in the national run, where
+publication waits for it: a failed grain anywhere stops the warehouse from being published.
 """
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 
 import dagster as dg
+import duckdb
 
 from pipelines.ingestion.assets import INGESTED_TABLES
 from pipelines.lake import LAKE_TABLES, PROGRAM_MODELS, model_layer, run_program_model
@@ -27,6 +35,7 @@ from pipelines.partitions import (
     program_partitions,
     split_delivery_keys,
 )
+from pipelines.quality.grain import GRAIN_PREFIXES, declared_grain, evaluate_grain
 from pipelines.resources import Warehouse
 from pipelines.sql import (
     SqlModel,
@@ -149,6 +158,56 @@ def sql_asset_check(check: SqlCheck) -> dg.AssetChecksDefinition:
         )
 
     return _check
+
+
+@contextmanager
+def _checked_connection(
+    context: dg.AssetCheckExecutionContext, warehouse: Warehouse, table: str
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The table as the run wrote it: one program's lake files in a program run, every
+    program's (the national connection's views) or the national file otherwise."""
+    partitioned = context.op_execution_context.has_partition_key
+    if table in LAKE_TABLES and warehouse.lake_dir is not None and partitioned:
+        with warehouse.lake.program_connection(_checked_program(context), [table]) as con:
+            yield con
+    else:
+        with warehouse.connect() as con:
+            yield con
+
+
+def grain_asset_check(table: str) -> dg.AssetChecksDefinition:
+    """A blocking ERROR check of the grain `table`'s SQL file declares."""
+    grain = declared_grain(table)
+    accepted = "".join(f"; {a.column} in {a.source}" for a in grain.accepted)
+
+    @dg.asset_check(
+        asset=table,
+        name="grain",
+        description=f"One row per ({', '.join(grain.key)}), never empty{accepted}.",
+        blocking=True,
+    )
+    def _check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
+        with _checked_connection(context, warehouse, table) as con:
+            result = evaluate_grain(con, grain)
+        return dg.AssetCheckResult(
+            passed=result.passed,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata=result.metadata(),
+        )
+
+    return _check
+
+
+def grain_checks(assets: Sequence[dg.AssetsDefinition]) -> list[dg.AssetChecksDefinition]:
+    """A grain check for every staging, intermediate, mart and safety table among `assets`
+    (a table without a declared grain raises `GrainDeclarationError`)."""
+    tables = sorted(
+        key.to_user_string()
+        for a in assets
+        for key in a.keys
+        if key.to_user_string().startswith(GRAIN_PREFIXES)
+    )
+    return [grain_asset_check(table) for table in tables]
 
 
 def model_assets(layers: Sequence[str] = SQL_LAYERS) -> list[dg.AssetsDefinition]:

@@ -1,4 +1,5 @@
--- Grain: one row per episode.
+-- Grain (episode_id): one row per episode.
+-- Accepted values of delivery_mode: contract programs.delivery_mode.
 -- Purpose: how far each patient got and how much therapist time they received: the
 -- engagement funnel stages (referred, enrolled, started, half the modules, completed),
 -- wait from referral to start, dose (share of modules or sessions completed) and

@@ -1,4 +1,7 @@
--- Grain: one row per episode, scale and timepoint (baseline, post_treatment, follow_up).
+-- Grain (episode_id, instrument, scale, timepoint): one row per episode, scale and
+-- timepoint (baseline, post_treatment, follow_up).
+-- Accepted values of scale: ref_scales.scale.
+-- Accepted values of timepoint: ref_timepoint_windows.timepoint.
 -- Purpose: the administration that counts for each timepoint: the scored administration
 -- inside the timepoint's window (ref_timepoint_windows) nearest its target day.
 CREATE OR REPLACE TABLE int_episode_timepoints AS

@@ -1,4 +1,7 @@
--- Grain: one row per episode, instrument, administration date and scale.
+-- Grain (episode_id, instrument, administered_date, scale): one row per episode,
+-- instrument, administration date and scale.
+-- Accepted values of instrument: contract prom_responses.instrument.
+-- Accepted values of scale: ref_scales.scale.
 -- Purpose: scale scores computed from item responses by pipelines/scoring (missing-item
 -- rule, proration, severity band, caseness), one row even when the score is missing.
 CREATE OR REPLACE TABLE int_prom_scores AS

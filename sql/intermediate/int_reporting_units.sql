@@ -1,4 +1,6 @@
--- Grain: one row per episode and reporting unit it counts towards.
+-- Grain (episode_id, unit_type, unit_id): one row per episode and reporting unit it counts
+-- towards.
+-- Accepted values of delivery_mode: contract programs.delivery_mode.
 -- Purpose: the units every engagement, equity and trajectory mart reports on: the
 -- episode's program, its delivery mode, and, for iCBT episodes, all iCBT programs
 -- together. Pre-aggregating by unit keeps the dashboard from summing anything itself.

@@ -1,4 +1,8 @@
--- Grain: one row per adverse event (episode, onset date, category).
+-- Grain (episode_id, event_date, category): one row per adverse event (episode, onset
+-- date, category).
+-- Accepted values of category: contract adverse_events.category.
+-- Accepted values of severity: contract adverse_events.severity.
+-- Accepted values of relatedness: contract adverse_events.relatedness.
 -- Latest delivery = newest period (batch_id read as a YYYY-MM date, never sorted as
 -- text), then newest load (ledger_id): a late re-delivery of an older period never wins.
 -- Purpose: adverse events of known episodes, deduplicated across batches.

@@ -1,4 +1,6 @@
--- Grain: one row per engagement event.
+-- Grain (episode_id, event_timestamp, event_type, module_number?): one row per engagement
+-- event.
+-- Accepted values of event_type: contract engagement_events.event_type.
 -- Latest delivery = newest period (batch_id read as a YYYY-MM date, never sorted as
 -- text), then newest load (ledger_id): a late re-delivery of an older period never wins.
 -- Purpose: engagement events of known episodes, deduplicated across batches, with the

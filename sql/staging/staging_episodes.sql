@@ -1,4 +1,11 @@
--- Grain: one row per episode (one enrolment of one patient in one program).
+-- Grain (episode_id): one row per episode (one enrolment of one patient in one program).
+-- Accepted values of referral_source: contract episodes.referral_source.
+-- Accepted values of discharge_reason: contract episodes.discharge_reason.
+-- Accepted values of age_band: contract episodes.age_band.
+-- Accepted values of sex: contract episodes.sex.
+-- Accepted values of rurality: contract episodes.rurality.
+-- Accepted values of language: contract episodes.language.
+-- Accepted values of readiness_stage: contract episodes.readiness_stage.
 -- Latest delivery = newest period (batch_id read as a YYYY-MM date, never sorted as
 -- text), then newest load (ledger_id): a late re-delivery of an older period never wins.
 -- Purpose: the latest delivered version of each episode, with the planned end date

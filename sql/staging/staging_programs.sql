@@ -1,4 +1,9 @@
--- Grain: one row per program (iCBT program or in-person CBT clinic).
+-- Grain (program_id): one row per program (iCBT program or in-person CBT clinic).
+-- Accepted values of delivery_mode: contract programs.delivery_mode.
+-- Accepted values of funding: contract programs.funding.
+-- Accepted values of reimbursement_eligibility: contract programs.reimbursement_eligibility.
+-- Accepted values of province: contract programs.province.
+-- Accepted values of status: contract programs.status.
 -- Latest delivery = newest period (batch_id read as a YYYY-MM date, never sorted as
 -- text), then newest load (ledger_id): a late re-delivery of an older period never wins.
 -- Purpose: the program registry as most recently delivered (latest batch wins), on the

@@ -1,4 +1,6 @@
--- Grain: one row per episode, instrument, administration date and item.
+-- Grain (episode_id, instrument, administered_date, item_number): one row per episode,
+-- instrument, administration date and item.
+-- Accepted values of instrument: contract prom_responses.instrument.
 -- Latest delivery = newest period (batch_id read as a YYYY-MM date, never sorted as
 -- text), then newest load (ledger_id): a late re-delivery of an older period never wins.
 -- Purpose: PROM item answers of known episodes; when a later batch re-sends an item,
