@@ -24,7 +24,12 @@ from pipelines.effectiveness.assets import effectiveness_assets
 from pipelines.engagement.assets import engagement_assets
 from pipelines.ingestion.assets import INGESTED_TABLES, ingestion_checks, raw_landing
 from pipelines.ingestion.sensor import build_landing_sensor
-from pipelines.modelling.assets import model_assets, model_checks, program_model_assets
+from pipelines.modelling.assets import (
+    grain_checks,
+    model_assets,
+    model_checks,
+    program_model_assets,
+)
 from pipelines.orchestration import INGEST_JOB, NATIONAL_JOB, PROGRAM_JOB
 from pipelines.outcomes.assets import outcome_assets
 from pipelines.partitions import NATIONAL_WRITER_TAG
@@ -66,6 +71,8 @@ def build_definitions(
     upstream = [key for a in [raw_landing, *programs, *national] for key in a.keys]
     publish = published_warehouse_asset(upstream)
     national_keys = [key for a in [*national, publish] for key in a.keys]
+    program_grains = grain_checks(programs)
+    grains = [*program_grains, *grain_checks(national)]
     jobs = [
         dg.define_asset_job(
             INGEST_JOB,
@@ -81,7 +88,10 @@ def build_definitions(
         ),
         dg.define_asset_job(
             NATIONAL_JOB,
-            selection=dg.AssetSelection.assets(*national_keys),
+            # The per-program tables' grain checks run again over every program: a failed
+            # grain anywhere blocks publication, whichever run wrote the partition.
+            selection=dg.AssetSelection.assets(*national_keys)
+            | dg.AssetSelection.checks(*program_grains),
             description="Rebuild every national table from the lake and publish the warehouse.",
             tags=NATIONAL_WRITER_TAG,
             executor_def=dg.in_process_executor,
@@ -89,7 +99,13 @@ def build_definitions(
     ]
     return dg.Definitions(
         assets=[raw_landing, *programs, *national, publish, evidence_brief],
-        asset_checks=[*model_checks(), *ingestion_checks, *quality_checks, *safety_checks],
+        asset_checks=[
+            *model_checks(),
+            *grains,
+            *ingestion_checks,
+            *quality_checks,
+            *safety_checks,
+        ],
         jobs=[*jobs, brief_job],
         sensors=[
             build_landing_sensor(INGEST_JOB),

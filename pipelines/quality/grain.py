@@ -9,9 +9,9 @@ this module reads:
 
 The key columns in parentheses must identify one row and never be empty (dbt's `unique`
 and `not_null` tests on a compound key), except a column marked `?`, whose empty value is
-a value of its own (the contract's optional key fields); a column with accepted values may hold only the
-codes of a reference table loaded from config/ (read when the check runs) or of an enum
-of the data contract (dbt's `accepted_values`). The checks are generic SQL in
+a value of its own (the contract's optional key fields). A column with accepted values
+may hold only the codes of a reference table loaded from config/ (read when the check
+runs) or of an enum of the data contract (dbt's `accepted_values`). The checks are generic SQL in
 `sql/checks/grain/`, given the table and columns as parameters.
 
 A failed check's evidence is counts, plus a few offending key values for tables whose
@@ -109,11 +109,14 @@ def parse_grain(table: str, sql: str) -> Grain:
     if not all(_COLUMN.match(c) for c in declared) or len(set(key)) != len(key):
         raise GrainDeclarationError(f"{table}: malformed grain key {found[0]!r}")
     optional = tuple(c.removesuffix(OPTIONAL) for c in declared if c.endswith(OPTIONAL))
+    if len(optional) == len(key):
+        raise GrainDeclarationError(f"{table}: every key column may be empty")
     accepted = []
     for column, contract_table, field, ref_table, ref_column in _ACCEPTED.findall(opening):
         if contract_table:
-            enum = load_contract()[contract_table].field(field).enum
-            if not enum:
+            contract = load_contract().get(contract_table)
+            fields = contract.fields if contract else ()
+            if not next((f.enum for f in fields if f.name == field), None):
                 raise GrainDeclarationError(f"{table}: {contract_table}.{field} has no enum")
             accepted.append(AcceptedValues(column, contract_field=(contract_table, field)))
         else:

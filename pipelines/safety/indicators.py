@@ -28,6 +28,7 @@ UNIT_SCHEMA = {
     "rurality": pl.Utf8,
     "baseline_severity": pl.Float64,
     "baseline_item9": pl.Float64,
+    "trigger_type": pl.Utf8,
 }
 TRIGGER_SCHEMA = {
     "program_id": pl.Utf8,
@@ -65,6 +66,8 @@ def _units(indicator: str, frame: pl.DataFrame, mix: pl.DataFrame) -> pl.DataFra
     joined = frame.join(mix.drop(shared), on="episode_id", how="inner")
     if "baseline_item9" not in joined.columns:
         joined = joined.with_columns(baseline_item9=pl.lit(None, dtype=pl.Float64))
+    if "trigger_type" not in joined.columns:
+        joined = joined.with_columns(trigger_type=pl.lit(None, dtype=pl.Utf8))
     return joined.with_columns(
         indicator=pl.lit(indicator),
         month=pl.col("unit_date").dt.truncate("1mo"),
@@ -164,9 +167,11 @@ def follow_up_triggers(
 
 
 def process_units(indicator: Indicator, triggers: pl.DataFrame, mix: pl.DataFrame) -> pl.DataFrame:
-    """Judged triggers; the event is a breach of the follow-up standard."""
+    """Judged triggers; the event is a breach of the follow-up standard. The trigger type
+    tells apart an item-9 answer and a serious adverse event of the same day."""
     frame = triggers.filter(pl.col("judged")).select(
         "episode_id",
+        "trigger_type",
         pl.col("trigger_date").alias("unit_date"),
         (~pl.col("met")).alias("event"),
     )

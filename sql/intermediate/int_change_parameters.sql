@@ -1,4 +1,6 @@
--- Grain: one row per scale.
+-- Grain (instrument, scale): one row per scale.
+-- Accepted values of instrument: contract prom_responses.instrument.
+-- Accepted values of scale: ref_scales.scale.
 -- Purpose: the reliable-change and responder thresholds actually applied to this
 -- warehouse's episodes: published reliabilities and SDs, or, where the scale's SD method
 -- is sample_baseline, the SD of all baseline scores in the warehouse.

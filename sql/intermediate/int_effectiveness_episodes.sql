@@ -1,5 +1,16 @@
--- Grain: one row per episode, change-outcome scale and later timepoint (post_treatment,
--- follow_up), for every episode with a baseline score on that scale.
+-- Grain (episode_id, instrument, scale, timepoint): one row per episode, change-outcome
+-- scale and later timepoint (post_treatment, follow_up), for every episode with a baseline
+-- score on that scale.
+-- Accepted values of delivery_mode: contract programs.delivery_mode.
+-- Accepted values of province: contract programs.province.
+-- Accepted values of program_status: contract programs.status.
+-- Accepted values of timepoint: ref_timepoint_windows.timepoint.
+-- Accepted values of age_band: contract episodes.age_band.
+-- Accepted values of sex: contract episodes.sex.
+-- Accepted values of rurality: contract episodes.rurality.
+-- Accepted values of language: contract episodes.language.
+-- Accepted values of readiness_stage: contract episodes.readiness_stage.
+-- Accepted values of referral_source: contract episodes.referral_source.
 -- Purpose: the analysis data set of the comparisons with in-person CBT: change and
 -- responder flags, the case mix the comparisons adjust for, whether the timepoint was due
 -- (its window had closed by its own program's as-of date, so a missing score is really

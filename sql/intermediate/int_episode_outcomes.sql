@@ -1,5 +1,8 @@
--- Grain: one row per episode, scale and later timepoint (post_treatment, follow_up), for
--- every episode with a baseline score on that scale.
+-- Grain (episode_id, instrument, scale, timepoint): one row per episode, scale and later
+-- timepoint (post_treatment, follow_up), for every episode with a baseline score on that
+-- scale.
+-- Accepted values of scale: ref_scales.scale.
+-- Accepted values of timepoint: ref_timepoint_windows.timepoint.
 -- Purpose: change from baseline and its classification by pipelines/scoring/change.py:
 -- Jacobson-Truax reliable change, MCID, IMMPACT responders and, for PHQ-9 and GAD-7, the
 -- NHS Talking Therapies per-measure definitions. score is NULL when the timepoint is

@@ -1,4 +1,6 @@
--- Grain: one row per episode and later timepoint with PHQ-9 or GAD-7 scores.
+-- Grain (episode_id, timepoint): one row per episode and later timepoint with PHQ-9 or
+-- GAD-7 scores.
+-- Accepted values of timepoint: ref_timepoint_windows.timepoint.
 -- Purpose: NHS Talking Therapies paired outcomes: caseness on either measure, recovery,
 -- reliable improvement, reliable deterioration and reliable recovery.
 CREATE OR REPLACE TABLE int_episode_talking_therapies AS

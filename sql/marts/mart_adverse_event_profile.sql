@@ -1,5 +1,7 @@
--- Grain: one row per reporting unit (program, delivery mode, all iCBT), adverse-event
--- dimension (category, severity, seriousness, relatedness, or total) and value.
+-- Grain (unit_type, unit_id, dimension, group_value): one row per reporting unit (program,
+-- delivery mode, all iCBT), adverse-event dimension (category, severity, seriousness,
+-- relatedness, or total) and value.
+-- Accepted values of delivery_mode: contract programs.delivery_mode.
 -- Purpose: adverse events one dimension at a time, with the unit's started episodes, so
 -- the safety dashboard can compare a program, a delivery mode or all iCBT programs with
 -- in-person CBT per 100 started episodes without summing anything itself. Every unit has

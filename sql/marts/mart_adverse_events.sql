@@ -1,5 +1,9 @@
--- Grain: one row per program, adverse-event category, severity, seriousness and
--- relatedness.
+-- Grain (program_id, category, severity, serious, relatedness): one row per program,
+-- adverse-event category, severity, seriousness and relatedness.
+-- Accepted values of delivery_mode: contract programs.delivery_mode.
+-- Accepted values of category: contract adverse_events.category.
+-- Accepted values of severity: contract adverse_events.severity.
+-- Accepted values of relatedness: contract adverse_events.relatedness.
 -- Purpose: the adverse events each program reports, with the started episodes they come
 -- from, for the safety dashboard and researchers.
 CREATE OR REPLACE TABLE mart_adverse_events AS

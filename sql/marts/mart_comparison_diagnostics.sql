@@ -1,4 +1,4 @@
--- Grain: one row per comparison and diagnostic.
+-- Grain (comparison_id, diagnostic): one row per comparison and diagnostic.
 -- Purpose: the diagnostics that gate each comparison's verdict, as OHDSI CohortMethod
 -- does: sample size, residual variance, covariate balance, equipoise, minimum detectable
 -- difference, availability of a non-inferiority margin (and, for benchmark-only rows,

@@ -1,6 +1,12 @@
--- Grain: one row per subject (an iCBT program, or all programs of a delivery mode),
--- change outcome, later timepoint and comparator level (local or national in-person CBT,
--- or benchmark_only where no in-person cohort exists).
+-- Grain (subject_id, instrument, scale, timepoint, comparator_level): one row per subject
+-- (an iCBT program, or all programs of a delivery mode), change outcome, later timepoint
+-- and comparator level (local or national in-person CBT, or benchmark_only where no
+-- in-person cohort exists).
+-- Accepted values of delivery_mode: contract programs.delivery_mode.
+-- Accepted values of province: contract programs.province.
+-- Accepted values of program_status: contract programs.status.
+-- Accepted values of timepoint: ref_timepoint_windows.timepoint.
+-- Accepted values of comparator_province: contract programs.province.
 -- Purpose: how each program and delivery mode compares with in-person CBT: the
 -- overlap-weighted ANCOVA difference in change, Hedges' g, responder risk differences and
 -- ratios, a non-inferiority verdict that is shown only when every diagnostic passed (the

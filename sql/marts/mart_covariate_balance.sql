@@ -1,4 +1,5 @@
--- Grain: one row per comparison and case-mix level (or the baseline score).
+-- Grain (comparison_id, covariate): one row per comparison and case-mix level (or the
+-- baseline score).
 -- Purpose: covariate balance before and after overlap weighting, the detail behind the
 -- balance diagnostic (CohortMethod computeCovariateBalance).
 CREATE OR REPLACE TABLE mart_covariate_balance AS

@@ -1,4 +1,8 @@
--- Grain: one row per reporting unit, change-outcome scale and dose band.
+-- Grain (unit_type, unit_id, instrument, scale, dose_band): one row per reporting unit,
+-- change-outcome scale and dose band.
+-- Accepted values of delivery_mode: contract programs.delivery_mode.
+-- Accepted values of scale: ref_scales.scale.
+-- Accepted values of dose_band: ref_dose_bands.dose_band.
 -- Purpose: post-treatment change by the share of modules or sessions completed
 -- (ref_dose_bands): do patients who do more of the program improve more? Descriptive:
 -- dose is not randomised, and patients who improve may also engage more.

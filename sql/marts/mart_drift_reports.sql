@@ -1,4 +1,4 @@
--- Grain: one row per Evidently HTML report listed in drift_reports.
+-- Grain (path): one row per Evidently HTML report listed in drift_reports.
 -- Purpose: the reports the data-quality dashboard links to, with how many episodes each
 -- describes, so that the dashboard serves only reports about enough people. A data-drift
 -- report describes its comparison's current and reference episodes (drift_results); a

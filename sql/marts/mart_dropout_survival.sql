@@ -1,4 +1,6 @@
--- Grain: one row per reporting unit and week since the episode start.
+-- Grain (unit_type, unit_id, week): one row per reporting unit and week since the episode
+-- start.
+-- Accepted values of delivery_mode: contract programs.delivery_mode.
 -- Purpose: Kaplan-Meier estimate of staying in treatment (not dropping out) over the
 -- weeks of treatment, with Greenwood log(-log) 95% intervals.
 CREATE OR REPLACE TABLE mart_dropout_survival AS

@@ -1,5 +1,6 @@
--- Grain: one row per reporting unit (program, delivery mode, all iCBT) and period (each
--- referral quarter, and 'all').
+-- Grain (unit_type, unit_id, period): one row per reporting unit (program, delivery mode,
+-- all iCBT) and period (each referral quarter, and 'all').
+-- Accepted values of delivery_mode: contract programs.delivery_mode.
 -- Purpose: the engagement funnel from referral to enrolment, start, half the modules
 -- and completion, as NHS Talking Therapies and routine-care iCBT reports show attrition
 -- beside outcomes.

@@ -1,5 +1,6 @@
--- Grain: one row per reporting unit, equity dimension (age band, sex, rurality,
--- language) and group.
+-- Grain (unit_type, unit_id, dimension, group_value): one row per reporting unit, equity
+-- dimension (age band, sex, rurality, language) and group.
+-- Accepted values of delivery_mode: contract programs.delivery_mode.
 -- Purpose: reach, engagement and outcomes by group, to see whether some groups are
 -- served worse: share of referrals, completion, PHQ-9 change and Talking Therapies
 -- recovery.

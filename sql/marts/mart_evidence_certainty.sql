@@ -1,5 +1,6 @@
--- Grain: one row per primary comparison (program or delivery mode, outcome, timepoint)
--- and per pooled effect (outcome, timepoint, subgroup, DerSimonian-Laird).
+-- Grain (evidence_id): one row per primary comparison (program or delivery mode, outcome,
+-- timepoint) and per pooled effect (outcome, timepoint, subgroup, DerSimonian-Laird).
+-- Accepted values of timepoint: ref_timepoint_windows.timepoint.
 -- Purpose: how much to trust each result, modelled on GRADE: start low (observational),
 -- rate down for risk of bias, inconsistency, imprecision and indirectness, with reasons.
 CREATE OR REPLACE TABLE mart_evidence_certainty AS

@@ -1,6 +1,7 @@
--- Grain: one row per reporting unit (program, delivery mode, all iCBT), trigger type
--- (item9_answer, serious_adverse_event, or all) and outcome (met, breached, pending, or
--- all).
+-- Grain (unit_type, unit_id, trigger_type, outcome): one row per reporting unit (program,
+-- delivery mode, all iCBT), trigger type (item9_answer, serious_adverse_event, or all) and
+-- outcome (met, breached, pending, or all).
+-- Accepted values of delivery_mode: contract programs.delivery_mode.
 -- Purpose: the follow-up standard after a PHQ-9 item-9 answer or a serious adverse event
 -- over the whole period, for the safety dashboard. Long by outcome so that every count
 -- and the totals it adds up to are cells of one column, which small-cell suppression

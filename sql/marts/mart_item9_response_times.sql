@@ -1,5 +1,5 @@
--- Grain: one row per program, trigger type (item-9 answer or serious adverse event) and
--- month of the trigger.
+-- Grain (program_id, trigger_type, month): one row per program, trigger type (item-9
+-- answer or serious adverse event) and month of the trigger.
 -- Purpose: process of care: how often a therapist contacted the patient within the
 -- follow-up standard after an item-9 answer or a serious adverse event.
 CREATE OR REPLACE TABLE mart_item9_response_times AS

@@ -1,4 +1,7 @@
--- Grain: one row per change outcome, timepoint, moderator and model term.
+-- Grain (instrument, scale, timepoint, moderator, term): one row per change outcome,
+-- timepoint, moderator and model term.
+-- Accepted values of scale: ref_scales.scale.
+-- Accepted values of timepoint: ref_timepoint_windows.timepoint.
 -- Purpose: what makes programs work: univariable mixed-effects meta-regressions of the
 -- programs' adjusted differences on therapist training in chronic pain, therapist
 -- involvement, program length, number of modules and alliance (mean WAI-SR).

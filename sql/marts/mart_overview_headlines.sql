@@ -1,5 +1,6 @@
--- Grain: one row per headline reporting unit: all iCBT programs together, and each
--- delivery mode (in-person CBT, the comparator, included).
+-- Grain (unit_type, unit_id): one row per headline reporting unit: all iCBT programs
+-- together, and each delivery mode (in-person CBT, the comparator, included).
+-- Accepted values of delivery_mode: contract programs.delivery_mode.
 -- Purpose: the headline figures of the dashboard's Overview page, each a total computed
 -- here so that no reader (and no dashboard) adds programs up: programs registered, in
 -- development and reporting, episodes referred, started and completed (every referral

@@ -1,5 +1,8 @@
--- Grain: one row per change outcome, timepoint, subgroup (all programs, or one delivery
--- mode) and random-effects method (dl = DerSimonian-Laird, pm = Paule-Mandel).
+-- Grain (instrument, scale, timepoint, subgroup, method): one row per change outcome,
+-- timepoint, subgroup (all programs, or one delivery mode) and random-effects method (dl =
+-- DerSimonian-Laird, pm = Paule-Mandel).
+-- Accepted values of scale: ref_scales.scale.
+-- Accepted values of timepoint: ref_timepoint_windows.timepoint.
 -- Purpose: what the programs achieve together against in-person CBT: the pooled adjusted
 -- difference, heterogeneity (tau^2, I^2, Q) and the 95% prediction interval for a new
 -- program, from the primary comparisons whose estimates are trustworthy.

@@ -1,4 +1,9 @@
--- Grain: one row per program, scale and later timepoint (post_treatment, follow_up).
+-- Grain (program_id, instrument, scale, timepoint): one row per program, scale and later
+-- timepoint (post_treatment, follow_up).
+-- Accepted values of delivery_mode: contract programs.delivery_mode.
+-- Accepted values of province: contract programs.province.
+-- Accepted values of scale: ref_scales.scale.
+-- Accepted values of timepoint: ref_timepoint_windows.timepoint.
 -- Purpose: how each program's patients changed: baseline and timepoint means, mean
 -- paired change with its 95% t-interval, and reliable-change and responder rates.
 -- Descriptive, unadjusted; comparisons with in-person CBT are in the comparison marts.

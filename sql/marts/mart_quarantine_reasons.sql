@@ -1,5 +1,5 @@
--- Grain: one row per program, contract table, field and reason (with the offending value
--- and row positions masked).
+-- Grain (program_id, table_name, field, reason): one row per program, contract table,
+-- field and reason (with the offending value and row positions masked).
 -- Purpose: what the quarantine holds, as counts a person can act on, for the data-quality
 -- dashboard: never a quarantined value or a row of the quarantine. A reason names the
 -- rejected value in quotes, and numbers in it can be item, row or line numbers, so the

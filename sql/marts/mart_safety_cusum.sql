@@ -1,4 +1,5 @@
--- Grain: one row per program, safety indicator and month.
+-- Grain (program_id, indicator, month): one row per program, safety indicator and month.
+-- Accepted values of indicator: ref_safety_indicators.indicator.
 -- Purpose: the risk-adjusted Bernoulli CUSUM (Steiner et al. 2000) of each program,
 -- month by month, with its simulated decision threshold.
 CREATE OR REPLACE TABLE mart_safety_cusum AS

@@ -1,5 +1,6 @@
--- Grain: one row per program, safety indicator and month (the rolling window ending in
--- that month).
+-- Grain (program_id, indicator, month): one row per program, safety indicator and month
+-- (the rolling window ending in that month).
+-- Accepted values of indicator: ref_safety_indicators.indicator.
 -- Purpose: funnel-plot comparison (Spiegelhalter 2005) of each program's observed to
 -- expected ratio with exact binomial and over-dispersion-adjusted control limits.
 CREATE OR REPLACE TABLE mart_safety_funnel AS

@@ -1,4 +1,7 @@
--- Grain: one row per program, safety indicator and calendar month.
+-- Grain (program_id, indicator, month): one row per program, safety indicator and calendar
+-- month.
+-- Accepted values of delivery_mode: contract programs.delivery_mode.
+-- Accepted values of indicator: ref_safety_indicators.indicator.
 -- Purpose: observed harm against what in-person CBT patients with the same case mix
 -- would be expected to show, month by month.
 CREATE OR REPLACE TABLE mart_safety_indicators AS

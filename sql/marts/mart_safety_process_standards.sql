@@ -1,4 +1,6 @@
--- Grain: one row per program and process-of-care indicator.
+-- Grain (program_id, indicator): one row per program and process-of-care indicator.
+-- Accepted values of delivery_mode: contract programs.delivery_mode.
+-- Accepted values of indicator: ref_safety_indicators.indicator.
 -- Purpose: which follow-up standard applies to each program and why: therapist contact
 -- where the delivery mode has a therapist, the mode's own standard from
 -- config/safety.yaml (process_of_care.standards_by_delivery_mode) where it has none, and

@@ -1,5 +1,6 @@
--- Grain: one row per safety indicator and reference: the pooled in-person model, and
--- each province's in-person clinics.
+-- Grain (indicator, cohort): one row per safety indicator and reference: the pooled
+-- in-person model, and each province's in-person clinics.
+-- Accepted values of indicator: ref_safety_indicators.indicator.
 -- Purpose: where each expected rate comes from: the in-person cohort, its size and
 -- events, the fitted case-mix model (or the crude or published rate used instead), and
 -- the shrunk province offsets that make the reference local.

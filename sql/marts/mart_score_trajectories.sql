@@ -1,4 +1,7 @@
--- Grain: one row per reporting unit, change-outcome scale and week of treatment.
+-- Grain (unit_type, unit_id, instrument, scale, treatment_week): one row per reporting
+-- unit, change-outcome scale and week of treatment.
+-- Accepted values of delivery_mode: contract programs.delivery_mode.
+-- Accepted values of scale: ref_scales.scale.
 -- Purpose: mean scores over the weeks of treatment and follow-up, from every scored
 -- administration (session-by-session measures included), with 95% t-intervals.
 CREATE OR REPLACE TABLE mart_score_trajectories AS

@@ -1,4 +1,7 @@
--- Grain: one row per change outcome, timepoint and random-effects method.
+-- Grain (instrument, scale, timepoint, method): one row per change outcome, timepoint and
+-- random-effects method.
+-- Accepted values of scale: ref_scales.scale.
+-- Accepted values of timepoint: ref_timepoint_windows.timepoint.
 -- Purpose: does the difference from in-person CBT depend on the delivery mode? The test
 -- for subgroup differences across the delivery-mode pooled estimates.
 CREATE OR REPLACE TABLE mart_subgroup_tests AS

@@ -1,4 +1,5 @@
--- Grain: one row per reporting unit.
+-- Grain (unit_type, unit_id): one row per reporting unit.
+-- Accepted values of delivery_mode: contract programs.delivery_mode.
 -- Purpose: therapist time per started patient (messages from therapists and live
 -- sessions), the feasibility measure routine-care iCBT reports beside outcomes.
 CREATE OR REPLACE TABLE mart_therapist_time AS

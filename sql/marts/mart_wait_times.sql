@@ -1,5 +1,7 @@
--- Grain: one row per reporting unit, period (referral quarter or 'all') and waiting-time
--- standard (ref_waiting_time_standards).
+-- Grain (unit_type, unit_id, period, standard): one row per reporting unit, period
+-- (referral quarter or 'all') and waiting-time standard (ref_waiting_time_standards).
+-- Accepted values of delivery_mode: contract programs.delivery_mode.
+-- Accepted values of standard: ref_waiting_time_standards.standard.
 -- Purpose: wait from referral to the first module or session, against waiting-time
 -- standards; the quartiles repeat on each standard's row.
 CREATE OR REPLACE TABLE mart_wait_times AS

@@ -1,6 +1,7 @@
 -- Events that call for a therapist's follow-up while the episode is open: PHQ-9 item
--- $item_number answers of at least $item_minimum and serious adverse events, each with
--- the first therapist contact ($contact_types) on or after its date (UTC dates).
+-- $item_number answers of at least $item_minimum and days with a serious adverse event
+-- (one trigger however many such events the day has), each with the first therapist
+-- contact ($contact_types) on or after its date (UTC dates).
 WITH open_episodes AS (
     SELECT episode_id, start_date, end_date
     FROM staging_episodes
@@ -19,7 +20,7 @@ triggers AS (
       AND responses.administered_date >= episodes.start_date
       AND (episodes.end_date IS NULL OR responses.administered_date <= episodes.end_date)
     UNION ALL
-    SELECT
+    SELECT DISTINCT
         events.episode_id,
         'serious_adverse_event' AS trigger_type,
         events.event_date AS trigger_date

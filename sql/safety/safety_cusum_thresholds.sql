@@ -1,4 +1,4 @@
--- Grain: one row per CUSUM threshold simulation used by the latest run.
+-- Grain (key): one row per CUSUM threshold simulation used by the latest run.
 -- Purpose: cache of simulated CUSUM thresholds, keyed by a hash of the chart's monthly
 -- expected risks and its design, so a run over unchanged data reuses them. Replaced by
 -- each run with the thresholds it used.

@@ -1,4 +1,6 @@
--- Grain: one row per safety signal (program, indicator, method and the month it opened).
+-- Grain (signal_id): one row per safety signal (program, indicator, method and the month
+-- it opened).
+-- Accepted values of indicator: ref_safety_indicators.indicator.
 -- Purpose: the persistent signal register. Created once and never replaced: every run
 -- upserts into it (safety/upsert_safety_signal_register.sql), so a signal keeps its
 -- identity, its first-recorded time and its place in the alert sequence across runs.

@@ -1,4 +1,4 @@
--- Grain: one row per change of a safety review item.
+-- Grain (audit_id): one row per change of a safety review item.
 -- Purpose: the append-only audit trail of the safety review (who changed which item when,
 -- from what state to what, with what rationale, action and evidence), copied from the
 -- application database by every national run.

@@ -1,4 +1,6 @@
--- Grain: one row per safety review item and register signal it groups.
+-- Grain (item_id, signal_id): one row per safety review item and register signal it
+-- groups.
+-- Accepted values of indicator: ref_safety_indicators.indicator.
 -- Purpose: the decisions analysts recorded on the signal register (states of EU GVP Module
 -- IX, assignee, rationale, action, the snapshot and figures judged on) and each item's
 -- priority, copied from the application database by every national run so researchers

@@ -1,5 +1,6 @@
--- Grain: one row per indicator and unit (an episode; for the follow-up indicator, one
--- trigger of an episode).
+-- Grain (indicator, episode_id, unit_date, trigger_type?): one row per indicator and unit
+-- (an episode; for the follow-up indicator, one trigger of an episode).
+-- Accepted values of indicator: ref_safety_indicators.indicator.
 -- Purpose: every safety indicator as a dated yes/no outcome with the case mix and the
 -- expected probability from the in-person reference; the input of every safety mart.
 CREATE OR REPLACE TABLE safety_units AS
@@ -15,6 +16,7 @@ SELECT
     CAST(rurality AS VARCHAR) AS rurality,
     CAST(baseline_severity AS DOUBLE) AS baseline_severity,
     CAST(baseline_item9 AS DOUBLE) AS baseline_item9,
+    CAST(trigger_type AS VARCHAR) AS trigger_type,
     CAST(expected AS DOUBLE) AS expected,
     CAST(reference AS VARCHAR) AS reference,
     CAST(reference_method AS VARCHAR) AS reference_method,
@@ -28,3 +30,4 @@ COMMENT ON COLUMN safety_units.baseline_severity IS 'The indicator''s own baseli
 COMMENT ON COLUMN safety_units.expected IS 'Probability of the event under the reference (logistic model on case mix, crude in-person rate or published rate); NULL when there is no reference.';
 COMMENT ON COLUMN safety_units.reference IS 'Cohort the expectation comes from: in_person_<province>, all_in_person or published.';
 COMMENT ON COLUMN safety_units.reference_logit_se IS 'Standard error of the expected log-odds from the reference''s own sampling error (the pooled model''s covariance by the delta method, plus the posterior variance of the shrunk province offset), one value per program and indicator; carried into the funnel limits and the CUSUM threshold when expected.reference_uncertainty is carry.';
+COMMENT ON COLUMN safety_units.trigger_type IS 'For the follow-up indicator, what called for the follow-up (item9_answer or serious_adverse_event, config/safety.yaml process_of_care.triggers); empty for every other indicator.';
