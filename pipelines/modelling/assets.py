@@ -185,6 +185,9 @@ def grain_asset_check(table: str) -> dg.AssetChecksDefinition:
         name="grain",
         description=f"One row per ({', '.join(grain.key)}), never empty{accepted}.",
         blocking=True,
+        # The reference tables holding accepted codes are built first where the run
+        # builds them (the national run); a program run reads them from config.
+        additional_deps=sorted({a.reference[0] for a in grain.accepted if a.reference}),
     )
     def _check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
         with _checked_connection(context, warehouse, table) as con:
