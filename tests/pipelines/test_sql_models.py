@@ -14,7 +14,9 @@ MODELS = [m for layer in (*SQL_LAYERS, "reference") for m in load_models(layer)]
 def test_model_creates_the_table_it_is_named_after_and_documents_it(model):
     created = re.findall(r"CREATE OR REPLACE TABLE (\w+)", model.sql)
     assert created == [model.name]
-    assert model.sql.startswith("-- Grain:"), "each model opens with its grain and purpose"
+    # Its grain and purpose; with the key in parentheses where a grain check reads it
+    # (tests/pipelines/quality/test_grain.py).
+    assert re.match(r"-- Grain( \([^)]*\))?: ", model.sql), "each model opens with its grain"
     assert f"COMMENT ON TABLE {model.name} IS" in model.sql
     prefix = {"staging": "staging_", "intermediate": "int_", "marts": "mart_", "reference": "ref_"}
     assert model.name.startswith(prefix[model.layer])
