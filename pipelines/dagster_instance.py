@@ -3,12 +3,12 @@
 Dagster's SQLite event log opens a connection and commits once per event, and each
 commit waits for the disk (fsync). A 300-episode build stores about ten thousand events,
 and on a busy disk their commits and closes took 126 s, 29 s unsynced (docs/scaling.md).
-The run history is bookkeeping: what
-has been loaded is decided by the lake's ledger, never by Dagster, so this instance lets
-SQLite hand its writes to the operating system without waiting (`PRAGMA synchronous =
-OFF`). An application crash loses nothing; a power cut can lose or damage the run
-history, never the warehouse (deleting `dagster_home/history` starts it afresh). A
-cluster keeps the same storage in PostgreSQL (deploy/values.yaml) and is not affected.
+The run history is bookkeeping: what has been loaded is decided by the lake's ledger,
+never by Dagster, so this instance lets SQLite hand its writes to the operating system
+without waiting (`PRAGMA synchronous = OFF`). An application crash loses nothing; a
+power cut can lose or damage the run history, never the warehouse (deleting
+`dagster_home/history` starts it afresh). A cluster keeps the same storage in PostgreSQL
+(deploy/values.yaml) and is not affected.
 """
 
 from __future__ import annotations
