@@ -21,3 +21,6 @@ SELECT
 FROM source_frame;
 
 COMMENT ON TABLE int_change_parameters IS 'Thresholds used to classify change: rci_threshold = 1.96 * s_diff is the smallest reliable change in points (Jacobson & Truax 1991). Sources per number are in ref_scales.';
+COMMENT ON COLUMN int_change_parameters.instrument IS 'PROM instrument code of the data contract (PHQ9, GAD7, BPI_SF, PEG, PCS, PSEQ, WAI_SR); items in ref_instrument_items.';
+COMMENT ON COLUMN int_change_parameters.scale IS 'Scale of the instrument: total or a subscale name (ref_scales).';
+COMMENT ON COLUMN int_change_parameters.higher_is_better IS 'True when a higher score means better health (e.g. PSEQ self-efficacy); false for symptom scales such as PHQ-9.';

@@ -41,3 +41,8 @@ COMMENT ON COLUMN int_episode_outcomes.rci IS 'Jacobson-Truax reliable change in
 COMMENT ON COLUMN int_episode_outcomes.immpact_moderate_responder IS 'Improvement of at least 30% of baseline (IMMPACT, Dworkin et al. 2008); IMMPACT defined it for pain intensity.';
 COMMENT ON COLUMN int_episode_outcomes.immpact_substantial_responder IS 'Improvement of at least 50% of baseline (IMMPACT, Dworkin et al. 2008).';
 COMMENT ON COLUMN int_episode_outcomes.tt_recovery IS 'NHS Talking Therapies per-measure recovery: at caseness at baseline and below it at the timepoint; NULL if not a case at baseline.';
+COMMENT ON COLUMN int_episode_outcomes.episode_id IS 'Keyed hash (HMAC-SHA-256, first 8 bytes as BIGINT) of the program''s episode key; joins to staging_episodes.';
+COMMENT ON COLUMN int_episode_outcomes.program_id IS 'Program code of the data contract (e.g. ICBT04, INPERSON_ON), also the program''s landing-zone folder.';
+COMMENT ON COLUMN int_episode_outcomes.instrument IS 'PROM instrument code of the data contract (PHQ9, GAD7, BPI_SF, PEG, PCS, PSEQ, WAI_SR); items in ref_instrument_items.';
+COMMENT ON COLUMN int_episode_outcomes.scale IS 'Scale of the instrument: total or a subscale name (ref_scales).';
+COMMENT ON COLUMN int_episode_outcomes.timepoint IS 'Later assessment timepoint: post_treatment or follow_up (windows in ref_timepoint_windows).';

@@ -20,3 +20,6 @@ SELECT
 FROM source_frame;
 
 COMMENT ON TABLE int_episode_talking_therapies IS 'NHS Talking Therapies paired depression (PHQ-9) and anxiety (GAD-7) outcomes. Case: PHQ-9 >= 10 or GAD-7 >= 8. Recovery: a case at start below both cut-offs at the timepoint. Reliable improvement: either falls by >= 6 (PHQ-9) / 4 (GAD-7) and neither rises as much; deterioration the mirror image. Outcomes are NULL without both measures at both times.';
+COMMENT ON COLUMN int_episode_talking_therapies.episode_id IS 'Keyed hash (HMAC-SHA-256, first 8 bytes as BIGINT) of the program''s episode key; joins to staging_episodes.';
+COMMENT ON COLUMN int_episode_talking_therapies.program_id IS 'Program code of the data contract (e.g. ICBT04, INPERSON_ON), also the program''s landing-zone folder.';
+COMMENT ON COLUMN int_episode_talking_therapies.timepoint IS 'Later assessment timepoint: post_treatment or follow_up (windows in ref_timepoint_windows).';

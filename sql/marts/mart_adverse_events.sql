@@ -32,3 +32,6 @@ COMMENT ON TABLE mart_adverse_events IS 'Adverse events per program by category,
 COMMENT ON COLUMN mart_adverse_events.events IS 'Adverse events reported.';
 COMMENT ON COLUMN mart_adverse_events.episodes_with_event IS 'Distinct episodes with at least one such event.';
 COMMENT ON COLUMN mart_adverse_events.episodes_started IS 'Started episodes of the program (all categories): the denominator of a crude rate.';
+COMMENT ON COLUMN mart_adverse_events.program_id IS 'Program code of the data contract (e.g. ICBT04, INPERSON_ON), also the program''s landing-zone folder.';
+COMMENT ON COLUMN mart_adverse_events.program_name IS 'Public name of the program or clinic, as most recently delivered (staging_programs).';
+COMMENT ON COLUMN mart_adverse_events.delivery_mode IS 'self_guided, guided_asynchronous, therapist_realtime or in_person (the in-person CBT comparator).';

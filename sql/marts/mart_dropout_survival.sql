@@ -19,3 +19,8 @@ FROM source_frame;
 COMMENT ON TABLE mart_dropout_survival IS 'Time to dropout (Kaplan-Meier) per reporting unit: share of started episodes not yet dropped out at the end of each week. Dropout (discharge reason dropped_out) is the event; completion, other discharges and ongoing episodes (at the program''s latest data) are censored. Counts are unsuppressed.';
 COMMENT ON COLUMN mart_dropout_survival.n_at_risk IS 'Episodes still in treatment and observed at the start of the week.';
 COMMENT ON COLUMN mart_dropout_survival.share_not_dropped_out IS 'Kaplan-Meier survival at the end of the week.';
+COMMENT ON COLUMN mart_dropout_survival.unit_type IS 'Kind of reporting unit: program, delivery_mode or all_icbt (int_reporting_units).';
+COMMENT ON COLUMN mart_dropout_survival.unit_id IS 'The unit: the program_id for a program, the delivery mode for a delivery_mode unit, all_icbt for all iCBT programs together.';
+COMMENT ON COLUMN mart_dropout_survival.unit_label IS 'Display name of the unit: the program name, the delivery mode with spaces, or All iCBT programs.';
+COMMENT ON COLUMN mart_dropout_survival.delivery_mode IS 'Delivery mode of the unit: self_guided, guided_asynchronous, therapist_realtime or in_person; NULL for the all_icbt unit.';
+COMMENT ON COLUMN mart_dropout_survival.n_started IS 'Started episodes (with a first module or session). Unsuppressed count: suppress small counts (config/suppression.yaml threshold) before showing it.';

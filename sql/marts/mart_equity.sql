@@ -32,3 +32,11 @@ COMMENT ON COLUMN mart_equity.share_of_referrals IS 'n_referred / all referrals 
 COMMENT ON COLUMN mart_equity.completion_rate IS 'n_completed / n_started_and_ended.';
 COMMENT ON COLUMN mart_equity.phq9_mean_change IS 'Mean post-treatment PHQ-9 change among paired episodes, with 95% t-interval.';
 COMMENT ON COLUMN mart_equity.recovery_rate IS 'NHS Talking Therapies recovery among episodes at caseness at start with paired PHQ-9 and GAD-7: n_recovered / n_case_at_start.';
+COMMENT ON COLUMN mart_equity.unit_type IS 'Kind of reporting unit: program, delivery_mode or all_icbt (int_reporting_units).';
+COMMENT ON COLUMN mart_equity.unit_id IS 'The unit: the program_id for a program, the delivery mode for a delivery_mode unit, all_icbt for all iCBT programs together.';
+COMMENT ON COLUMN mart_equity.unit_label IS 'Display name of the unit: the program name, the delivery mode with spaces, or All iCBT programs.';
+COMMENT ON COLUMN mart_equity.delivery_mode IS 'Delivery mode of the unit: self_guided, guided_asynchronous, therapist_realtime or in_person; NULL for the all_icbt unit.';
+COMMENT ON COLUMN mart_equity.n_referred IS 'Referred episodes (every delivered episode). Unsuppressed count: suppress small counts (config/suppression.yaml threshold) before showing it.';
+COMMENT ON COLUMN mart_equity.n_started IS 'Started episodes (with a first module or session). Unsuppressed count: suppress small counts (config/suppression.yaml threshold) before showing it.';
+COMMENT ON COLUMN mart_equity.n_started_and_ended IS 'Started episodes that have ended (any discharge reason): the denominator of completion_rate. Unsuppressed count: suppress small counts (config/suppression.yaml threshold) before showing it.';
+COMMENT ON COLUMN mart_equity.n_completed IS 'Episodes discharged with reason completed. Unsuppressed count: suppress small counts (config/suppression.yaml threshold) before showing it.';

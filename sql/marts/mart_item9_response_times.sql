@@ -24,3 +24,4 @@ COMMENT ON COLUMN mart_item9_response_times.judged IS 'Triggers whose outcome is
 COMMENT ON COLUMN mart_item9_response_times.pending IS 'Triggers whose deadline is after the end of the data and who have no contact yet.';
 COMMENT ON COLUMN mart_item9_response_times.share_met IS 'met / judged.';
 COMMENT ON COLUMN mart_item9_response_times.median_business_days IS 'Median business days from trigger to the next contact, among triggers with a contact (0 = same day).';
+COMMENT ON COLUMN mart_item9_response_times.program_id IS 'Program code of the data contract (e.g. ICBT04, INPERSON_ON), also the program''s landing-zone folder.';

@@ -31,3 +31,4 @@ COMMENT ON COLUMN mart_safety_cusum.alarm IS 'peak above threshold with at least
 COMMENT ON COLUMN mart_safety_cusum.in_signal IS 'An alarm has happened and the restarted chart has not yet drained to zero: the CUSUM signal is open.';
 COMMENT ON COLUMN mart_safety_cusum.excursion_observed IS 'Events since the chart last stood at zero (the evidence behind the current value).';
 COMMENT ON COLUMN mart_safety_cusum.reference_logit_se IS 'Standard error of the program''s expected log-odds carried into the threshold simulation (0 when expected.reference_uncertainty is ignore): h keeps the false-alarm rate, averaged over that error, at the target.';
+COMMENT ON COLUMN mart_safety_cusum.program_id IS 'Program code of the data contract (e.g. ICBT04, INPERSON_ON), also the program''s landing-zone folder.';

@@ -30,3 +30,6 @@ COMMENT ON COLUMN mart_safety_indicators.n_compared IS 'Units with an expected p
 COMMENT ON COLUMN mart_safety_indicators.expected IS 'Sum of the expected probabilities of the compared units.';
 COMMENT ON COLUMN mart_safety_indicators.observed_to_expected IS 'observed_compared / expected; above 1 means more harm than in-person CBT for similar patients.';
 COMMENT ON COLUMN mart_safety_indicators.reference IS 'In-person cohort of the expectation (mart_safety_reference).';
+COMMENT ON COLUMN mart_safety_indicators.program_id IS 'Program code of the data contract (e.g. ICBT04, INPERSON_ON), also the program''s landing-zone folder.';
+COMMENT ON COLUMN mart_safety_indicators.program_name IS 'Public name of the program or clinic, as most recently delivered (staging_programs).';
+COMMENT ON COLUMN mart_safety_indicators.delivery_mode IS 'self_guided, guided_asynchronous, therapist_realtime or in_person (the in-person CBT comparator).';

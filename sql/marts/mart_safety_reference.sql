@@ -28,3 +28,4 @@ COMMENT ON COLUMN mart_safety_reference.province_offset IS 'Log-odds the provinc
 COMMENT ON COLUMN mart_safety_reference.shrunk_province_offset IS 'province_offset shrunk towards 0 by between_province_variance / (between_province_variance + province_offset_se^2) (empirical Bayes): the offset actually applied to the province''s iCBT programs.';
 COMMENT ON COLUMN mart_safety_reference.between_province_variance IS 'DerSimonian-Laird estimate of the variance of true province offsets; 0 when provinces differ no more than chance.';
 COMMENT ON COLUMN mart_safety_reference.shrunk_province_offset_se IS 'Posterior standard error of the shrunk offset given between_province_variance (empirical Bayes: sqrt(tau^2 se^2 / (tau^2 + se^2))); 0 when the offset is shrunk to 0.';
+COMMENT ON COLUMN mart_safety_reference.source IS 'The publication or policy the row''s numbers come from, with its evidence mark where config gives one.';

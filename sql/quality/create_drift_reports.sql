@@ -14,3 +14,5 @@ CREATE TABLE IF NOT EXISTS drift_reports (
 );
 
 COMMENT ON TABLE drift_reports IS 'Evidently HTML reports (data drift against a reference, or a data summary of one batch), one row per file written, kept across runs. path is relative to the reports folder.';
+COMMENT ON COLUMN drift_reports.program_id IS 'Program code of the data contract (e.g. ICBT04, INPERSON_ON), also the program''s landing-zone folder.';
+COMMENT ON COLUMN drift_reports.batch_id IS 'Delivery period of the batch, YYYY-MM (the landing-zone folder name).';

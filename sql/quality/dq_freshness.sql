@@ -39,3 +39,4 @@ FROM cadence;
 
 COMMENT ON TABLE dq_freshness IS 'Per program: last accepted delivery (refused files do not count), days since, the expected cadence and grace (ref_delivery_cadence) and status fresh or overdue on evaluated_on.';
 COMMENT ON COLUMN dq_freshness.latest_batch_id IS 'Newest batch (delivery period) the program has delivered.';
+COMMENT ON COLUMN dq_freshness.program_id IS 'Program code of the data contract (e.g. ICBT04, INPERSON_ON), also the program''s landing-zone folder.';

@@ -16,3 +16,5 @@ SELECT
 FROM source_frame;
 
 COMMENT ON TABLE drift_columns IS 'Per-feature drift tests behind drift_results: method (Evidently stattest), score (p-value), threshold and whether the column drifted. score NULL: too few values to test.';
+COMMENT ON COLUMN drift_columns.program_id IS 'Program code of the data contract (e.g. ICBT04, INPERSON_ON), also the program''s landing-zone folder.';
+COMMENT ON COLUMN drift_columns.batch_id IS 'Delivery period of the batch, YYYY-MM (the landing-zone folder name).';

@@ -23,3 +23,5 @@ COMMENT ON TABLE drift_results IS 'Case-mix and baseline-severity drift per prog
 COMMENT ON COLUMN drift_results.current_description IS 'The episodes compared: those first delivered in this batch and the batches just before it (config/quality.yaml, current_batches).';
 COMMENT ON COLUMN drift_results.drift_share IS 'Share of tested columns that drift; the verdict is drift when it reaches the configured drift_share.';
 COMMENT ON COLUMN drift_results.data_version IS 'Digest of the compared rows; a report is regenerated only when it changes.';
+COMMENT ON COLUMN drift_results.program_id IS 'Program code of the data contract (e.g. ICBT04, INPERSON_ON), also the program''s landing-zone folder.';
+COMMENT ON COLUMN drift_results.batch_id IS 'Delivery period of the batch, YYYY-MM (the landing-zone folder name).';

@@ -11,3 +11,4 @@ SELECT
 FROM source_frame;
 
 COMMENT ON TABLE ref_dose_bands IS 'Dose bands: share of planned modules or sessions completed in [min_share, below_share).';
+COMMENT ON COLUMN ref_dose_bands.source IS 'The publication or policy the row''s numbers come from, with its evidence mark where config gives one.';

@@ -14,3 +14,4 @@ FROM source_frame;
 
 COMMENT ON TABLE ref_instrument_items IS 'Items of each PROM instrument with their allowed answer range (data contract v1). Labels are short descriptors, not licensed item wording.';
 COMMENT ON COLUMN ref_instrument_items.source IS 'Publication that defines the instrument.';
+COMMENT ON COLUMN ref_instrument_items.instrument IS 'PROM instrument code of the data contract (PHQ9, GAD7, BPI_SF, PEG, PCS, PSEQ, WAI_SR); items in ref_instrument_items.';

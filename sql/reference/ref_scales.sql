@@ -31,3 +31,7 @@ COMMENT ON COLUMN ref_scales.is_change_outcome IS 'True for outcome scales analy
 COMMENT ON COLUMN ref_scales.max_missing_items IS 'Missing-item rule: the score is prorated when at most this many items are unanswered, otherwise there is no score.';
 COMMENT ON COLUMN ref_scales.mcid_points IS 'Minimal clinically important difference in score points; also the basis of the default non-inferiority margin (half of it).';
 COMMENT ON COLUMN ref_scales.sd_method IS 'SD used by the Jacobson-Truax reliable change index: fixed (a published reference SD) or sample_baseline (this warehouse''s baseline SD, see int_change_parameters).';
+COMMENT ON COLUMN ref_scales.instrument IS 'PROM instrument code of the data contract (PHQ9, GAD7, BPI_SF, PEG, PCS, PSEQ, WAI_SR); items in ref_instrument_items.';
+COMMENT ON COLUMN ref_scales.scale IS 'total or a subscale name of the instrument.';
+COMMENT ON COLUMN ref_scales.outcome_label IS 'Readable name of the instrument and scale (ref_scales.outcome_label).';
+COMMENT ON COLUMN ref_scales.higher_is_better IS 'True when a higher score means better health (e.g. PSEQ self-efficacy); false for symptom scales such as PHQ-9.';

@@ -9,3 +9,4 @@ SELECT
 FROM source_frame;
 
 COMMENT ON TABLE ref_waiting_time_standards IS 'Waiting-time standards: the share of patients (target_share) who should start within days of referral, with source and evidence mark.';
+COMMENT ON COLUMN ref_waiting_time_standards.source IS 'The publication or policy the row''s numbers come from, with its evidence mark where config gives one.';

@@ -45,3 +45,4 @@ COMMENT ON COLUMN safety_signal_register.opened_statistic IS 'At opening: the CU
 COMMENT ON COLUMN safety_signal_register.opened_threshold IS 'At opening: the CUSUM threshold h, or the funnel''s upper alarm limit.';
 COMMENT ON COLUMN safety_signal_register.as_of_month IS 'Last month of data in the run that last evaluated the signal.';
 COMMENT ON COLUMN safety_signal_register.latest_month IS 'Last month the signal was open; its evidence is in the latest_* columns.';
+COMMENT ON COLUMN safety_signal_register.program_id IS 'Program code of the data contract (e.g. ICBT04, INPERSON_ON), also the program''s landing-zone folder.';
