@@ -91,7 +91,7 @@ COMMENT ON COLUMN int_effectiveness_episodes.timepoint IS 'post_treatment or fol
 COMMENT ON COLUMN int_effectiveness_episodes.baseline_score IS 'Baseline score on the scale.';
 COMMENT ON COLUMN int_effectiveness_episodes.score IS 'Score at the timepoint (NULL if not answered).';
 COMMENT ON COLUMN int_effectiveness_episodes.reliable_improvement IS 'Jacobson-Truax reliable improvement (int_episode_outcomes).';
-COMMENT ON COLUMN int_effectiveness_episodes.immpact_moderate_responder IS 'Improvement of at least 30% of baseline (IMMPACT).';
+COMMENT ON COLUMN int_effectiveness_episodes.immpact_moderate_responder IS 'Improvement of at least the IMMPACT moderate share of baseline (config/scoring.yaml immpact_responder.moderate_percent).';
 COMMENT ON COLUMN int_effectiveness_episodes.age_band IS 'Case mix: age band.';
 COMMENT ON COLUMN int_effectiveness_episodes.sex IS 'Case mix: sex.';
 COMMENT ON COLUMN int_effectiveness_episodes.rurality IS 'Case mix: urban, rural or remote.';

@@ -41,3 +41,5 @@ COMMENT ON COLUMN mart_dose_response.change_ci_low IS 'Lower bound of the 95% t-
 COMMENT ON COLUMN mart_dose_response.change_ci_high IS 'Upper bound of the 95% t-interval of mean_change (NULL when n_paired < 2).';
 COMMENT ON COLUMN mart_dose_response.n_reliable_improvement IS 'Paired episodes with a Jacobson-Truax reliable improvement (thresholds in int_change_parameters). Unsuppressed count: suppress small counts (config/suppression.yaml threshold) before showing it.';
 COMMENT ON COLUMN mart_dose_response.reliable_improvement_rate IS 'n_reliable_improvement over the episodes whose reliable change could be judged; NULL where the scale has no published reliability.';
+COMMENT ON COLUMN mart_dose_response.dose_band IS 'Band of the share of planned modules or sessions completed (ref_dose_bands.dose_band).';
+COMMENT ON COLUMN mart_dose_response.band_order IS 'Sort order of the band, lowest dose first (ref_dose_bands.band_order).';

@@ -24,3 +24,7 @@ COMMENT ON COLUMN mart_dropout_survival.unit_id IS 'The unit: the program_id for
 COMMENT ON COLUMN mart_dropout_survival.unit_label IS 'Display name of the unit: the program name, the delivery mode with spaces, or All iCBT programs.';
 COMMENT ON COLUMN mart_dropout_survival.delivery_mode IS 'Delivery mode of the unit: self_guided, guided_asynchronous, therapist_realtime or in_person; NULL for the all_icbt unit.';
 COMMENT ON COLUMN mart_dropout_survival.n_started IS 'Started episodes (with a first module or session). Unsuppressed count: suppress small counts (config/suppression.yaml threshold) before showing it.';
+COMMENT ON COLUMN mart_dropout_survival.week IS 'Whole weeks since the first module or session (0 = first week).';
+COMMENT ON COLUMN mart_dropout_survival.n_dropouts IS 'Dropouts (discharge reason dropped_out) during the week. Unsuppressed count: suppress small counts (config/suppression.yaml threshold) before showing it.';
+COMMENT ON COLUMN mart_dropout_survival.share_ci_low IS 'Lower bound of the 95% confidence interval of share_not_dropped_out (Greenwood, log-log).';
+COMMENT ON COLUMN mart_dropout_survival.share_ci_high IS 'Upper bound of the 95% confidence interval of share_not_dropped_out (Greenwood, log-log).';

@@ -28,5 +28,9 @@ COMMENT ON COLUMN mart_score_trajectories.instrument IS 'PROM instrument code of
 COMMENT ON COLUMN mart_score_trajectories.scale IS 'Scale of the instrument: total or a subscale name (ref_scales).';
 COMMENT ON COLUMN mart_score_trajectories.outcome_label IS 'Readable name of the instrument and scale (ref_scales.outcome_label).';
 COMMENT ON COLUMN mart_score_trajectories.higher_is_better IS 'True when a higher score means better health (e.g. PSEQ self-efficacy); false for symptom scales such as PHQ-9.';
-COMMENT ON COLUMN mart_score_trajectories.score_mean IS 'Mean timepoint score of the paired episodes, in scale points.';
-COMMENT ON COLUMN mart_score_trajectories.score_sd IS 'Standard deviation of the timepoint scores (n - 1 denominator), in scale points.';
+COMMENT ON COLUMN mart_score_trajectories.score_mean IS 'Mean of the week''s scored administrations, in scale points.';
+COMMENT ON COLUMN mart_score_trajectories.score_sd IS 'Standard deviation of the week''s scores (n - 1 denominator), in scale points.';
+COMMENT ON COLUMN mart_score_trajectories.treatment_week IS 'Whole weeks from the episode start to the administration (negative = before the start).';
+COMMENT ON COLUMN mart_score_trajectories.n_scores IS 'Scored administrations in the week (an episode can contribute more than one). Unsuppressed count: suppress small counts (config/suppression.yaml threshold) before showing it.';
+COMMENT ON COLUMN mart_score_trajectories.score_ci_low IS 'Lower bound of the 95% t-interval of score_mean (NULL when n_scores < 2).';
+COMMENT ON COLUMN mart_score_trajectories.score_ci_high IS 'Upper bound of the 95% t-interval of score_mean (NULL when n_scores < 2).';

@@ -27,3 +27,11 @@ COMMENT ON COLUMN mart_therapist_time.unit_id IS 'The unit: the program_id for a
 COMMENT ON COLUMN mart_therapist_time.unit_label IS 'Display name of the unit: the program name, the delivery mode with spaces, or All iCBT programs.';
 COMMENT ON COLUMN mart_therapist_time.delivery_mode IS 'Delivery mode of the unit: self_guided, guided_asynchronous, therapist_realtime or in_person; NULL for the all_icbt unit.';
 COMMENT ON COLUMN mart_therapist_time.n_started IS 'Started episodes (with a first module or session). Unsuppressed count: suppress small counts (config/suppression.yaml threshold) before showing it.';
+COMMENT ON COLUMN mart_therapist_time.total_therapist_minutes IS 'Sum of therapist minutes (messages from therapists plus live sessions) over started episodes.';
+COMMENT ON COLUMN mart_therapist_time.therapist_minutes_mean IS 'Mean therapist minutes per started episode.';
+COMMENT ON COLUMN mart_therapist_time.therapist_minutes_p25 IS '25th percentile of therapist minutes per started episode (interpolated).';
+COMMENT ON COLUMN mart_therapist_time.therapist_minutes_median IS 'Median therapist minutes per started episode (interpolated).';
+COMMENT ON COLUMN mart_therapist_time.therapist_minutes_p75 IS '75th percentile of therapist minutes per started episode (interpolated).';
+COMMENT ON COLUMN mart_therapist_time.therapist_messages_mean IS 'Mean messages from therapists per started episode.';
+COMMENT ON COLUMN mart_therapist_time.live_sessions_mean IS 'Mean live sessions per started episode.';
+COMMENT ON COLUMN mart_therapist_time.modules_completed_mean IS 'Mean modules (or sessions) completed per started episode.';

@@ -35,3 +35,15 @@ COMMENT ON COLUMN ref_scales.instrument IS 'PROM instrument code of the data con
 COMMENT ON COLUMN ref_scales.scale IS 'total or a subscale name of the instrument.';
 COMMENT ON COLUMN ref_scales.outcome_label IS 'Readable name of the instrument and scale (ref_scales.outcome_label).';
 COMMENT ON COLUMN ref_scales.higher_is_better IS 'True when a higher score means better health (e.g. PSEQ self-efficacy); false for symptom scales such as PHQ-9.';
+COMMENT ON COLUMN ref_scales.scoring_method IS 'sum or mean of the scale''s items.';
+COMMENT ON COLUMN ref_scales.score_min IS 'Lowest possible score.';
+COMMENT ON COLUMN ref_scales.score_max IS 'Highest possible score.';
+COMMENT ON COLUMN ref_scales.items_expected IS 'Items in the scale (ref_scale_items).';
+COMMENT ON COLUMN ref_scales.caseness_min IS 'Score at or above which a patient is a case; NULL where the scale has no cut-off.';
+COMMENT ON COLUMN ref_scales.mcid_percent IS 'Minimal clinically important improvement as a percentage of baseline; NULL where none is published.';
+COMMENT ON COLUMN ref_scales.reliability IS 'Test-retest or internal-consistency reliability used by the reliable change index; NULL where none is published.';
+COMMENT ON COLUMN ref_scales.scoring_source IS 'Source of the scoring rule [evidence mark].';
+COMMENT ON COLUMN ref_scales.missing_rule_source IS 'Source of the missing-item rule [evidence mark].';
+COMMENT ON COLUMN ref_scales.caseness_source IS 'Source of caseness_min [evidence mark].';
+COMMENT ON COLUMN ref_scales.mcid_source IS 'Source of mcid_points and mcid_percent [evidence mark].';
+COMMENT ON COLUMN ref_scales.reliability_source IS 'Source of reliability and the reference SD [evidence mark].';
