@@ -14,6 +14,7 @@ import polars as pl
 
 from dashboards.charts.common import (
     Status,
+    level,
     no_data_figure,
     omitted_note,
     percent,
@@ -30,6 +31,7 @@ from dashboards.marts.outcomes import PROGRAM_OUTCOMES as SUPPRESSION
 from dashboards.suppression import SuppressionRules
 from dashboards.theme import OKABE_ITO
 from dashboards.view_state import ViewState
+from pipelines.scoring.config import load_scoring_config
 
 MART = "mart_program_outcomes"
 WHAT = "episodes with both measurements"
@@ -168,12 +170,19 @@ def summarise(data: pl.DataFrame) -> str:
     )
 
 
-def about(rules: SuppressionRules, mart_comment: str | None) -> list[str]:
+def about(
+    rules: SuppressionRules,
+    mart_comment: str | None,
+    moderate_percent: float,
+    substantial_percent: float,
+) -> list[str]:
+    """The IMMPACT percentages are config/scoring.yaml's immpact_responder values."""
     paragraphs = [
         "For each program, among episodes with both a baseline and a post-treatment score: "
         "the share with a reliable improvement and with a reliable deterioration "
         "(Jacobson-Truax reliable change index, thresholds in the warehouse table "
-        "int_change_parameters), and the share improving by at least 30% and at least 50% "
+        "int_change_parameters), and the share improving by at least "
+        f"{level(moderate_percent / 100)} and at least {level(substantial_percent / 100)} "
         "of their baseline score (IMMPACT moderate and substantial improvement).",
         f"Source: the warehouse table {MART}, at post-treatment.",
         f"Privacy: a rate is not shown when its program has 1 to {rules.threshold - 1} "
@@ -206,7 +215,13 @@ CONTROLS: frozenset[Control] = frozenset({Control.OUTCOME, Control.MODES, Contro
 
 
 def describe(marts: Marts) -> list[str]:
-    return about(marts.rules, marts.comment(MART))
+    scoring = load_scoring_config()
+    return about(
+        marts.rules,
+        marts.comment(MART),
+        scoring.responder_moderate.value,
+        scoring.responder_substantial.value,
+    )
 
 
 def load(marts: Marts, view: ChartView) -> ChartData:
