@@ -21,6 +21,8 @@ from tests.conftest import settings_for
 README = PROJECT_ROOT / "README.md"
 CONVENTIONS = PROJECT_ROOT / "docs" / "conventions.md"
 INGESTION = PROJECT_ROOT / "docs" / "ingestion.md"
+SAFETY = PROJECT_ROOT / "docs" / "safety.md"
+METHODS = PROJECT_ROOT / "docs" / "methods-effectiveness.md"
 DOCS = [
     README,
     *sorted((PROJECT_ROOT / "docs").glob("*.md")),
@@ -102,6 +104,55 @@ QUOTED = [
         ("drift.min_current_rows", "drift.min_reference_rows"),
         1,
     ),
+    (
+        SAFETY,
+        "**Exact binomial limits** at {}% (alert) and {}% (alarm)",
+        "safety",
+        ("funnel.alert_level", "funnel.alarm_level"),
+        100,
+    ),
+    (
+        SAFETY,
+        "winsorised at {}% at each end",
+        "safety",
+        ("funnel.winsorise",),
+        100,
+    ),
+    (SAFETY, "`realert.excess_growth` = {}%", "safety_review", ("realert.excess_growth",), 100),
+    (SAFETY, "`priority.decided_weight` = {}", "safety_review", ("priority.decided_weight",), 1),
+    (
+        METHODS,
+        "IMMPACT moderate responder (improvement ≥ {}% of baseline",
+        "scoring",
+        ("immpact_responder.moderate_percent",),
+        1,
+    ),
+    (
+        METHODS,
+        "both arms have ≥ {} analysed episodes",
+        "effectiveness",
+        ("thresholds.min_episodes_per_group",),
+        1,
+    ),
+    (
+        METHODS,
+        "every \\|SMD\\| after weighting ≤ {}, over",
+        "effectiveness",
+        ("thresholds.max_abs_smd",),
+        1,
+    ),
+    (
+        METHODS,
+        "≥ {}% of both cohorts have preference score in [{}, {}]",
+        "effectiveness",
+        (
+            "thresholds.min_fraction_in_equipoise",
+            "thresholds.equipoise_bounds.low",
+            "thresholds.equipoise_bounds.high",
+        ),
+        (100, 1, 1),
+    ),
+    (METHODS, "{}% power, Cohen 1988", "effectiveness", ("thresholds.power",), 100),
 ]
 
 
