@@ -2,7 +2,7 @@
 
 Reads `mart_program_outcomes` at post-treatment, like the program-change chart: the share
 of paired episodes with a reliable improvement or deterioration (Jacobson-Truax) and
-with at least 30% or 50% improvement from baseline (IMMPACT moderate and substantial).
+improving by the IMMPACT moderate and substantial shares of baseline (config/scoring.yaml).
 Mean change hides how many people improved; these rates show it. Input frames must be
 the suppressed mart (`Marts.program_outcomes`).
 """
@@ -36,12 +36,25 @@ from pipelines.scoring.config import load_scoring_config
 MART = "mart_program_outcomes"
 WHAT = "episodes with both measurements"
 
+_SCORING = load_scoring_config()
+MODERATE_PERCENT = _SCORING.responder_moderate.value
+SUBSTANTIAL_PERCENT = _SCORING.responder_substantial.value
+
 # Rate column -> (label, colour, bar pattern): each bar has its own fill pattern as well
-# as its colour, so the four are told apart without colour (WCAG 1.4.1).
+# as its colour, so the four are told apart without colour (WCAG 1.4.1). The IMMPACT
+# labels carry the configured shares.
 RATES = {
     "reliable_improvement_rate": ("Reliable improvement", OKABE_ITO["blue"], ""),
-    "immpact_moderate_responder_rate": ("30% or more better", OKABE_ITO["bluish_green"], "."),
-    "immpact_substantial_responder_rate": ("50% or more better", OKABE_ITO["sky_blue"], "x"),
+    "immpact_moderate_responder_rate": (
+        f"{MODERATE_PERCENT:g}% or more better",
+        OKABE_ITO["bluish_green"],
+        ".",
+    ),
+    "immpact_substantial_responder_rate": (
+        f"{SUBSTANTIAL_PERCENT:g}% or more better",
+        OKABE_ITO["sky_blue"],
+        "x",
+    ),
     "reliable_deterioration_rate": ("Reliable deterioration", OKABE_ITO["vermillion"], "/"),
 }
 
@@ -215,13 +228,7 @@ CONTROLS: frozenset[Control] = frozenset({Control.OUTCOME, Control.MODES, Contro
 
 
 def describe(marts: Marts) -> list[str]:
-    scoring = load_scoring_config()
-    return about(
-        marts.rules,
-        marts.comment(MART),
-        scoring.responder_moderate.value,
-        scoring.responder_substantial.value,
-    )
+    return about(marts.rules, marts.comment(MART), MODERATE_PERCENT, SUBSTANTIAL_PERCENT)
 
 
 def load(marts: Marts, view: ChartView) -> ChartData:
