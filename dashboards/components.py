@@ -18,6 +18,7 @@ from dashboards.data import MartMissingError, WarehouseNotPublishedError
 from dashboards.ids import ChartIds, Id
 from dashboards.runtime import current
 from dashboards.snapshot import current_snapshot_id
+from dashboards.suppression import SuppressionRules
 
 
 def unavailable(exc: Exception) -> dbc.Alert:
@@ -53,6 +54,14 @@ def published_line(built_at: datetime) -> html.P:
         f"Data published {built_at:%Y-%m-%d %H:%M} UTC{named}.",
         className="text-body-secondary small mt-3",
     )
+
+
+def page_footer(rules: SuppressionRules, built_at: datetime) -> list[html.P]:
+    """What every chart page ends with: the suppression legend and the publication."""
+    return [
+        html.P(rules.legend(), className="small text-body-secondary"),
+        published_line(built_at),
+    ]
 
 
 def data_table(

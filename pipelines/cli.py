@@ -16,12 +16,6 @@ import click
 
 from pipelines.settings import Settings
 
-DAGSTER_YAML = """\
-# Written by `icbt run`: local run history for `dagster dev`, without telemetry.
-telemetry:
-  enabled: false
-"""
-
 
 def _settings() -> Settings:
     return Settings.from_env()
@@ -29,11 +23,10 @@ def _settings() -> Settings:
 
 def prepare_dagster_home(settings: Settings) -> Path:
     """Point Dagster at a persistent instance under the data directory."""
+    from pipelines.dagster_instance import write_instance_config
+
     home = settings.dagster_home
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(DAGSTER_YAML)
+    write_instance_config(home)
     os.environ["DAGSTER_HOME"] = str(home)
     return home
 

@@ -1,8 +1,10 @@
 """SQL models kept in `sql/<layer>/<table>.sql`, loaded by path and run as written.
 
 A model file creates exactly the table it is named after and documents it with
-`COMMENT ON`. Its upstream tables are read from the SQL itself (every identifier with a
-layer prefix), so lineage has one source of truth: the query.
+`COMMENT ON`. Its upstream tables are read from the SQL itself, parsed by sqlglot in
+DuckDB's dialect (`referenced_tables`), so lineage has one source of truth: the query.
+(DuckDB's own `json_serialize_sql` parses SELECT statements only, and a model is a
+CREATE TABLE ... AS.)
 
 A model computed in Python (scores, statistics) has a file too: it selects from
 `source_frame`, the Arrow table the Python asset hands over, so its types and its
@@ -11,7 +13,6 @@ documentation still live in SQL (`write_frame`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -19,14 +20,15 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import sqlglot
+from sqlglot import exp
 
 from pipelines.paths import resource_dir
 
-LAYER_PREFIXES = ("raw", "ingest", "ref", "staging", "int", "mart", "dq", "drift", "safety")
-_TABLE_REFERENCE = re.compile(r"\b((?:" + "|".join(LAYER_PREFIXES) + r")_[a-z0-9_]+)\b")
-_COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
-_STRING = re.compile(r"'(?:[^']|'')*'")
-_SOURCE_FRAME = re.compile(r"\bsource_frame\b")
+SOURCE_FRAME = "source_frame"
+"""The name under which `write_frame` hands a Python asset's rows to a frame-fed model."""
+
+_WRITING_STATEMENTS = (exp.Create, exp.Insert, exp.Update, exp.Delete, exp.Drop, exp.Comment)
 
 
 @dataclass(frozen=True)
@@ -40,18 +42,65 @@ class SqlModel:
     @property
     def is_frame_fed(self) -> bool:
         """True when the model's rows come from Python through `source_frame`."""
-        return _SOURCE_FRAME.search(_COMMENT.sub(" ", self.sql)) is not None
+        return SOURCE_FRAME in referenced_tables(self.sql)
 
     @property
     def upstream(self) -> tuple[str, ...]:
-        """Tables the model reads, excluding itself."""
-        return tuple(t for t in referenced_tables(self.sql) if t != self.name)
+        """Warehouse tables the model reads: neither itself nor the frame Python hands over."""
+        return tuple(t for t in referenced_tables(self.sql) if t not in (self.name, SOURCE_FRAME))
 
 
 def referenced_tables(sql: str) -> tuple[str, ...]:
-    """Warehouse tables a query names (identifiers with a layer prefix), sorted."""
-    code = _STRING.sub("''", _COMMENT.sub(" ", sql))
-    return tuple(sorted(set(_TABLE_REFERENCE.findall(code))))
+    """Tables a script reads, sorted: every table named in a FROM, JOIN or subquery of any
+    of its statements, parsed in DuckDB's dialect.
+
+    Not tables: a common table expression's name where that CTE is in scope, a table
+    function (`read_parquet(...)`, `range(...)`), columns, parameters, strings and
+    comments, and the table a statement creates, fills, changes or documents.
+    """
+    tables = set()
+    for statement in sqlglot.parse(sql, dialect="duckdb"):
+        if statement is None:
+            continue
+        target = _written_table(statement)
+        for table in statement.find_all(exp.Table):
+            if table is target or not isinstance(table.this, exp.Identifier):
+                continue
+            if not table.db and _names_cte_in_scope(table):
+                continue
+            tables.add(table.name)
+    return tuple(sorted(tables))
+
+
+def _written_table(statement: exp.Expression) -> exp.Expression | None:
+    """The table a CREATE, INSERT, UPDATE, DELETE, DROP or COMMENT ON TABLE statement writes."""
+    if not isinstance(statement, _WRITING_STATEMENTS):
+        return None
+    target = statement.this
+    return target.this if isinstance(target, exp.Schema) else target
+
+
+def _names_cte_in_scope(table: exp.Table) -> bool:
+    """True when a WITH clause enclosing `table` defines a CTE of its name that is visible
+    there: in the query body every CTE of the clause, inside a CTE's own definition only
+    the ones before it (and itself, when the clause is RECURSIVE)."""
+    name = table.name.lower()
+    child, node = table, table.parent
+    while node is not None:
+        if any(cte.alias_or_name.lower() == name for cte in _ctes_visible_from(node, child)):
+            return True
+        child, node = node, node.parent
+    return False
+
+
+def _ctes_visible_from(node: exp.Expression, child: exp.Expression) -> list[exp.Expression]:
+    """The CTEs `node` puts in scope for its part `child`."""
+    if isinstance(node, exp.With):
+        position = next(i for i, cte in enumerate(node.expressions) if cte is child)
+        recursive = node.args.get("recursive")
+        return node.expressions[: position + 1 if recursive else position]
+    clause = node.args.get("with_")
+    return clause.expressions if isinstance(clause, exp.With) and clause is not child else []
 
 
 def sql_dir() -> Path:
@@ -115,8 +164,8 @@ def run_sql(
 
 def write_frame(con: duckdb.DuckDBPyConnection, model: SqlModel, frame: pl.DataFrame) -> None:
     """Replace a frame-fed model's table with `frame`, typed and documented by its SQL."""
-    con.register("source_frame", frame.to_arrow())
+    con.register(SOURCE_FRAME, frame.to_arrow())
     try:
         run_sql(con, model.sql)
     finally:
-        con.unregister("source_frame")
+        con.unregister(SOURCE_FRAME)

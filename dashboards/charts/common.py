@@ -89,6 +89,11 @@ def percent(value: float | None) -> str:
     return MISSING if value is None else f"{100 * value:.0f}%"
 
 
+def level(share: float) -> str:
+    """A configured share as a percentage with the digits it has (0.998 -> 99.8%)."""
+    return f"{100 * share:g}%"
+
+
 def unit_name(unit_type: str, unit_id: str, unit_label: str | None) -> str:
     """Readable unit name: program names as published, modes by their display label."""
     if unit_type == "delivery_mode":

@@ -18,6 +18,7 @@ import polars as pl
 
 from dashboards.charts.common import (
     MISSING,
+    level,
     no_data_figure,
     require_suppressed,
     text_frame,
@@ -29,6 +30,7 @@ from dashboards.marts import Marts
 from dashboards.marts.quality import DRIFT_RESULTS as SUPPRESSION
 from dashboards.suppression import SuppressionRules
 from dashboards.theme import OKABE_ITO
+from pipelines.quality.config import DriftPolicy, load_quality_policy
 
 MART = "drift_results"
 OWN_REFERENCE = "own_reference"
@@ -182,15 +184,17 @@ def report_rows(reports: pl.DataFrame, programs: Sequence[str], min_episodes: in
     )
 
 
-def about(rules: SuppressionRules, mart_comment: str | None) -> list[str]:
+def about(rules: SuppressionRules, mart_comment: str | None, policy: DriftPolicy) -> list[str]:
+    """`policy`: the drift test's settings (config/quality.yaml drift)."""
     paragraphs = [
-        "Each batch's new episodes (with the two batches before it) are compared with a "
-        "reference on age band, sex, rurality, baseline PHQ-9, GAD-7 and PEG, and early "
-        "engagement, with Evidently's tests (Kolmogorov-Smirnov for numbers, chi-square for "
-        "categories, p at most 0.01). A batch drifts when at least 30% of the tested "
-        "features and at least two drift. Against the program's own first batches drift is "
-        "a change worth a look; against in-person clinics it is context, since iCBT "
-        "programs serve different people.",
+        f"Each batch's new episodes (with the {policy.current_batches - 1} batches before "
+        "it) are compared with a reference on age band, sex, rurality, baseline PHQ-9, "
+        "GAD-7 and PEG, and early engagement, with Evidently's tests (Kolmogorov-Smirnov "
+        f"for numbers, chi-square for categories, p at most {policy.column_threshold:g}). A "
+        f"batch drifts when at least {level(policy.drift_share)} of the tested features and "
+        f"at least {policy.min_drifted_columns} drift. Against the program's own first "
+        "batches drift is a change worth a look; against in-person clinics it is context, "
+        "since iCBT programs serve different people.",
         f"Source: the warehouse tables {MART} and drift_columns, and the Evidently HTML "
         "reports listed in mart_drift_reports (docs/ingestion.md).",
         f"Privacy: episode counts are shown for each program's latest batch only, as "
@@ -239,7 +243,8 @@ CONTROLS: frozenset[Control] = frozenset({Control.MODES, Control.PROGRAMS})
 
 
 def describe(marts: Marts) -> list[str]:
-    return about(marts.rules, marts.comment(MART))
+    drift, _ = load_quality_policy()
+    return about(marts.rules, marts.comment(MART), drift)
 
 
 def load(marts: Marts, view: ChartView) -> ChartData:

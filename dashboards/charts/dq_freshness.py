@@ -135,12 +135,15 @@ def summarise(data: pl.DataFrame) -> str:
     )
 
 
-def about(rules: SuppressionRules, mart_comment: str | None) -> list[str]:
+def about(
+    rules: SuppressionRules, mart_comment: str | None, cadence_days: int, grace_days: int
+) -> list[str]:
+    """`cadence_days`, `grace_days`: the default row of ref_delivery_cadence."""
     paragraphs = [
         "Days from each program's last accepted delivery (refused files do not count) to the "
         "day the warehouse was built. A program is overdue when that exceeds its expected "
-        "cadence plus a grace period (config/quality.yaml: monthly plus 14 days unless a "
-        "program has its own cadence).",
+        f"cadence plus a grace period (ref_delivery_cadence: every {cadence_days} days plus "
+        f"{grace_days} days unless a program has its own cadence).",
         f"Source: the warehouse table {MART} (docs/ingestion.md).",
         "Privacy: no counts of people are shown here.",
     ]
@@ -184,7 +187,12 @@ CONTROLS: frozenset[Control] = frozenset({Control.MODES, Control.PROGRAMS})
 
 
 def describe(marts: Marts) -> list[str]:
-    return about(marts.rules, marts.comment(MART))
+    return about(
+        marts.rules,
+        marts.comment(MART),
+        round(marts.reference_value("ref_delivery_cadence", "cadence_days")),
+        round(marts.reference_value("ref_delivery_cadence", "grace_days")),
+    )
 
 
 def load(marts: Marts, view: ChartView) -> ChartData:

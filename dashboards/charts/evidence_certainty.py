@@ -16,6 +16,7 @@ import polars as pl
 from dashboards.charts.common import (
     MISSING,
     Status,
+    level,
     no_data_figure,
     ordered_modes,
     reasons,
@@ -256,15 +257,23 @@ def summarise(data: pl.DataFrame) -> str:
     return " ".join(s for s in sentences if s)
 
 
-def about(rules: SuppressionRules, mart_comment: str | None) -> list[str]:
+def about(
+    rules: SuppressionRules,
+    mart_comment: str | None,
+    completeness_min: float,
+    i2_serious: float,
+) -> list[str]:
+    """`completeness_min`, `i2_serious` (percent): ref_effectiveness_thresholds'
+    follow_up_completeness_min and i2_serious."""
     paragraphs = [
         "Certainty of each comparison with in-person CBT and of each pooled effect, modelled "
         "on GRADE: observational evidence starts at low and is rated down one level per "
         "concern, at most two per domain, and is never rated up. Each cell shows the levels "
         "removed in one domain; hover for the reasons, or read them in the table.",
-        "Risk of bias: outcomes missing for more than 20% of due episodes, residual "
-        "imbalance, poor overlap, or a verdict that changes when missing outcomes are "
-        "weighted. Inconsistency (pooled effects only): I\u00b2 above 50% or a prediction "
+        f"Risk of bias: outcomes missing for more than {level(1 - completeness_min)} of due "
+        "episodes, residual imbalance, poor overlap, or a verdict that changes when missing "
+        "outcomes are weighted. Inconsistency (pooled effects only): I\u00b2 above "
+        f"{level(i2_serious / 100)} or a prediction "
         "interval spanning inferior and better programs. Imprecision: a CI crossing the "
         "non-inferiority margin, or no MCID to judge against. Indirectness: a national or "
         "benchmark-only comparator, or populations that differ a lot before weighting.",
@@ -321,7 +330,12 @@ CONTROLS: frozenset[Control] = frozenset(
 
 
 def describe(marts: Marts) -> list[str]:
-    return about(marts.rules, marts.comment(MART))
+    return about(
+        marts.rules,
+        marts.comment(MART),
+        marts.reference_value("ref_effectiveness_thresholds", "follow_up_completeness_min"),
+        marts.reference_value("ref_effectiveness_thresholds", "i2_serious"),
+    )
 
 
 def load(marts: Marts, view: ChartView) -> ChartData:

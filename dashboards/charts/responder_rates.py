@@ -2,7 +2,7 @@
 
 Reads `mart_program_outcomes` at post-treatment, like the program-change chart: the share
 of paired episodes with a reliable improvement or deterioration (Jacobson-Truax) and
-with at least 30% or 50% improvement from baseline (IMMPACT moderate and substantial).
+improving by the IMMPACT moderate and substantial shares of baseline (config/scoring.yaml).
 Mean change hides how many people improved; these rates show it. Input frames must be
 the suppressed mart (`Marts.program_outcomes`).
 """
@@ -14,6 +14,7 @@ import polars as pl
 
 from dashboards.charts.common import (
     Status,
+    level,
     no_data_figure,
     omitted_note,
     percent,
@@ -30,16 +31,30 @@ from dashboards.marts.outcomes import PROGRAM_OUTCOMES as SUPPRESSION
 from dashboards.suppression import SuppressionRules
 from dashboards.theme import OKABE_ITO
 from dashboards.view_state import ViewState
+from pipelines.scoring.config import load_scoring_config
 
 MART = "mart_program_outcomes"
 WHAT = "episodes with both measurements"
 
+_SCORING = load_scoring_config()
+MODERATE_PERCENT = _SCORING.responder_moderate.value
+SUBSTANTIAL_PERCENT = _SCORING.responder_substantial.value
+
 # Rate column -> (label, colour, bar pattern): each bar has its own fill pattern as well
-# as its colour, so the four are told apart without colour (WCAG 1.4.1).
+# as its colour, so the four are told apart without colour (WCAG 1.4.1). The IMMPACT
+# labels carry the configured shares.
 RATES = {
     "reliable_improvement_rate": ("Reliable improvement", OKABE_ITO["blue"], ""),
-    "immpact_moderate_responder_rate": ("30% or more better", OKABE_ITO["bluish_green"], "."),
-    "immpact_substantial_responder_rate": ("50% or more better", OKABE_ITO["sky_blue"], "x"),
+    "immpact_moderate_responder_rate": (
+        f"{MODERATE_PERCENT:g}% or more better",
+        OKABE_ITO["bluish_green"],
+        ".",
+    ),
+    "immpact_substantial_responder_rate": (
+        f"{SUBSTANTIAL_PERCENT:g}% or more better",
+        OKABE_ITO["sky_blue"],
+        "x",
+    ),
     "reliable_deterioration_rate": ("Reliable deterioration", OKABE_ITO["vermillion"], "/"),
 }
 
@@ -168,12 +183,19 @@ def summarise(data: pl.DataFrame) -> str:
     )
 
 
-def about(rules: SuppressionRules, mart_comment: str | None) -> list[str]:
+def about(
+    rules: SuppressionRules,
+    mart_comment: str | None,
+    moderate_percent: float,
+    substantial_percent: float,
+) -> list[str]:
+    """The IMMPACT percentages are config/scoring.yaml's immpact_responder values."""
     paragraphs = [
         "For each program, among episodes with both a baseline and a post-treatment score: "
         "the share with a reliable improvement and with a reliable deterioration "
         "(Jacobson-Truax reliable change index, thresholds in the warehouse table "
-        "int_change_parameters), and the share improving by at least 30% and at least 50% "
+        "int_change_parameters), and the share improving by at least "
+        f"{level(moderate_percent / 100)} and at least {level(substantial_percent / 100)} "
         "of their baseline score (IMMPACT moderate and substantial improvement).",
         f"Source: the warehouse table {MART}, at post-treatment.",
         f"Privacy: a rate is not shown when its program has 1 to {rules.threshold - 1} "
@@ -206,7 +228,7 @@ CONTROLS: frozenset[Control] = frozenset({Control.OUTCOME, Control.MODES, Contro
 
 
 def describe(marts: Marts) -> list[str]:
-    return about(marts.rules, marts.comment(MART))
+    return about(marts.rules, marts.comment(MART), MODERATE_PERCENT, SUBSTANTIAL_PERCENT)
 
 
 def load(marts: Marts, view: ChartView) -> ChartData:

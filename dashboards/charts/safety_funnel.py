@@ -20,6 +20,7 @@ import polars as pl
 
 from dashboards.charts.common import (
     MISSING,
+    level,
     no_data_figure,
     ordered_modes,
     require_suppressed,
@@ -316,16 +317,20 @@ def summarise(data: pl.DataFrame, indicator_label: str) -> str:
     return " ".join(s for s in sentences if s)
 
 
-def about(rules: SuppressionRules, mart_comment: str | None) -> list[str]:
+def about(
+    rules: SuppressionRules, mart_comment: str | None, alert_level: float, alarm_level: float
+) -> list[str]:
+    """`alert_level` and `alarm_level`: ref_safety_policy's funnel.alert_level and alarm_level."""
     paragraphs = [
         "Each point is a program: its observed events divided by the events expected if its "
         "patients had had in-person CBT's risk for their case mix, over the window, against "
         "the expected events (more expected events, narrower limits). Points above the upper "
         "lines have more harm than in-person CBT than chance explains. Black lines are exact "
-        "binomial 95% and 99.8% limits; purple lines are the same limits widened for "
-        "over-dispersion between programs (additive random effects), which signalling uses "
-        "when over-dispersion is present. A program signals when its count exceeds the "
-        "99.8% quantile itself with at least the minimum number of events.",
+        f"binomial {level(alert_level)} and {level(alarm_level)} limits; purple lines are "
+        "the same limits widened for over-dispersion between programs (additive random "
+        "effects), which signalling uses when over-dispersion is present. A program "
+        f"signals when its count exceeds the {level(alarm_level)} quantile itself with at "
+        "least the minimum number of events.",
         f"Source: the warehouse table {MART} (Spiegelhalter, Stat Med 2005; Qual Saf Health "
         "Care 2005). Windows are the latest and those before it that do not overlap it.",
         f"Privacy: a program with 1 to {rules.threshold - 1} units judged or events in the "
@@ -402,7 +407,12 @@ CONTROLS: frozenset[Control] = frozenset(
 
 
 def describe(marts: Marts) -> list[str]:
-    return about(marts.rules, marts.comment(MART))
+    return about(
+        marts.rules,
+        marts.comment(MART),
+        marts.reference_value("ref_safety_policy", "funnel.alert_level"),
+        marts.reference_value("ref_safety_policy", "funnel.alarm_level"),
+    )
 
 
 def load(marts: Marts, view: ChartView) -> ChartData:

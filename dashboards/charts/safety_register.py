@@ -16,7 +16,13 @@ from datetime import date
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboards.charts.common import no_data_figure, require_suppressed, text_frame, titled
+from dashboards.charts.common import (
+    level,
+    no_data_figure,
+    require_suppressed,
+    text_frame,
+    titled,
+)
 from dashboards.charts.grid import SIDE_LEGEND
 from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing
 from dashboards.marts import Marts
@@ -177,13 +183,18 @@ def summarise(data: pl.DataFrame) -> str:
     return " ".join(sentences)
 
 
-def about(rules: SuppressionRules, mart_comment: str | None) -> list[str]:
+def about(
+    rules: SuppressionRules, mart_comment: str | None, alarm_level: float, resolve_months: int
+) -> list[str]:
+    """`alarm_level`, `resolve_months`: ref_safety_policy's funnel.alarm_level and
+    funnel.resolve_after_months."""
     paragraphs = [
         "Each line is one signal: a program whose harm indicator rose above what in-person "
         "CBT patients with the same case mix experience, found by the risk-adjusted CUSUM "
-        "(an alarm) or by the funnel plot (a point above the 99.8% limit). A signal opens in "
-        "the month the method first flags it and resolves when the CUSUM drains to zero or "
-        "the funnel has not flagged it for three months (docs/safety.md).",
+        f"(an alarm) or by the funnel plot (a point above the {level(alarm_level)} limit). A "
+        "signal opens in the month the method first flags it and resolves when the CUSUM "
+        f"drains to zero or the funnel has not flagged it for {resolve_months} months "
+        "(docs/safety.md).",
         f"Source: the warehouse table {MART}, which the pipeline keeps across runs: new "
         "means first recorded by the latest run, ongoing means still open.",
         f"Privacy: evidence counts of 1 to {rules.threshold - 1} events or units are shown "
@@ -247,7 +258,12 @@ CONTROLS: frozenset[Control] = frozenset({Control.MODES, Control.PROGRAMS})
 
 
 def describe(marts: Marts) -> list[str]:
-    return about(marts.rules, marts.comment(MART))
+    return about(
+        marts.rules,
+        marts.comment(MART),
+        marts.reference_value("ref_safety_policy", "funnel.alarm_level"),
+        round(marts.reference_value("ref_safety_policy", "funnel.resolve_after_months")),
+    )
 
 
 def load(marts: Marts, view: ChartView) -> ChartData:

@@ -137,6 +137,14 @@ class MartsBase:
         found = frame.filter(pl.col("table_name") == table)["comment"]
         return found[0] if found.len() else None
 
+    def reference_value(self, table: str, name: str) -> float:
+        """A configured number as the snapshot's `ref_*` table holds it, for chart notes."""
+        frame = self._cached("reference_values", lambda: self.query("reference_values"))
+        found = frame.filter((pl.col("table_name") == table) & (pl.col("name") == name))
+        if found.height != 1 or found["value"][0] is None:
+            raise KeyError(f"{table} holds no value named {name!r}")
+        return float(found["value"][0])
+
     def close(self) -> None:
         self.pinned.close()
 

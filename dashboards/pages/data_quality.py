@@ -25,8 +25,8 @@ from dashboards.charts.protocol import ChartView, Control
 from dashboards.components import (
     checklist,
     controls,
+    page_footer,
     page_header,
-    published_line,
     select,
     unavailable_page,
 )
@@ -189,8 +189,7 @@ def layout(**query: Any) -> html.Div:
                 ],
                 **{"aria-labelledby": "data_quality-reports-heading"},
             ),
-            html.P(runtime.rules.legend(), className="small text-body-secondary"),
-            published_line(built_at),
+            *page_footer(runtime.rules, built_at),
         ]
     )
 

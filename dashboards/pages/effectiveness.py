@@ -35,19 +35,18 @@ from dashboards.charts.common import ordered_modes
 from dashboards.charts.comparison_common import TIMEPOINTS, timepoint_label
 from dashboards.charts.protocol import ChartView, Control
 from dashboards.components import (
-    checklist,
     controls,
     empty_mart,
+    page_footer,
     page_header,
-    published_line,
     select,
     unavailable_page,
 )
 from dashboards.data import WarehouseUnavailableError
+from dashboards.filters import mode_and_program_filters, outcome_options, query_of, state_of
 from dashboards.ids import ChartIds, Id
 from dashboards.marts import Marts
 from dashboards.runtime import current
-from dashboards.theme import mode_label
 from dashboards.view_state import Offer, OutcomeKey, ViewState, parse_query, to_query_string
 
 PATH = "/effectiveness"
@@ -138,10 +137,7 @@ def _program_options(marts: Marts) -> list[tuple[str, str]]:
 
 def _outcome_options(marts: Marts) -> list[tuple[str, str]]:
     labels = marts.comparisons().select("instrument", "scale", "outcome_label").unique()
-    return [
-        (str(OutcomeKey(i, s)), label)
-        for i, s, label in labels.sort("outcome_label", "instrument", "scale").rows()
-    ]
+    return outcome_options(labels.sort("outcome_label", "instrument", "scale"))
 
 
 def _view(marts: Marts, state: ViewState) -> ChartView:
@@ -152,13 +148,7 @@ def _view(marts: Marts, state: ViewState) -> ChartView:
 
 
 def _resolve(marts: Marts, values: Values, _options: Options) -> ChartView:
-    state = ViewState(
-        OutcomeKey.parse(values[Control.OUTCOME]),
-        tuple(values[Control.MODES] or ()),
-        tuple(values[Control.PROGRAMS] or ()),
-        timepoint=values[Control.TIMEPOINT],
-    )
-    return _view(marts, state)
+    return _view(marts, state_of(values))
 
 
 def _file_stem(chart: Chart, view: ChartView) -> str:
@@ -225,24 +215,17 @@ def layout(**query: Any) -> html.Div:
                         [(t, timepoint_label(t)) for t in offer.timepoints],
                         str(state.timepoint),
                     ),
-                    checklist(
+                    *mode_and_program_filters(
                         Id.EFFECTIVENESS_MODES,
-                        "Delivery mode",
-                        [(m, mode_label(m)) for m in offer.modes],
-                        state.modes,
-                    ),
-                    checklist(
                         Id.EFFECTIVENESS_PROGRAMS,
-                        "Program",
+                        offer,
                         program_options,
-                        state.programs,
-                        scroll=True,
+                        state,
                     ),
                 ]
             ),
             *sections,
-            html.P(runtime.rules.legend(), className="small text-body-secondary"),
-            published_line(built_at),
+            *page_footer(runtime.rules, built_at),
         ]
     )
 
@@ -268,16 +251,9 @@ def update_url(
     program_options: list[dict[str, str]],
 ) -> tuple[str, str]:
     """Mirror the controls in the URL and in the link to the Outcomes page."""
-    state = ViewState(
-        OutcomeKey.parse(outcome), tuple(modes or ()), tuple(programs or ()), timepoint=timepoint
+    search = query_of(
+        outcome, modes, programs, mode_options, program_options, timepoint, timepoint_options
     )
-    offer = Offer(
-        outcomes=[state.outcome] if state.outcome else [],
-        modes=[o["value"] for o in mode_options],
-        programs=[o["value"] for o in program_options],
-        timepoints=[o["value"] for o in timepoint_options],
-    )
-    search = to_query_string(state, offer)
     return search, OUTCOMES_PATH + search
 
 

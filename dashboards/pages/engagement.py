@@ -28,8 +28,8 @@ from dashboards.charts.protocol import ChartView, Control
 from dashboards.components import (
     controls,
     empty_mart,
+    page_footer,
     page_header,
-    published_line,
     select,
     unavailable_page,
 )
@@ -227,8 +227,7 @@ def layout(**query: Any) -> html.Div:
                 ]
             ),
             *sections,
-            html.P(runtime.rules.legend(), className="small text-body-secondary"),
-            published_line(built_at),
+            *page_footer(runtime.rules, built_at),
         ]
     )
 

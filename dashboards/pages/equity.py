@@ -22,8 +22,8 @@ from dashboards.charts.protocol import ChartView, Control
 from dashboards.components import (
     controls,
     empty_mart,
+    page_footer,
     page_header,
-    published_line,
     select,
     unavailable_page,
 )
@@ -167,8 +167,7 @@ def layout(**query: Any) -> html.Div:
                 ]
             ),
             section,
-            html.P(rules.legend(), className="small text-body-secondary"),
-            published_line(built_at),
+            *page_footer(rules, built_at),
         ]
     )
 

@@ -25,21 +25,20 @@ from dashboards.charts import program_change, responder_rates, score_trajectorie
 from dashboards.charts.common import ordered_modes
 from dashboards.charts.protocol import ChartView, Control
 from dashboards.components import (
-    checklist,
     controls,
     empty_mart,
+    page_footer,
     page_header,
     page_link,
-    published_line,
     select,
     unavailable_page,
 )
 from dashboards.data import WarehouseUnavailableError
+from dashboards.filters import mode_and_program_filters, outcome_options, query_of, state_of
 from dashboards.ids import ChartIds, Id
 from dashboards.marts import Marts
 from dashboards.runtime import current
-from dashboards.theme import mode_label
-from dashboards.view_state import Offer, OutcomeKey, ViewState, parse_query, to_query_string
+from dashboards.view_state import Offer, OutcomeKey, ViewState, parse_query
 
 PATH = "/outcomes"
 TITLE = "Outcomes by program"
@@ -94,22 +93,14 @@ def _offer(outcomes: pl.DataFrame, programs: pl.DataFrame) -> Offer:
 
 
 def _view(marts: Marts, state: ViewState) -> ChartView:
-    labels = {
-        str(OutcomeKey(i, s)): label
-        for i, s, label in _outcomes(marts).select("instrument", "scale", "outcome_label").rows()
-    }
+    labels = dict(outcome_options(_outcomes(marts)))
     return ChartView(
         state, marts.rules, outcome_label=labels.get(str(state.outcome), "The selected outcome")
     )
 
 
 def _resolve(marts: Marts, values: Values, _options: Options) -> ChartView:
-    state = ViewState(
-        OutcomeKey.parse(values[Control.OUTCOME]),
-        tuple(values[Control.MODES] or ()),
-        tuple(values[Control.PROGRAMS] or ()),
-    )
-    return _view(marts, state)
+    return _view(marts, state_of(values))
 
 
 def _file_stem(chart: Chart, view: ChartView) -> str:
@@ -158,30 +149,20 @@ def layout(**query: Any) -> html.Div:
                     select(
                         Id.OUTCOMES_OUTCOME,
                         "Outcome",
-                        [
-                            (str(OutcomeKey(r["instrument"], r["scale"])), r["outcome_label"])
-                            for r in outcomes.iter_rows(named=True)
-                        ],
+                        outcome_options(outcomes),
                         str(state.outcome),
                     ),
-                    checklist(
+                    *mode_and_program_filters(
                         Id.OUTCOMES_MODES,
-                        "Delivery mode",
-                        [(m, mode_label(m)) for m in offer.modes],
-                        state.modes,
-                    ),
-                    checklist(
                         Id.OUTCOMES_PROGRAMS,
-                        "Program",
+                        offer,
                         programs.select("program_id", "program_name").rows(),
-                        state.programs,
-                        scroll=True,
+                        state,
                     ),
                 ]
             ),
             *sections,
-            html.P(runtime.rules.legend(), className="small text-body-secondary"),
-            published_line(built_at),
+            *page_footer(runtime.rules, built_at),
         ]
     )
 
@@ -203,13 +184,7 @@ def update_url(
     program_options: list[dict[str, str]],
 ) -> tuple[str, Any]:
     """Mirror the controls in the URL and in the link to the Effectiveness page."""
-    state = ViewState(OutcomeKey.parse(outcome), tuple(modes or ()), tuple(programs or ()))
-    offer = Offer(
-        outcomes=[state.outcome] if state.outcome else [],
-        modes=[o["value"] for o in mode_options],
-        programs=[o["value"] for o in program_options],
-    )
-    search = to_query_string(state, offer)
+    search = query_of(outcome, modes, programs, mode_options, program_options)
     link = page_link(
         EFFECTIVENESS_PATH,
         "The same programs compared with in-person CBT: Effectiveness page",

@@ -30,9 +30,9 @@ from dashboards.charts.comparison_common import TIMEPOINTS, timepoint_label
 from dashboards.charts.protocol import ChartView, Control
 from dashboards.components import (
     controls,
+    page_footer,
     page_header,
     page_link,
-    published_line,
     select,
     unavailable_page,
 )
@@ -207,8 +207,7 @@ def layout(**query: Any) -> html.Div:
             _signal_links(signals),
             freshness,
             brief_link(),
-            html.P(rules.legend(), className="small text-body-secondary"),
-            published_line(built_at),
+            *page_footer(rules, built_at),
         ]
     )
 

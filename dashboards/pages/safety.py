@@ -46,8 +46,8 @@ from dashboards.components import (
     checklist,
     controls,
     empty_mart,
+    page_footer,
     page_header,
-    published_line,
     select,
     unavailable_page,
 )
@@ -300,8 +300,7 @@ def layout(**query: Any) -> html.Div:
                 for chart, section in zip(CHARTS, sections, strict=True)
                 for part in ((unit_note, section) if chart is EVENTS else (section,))
             ],
-            html.P(runtime.rules.legend(), className="small text-body-secondary"),
-            published_line(built_at),
+            *page_footer(runtime.rules, built_at),
         ]
     )
 

@@ -96,13 +96,13 @@ COMMENT ON COLUMN int_effectiveness_episodes.delivery_mode IS 'Program delivery 
 COMMENT ON COLUMN int_effectiveness_episodes.province IS 'Program province.';
 COMMENT ON COLUMN int_effectiveness_episodes.is_in_person IS 'The episode belongs to the in-person comparator.';
 COMMENT ON COLUMN int_effectiveness_episodes.program_status IS 'available or in_development.';
-COMMENT ON COLUMN int_effectiveness_episodes.instrument IS 'Instrument code.';
-COMMENT ON COLUMN int_effectiveness_episodes.scale IS 'Scale.';
+COMMENT ON COLUMN int_effectiveness_episodes.instrument IS 'PROM instrument code of the data contract (PHQ9, GAD7, BPI_SF, PEG, PCS, PSEQ, WAI_SR).';
+COMMENT ON COLUMN int_effectiveness_episodes.scale IS 'Scale of the instrument: total or a subscale name (ref_scales); change-outcome scales only.';
 COMMENT ON COLUMN int_effectiveness_episodes.timepoint IS 'post_treatment or follow_up.';
 COMMENT ON COLUMN int_effectiveness_episodes.baseline_score IS 'Baseline score on the scale.';
 COMMENT ON COLUMN int_effectiveness_episodes.score IS 'Score at the timepoint (NULL if not answered).';
 COMMENT ON COLUMN int_effectiveness_episodes.reliable_improvement IS 'Jacobson-Truax reliable improvement (int_episode_outcomes).';
-COMMENT ON COLUMN int_effectiveness_episodes.immpact_moderate_responder IS 'Improvement of at least 30% of baseline (IMMPACT).';
+COMMENT ON COLUMN int_effectiveness_episodes.immpact_moderate_responder IS 'Improvement of at least the IMMPACT moderate share of baseline (config/scoring.yaml immpact_responder.moderate_percent).';
 COMMENT ON COLUMN int_effectiveness_episodes.age_band IS 'Case mix: age band.';
 COMMENT ON COLUMN int_effectiveness_episodes.sex IS 'Case mix: sex.';
 COMMENT ON COLUMN int_effectiveness_episodes.rurality IS 'Case mix: urban, rural or remote.';

@@ -22,3 +22,10 @@ COMMENT ON TABLE int_prom_scores IS 'Scale scores per administration. Rules per 
 COMMENT ON COLUMN int_prom_scores.score IS 'Scale score; NULL when more items are missing than the scale''s missing-item rule allows. Prorated scores are not rounded.';
 COMMENT ON COLUMN int_prom_scores.prorated IS 'True when the score was computed from an incomplete set of items.';
 COMMENT ON COLUMN int_prom_scores.is_case IS 'Score at or above the scale''s caseness cut-off (NULL where the scale has none).';
+COMMENT ON COLUMN int_prom_scores.episode_id IS 'Keyed hash (HMAC-SHA-256, first 8 bytes as BIGINT) of the program''s episode key; joins to staging_episodes.';
+COMMENT ON COLUMN int_prom_scores.instrument IS 'PROM instrument code of the data contract (PHQ9, GAD7, BPI_SF, PEG, PCS, PSEQ, WAI_SR); items in ref_instrument_items.';
+COMMENT ON COLUMN int_prom_scores.administered_date IS 'Date of the administration.';
+COMMENT ON COLUMN int_prom_scores.scale IS 'Scale of the instrument: total or a subscale name (ref_scales).';
+COMMENT ON COLUMN int_prom_scores.items_answered IS 'Items of the scale answered in this administration.';
+COMMENT ON COLUMN int_prom_scores.items_expected IS 'Items the scale has (ref_scales.items_expected).';
+COMMENT ON COLUMN int_prom_scores.severity_band IS 'Label of the scale''s severity band the score falls in (bands in config/scoring.yaml); NULL where the scale has no bands or no score.';

@@ -16,3 +16,8 @@ FROM staging_episodes JOIN staging_programs AS programs USING (program_id)
 WHERE NOT programs.is_in_person;
 
 COMMENT ON TABLE int_reporting_units IS 'Which reporting units each episode counts towards: unit_type program (unit_id = program_id), delivery_mode (unit_id = the mode) and all_icbt (every iCBT episode; in-person episodes are the comparator and are not included).';
+COMMENT ON COLUMN int_reporting_units.episode_id IS 'Keyed hash (HMAC-SHA-256, first 8 bytes as BIGINT) of the program''s episode key; joins to staging_episodes.';
+COMMENT ON COLUMN int_reporting_units.unit_type IS 'Kind of reporting unit: program, delivery_mode or all_icbt (int_reporting_units).';
+COMMENT ON COLUMN int_reporting_units.unit_id IS 'The unit: the program_id for a program, the delivery mode for a delivery_mode unit, all_icbt for all iCBT programs together.';
+COMMENT ON COLUMN int_reporting_units.unit_label IS 'Display name of the unit: the program name, the delivery mode with spaces, or All iCBT programs.';
+COMMENT ON COLUMN int_reporting_units.delivery_mode IS 'Delivery mode of the unit: self_guided, guided_asynchronous, therapist_realtime or in_person; NULL for the all_icbt unit.';

@@ -71,7 +71,7 @@ LEFT JOIN counted USING (unit_type, unit_id, dimension, group_value)
 LEFT JOIN started USING (unit_type, unit_id)
 ORDER BY units.unit_type, units.unit_id, dimension_values.dimension, dimension_values.group_value;
 
-COMMENT ON TABLE mart_adverse_event_profile IS 'Adverse events per reporting unit (program, delivery mode, all iCBT; in-person CBT is its own delivery mode and not part of all iCBT) one dimension at a time: category, severity, seriousness (ICH E2A), relatedness (WHO-UMC), and total. The values of each dimension add up to the total row. Counts are unsuppressed: suppress 1-4 before showing.';
+COMMENT ON TABLE mart_adverse_event_profile IS 'Adverse events per reporting unit (program, delivery mode, all iCBT; in-person CBT is its own delivery mode and not part of all iCBT) one dimension at a time: category, severity, seriousness (ICH E2A), relatedness (WHO-UMC), and total. The values of each dimension add up to the total row. Counts are unsuppressed: suppress counts from 1 to below the threshold of config/suppression.yaml before showing them.';
 COMMENT ON COLUMN mart_adverse_event_profile.unit_type IS 'program, delivery_mode or all_icbt (int_reporting_units).';
 COMMENT ON COLUMN mart_adverse_event_profile.unit_id IS 'program_id, the delivery mode, or all_icbt.';
 COMMENT ON COLUMN mart_adverse_event_profile.unit_label IS 'Program name, the delivery mode in words, or All iCBT programs.';

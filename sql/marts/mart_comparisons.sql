@@ -87,7 +87,7 @@ SELECT
     CAST(benchmark_routine_care_effect AS DOUBLE) AS benchmark_routine_care_effect
 FROM source_frame;
 
-COMMENT ON TABLE mart_comparisons IS 'Every iCBT program and delivery mode compared with in-person CBT per change outcome and timepoint. Differences are program minus comparator in the scale''s own direction (negative = larger fall, better on PHQ-9; see higher_is_better); hedges_g and risk differences are positive when the program does better. verdict is NULL unless every diagnostic passed: then verdict_display names the failures (mart_comparison_diagnostics). Counts are unsuppressed: suppress 1-4 before publishing. Methods: docs/methods-effectiveness.md.';
+COMMENT ON TABLE mart_comparisons IS 'Every iCBT program and delivery mode compared with in-person CBT per change outcome and timepoint. Differences are program minus comparator in the scale''s own direction (negative = larger fall, better on PHQ-9; see higher_is_better); hedges_g and risk differences are positive when the program does better. verdict is NULL unless every diagnostic passed: then verdict_display names the failures (mart_comparison_diagnostics). Counts are unsuppressed: suppress counts from 1 to below the threshold of config/suppression.yaml before showing them. Methods: docs/methods-effectiveness.md.';
 COMMENT ON COLUMN mart_comparisons.comparison_id IS 'subject_id|instrument.scale|timepoint|comparator_level; joins mart_comparison_diagnostics, mart_covariate_balance and mart_evidence_certainty.';
 COMMENT ON COLUMN mart_comparisons.subject_type IS 'program (one iCBT program) or delivery_mode (all programs of that mode).';
 COMMENT ON COLUMN mart_comparisons.comparator_level IS 'local: in-person episodes of the same province; national: all in-person episodes (indirect for a program in a province without a local cohort); benchmark_only: no in-person cohort, literature benchmarks only.';
@@ -100,13 +100,13 @@ COMMENT ON COLUMN mart_comparisons.crude_difference IS 'Unadjusted difference in
 COMMENT ON COLUMN mart_comparisons.adjusted_difference IS 'Overlap-weighted ANCOVA of change on arm, baseline score, age band, sex and rurality (completers): program minus comparator, in scale points, scale direction.';
 COMMENT ON COLUMN mart_comparisons.adjusted_ci_low IS 'Lower 95% limit (t, HC1 sandwich SE).';
 COMMENT ON COLUMN mart_comparisons.hedges_g IS 'Adjusted difference as Hedges'' g, positive = program better: J * improvement difference / unadjusted pooled SD of the timepoint scores (WWC Handbook 5.0).';
-COMMENT ON COLUMN mart_comparisons.immpact_responder_rd IS 'Overlap-weighted difference in the share improving by at least 30% of baseline (IMMPACT moderate), program minus comparator.';
+COMMENT ON COLUMN mart_comparisons.immpact_responder_rd IS 'Overlap-weighted difference in the share improving by at least the IMMPACT moderate share of baseline (config/scoring.yaml immpact_responder.moderate_percent), program minus comparator.';
 COMMENT ON COLUMN mart_comparisons.immpact_responder_rr IS 'Overlap-weighted ratio of those shares (NULL when either share is 0).';
 COMMENT ON COLUMN mart_comparisons.reliable_improvement_rd IS 'Overlap-weighted difference in the share with a Jacobson-Truax reliable improvement.';
 COMMENT ON COLUMN mart_comparisons.max_abs_smd_before IS 'Largest absolute standardised difference of a case-mix level or the baseline score before weighting.';
-COMMENT ON COLUMN mart_comparisons.max_abs_smd_after IS 'The same after overlap weighting; the balance diagnostic requires <= 0.1.';
-COMMENT ON COLUMN mart_comparisons.fraction_in_equipoise IS 'Share of both cohorts with preference score in [0.3, 0.7] (Walker 2013); the equipoise diagnostic requires >= 0.2.';
-COMMENT ON COLUMN mart_comparisons.minimum_detectable_difference IS '(z_0.975 + z_0.80) * SE: smallest true difference detected with 80% power; must not exceed the MCID.';
+COMMENT ON COLUMN mart_comparisons.max_abs_smd_after IS 'The same after overlap weighting; the balance diagnostic requires at most ref_effectiveness_thresholds max_abs_smd.';
+COMMENT ON COLUMN mart_comparisons.fraction_in_equipoise IS 'Share of both cohorts with preference score in [equipoise_low, equipoise_high] of ref_effectiveness_thresholds (Walker 2013); the equipoise diagnostic requires at least min_fraction_in_equipoise.';
+COMMENT ON COLUMN mart_comparisons.minimum_detectable_difference IS '(z of the two-sided confidence_level + z of power) * SE, both from ref_effectiveness_thresholds: the smallest true difference detected with that power; must not exceed mdd_max_mcid_fraction of the MCID.';
 COMMENT ON COLUMN mart_comparisons.noninferiority_margin IS 'Half the outcome''s MCID (ref_scales.mcid_points; configurable); NULL without a published MCID, and then no verdict.';
 COMMENT ON COLUMN mart_comparisons.diagnostics_failed IS 'Names of the failed diagnostics (empty when all passed); details in mart_comparison_diagnostics.';
 COMMENT ON COLUMN mart_comparisons.verdict IS 'superior (CI above 0), non-inferior (CI above -margin), inferior (CI below 0 and reaching below -margin) or inconclusive, in improvement terms; NULL unless diagnostics_passed.';
@@ -138,7 +138,7 @@ COMMENT ON COLUMN mart_comparisons.adjusted_se IS 'HC1 sandwich standard error o
 COMMENT ON COLUMN mart_comparisons.adjusted_ci_high IS 'Upper 95% limit of adjusted_difference.';
 COMMENT ON COLUMN mart_comparisons.hedges_g_ci_low IS 'Lower 95% limit of hedges_g.';
 COMMENT ON COLUMN mart_comparisons.hedges_g_ci_high IS 'Upper 95% limit of hedges_g.';
-COMMENT ON COLUMN mart_comparisons.immpact_responder_rate_program IS 'Overlap-weighted share of program episodes improving by at least 30% of baseline.';
+COMMENT ON COLUMN mart_comparisons.immpact_responder_rate_program IS 'Overlap-weighted share of program episodes improving by at least the IMMPACT moderate share of baseline (config/scoring.yaml immpact_responder.moderate_percent).';
 COMMENT ON COLUMN mart_comparisons.immpact_responder_rate_comparator IS 'The same share among comparator episodes.';
 COMMENT ON COLUMN mart_comparisons.immpact_responder_rd_ci_low IS 'Lower 95% limit of immpact_responder_rd (Wald).';
 COMMENT ON COLUMN mart_comparisons.immpact_responder_rd_ci_high IS 'Upper 95% limit of immpact_responder_rd.';

@@ -18,7 +18,7 @@ FROM source_frame;
 COMMENT ON TABLE mart_covariate_balance IS 'Balance of every case-mix level and the baseline score between program and comparator, before and after overlap weighting (means are shares for levels). SMD denominators use the unweighted arms both times (Austin 2009).';
 COMMENT ON COLUMN mart_covariate_balance.covariate IS 'column=level for case-mix indicators, or baseline_score.';
 COMMENT ON COLUMN mart_covariate_balance.in_outcome_model IS 'Also adjusted for in the ANCOVA (baseline score, age band, sex, rurality); the others are balanced by weighting only.';
-COMMENT ON COLUMN mart_covariate_balance.smd_after IS 'Standardised difference after weighting; the balance diagnostic requires |smd_after| <= 0.1 for every row.';
+COMMENT ON COLUMN mart_covariate_balance.smd_after IS 'Standardised difference after weighting; the balance diagnostic requires |smd_after| at most ref_effectiveness_thresholds max_abs_smd for every row.';
 COMMENT ON COLUMN mart_covariate_balance.comparison_id IS 'Joins mart_comparisons.comparison_id.';
 COMMENT ON COLUMN mart_covariate_balance.program_mean_before IS 'Unweighted program mean (a share for levels).';
 COMMENT ON COLUMN mart_covariate_balance.comparator_mean_before IS 'Unweighted comparator mean.';

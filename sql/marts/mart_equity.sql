@@ -28,8 +28,24 @@ SELECT
     CAST(recovery_rate AS DOUBLE) AS recovery_rate
 FROM source_frame;
 
-COMMENT ON TABLE mart_equity IS 'Reach, engagement and outcomes per reporting unit by age band, sex, rurality and language. Unadjusted: differences between groups can reflect case mix. Counts are unsuppressed: suppress 1-4 before showing.';
+COMMENT ON TABLE mart_equity IS 'Reach, engagement and outcomes per reporting unit by age band, sex, rurality and language. Unadjusted: differences between groups can reflect case mix. Counts are unsuppressed: suppress counts from 1 to below the threshold of config/suppression.yaml before showing them.';
 COMMENT ON COLUMN mart_equity.share_of_referrals IS 'n_referred / all referrals of the unit.';
 COMMENT ON COLUMN mart_equity.completion_rate IS 'n_completed / n_started_and_ended.';
 COMMENT ON COLUMN mart_equity.phq9_mean_change IS 'Mean post-treatment PHQ-9 change among paired episodes, with 95% t-interval.';
 COMMENT ON COLUMN mart_equity.recovery_rate IS 'NHS Talking Therapies recovery among episodes at caseness at start with paired PHQ-9 and GAD-7: n_recovered / n_case_at_start.';
+COMMENT ON COLUMN mart_equity.unit_type IS 'Kind of reporting unit: program, delivery_mode or all_icbt (int_reporting_units).';
+COMMENT ON COLUMN mart_equity.unit_id IS 'The unit: the program_id for a program, the delivery mode for a delivery_mode unit, all_icbt for all iCBT programs together.';
+COMMENT ON COLUMN mart_equity.unit_label IS 'Display name of the unit: the program name, the delivery mode with spaces, or All iCBT programs.';
+COMMENT ON COLUMN mart_equity.delivery_mode IS 'Delivery mode of the unit: self_guided, guided_asynchronous, therapist_realtime or in_person; NULL for the all_icbt unit.';
+COMMENT ON COLUMN mart_equity.n_referred IS 'Referred episodes (every delivered episode). Unsuppressed count: suppress small counts (config/suppression.yaml threshold) before showing it.';
+COMMENT ON COLUMN mart_equity.n_started IS 'Started episodes (with a first module or session). Unsuppressed count: suppress small counts (config/suppression.yaml threshold) before showing it.';
+COMMENT ON COLUMN mart_equity.n_started_and_ended IS 'Started episodes that have ended (any discharge reason): the denominator of completion_rate. Unsuppressed count: suppress small counts (config/suppression.yaml threshold) before showing it.';
+COMMENT ON COLUMN mart_equity.n_completed IS 'Episodes discharged with reason completed. Unsuppressed count: suppress small counts (config/suppression.yaml threshold) before showing it.';
+COMMENT ON COLUMN mart_equity.dimension IS 'age_band, sex, rurality or language.';
+COMMENT ON COLUMN mart_equity.group_value IS 'The group within the dimension, with the codes of staging_episodes (e.g. 18-24, female, rural, fr).';
+COMMENT ON COLUMN mart_equity.phq9_n_paired IS 'Episodes with a PHQ-9 total at baseline and post-treatment (0 when none). Unsuppressed count: suppress small counts (config/suppression.yaml threshold) before showing it.';
+COMMENT ON COLUMN mart_equity.phq9_change_ci_low IS 'Lower bound of the 95% t-interval of phq9_mean_change.';
+COMMENT ON COLUMN mart_equity.phq9_change_ci_high IS 'Upper bound of the 95% t-interval of phq9_mean_change.';
+COMMENT ON COLUMN mart_equity.phq9_reliable_improvement_rate IS 'Share of judged PHQ-9 paired episodes with a Jacobson-Truax reliable improvement (int_change_parameters).';
+COMMENT ON COLUMN mart_equity.n_case_at_start IS 'Started episodes at NHS Talking Therapies caseness at baseline with paired PHQ-9 and GAD-7 (cut-offs in int_change_parameters.tt_caseness_min). Unsuppressed count: suppress small counts (config/suppression.yaml threshold) before showing it.';
+COMMENT ON COLUMN mart_equity.n_recovered IS 'Of n_case_at_start, episodes below both cut-offs at post-treatment. Unsuppressed count: suppress small counts (config/suppression.yaml threshold) before showing it.';

@@ -29,10 +29,10 @@ FROM source_frame;
 
 COMMENT ON TABLE mart_evidence_certainty IS 'GRADE-style certainty of each primary comparison (evidence_id = mart_comparisons.comparison_id) and each pooled effect (evidence_id = pooled|instrument.scale|timepoint|subgroup). Observational evidence starts low (Balshem 2011) and is never rated up here; each domain rates down 0-2 levels with its reasons. Rules: docs/methods-effectiveness.md.';
 COMMENT ON COLUMN mart_evidence_certainty.evidence_type IS 'comparison or pooled.';
-COMMENT ON COLUMN mart_evidence_certainty.risk_of_bias_downgrade IS 'Levels removed for missing outcomes (completeness below 80%), residual imbalance, poor overlap, or a verdict that changes under the missing-data analysis.';
-COMMENT ON COLUMN mart_evidence_certainty.inconsistency_downgrade IS 'Pooled effects only: I^2 above 50%, or a prediction interval spanning inferior and better programs.';
+COMMENT ON COLUMN mart_evidence_certainty.risk_of_bias_downgrade IS 'Levels removed for missing outcomes (completeness below ref_effectiveness_thresholds follow_up_completeness_min), residual imbalance, poor overlap, or a verdict that changes under the missing-data analysis.';
+COMMENT ON COLUMN mart_evidence_certainty.inconsistency_downgrade IS 'Pooled effects only: I^2 above ref_effectiveness_thresholds i2_serious (percent), or a prediction interval spanning inferior and better programs.';
 COMMENT ON COLUMN mart_evidence_certainty.imprecision_downgrade IS 'CI crossing the non-inferiority margin (1), or spanning important harm and benefit (2); 1 where no MCID exists to judge by.';
-COMMENT ON COLUMN mart_evidence_certainty.indirectness_downgrade IS 'Non-local or benchmark-only comparator, or populations that differ before weighting (max SMD > 0.25).';
+COMMENT ON COLUMN mart_evidence_certainty.indirectness_downgrade IS 'Non-local or benchmark-only comparator, or populations that differ before weighting (max SMD above ref_effectiveness_thresholds population_mismatch_smd).';
 COMMENT ON COLUMN mart_evidence_certainty.certainty IS 'high, moderate, low or very low.';
 COMMENT ON COLUMN mart_evidence_certainty.evidence_id IS 'mart_comparisons.comparison_id, or pooled|instrument.scale|timepoint|subgroup.';
 COMMENT ON COLUMN mart_evidence_certainty.subject_id IS 'Program or delivery mode; for pooled rows the subgroup (all or a delivery mode).';

@@ -64,7 +64,7 @@ SELECT
 FROM outcomes
 ORDER BY unit_type, unit_id, trigger_type, outcome;
 
-COMMENT ON TABLE mart_item9_follow_up IS 'Follow-up within the standard after a PHQ-9 item-9 answer or a serious adverse event, per reporting unit over every month of mart_item9_response_times: triggers met (therapist contact within standard_business_days), breached, pending (deadline after the end of the data), and all. Met, breached and pending add up to all; the two trigger types add up to all. Counts are unsuppressed: suppress 1-4 before showing.';
+COMMENT ON TABLE mart_item9_follow_up IS 'Follow-up within the standard after a PHQ-9 item-9 answer or a serious adverse event, per reporting unit over every month of mart_item9_response_times: triggers met (therapist contact within standard_business_days), breached, pending (deadline after the end of the data), and all. Met, breached and pending add up to all; the two trigger types add up to all. Counts are unsuppressed: suppress counts from 1 to below the threshold of config/suppression.yaml before showing them.';
 COMMENT ON COLUMN mart_item9_follow_up.unit_type IS 'program, delivery_mode or all_icbt (in-person clinics are their own delivery mode, not part of all iCBT).';
 COMMENT ON COLUMN mart_item9_follow_up.unit_id IS 'program_id, the delivery mode, or all_icbt.';
 COMMENT ON COLUMN mart_item9_follow_up.unit_label IS 'Program name, the delivery mode in words, or All iCBT programs.';

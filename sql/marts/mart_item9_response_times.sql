@@ -24,3 +24,12 @@ COMMENT ON COLUMN mart_item9_response_times.judged IS 'Triggers whose outcome is
 COMMENT ON COLUMN mart_item9_response_times.pending IS 'Triggers whose deadline is after the end of the data and who have no contact yet.';
 COMMENT ON COLUMN mart_item9_response_times.share_met IS 'met / judged.';
 COMMENT ON COLUMN mart_item9_response_times.median_business_days IS 'Median business days from trigger to the next contact, among triggers with a contact (0 = same day).';
+COMMENT ON COLUMN mart_item9_response_times.program_id IS 'Program code of the data contract (e.g. ICBT04, INPERSON_ON), also the program''s landing-zone folder.';
+COMMENT ON COLUMN mart_item9_response_times.trigger_type IS 'item9_answer (a PHQ-9 item-9 answer at or above ref_safety_policy process_of_care.item9_minimum) or serious_adverse_event.';
+COMMENT ON COLUMN mart_item9_response_times.month IS 'Month of the trigger (first day).';
+COMMENT ON COLUMN mart_item9_response_times.standard_business_days IS 'Business days within which therapist contact is expected (ref_safety_policy process_of_care.standard_business_days).';
+COMMENT ON COLUMN mart_item9_response_times.triggers IS 'Triggers during open episodes. Unsuppressed count: suppress small counts (config/suppression.yaml threshold) before showing it.';
+COMMENT ON COLUMN mart_item9_response_times.met IS 'Triggers followed by a therapist message or live session within the standard. Unsuppressed count: suppress small counts (config/suppression.yaml threshold) before showing it.';
+COMMENT ON COLUMN mart_item9_response_times.breached IS 'Judged triggers with no contact within the standard. Unsuppressed count: suppress small counts (config/suppression.yaml threshold) before showing it.';
+COMMENT ON COLUMN mart_item9_response_times.contacted IS 'Triggers followed by any therapist contact (within the standard or later). Unsuppressed count: suppress small counts (config/suppression.yaml threshold) before showing it.';
+COMMENT ON COLUMN mart_item9_response_times.p90_business_days IS '90th percentile of business days from trigger to the next contact, among triggers with a contact.';

@@ -71,7 +71,7 @@ LEFT JOIN mart_engagement_funnel AS funnel
 LEFT JOIN paired USING (unit_type, unit_id)
 ORDER BY units.unit_type, units.unit_id;
 
-COMMENT ON TABLE mart_overview_headlines IS 'Headline figures per reporting unit (all iCBT programs, each delivery mode including the in-person comparator): programs registered, in development and reporting; episodes referred, started and completed over every referral period (the period = ''all'' row of mart_engagement_funnel); episodes with a paired post-treatment outcome. Counts are unsuppressed: suppress 1-4 before showing.';
+COMMENT ON TABLE mart_overview_headlines IS 'Headline figures per reporting unit (all iCBT programs, each delivery mode including the in-person comparator): programs registered, in development and reporting; episodes referred, started and completed over every referral period (the period = ''all'' row of mart_engagement_funnel); episodes with a paired post-treatment outcome. Counts are unsuppressed: suppress counts from 1 to below the threshold of config/suppression.yaml before showing them.';
 COMMENT ON COLUMN mart_overview_headlines.unit_type IS 'all_icbt (every iCBT program; in-person CBT is the comparator and not included) or delivery_mode.';
 COMMENT ON COLUMN mart_overview_headlines.unit_id IS 'all_icbt, or the delivery mode (self_guided, guided_asynchronous, therapist_realtime, in_person).';
 COMMENT ON COLUMN mart_overview_headlines.unit_label IS 'Readable unit name, as in int_reporting_units.';

@@ -39,10 +39,32 @@ SELECT
     CAST(immpact_substantial_responder_rate AS DOUBLE) AS immpact_substantial_responder_rate
 FROM source_frame;
 
-COMMENT ON TABLE mart_program_outcomes IS 'Per program, scale and timepoint: baseline and timepoint means, mean paired change (timepoint - baseline) with 95% t-interval, and reliable-change and IMMPACT responder rates. Unadjusted and descriptive. Counts are unsuppressed here: apply small-cell suppression (counts 1-4) before showing them to anyone.';
+COMMENT ON TABLE mart_program_outcomes IS 'Per program, scale and timepoint: baseline and timepoint means, mean paired change (timepoint - baseline) with 95% t-interval, and reliable-change and IMMPACT responder rates. Unadjusted and descriptive. Counts are unsuppressed: suppress counts from 1 to below the threshold of config/suppression.yaml before showing them.';
 COMMENT ON COLUMN mart_program_outcomes.n_baseline IS 'Episodes with a baseline score on this scale.';
 COMMENT ON COLUMN mart_program_outcomes.n_paired IS 'Episodes with both a baseline and a timepoint score; the denominator of mean_change.';
 COMMENT ON COLUMN mart_program_outcomes.mean_change IS 'Mean of (timepoint score - baseline score) over paired episodes, in the scale''s direction.';
 COMMENT ON COLUMN mart_program_outcomes.percent_change IS 'mean_change as a percentage of the paired episodes'' baseline mean.';
 COMMENT ON COLUMN mart_program_outcomes.reliable_improvement_rate IS 'Share of paired episodes with a reliable improvement (Jacobson-Truax, thresholds in int_change_parameters); NULL where no reliability is published.';
-COMMENT ON COLUMN mart_program_outcomes.immpact_moderate_responder_rate IS 'Share of paired episodes improving by at least 30% of baseline (IMMPACT).';
+COMMENT ON COLUMN mart_program_outcomes.immpact_moderate_responder_rate IS 'Share of paired episodes with a positive baseline improving by at least the IMMPACT moderate share of baseline (config/scoring.yaml immpact_responder.moderate_percent).';
+COMMENT ON COLUMN mart_program_outcomes.program_id IS 'Program code of the data contract (e.g. ICBT04, INPERSON_ON), also the program''s landing-zone folder.';
+COMMENT ON COLUMN mart_program_outcomes.program_name IS 'Public name of the program or clinic, as most recently delivered (staging_programs).';
+COMMENT ON COLUMN mart_program_outcomes.delivery_mode IS 'self_guided, guided_asynchronous, therapist_realtime or in_person (the in-person CBT comparator).';
+COMMENT ON COLUMN mart_program_outcomes.instrument IS 'PROM instrument code of the data contract (PHQ9, GAD7, BPI_SF, PEG, PCS, PSEQ, WAI_SR); items in ref_instrument_items.';
+COMMENT ON COLUMN mart_program_outcomes.scale IS 'Scale of the instrument: total or a subscale name (ref_scales).';
+COMMENT ON COLUMN mart_program_outcomes.outcome_label IS 'Readable name of the instrument and scale (ref_scales.outcome_label).';
+COMMENT ON COLUMN mart_program_outcomes.higher_is_better IS 'True when a higher score means better health (e.g. PSEQ self-efficacy); false for symptom scales such as PHQ-9.';
+COMMENT ON COLUMN mart_program_outcomes.timepoint IS 'Later assessment timepoint: post_treatment or follow_up (windows in ref_timepoint_windows).';
+COMMENT ON COLUMN mart_program_outcomes.baseline_mean IS 'Mean baseline score of the n_baseline episodes, in scale points.';
+COMMENT ON COLUMN mart_program_outcomes.baseline_sd IS 'Standard deviation of the baseline scores (n - 1 denominator), in scale points.';
+COMMENT ON COLUMN mart_program_outcomes.score_mean IS 'Mean timepoint score of the paired episodes, in scale points.';
+COMMENT ON COLUMN mart_program_outcomes.score_sd IS 'Standard deviation of the timepoint scores (n - 1 denominator), in scale points.';
+COMMENT ON COLUMN mart_program_outcomes.change_sd IS 'Standard deviation of the paired changes (n - 1 denominator), in scale points.';
+COMMENT ON COLUMN mart_program_outcomes.change_ci_low IS 'Lower bound of the 95% t-interval of mean_change (NULL when n_paired < 2).';
+COMMENT ON COLUMN mart_program_outcomes.change_ci_high IS 'Upper bound of the 95% t-interval of mean_change (NULL when n_paired < 2).';
+COMMENT ON COLUMN mart_program_outcomes.n_reliable_improvement IS 'Paired episodes with a Jacobson-Truax reliable improvement (thresholds in int_change_parameters). Unsuppressed count: suppress small counts (config/suppression.yaml threshold) before showing it.';
+COMMENT ON COLUMN mart_program_outcomes.n_reliable_deterioration IS 'Paired episodes with a Jacobson-Truax reliable deterioration (thresholds in int_change_parameters). Unsuppressed count: suppress small counts (config/suppression.yaml threshold) before showing it.';
+COMMENT ON COLUMN mart_program_outcomes.reliable_deterioration_rate IS 'n_reliable_deterioration over the episodes whose reliable change could be judged; NULL where the scale has no published reliability.';
+COMMENT ON COLUMN mart_program_outcomes.n_immpact_moderate_responder IS 'Paired episodes improving by at least the IMMPACT moderate share of baseline (config/scoring.yaml immpact_responder.moderate_percent). Unsuppressed count: suppress small counts (config/suppression.yaml threshold) before showing it.';
+COMMENT ON COLUMN mart_program_outcomes.n_immpact_substantial_responder IS 'Paired episodes improving by at least the IMMPACT substantial share of baseline (config/scoring.yaml immpact_responder.substantial_percent). Unsuppressed count: suppress small counts (config/suppression.yaml threshold) before showing it.';
+COMMENT ON COLUMN mart_program_outcomes.immpact_substantial_responder_rate IS 'n_immpact_substantial_responder over the paired episodes with a positive baseline (config/scoring.yaml immpact_responder.substantial_percent).';
+COMMENT ON COLUMN mart_program_outcomes.province IS 'Province or territory of delivery, ISO 3166-2:CA code without the CA- prefix.';

@@ -45,7 +45,7 @@ FROM templated
 GROUP BY program_id, table_name, field, reason
 ORDER BY program_id, table_name, field, reason;
 
-COMMENT ON TABLE mart_quarantine_reasons IS 'Quarantined rows of current deliveries (ledger entries not superseded) counted by program, table, field and reason template. The template never holds a value: the quarantined value and any quoted text are replaced by ''…'' and numbers (row, line and item numbers, lengths) by N. Counts are unsuppressed: suppress 1-4 before showing.';
+COMMENT ON TABLE mart_quarantine_reasons IS 'Quarantined rows of current deliveries (ledger entries not superseded) counted by program, table, field and reason template. The template never holds a value: the quarantined value and any quoted text are replaced by ''…'' and numbers (row, line and item numbers, lengths) by N. Counts are unsuppressed: suppress counts from 1 to below the threshold of config/suppression.yaml before showing them.';
 COMMENT ON COLUMN mart_quarantine_reasons.program_id IS 'Program whose delivery held the rows.';
 COMMENT ON COLUMN mart_quarantine_reasons.table_name IS 'Contract table of the file.';
 COMMENT ON COLUMN mart_quarantine_reasons.field IS 'Field the reason is about; (whole row) when the row could not be read into fields.';

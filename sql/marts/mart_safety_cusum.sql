@@ -32,3 +32,12 @@ COMMENT ON COLUMN mart_safety_cusum.alarm IS 'peak above threshold with at least
 COMMENT ON COLUMN mart_safety_cusum.in_signal IS 'An alarm has happened and the restarted chart has not yet drained to zero: the CUSUM signal is open.';
 COMMENT ON COLUMN mart_safety_cusum.excursion_observed IS 'Events since the chart last stood at zero (the evidence behind the current value).';
 COMMENT ON COLUMN mart_safety_cusum.reference_logit_se IS 'Standard error of the program''s expected log-odds carried into the threshold simulation (0 when expected.reference_uncertainty is ignore): h keeps the false-alarm rate, averaged over that error, at the target.';
+COMMENT ON COLUMN mart_safety_cusum.program_id IS 'Program code of the data contract (e.g. ICBT04, INPERSON_ON), also the program''s landing-zone folder.';
+COMMENT ON COLUMN mart_safety_cusum.indicator IS 'Safety indicator code of ref_safety_indicators (e.g. phq9_reliable_deterioration, serious_adverse_event, item9_follow_up_breach).';
+COMMENT ON COLUMN mart_safety_cusum.month IS 'Month of outcomes (first day), as safety_units.month.';
+COMMENT ON COLUMN mart_safety_cusum.n IS 'Units judged this month. Unsuppressed count: suppress small counts (config/suppression.yaml threshold) before showing it.';
+COMMENT ON COLUMN mart_safety_cusum.observed IS 'Units with the event this month. Unsuppressed count: suppress small counts (config/suppression.yaml threshold) before showing it.';
+COMMENT ON COLUMN mart_safety_cusum.expected IS 'Events expected this month under in-person CBT for the same case mix (sum of safety_units.expected).';
+COMMENT ON COLUMN mart_safety_cusum.threshold IS 'Decision threshold h of the chart (safety_cusum_thresholds), simulated for ref_safety_policy cusum.in_control_arl_months.';
+COMMENT ON COLUMN mart_safety_cusum.excursion_n IS 'Units since the chart last stood at zero. Unsuppressed count: suppress small counts (config/suppression.yaml threshold) before showing it.';
+COMMENT ON COLUMN mart_safety_cusum.excursion_expected IS 'Events expected over the units since the chart last stood at zero.';

@@ -25,7 +25,7 @@ SELECT
     CAST(reference_method AS VARCHAR) AS reference_method
 FROM source_frame;
 
-COMMENT ON TABLE mart_safety_indicators IS 'Safety indicators per program and month: units judged, events, and the events expected under in-person CBT for the same case mix. Counts are unsuppressed raw counts: suppress counts of 1-4 (config/suppression.yaml) before showing them to anyone.';
+COMMENT ON TABLE mart_safety_indicators IS 'Safety indicators per program and month: units judged, events, and the events expected under in-person CBT for the same case mix. Counts are unsuppressed: suppress counts from 1 to below the threshold of config/suppression.yaml before showing them.';
 COMMENT ON COLUMN mart_safety_indicators.month IS 'Month the outcomes became known (see safety_units.unit_date).';
 COMMENT ON COLUMN mart_safety_indicators.n IS 'Units judged this month.';
 COMMENT ON COLUMN mart_safety_indicators.observed IS 'Units with the event.';
@@ -33,3 +33,13 @@ COMMENT ON COLUMN mart_safety_indicators.n_compared IS 'Units with an expected p
 COMMENT ON COLUMN mart_safety_indicators.expected IS 'Sum of the expected probabilities of the compared units.';
 COMMENT ON COLUMN mart_safety_indicators.observed_to_expected IS 'observed_compared / expected; above 1 means more harm than in-person CBT for similar patients.';
 COMMENT ON COLUMN mart_safety_indicators.reference IS 'In-person cohort of the expectation (mart_safety_reference).';
+COMMENT ON COLUMN mart_safety_indicators.program_id IS 'Program code of the data contract (e.g. ICBT04, INPERSON_ON), also the program''s landing-zone folder.';
+COMMENT ON COLUMN mart_safety_indicators.program_name IS 'Public name of the program or clinic, as most recently delivered (staging_programs).';
+COMMENT ON COLUMN mart_safety_indicators.delivery_mode IS 'self_guided, guided_asynchronous, therapist_realtime or in_person (the in-person CBT comparator).';
+COMMENT ON COLUMN mart_safety_indicators.indicator IS 'Safety indicator code of ref_safety_indicators (e.g. phq9_reliable_deterioration, serious_adverse_event, item9_follow_up_breach).';
+COMMENT ON COLUMN mart_safety_indicators.indicator_label IS 'Readable name of the indicator (ref_safety_indicators.label).';
+COMMENT ON COLUMN mart_safety_indicators.severe IS 'The indicator is severe (ref_safety_indicators.severe).';
+COMMENT ON COLUMN mart_safety_indicators.observed_rate IS 'observed / n.';
+COMMENT ON COLUMN mart_safety_indicators.observed_compared IS 'Events among the compared units (those with an expected probability). Unsuppressed count: suppress small counts (config/suppression.yaml threshold) before showing it.';
+COMMENT ON COLUMN mart_safety_indicators.expected_rate IS 'expected / n_compared: the rate in-person CBT would give this case mix.';
+COMMENT ON COLUMN mart_safety_indicators.reference_method IS 'How the expectation was made: logistic, severity, crude, published, none (not compared) or not_measured (see mart_safety_reference).';

@@ -23,3 +23,7 @@ COMMENT ON COLUMN mart_safety_process_standards.standard IS 'therapist_contact, 
 COMMENT ON COLUMN mart_safety_process_standards.measured IS 'Whether the program is compared with in-person CBT on this indicator against the standard.';
 COMMENT ON COLUMN mart_safety_process_standards.reason IS 'Why the standard applies, or why it cannot be measured.';
 COMMENT ON COLUMN mart_safety_process_standards.source IS 'Source of the standard with its evidence mark (V, S, U as in config/scoring.yaml).';
+COMMENT ON COLUMN mart_safety_process_standards.program_id IS 'Program code of the data contract (e.g. ICBT04, INPERSON_ON), also the program''s landing-zone folder.';
+COMMENT ON COLUMN mart_safety_process_standards.delivery_mode IS 'self_guided, guided_asynchronous, therapist_realtime or in_person (the in-person CBT comparator).';
+COMMENT ON COLUMN mart_safety_process_standards.indicator IS 'The process indicator the standard applies to (ref_safety_indicators, family process).';
+COMMENT ON COLUMN mart_safety_process_standards.description IS 'The standard in plain words.';

@@ -33,3 +33,16 @@ GROUP BY GROUPING SETS (
 
 COMMENT ON TABLE mart_wait_times IS 'Days from referral to start among started episodes, per reporting unit and referral quarter, with the share starting within each waiting-time standard of ref_waiting_time_standards. Counts are unsuppressed.';
 COMMENT ON COLUMN mart_wait_times.share_within_standard IS 'n_within_standard / n_started; compare with target_share.';
+COMMENT ON COLUMN mart_wait_times.unit_type IS 'Kind of reporting unit: program, delivery_mode or all_icbt (int_reporting_units).';
+COMMENT ON COLUMN mart_wait_times.unit_id IS 'The unit: the program_id for a program, the delivery mode for a delivery_mode unit, all_icbt for all iCBT programs together.';
+COMMENT ON COLUMN mart_wait_times.unit_label IS 'Display name of the unit: the program name, the delivery mode with spaces, or All iCBT programs.';
+COMMENT ON COLUMN mart_wait_times.delivery_mode IS 'Delivery mode of the unit: self_guided, guided_asynchronous, therapist_realtime or in_person; NULL for the all_icbt unit.';
+COMMENT ON COLUMN mart_wait_times.n_started IS 'Started episodes (with a first module or session). Unsuppressed count: suppress small counts (config/suppression.yaml threshold) before showing it.';
+COMMENT ON COLUMN mart_wait_times.period IS 'Referral quarter (YYYY-Qn) or all.';
+COMMENT ON COLUMN mart_wait_times.standard IS 'Waiting-time standard code (ref_waiting_time_standards.standard).';
+COMMENT ON COLUMN mart_wait_times.standard_days IS 'Days from referral within which the standard expects a start (ref_waiting_time_standards.days).';
+COMMENT ON COLUMN mart_wait_times.target_share IS 'Share of patients the standard expects to start within standard_days (ref_waiting_time_standards.target_share).';
+COMMENT ON COLUMN mart_wait_times.n_within_standard IS 'Started episodes whose wait was at most standard_days. Unsuppressed count: suppress small counts (config/suppression.yaml threshold) before showing it.';
+COMMENT ON COLUMN mart_wait_times.wait_days_p25 IS '25th percentile of days from referral to start (interpolated).';
+COMMENT ON COLUMN mart_wait_times.wait_days_median IS 'Median days from referral to start (interpolated).';
+COMMENT ON COLUMN mart_wait_times.wait_days_p75 IS '75th percentile of days from referral to start (interpolated).';

@@ -39,3 +39,11 @@ FROM cadence;
 
 COMMENT ON TABLE dq_freshness IS 'Per program: last accepted delivery (refused files do not count), days since, the expected cadence and grace (ref_delivery_cadence) and status fresh or overdue on evaluated_on.';
 COMMENT ON COLUMN dq_freshness.latest_batch_id IS 'Newest batch (delivery period) the program has delivered.';
+COMMENT ON COLUMN dq_freshness.program_id IS 'Program code of the data contract (e.g. ICBT04, INPERSON_ON), also the program''s landing-zone folder.';
+COMMENT ON COLUMN dq_freshness.batches IS 'Distinct delivery batches with a current, accepted file.';
+COMMENT ON COLUMN dq_freshness.last_delivery_at IS 'When the program''s latest accepted file was loaded (UTC).';
+COMMENT ON COLUMN dq_freshness.days_since_delivery IS 'Days from last_delivery_at to evaluated_on.';
+COMMENT ON COLUMN dq_freshness.cadence_days IS 'Expected days between deliveries (ref_delivery_cadence: the program''s own or the default).';
+COMMENT ON COLUMN dq_freshness.grace_days IS 'Days allowed beyond the cadence before the program is overdue (ref_delivery_cadence).';
+COMMENT ON COLUMN dq_freshness.status IS 'overdue when days_since_delivery exceeds cadence_days + grace_days, else fresh.';
+COMMENT ON COLUMN dq_freshness.evaluated_on IS 'The day freshness was judged (the build date).';

@@ -10,3 +10,5 @@ FROM source_frame;
 
 COMMENT ON TABLE ref_delivery_cadence IS 'Expected delivery cadence per program (config/quality.yaml, freshness); the row with program_id NULL is the default.';
 COMMENT ON COLUMN ref_delivery_cadence.grace_days IS 'Days past the cadence before a program counts as overdue.';
+COMMENT ON COLUMN ref_delivery_cadence.program_id IS 'Program code of the data contract (e.g. ICBT04, INPERSON_ON), also the program''s landing-zone folder.';
+COMMENT ON COLUMN ref_delivery_cadence.cadence_days IS 'Expected days between deliveries (config/quality.yaml freshness.default_cadence_days or program_cadence_days).';

@@ -20,3 +20,9 @@ COMMENT ON COLUMN ref_dq_checks.threshold_pct IS 'A check fails when more than t
 COMMENT ON COLUMN ref_dq_checks.severity IS 'Dagster asset check severity of a failure: warn or error.';
 COMMENT ON COLUMN ref_dq_checks.params IS 'The check type''s SQL parameters, as JSON.';
 COMMENT ON COLUMN ref_dq_checks.notes IS 'Why the threshold is what it is, or why a failure is accepted.';
+COMMENT ON COLUMN ref_dq_checks.check_id IS 'Check identifier, unique in config/dq_checks.yaml.';
+COMMENT ON COLUMN ref_dq_checks.check_type IS 'Parameterised check type: sql/checks/dq/<check_type>.sql.';
+COMMENT ON COLUMN ref_dq_checks.category IS 'Kahn data-quality category: conformance, completeness or plausibility.';
+COMMENT ON COLUMN ref_dq_checks.table_name IS 'Warehouse table the check applies to.';
+COMMENT ON COLUMN ref_dq_checks.field_name IS 'Field the check applies to; NULL for a table-level check.';
+COMMENT ON COLUMN ref_dq_checks.description IS 'What the check verifies, in plain words.';

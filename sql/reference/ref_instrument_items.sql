@@ -14,3 +14,9 @@ FROM source_frame;
 
 COMMENT ON TABLE ref_instrument_items IS 'Items of each PROM instrument with their allowed answer range (data contract v1). Labels are short descriptors, not licensed item wording.';
 COMMENT ON COLUMN ref_instrument_items.source IS 'Publication that defines the instrument.';
+COMMENT ON COLUMN ref_instrument_items.instrument IS 'PROM instrument code of the data contract (PHQ9, GAD7, BPI_SF, PEG, PCS, PSEQ, WAI_SR); items in ref_instrument_items.';
+COMMENT ON COLUMN ref_instrument_items.instrument_title IS 'Full name of the instrument.';
+COMMENT ON COLUMN ref_instrument_items.item_number IS 'Item number, 1-based, in the contract''s order.';
+COMMENT ON COLUMN ref_instrument_items.item_label IS 'Short descriptor of the item (not the licensed wording).';
+COMMENT ON COLUMN ref_instrument_items.item_min IS 'Lowest allowed answer.';
+COMMENT ON COLUMN ref_instrument_items.item_max IS 'Highest allowed answer.';

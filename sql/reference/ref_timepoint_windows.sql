@@ -12,3 +12,9 @@ SELECT
 FROM source_frame;
 
 COMMENT ON TABLE ref_timepoint_windows IS 'Assessment windows: days from the anchor (start_date, or planned_end = start + program length). The administration closest to target_days, earlier on a tie, is used.';
+COMMENT ON COLUMN ref_timepoint_windows.timepoint IS 'baseline, post_treatment or follow_up.';
+COMMENT ON COLUMN ref_timepoint_windows.source IS 'The publication or policy the row''s numbers come from, with its evidence mark where config gives one.';
+COMMENT ON COLUMN ref_timepoint_windows.anchor IS 'start_date (baseline) or planned_end (start + program length, later timepoints).';
+COMMENT ON COLUMN ref_timepoint_windows.from_days IS 'First day of the window, days from the anchor (negative = before).';
+COMMENT ON COLUMN ref_timepoint_windows.to_days IS 'Last day of the window, days from the anchor.';
+COMMENT ON COLUMN ref_timepoint_windows.target_days IS 'Preferred day, days from the anchor: the nearest administration wins, the earlier on a tie.';

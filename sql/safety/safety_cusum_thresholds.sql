@@ -15,3 +15,5 @@ COMMENT ON TABLE safety_cusum_thresholds IS 'Cache of CUSUM thresholds (pipeline
 COMMENT ON COLUMN safety_cusum_thresholds.h IS 'Decision threshold of the chart.';
 COMMENT ON COLUMN safety_cusum_thresholds.arl_months IS 'Simulated in-control average run length at h, in months.';
 COMMENT ON COLUMN safety_cusum_thresholds.alarm_cycles IS 'Simulated regeneration cycles that ended in an alarm at h (the precision of arl_months).';
+COMMENT ON COLUMN safety_cusum_thresholds.key IS 'SHA-256 of the inputs that determine h (odds ratio, target ARL, cycles, seed, monthly expected risks).';
+COMMENT ON COLUMN safety_cusum_thresholds.cycles IS 'Simulated regeneration cycles behind arl_months.';

@@ -30,4 +30,13 @@ COMMENT ON COLUMN safety_units.baseline_severity IS 'The indicator''s own baseli
 COMMENT ON COLUMN safety_units.expected IS 'Probability of the event under the reference (logistic model on case mix, crude in-person rate or published rate); NULL when there is no reference.';
 COMMENT ON COLUMN safety_units.reference IS 'Cohort the expectation comes from: in_person_<province>, all_in_person or published.';
 COMMENT ON COLUMN safety_units.reference_logit_se IS 'Standard error of the expected log-odds from the reference''s own sampling error (the pooled model''s covariance by the delta method, plus the posterior variance of the shrunk province offset), one value per program and indicator; carried into the funnel limits and the CUSUM threshold when expected.reference_uncertainty is carry.';
+COMMENT ON COLUMN safety_units.program_id IS 'Program code of the data contract (e.g. ICBT04, INPERSON_ON), also the program''s landing-zone folder.';
+COMMENT ON COLUMN safety_units.episode_id IS 'Keyed hash (HMAC-SHA-256, first 8 bytes as BIGINT) of the program''s episode key; joins to staging_episodes.';
+COMMENT ON COLUMN safety_units.indicator IS 'Safety indicator code of ref_safety_indicators (e.g. phq9_reliable_deterioration, serious_adverse_event, item9_follow_up_breach).';
+COMMENT ON COLUMN safety_units.month IS 'Month of unit_date (first day).';
+COMMENT ON COLUMN safety_units.age_band_index IS 'Position of the age band, 0 = 18-24 up to 6 = 75+ (the model''s ordinal age covariate).';
+COMMENT ON COLUMN safety_units.female IS 'sex is female.';
+COMMENT ON COLUMN safety_units.rurality IS 'urban, rural or remote.';
+COMMENT ON COLUMN safety_units.baseline_item9 IS 'Baseline PHQ-9 item-9 answer (answer range in ref_instrument_items); NULL if not answered.';
+COMMENT ON COLUMN safety_units.reference_method IS 'How expected was made: logistic, severity, crude, published, none (no reference) or not_measured (process standard that cannot be shown met).';
 COMMENT ON COLUMN safety_units.trigger_type IS 'For the follow-up indicator, what called for the follow-up (item9_answer or serious_adverse_event, config/safety.yaml process_of_care.triggers); empty for every other indicator.';

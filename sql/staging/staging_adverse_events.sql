@@ -23,3 +23,10 @@ QUALIFY row_number() OVER (
 ) = 1;
 
 COMMENT ON TABLE staging_adverse_events IS 'Adverse events by category, severity (mild, moderate, severe), seriousness (ICH E2A) and relatedness (WHO-UMC), deduplicated across batches.';
+COMMENT ON COLUMN staging_adverse_events.episode_id IS 'Keyed hash (HMAC-SHA-256, first 8 bytes as BIGINT) of the program''s episode key; joins to staging_episodes.';
+COMMENT ON COLUMN staging_adverse_events.program_id IS 'Program code of the data contract (e.g. ICBT04, INPERSON_ON), also the program''s landing-zone folder.';
+COMMENT ON COLUMN staging_adverse_events.event_date IS 'Date of onset.';
+COMMENT ON COLUMN staging_adverse_events.category IS 'suicidal_ideation, self_harm, symptom_deterioration, pain_flare, emergency_visit, hospitalisation or other.';
+COMMENT ON COLUMN staging_adverse_events.severity IS 'mild, moderate or severe.';
+COMMENT ON COLUMN staging_adverse_events.serious IS 'Serious adverse event in the ICH E2A sense.';
+COMMENT ON COLUMN staging_adverse_events.relatedness IS 'WHO-UMC causality: not_related, unlikely, possible, probable or certain.';

@@ -24,3 +24,8 @@ QUALIFY row_number() OVER (
 COMMENT ON TABLE staging_engagement_events IS 'Engagement events (logins, modules, messages, live sessions, homework), deduplicated across batches. event_timestamp is UTC.';
 COMMENT ON COLUMN staging_engagement_events.minutes IS 'Patient minutes for logins, modules and homework; therapist minutes for message_from_therapist and live_session.';
 COMMENT ON COLUMN staging_engagement_events.treatment_week IS 'Whole weeks since the episode start (0 = first week); NULL if the episode has no start date.';
+COMMENT ON COLUMN staging_engagement_events.episode_id IS 'Keyed hash (HMAC-SHA-256, first 8 bytes as BIGINT) of the program''s episode key; joins to staging_episodes.';
+COMMENT ON COLUMN staging_engagement_events.program_id IS 'Program code of the data contract (e.g. ICBT04, INPERSON_ON), also the program''s landing-zone folder.';
+COMMENT ON COLUMN staging_engagement_events.event_timestamp IS 'When the event happened, in UTC.';
+COMMENT ON COLUMN staging_engagement_events.event_type IS 'login, module_started, module_completed, message_to_therapist, message_from_therapist, live_session or homework.';
+COMMENT ON COLUMN staging_engagement_events.module_number IS 'Module (or session) number; set for module_started and module_completed.';

@@ -46,3 +46,15 @@ COMMENT ON COLUMN staging_episodes.patient_id IS 'Keyed hash of the program''s p
 COMMENT ON COLUMN staging_episodes.planned_end_date IS 'start_date + program length; centre of the post-treatment window.';
 COMMENT ON COLUMN staging_episodes.status IS 'ongoing, or the discharge reason once the episode has ended.';
 COMMENT ON COLUMN staging_episodes.readiness_stage IS 'Stage of change at assessment (Pain Stages of Change Questionnaire, Kerns et al. 1997).';
+COMMENT ON COLUMN staging_episodes.program_id IS 'Program code of the data contract (e.g. ICBT04, INPERSON_ON), also the program''s landing-zone folder.';
+COMMENT ON COLUMN staging_episodes.referral_source IS 'Who referred the patient: self, primary_care, pain_clinic, specialist or other.';
+COMMENT ON COLUMN staging_episodes.referral_date IS 'Date the referral was received.';
+COMMENT ON COLUMN staging_episodes.enrolment_date IS 'Date the patient was enrolled; NULL if not (yet) enrolled.';
+COMMENT ON COLUMN staging_episodes.start_date IS 'Date of the first module or session; NULL if not (yet) started.';
+COMMENT ON COLUMN staging_episodes.end_date IS 'Date the episode ended; NULL while it is ongoing.';
+COMMENT ON COLUMN staging_episodes.discharge_reason IS 'completed, dropped_out, not_started, referred_elsewhere, clinical_decision or other; NULL while ongoing.';
+COMMENT ON COLUMN staging_episodes.age_band IS 'Age at referral in bands: 18-24, 25-34, 35-44, 45-54, 55-64, 65-74, 75+.';
+COMMENT ON COLUMN staging_episodes.sex IS 'female, male, other or not_stated.';
+COMMENT ON COLUMN staging_episodes.rurality IS 'urban, rural or remote.';
+COMMENT ON COLUMN staging_episodes.language IS 'Language of care: en, fr or other.';
+COMMENT ON COLUMN staging_episodes.last_batch_id IS 'Batch (YYYY-MM) that delivered this version of the episode.';

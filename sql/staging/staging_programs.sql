@@ -36,3 +36,13 @@ COMMENT ON COLUMN staging_programs.delivery_mode IS 'self_guided, guided_asynchr
 COMMENT ON COLUMN staging_programs.therapist_involvement IS 'none (self-guided), asynchronous (messages), synchronous (real-time or in-person sessions).';
 COMMENT ON COLUMN staging_programs.topics IS 'Topics covered, as a list.';
 COMMENT ON COLUMN staging_programs.last_batch_id IS 'Batch that delivered this version of the row.';
+COMMENT ON COLUMN staging_programs.program_id IS 'Program code of the data contract (e.g. ICBT04, INPERSON_ON), also the program''s landing-zone folder.';
+COMMENT ON COLUMN staging_programs.program_name IS 'Public name of the program or clinic, as most recently delivered (staging_programs).';
+COMMENT ON COLUMN staging_programs.is_in_person IS 'True for in-person CBT clinics (delivery_mode in_person), the comparator.';
+COMMENT ON COLUMN staging_programs.therapist_trained_in_chronic_pain IS 'Therapists or coaches have specific chronic-pain training (a CADTH recommendation); false for self-guided programs.';
+COMMENT ON COLUMN staging_programs.length_weeks IS 'Planned program length in weeks.';
+COMMENT ON COLUMN staging_programs.module_count IS 'Number of modules (lessons), or planned sessions for in-person CBT.';
+COMMENT ON COLUMN staging_programs.funding IS 'Who funds delivery: public, private, mixed or research.';
+COMMENT ON COLUMN staging_programs.reimbursement_eligibility IS 'How a patient''s cost can be covered: free_at_point_of_care, public_plan, private_insurance or out_of_pocket.';
+COMMENT ON COLUMN staging_programs.province IS 'Province or territory of delivery, ISO 3166-2:CA code without the CA- prefix.';
+COMMENT ON COLUMN staging_programs.status IS 'Availability as in the CADTH Environmental Scan: available or in_development.';

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import duckdb
 import polars as pl
 import pytest
 
@@ -72,7 +73,20 @@ def test_summary_table_csv_and_empty_state(data, marts, view) -> None:
 
 
 def test_about_lists_the_domains() -> None:
-    text = " ".join(evidence_certainty.about(RULES, None))
+    text = " ".join(evidence_certainty.about(RULES, None, 0.8, 50.0))
     for domain in ("Risk of bias", "Inconsistency", "Imprecision", "Indirectness"):
         assert domain in text
     assert "mart_evidence_certainty" in text
+    assert "missing for more than 20% of due episodes" in text and "I\u00b2 above 50%" in text
+
+
+def test_about_quotes_the_thresholds_of_the_snapshot(marts, demo_build) -> None:
+    """The numbers are the snapshot's ref_effectiveness_thresholds, as configured."""
+    with duckdb.connect(str(demo_build.settings.published_database), read_only=True) as con:
+        values = dict(
+            con.execute("SELECT name, value FROM ref_effectiveness_thresholds").fetchall()
+        )
+    completeness, i2 = values["follow_up_completeness_min"], values["i2_serious"]
+    text = " ".join(evidence_certainty.describe(marts))
+    assert f"missing for more than {100 * (1 - completeness):g}% of due episodes" in text
+    assert f"I\u00b2 above {i2:g}%" in text

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+import yaml
 
 from dashboards.charts import responder_rates
 from dashboards.charts.common import Status
+from pipelines.paths import PROJECT_ROOT
 from tests.conftest import needs_demo_build
 from tests.dashboards.charts.conftest import RULES, is_empty_state, note
 
@@ -55,8 +57,17 @@ def test_suppressed_rates_are_labelled_and_empty_state(marts, view) -> None:
 
 
 def test_about_names_the_definitions() -> None:
-    text = " ".join(responder_rates.about(RULES, None))
+    text = " ".join(responder_rates.about(RULES, None, 30, 50))
     assert "Jacobson-Truax" in text and "IMMPACT" in text and "mart_program_outcomes" in text
+    assert "at least 30% and at least 50% of their baseline" in text
+
+
+def test_about_quotes_the_configured_responder_thresholds(marts) -> None:
+    scoring = yaml.safe_load((PROJECT_ROOT / "config" / "scoring.yaml").read_text())
+    moderate = scoring["immpact_responder"]["moderate_percent"]["value"]
+    substantial = scoring["immpact_responder"]["substantial_percent"]["value"]
+    text = " ".join(responder_rates.describe(marts))
+    assert f"at least {moderate:g}% and at least {substantial:g}% of their baseline" in text
 
 
 def test_the_legend_has_room_for_both_rows_below_the_subtitle(marts, view) -> None:

@@ -1,4 +1,5 @@
-"""Random-effects pooling, subgroup test and meta-regression against statsmodels."""
+"""Random-effects pooling, subgroup test and meta-regression: known answers, and the
+project's own tau^2 estimators against statsmodels' estimation of the same."""
 
 import numpy as np
 import pytest
@@ -37,6 +38,52 @@ def test_pooling_matches_statsmodels_combine_effects(effects, seed, method):
     assert mine.i2 == pytest.approx(max(ref.i2, 0.0), abs=1e-9)
     low, high = ref.conf_int()[1]
     assert (mine.ci_low, mine.ci_high) == pytest.approx((low, high), rel=tol, abs=1e-6)
+
+
+@pytest.mark.parametrize("method", ma.METHODS)
+def test_pooling_known_answer(method):
+    """Effects 0, 2, 4 with unit variances: Q = 8, and both estimators solve
+    8 / (1 + tau^2) = k - 1 = 2, so tau^2 = 3, each weight 1/4, SE^2 = 4/3."""
+    p = ma.random_effects(np.array([0.0, 2.0, 4.0]), np.ones(3), method)
+    se = np.sqrt(4 / 3)
+    assert (p.k, p.tau2, p.estimate, p.se) == pytest.approx((3, 3.0, 2.0, se), rel=1e-9)
+    assert (p.q, p.i2, p.q_p) == pytest.approx((8.0, 0.75, np.exp(-4)), rel=1e-9)
+    assert (p.ci_low, p.ci_high) == pytest.approx(
+        (2 - 1.959963984540054 * se, 2 + 1.959963984540054 * se)
+    )
+    half = stats.t.ppf(0.975, 1) * np.sqrt(3 + 4 / 3)
+    assert (p.pi_low, p.pi_high) == pytest.approx((2 - half, 2 + half))
+
+
+def test_homogeneous_effects_pool_to_the_fixed_effect():
+    """Q below k - 1: tau^2 is 0 by both methods and the pooled estimate is the
+    fixed-effect one (statsmodels' DL would use the negative moment estimate)."""
+    y, v = np.array([0.0, 1.0]), np.array([1.0, 1.0])
+    for method in ma.METHODS:
+        p = ma.random_effects(y, v, method)
+        assert (p.tau2, p.i2, p.q) == pytest.approx((0.0, 0.0, 0.5))
+        assert (p.estimate, p.se) == pytest.approx((0.5, np.sqrt(0.5)))
+
+
+def test_statsmodels_pools_at_the_tau2_it_is_given():
+    """`combine_at` relies on combine_effects returning its starting tau^2 when allowed
+    no iteration; the pooled mean must then be the inverse-variance mean at that tau^2."""
+    y, v, tau2 = np.array([0.3, -0.4, 1.1, 0.2]), np.array([0.1, 0.3, 0.2, 0.5]), 0.37
+    fit = ma.combine_at(y, v, tau2)
+    w = 1 / (v + tau2)
+    assert fit.tau2 == tau2
+    assert fit.mean_effect_re == pytest.approx((w * y).sum() / w.sum(), rel=1e-12)
+    assert fit.sd_eff_w_re == pytest.approx(np.sqrt(1 / w.sum()), rel=1e-12)
+
+
+def test_paule_mandel_solves_its_estimating_equation():
+    rng = np.random.default_rng(8)
+    y, v = rng.normal(0, 2, 12), rng.uniform(0.1, 1.0, 12)
+    tau2 = ma.tau2_pm(y, v)
+    w = 1 / (v + tau2)
+    mean = (w * y).sum() / w.sum()
+    assert tau2 > 0
+    assert (w * (y - mean) ** 2).sum() == pytest.approx(len(y) - 1, abs=1e-9)
 
 
 def test_prediction_interval_follows_higgins_2009():
