@@ -9,6 +9,7 @@ from pipelines.effectiveness import diagnostics as dx
 from pipelines.effectiveness.comparisons import (
     Cohort,
     Outcome,
+    add_earlier_change,
     analyse,
     comparison_specs,
     encode_case_mix,
@@ -192,7 +193,8 @@ def test_missing_mcid_means_no_margin_and_no_verdict():
 
 def test_missing_data_sensitivity_recovers_what_completers_miss():
     """Missing at random given baseline: the sicker the patient, the likelier a missing
-    score, and the IPW estimate stays near the truth (0) like the completers one."""
+    score, and the multiple-imputation estimate stays near the truth (0) like the
+    completers one."""
     frame = pl.concat([episodes("A", 600, 0.0, 1), episodes("IP_ON", 600, 0.0, 3)])
     rng = np.random.default_rng(9)
     drop = rng.random(frame.height) < (frame["baseline_score"].to_numpy() / 30)
@@ -238,7 +240,7 @@ def test_a_cohort_grouped_into_cells_gives_the_per_episode_comparison():
         [episodes("A", 400, -2.0, 1, answered=0.8), episodes("IP_ON", 1500, 0.0, 3, answered=0.7)]
     ).with_columns(pl.col("baseline_score", "baseline_phq9").clip(10, 14))
     case_mix = tuple(dict.fromkeys((*CONFIG.propensity_covariates, *CONFIG.outcome_covariates)))
-    frame = encode_case_mix(frame, case_mix)
+    frame = encode_case_mix(add_earlier_change(frame, CONFIG.trajectory), case_mix)
     rows, balance, diagnostics = {}, {}, {}
     for aggregate in (False, True):
         program, comparator = (
