@@ -155,22 +155,22 @@ def grade_comparison(row: dict[str, Any], config: EffectivenessConfig) -> dict[s
         "max_abs_smd"
     ):
         rob.append(f"residual imbalance after weighting (max SMD {row['max_abs_smd_after']:.2f})")
-    if "equipoise" in (row.get("diagnostics_failed") or []):
-        rob.append(
-            "populations barely overlap (equipoise diagnostic failed): the estimate holds "
-            "for the overlap population only"
-        )
 
+    # Indirectness (GRADE 8): the question is iCBT where in-person CBT would otherwise be
+    # offered, i.e. the overlap population (§3), so populations that differ before
+    # weighting are not indirect in themselves; they are when so few patients overlap
+    # that the estimate speaks for few of the program's own (equipoise failed).
     indirect: list[str] = []
     if row.get("comparator_level") == "benchmark_only":
         indirect.append("no in-person cohort: only published benchmarks from other settings")
     elif row.get("is_indirect"):
         indirect.append("no local in-person cohort: compared with the national cohort")
-    mismatch = config.value("population_mismatch_smd")
-    if row.get("max_abs_smd_before") is not None and row["max_abs_smd_before"] > mismatch:
+    if "equipoise" in (row.get("diagnostics_failed") or []):
+        before = row.get("max_abs_smd_before")
         indirect.append(
-            f"populations differ before weighting (max SMD {row['max_abs_smd_before']:.2f} "
-            f"> {mismatch:g}): the estimate applies to the overlap population"
+            "populations barely overlap (equipoise diagnostic failed"
+            + (f", max SMD {before:.2f} before weighting" if before is not None else "")
+            + "): the estimate holds for the overlap population only"
         )
     downgrades = {
         "risk_of_bias": (min(len(rob), 2), rob),

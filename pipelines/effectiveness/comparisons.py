@@ -225,9 +225,9 @@ class Cells:
 
 @dataclass(frozen=True)
 class Imputed:
-    """A cohort's due episodes, completed by multiple imputation, as cells of case mix
-    and baseline score: `change[:, m]` is each cell's mean change in imputation m and
-    `within[:, m]` its sum of squared deviations."""
+    """A cohort's completers and due episodes, completed by multiple imputation, as
+    cells of case mix and baseline score: `change[:, m]` is each cell's mean change in
+    imputation m and `within[:, m]` its sum of squared deviations."""
 
     cells: Cells
     change: np.ndarray
@@ -304,30 +304,32 @@ class Cohort:
 
     @cached_property
     def imputed_cells(self) -> Imputed | None:
-        """Due episodes by case mix and baseline score, each missing change multiply
-        imputed within this cohort (`Imputed`); None when too few responded to fit the
-        imputation model."""
-        due = self.due
-        observed = due["change"].is_not_null().to_numpy()
+        """The completers and the due episodes without a score, by case mix and baseline
+        score, each missing change multiply imputed within this cohort (`Imputed`); None
+        when too few answered to fit the imputation model. An answer given before its
+        window closed is data like any other; an episode not yet due and unanswered may
+        still answer, so it is neither analysed nor imputed."""
+        rows = self.rows
+        observed = rows["change"].is_not_null().to_numpy()
         if not observed.any():
             return None
-        x = self._imputation_design(due)
+        x = self._imputation_design(rows)
         if observed.sum() <= x.shape[1] + 1:
             return None
         seed = zlib.crc32(
             "|".join(
-                [*sorted(set(due["program_id"])), *(str(due[c][0]) for c in OUTCOME_COLUMNS)]
+                [*sorted(set(rows["program_id"])), *(str(rows[c][0]) for c in OUTCOME_COLUMNS)]
             ).encode()
         )
         completed = est.impute_normal(
             x,
-            due["change"].fill_null(0.0).to_numpy().astype(float),
+            rows["change"].fill_null(0.0).to_numpy().astype(float),
             observed,
             self.imputations,
             np.random.default_rng(seed),
         )
         names = [f"change_{m}" for m in range(self.imputations)]
-        frame = due.select(*self.case_mix, "baseline_score").with_columns(
+        frame = rows.select(*self.case_mix, "baseline_score").with_columns(
             pl.DataFrame(completed, schema=names)
         )
         if self.aggregate:
@@ -684,10 +686,11 @@ def _verdict_for(estimate_low: float, estimate_high: float, outcome: Outcome, ma
 def _missing_data_sensitivity(
     result: Result, program: Imputed | None, comparator: Imputed | None, config: EffectivenessConfig
 ) -> None:
-    """The weighted ANCOVA of every due episode, its missing changes multiply imputed
-    (missing at random given the imputation model), combined by Rubin's rules. The
-    propensity and overlap weights are fitted once on the due episodes; only the outcome
-    changes between imputations. Left empty when either arm could not be imputed."""
+    """The weighted ANCOVA of the completers and every due episode without a score, its
+    missing changes multiply imputed (missing at random given the imputation model),
+    combined by Rubin's rules. The propensity and overlap weights are fitted once on
+    those episodes; only the outcome changes between imputations. Left empty when either
+    arm could not be imputed."""
     if program is None or comparator is None:
         return
     both = Cells.stack(program.cells, comparator.cells)

@@ -52,6 +52,7 @@ def test_each_domain_rates_down_with_its_reason():
     graded = grade_comparison(
         comparison(
             sensitivity_verdict="inconclusive",
+            max_abs_smd_after=0.2,
             diagnostics_failed=["equipoise"],
             comparator_level="national",
             is_indirect=True,
@@ -65,8 +66,15 @@ def test_each_domain_rates_down_with_its_reason():
     assert graded["indirectness_downgrade"] == 2
     assert graded["certainty"] == "very low"
     assert any("changes the verdict" in r for r in graded["reasons"])
-    assert any("equipoise" in r for r in graded["reasons"])
+    assert any("residual imbalance" in r for r in graded["reasons"])
     assert any("national cohort" in r for r in graded["reasons"])
+    assert any("equipoise diagnostic failed, max SMD 0.60" in r for r in graded["reasons"])
+
+
+def test_populations_that_differ_before_weighting_are_not_indirect_while_they_overlap():
+    """The question is the overlap population's (iCBT where in-person CBT would otherwise
+    be offered): differing cohorts rate down only when equipoise fails (GRADE 8)."""
+    assert grade_comparison(comparison(max_abs_smd_before=0.9), CONFIG)["certainty"] == "low"
 
 
 def test_missing_outcomes_rate_down_only_when_the_missing_data_analysis_changes_the_inference():

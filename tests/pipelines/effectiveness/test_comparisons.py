@@ -6,6 +6,7 @@ import polars as pl
 import pytest
 
 from pipelines.effectiveness import diagnostics as dx
+from pipelines.effectiveness.certainty import grade_comparison
 from pipelines.effectiveness.comparisons import (
     Cohort,
     Outcome,
@@ -289,3 +290,16 @@ def test_balance_equipoise_and_minimum_detectable_difference():
         dx.fraction_in_equipoise(np.r_[np.full(4, 0.5), np.full(4, 0.99)], treated, 0.3, 0.7) == 0.5
     )
     assert dx.minimum_detectable_difference(1.0, 0.95, 0.8) == pytest.approx(2.8016, abs=1e-4)
+
+
+def test_a_complete_local_world_with_a_large_precise_effect_rates_above_very_low():
+    """Every outcome answered, a local in-person cohort from the same population, and a
+    program whose patients respond (30% improvement) about two and a half times as often:
+    nothing rates it down, the responders' risk ratio rates it up (GRADE 9)."""
+    frame = pl.concat([episodes("A", 800, -7.0, 1), episodes("IP_ON", 800, 0.0, 3)])
+    row = run(frame, REGISTRY)["A|PHQ9.total|post_treatment|local"].row
+    assert row["diagnostics_passed"] and row["verdict"] == "superior"
+    graded = grade_comparison(row, CONFIG)
+    assert graded["reasons"][0].startswith("large effect: responders' risk ratio CI")
+    assert graded["large_effect_upgrade"] == 1
+    assert graded["certainty"] == "moderate"
