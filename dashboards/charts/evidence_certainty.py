@@ -264,13 +264,13 @@ def about(rules: SuppressionRules, mart_comment: str | None) -> list[str]:
         "it down. Each cell shows the levels removed in one domain; hover for the reasons, "
         "or read them in the table.",
         "Risk of bias: a verdict (or a CI's relation to no difference) that changes when "
-        "missing outcomes are imputed, residual imbalance, or poor overlap. Inconsistency "
+        "missing outcomes are imputed, or residual imbalance. Inconsistency "
         "(pooled effects only): I\u00b2 above 50% or a prediction interval spanning inferior "
         "and better programs. Imprecision: a CI crossing the non-inferiority margin or, "
         "without an MCID, including no difference, or too few episodes to detect an "
         "important difference. Indirectness: a national or benchmark-only comparator, or "
-        "populations that differ a lot before weighting. Large effect: the responders' risk "
-        "ratio beyond 2 (GRADE 9).",
+        "populations that barely overlap (equipoise failed). Large effect: the responders' "
+        "risk ratio beyond 2 (GRADE 9).",
         f"Source: the warehouse table {MART}; rules in docs/methods-effectiveness.md.",
         f"Privacy: a rating is hidden with the result it rates (an arm of 1 to "
         f"{rules.threshold - 1} analysed episodes, or a program hidden so that such a "
