@@ -300,7 +300,7 @@ class Cohort:
             ]
         else:
             stats = [pl.lit(1).alias("count"), pl.col("change"), pl.lit(0.0).alias("change_within")]
-        return self._cells(self.analysed, (), [*stats, *_responder_stats(self.aggregate)])
+        return self._cells(self.analysed, [*stats, *_responder_stats(self.aggregate)])
 
     @cached_property
     def imputed_cells(self) -> Imputed | None:
@@ -338,43 +338,43 @@ class Cohort:
         else:
             stats = [pl.lit(1).alias("count"), *(pl.col(n) for n in names)]
             stats += [pl.lit(0.0).alias(f"w{n}") for n in names]
-        cells = self._cells(frame, (), stats)
+        cells = self._cells(frame, stats)
         return Imputed(
             cells,
             np.column_stack([cells.values.pop(n) for n in names]),
             np.column_stack([cells.values.pop(f"w{n}") for n in names]),
         )
 
-    def _imputation_design(self, due: pl.DataFrame) -> np.ndarray:
+    def _imputation_design(self, rows: pl.DataFrame) -> np.ndarray:
         """Predictors of the missing change: the outcome model's case mix and baseline,
         the auxiliary variables (baseline PHQ-9 with a missing indicator, completion of
         treatment), the change at the trajectory's earlier timepoint with a missing
         indicator, and the program where the cohort holds several."""
         categorical: dict[str, np.ndarray | est.Coded] = {
             c: est.Coded(
-                np.asarray(due[c].dtype.categories.to_list(), dtype=str),
-                due[c].to_physical().to_numpy().astype(np.int64),
+                np.asarray(rows[c].dtype.categories.to_list(), dtype=str),
+                rows[c].to_physical().to_numpy().astype(np.int64),
             )
             for c in self.outcome_covariates
         }
-        categorical["program_id"] = due["program_id"].to_numpy()
-        continuous = {"baseline_score": due["baseline_score"].cast(pl.Float64).to_numpy()}
-        known = {"earlier_change": due["earlier_change"]}
+        categorical["program_id"] = rows["program_id"].to_numpy()
+        continuous = {"baseline_score": rows["baseline_score"].cast(pl.Float64).to_numpy()}
+        known = {"earlier_change": rows["earlier_change"]}
         if "baseline_phq9" in self.auxiliary:
-            known["baseline_phq9"] = due["baseline_phq9"]
+            known["baseline_phq9"] = rows["baseline_phq9"]
         for name, column in known.items():
             values = column.cast(pl.Float64)
             continuous[name] = values.fill_null(values.mean() or 0.0).to_numpy()
             continuous[f"{name}_missing"] = values.is_null().cast(pl.Float64).to_numpy()
         if "completed_treatment" in self.auxiliary:
             continuous["completed_treatment"] = (
-                due["completed_treatment"].fill_null(False).cast(pl.Float64).to_numpy()
+                rows["completed_treatment"].fill_null(False).cast(pl.Float64).to_numpy()
             )
         matrix, _ = est.design(categorical, continuous)
         return matrix
 
-    def _cells(self, rows: pl.DataFrame, extra: tuple[str, ...], stats: list[pl.Expr]) -> Cells:
-        keys = [*self.case_mix, "baseline_score", *extra]
+    def _cells(self, rows: pl.DataFrame, stats: list[pl.Expr]) -> Cells:
+        keys = [*self.case_mix, "baseline_score"]
         if self.aggregate:
             cells = rows.group_by(keys, maintain_order=True).agg(stats)
         else:
