@@ -29,7 +29,7 @@ SELECT
     CAST(reasons AS VARCHAR[]) AS reasons
 FROM source_frame;
 
-COMMENT ON TABLE mart_evidence_certainty IS 'GRADE-style certainty of each primary comparison (evidence_id = mart_comparisons.comparison_id) and each pooled effect (evidence_id = pooled|instrument.scale|timepoint|subgroup). Observational evidence starts low (Balshem 2011); each domain rates down 0-2 levels with its reasons, and a comparison rated down in no domain rates up 1-2 levels for a large responders' risk ratio (GRADE 9). Rules: docs/methods-effectiveness.md.';
+COMMENT ON TABLE mart_evidence_certainty IS 'GRADE-style certainty of each primary comparison (evidence_id = mart_comparisons.comparison_id) and each pooled effect (evidence_id = pooled|instrument.scale|timepoint|subgroup). Observational evidence starts low (Balshem 2011); each domain rates down 0-2 levels with its reasons, and a comparison rated down in no domain rates up 1-2 levels for a large responders'' risk ratio (GRADE 9). Rules: docs/methods-effectiveness.md.';
 COMMENT ON COLUMN mart_evidence_certainty.evidence_type IS 'comparison or pooled.';
 COMMENT ON COLUMN mart_evidence_certainty.risk_of_bias_downgrade IS 'Levels removed for missing outcomes (the missing-data analysis changes the verdict, or whether the CI excludes 0; completeness below 80% only where no such analysis exists), residual imbalance, or poor overlap (equipoise failed).';
 COMMENT ON COLUMN mart_evidence_certainty.inconsistency_downgrade IS 'Pooled effects only: I^2 above 50%, or a prediction interval spanning inferior and better programs.';
