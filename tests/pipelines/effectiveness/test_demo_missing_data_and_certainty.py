@@ -42,7 +42,7 @@ def test_missing_data_analysis_lands_closer_to_the_truth_than_completers(publish
     so on average it is nearer the planted difference and moves towards it more often
     than away."""
     errors = _follow_up_errors(published, demo_build.truth)
-    assert len(errors) >= 100
+    assert len(errors) >= 50
     completers = sum(abs(c) for c, _, _ in errors) / len(errors)
     sensitivity = sum(abs(s) for _, s, _ in errors) / len(errors)
     assert sensitivity < completers
@@ -68,8 +68,8 @@ def test_certainty_ratings_vary_where_the_evidence_does(published):
         assert certainty == LEVELS[expected]
     equipoise_failed = [r for r in rows if r[6]]
     assert equipoise_failed and all(r[2] == "very low" for r in equipoise_failed)
-    clean_local = [r for r in rows if r[4] == 0 and r[7] == "local"]
-    assert clean_local and all(r[2] in ("low", "moderate", "high") for r in clean_local)
+    clean = [r for r in rows if r[4] == 0]
+    assert clean and all(r[2] in ("low", "moderate", "high") for r in clean)
 
 
 def test_self_guided_programs_enter_the_meta_regression_of_therapist_involvement(
