@@ -268,15 +268,19 @@ def about(
     paragraphs = [
         "Certainty of each comparison with in-person CBT and of each pooled effect, modelled "
         "on GRADE: observational evidence starts at low and is rated down one level per "
-        "concern, at most two per domain, and is never rated up. Each cell shows the levels "
-        "removed in one domain; hover for the reasons, or read them in the table.",
-        f"Risk of bias: outcomes missing for more than {level(1 - completeness_min)} of due "
-        "episodes, residual imbalance, poor overlap, or a verdict that changes when missing "
-        "outcomes are weighted. Inconsistency (pooled effects only): I\u00b2 above "
-        f"{level(i2_serious / 100)} or a prediction "
-        "interval spanning inferior and better programs. Imprecision: a CI crossing the "
-        "non-inferiority margin, or no MCID to judge against. Indirectness: a national or "
-        "benchmark-only comparator, or populations that differ a lot before weighting.",
+        "concern, at most two per domain, and rated up for a large effect when nothing rated "
+        "it down. Each cell shows the levels removed in one domain; hover for the reasons, "
+        "or read them in the table.",
+        "Risk of bias: a verdict (or a CI's relation to no difference) that changes when "
+        "missing outcomes are imputed, outcomes missing for more than "
+        f"{level(1 - completeness_min)} of due episodes where no imputation exists, or "
+        "residual imbalance. Inconsistency (pooled effects only): I\u00b2 above "
+        f"{level(i2_serious / 100)} or a prediction interval spanning inferior and better "
+        "programs. Imprecision: a CI crossing the non-inferiority margin or, without an "
+        "MCID, including no difference, or too few episodes to detect an important "
+        "difference. Indirectness: a national or benchmark-only comparator, or populations "
+        "that barely overlap (equipoise failed). Large effect: the responders' risk ratio "
+        "beyond the configured limit (GRADE 9).",
         f"Source: the warehouse table {MART}; rules in docs/methods-effectiveness.md.",
         f"Privacy: a rating is hidden with the result it rates (an arm of 1 to "
         f"{rules.threshold - 1} analysed episodes, or a program hidden so that such a "

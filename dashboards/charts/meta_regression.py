@@ -42,6 +42,7 @@ CSV_COLUMNS = (
     "label",
     "k",
     "programs",
+    "programs_failing_equipoise",
     "coefficient",
     "se",
     "ci_low",
@@ -214,13 +215,18 @@ def summarise(data: pl.DataFrame) -> str:
 def about(mart_comment: str | None) -> list[str]:
     paragraphs = [
         "Each row is a separate mixed-effects meta-regression of the programs' adjusted "
-        "differences from in-person CBT (the pooled programs of the forest plot) on one "
+        "differences from in-person CBT (the pooled programs of the forest plot, and those "
+        "whose comparison failed only the equipoise diagnostic) on one "
         "program attribute: method-of-moments residual tau\u00b2, Knapp-Hartung standard "
         "errors with t on k - p degrees of freedom. R\u00b2 is the share of between-program "
         "variance the attribute explains. About a dozen programs cannot support several "
         "attributes at once, so each is tested alone.",
         "Therapist involvement compares each level with the first level alphabetically. "
         "Alliance (mean WAI-SR) exists only for programs with a therapist.",
+        "Programs whose patients barely overlap with in-person patients (equipoise failed; "
+        "in the demo, the self-guided ones) enter with their estimate for the overlap "
+        "population only, so that programs without a therapist are represented; the table "
+        "names them, and their comparisons' certainty is rated down.",
         "Reading it: an association across programs is ecological and observational; it "
         "does not say what would happen if a program changed the attribute.",
         f"Source: the warehouse table {MART}; methods in docs/methods-effectiveness.md. No "
@@ -228,7 +234,7 @@ def about(mart_comment: str | None) -> list[str]:
         "delivery mode and program do not apply (the models use every pooled program).",
     ]
     if mart_comment:
-        paragraphs.insert(3, f"How the pipeline describes {MART}: {mart_comment}")
+        paragraphs.insert(4, f"How the pipeline describes {MART}: {mart_comment}")
     return paragraphs
 
 
@@ -241,6 +247,7 @@ TABLE_HEADERS = {
     "r2": "R\u00b2",
     "tau2_residual": "Residual tau\u00b2",
     "programs": "Programs in the model",
+    "programs_failing_equipoise": "Of which failing equipoise (overlap population only)",
 }
 NUMERIC_COLUMNS = frozenset({"k", "coefficient", "ci", "p_value", "r2", "tau2_residual"})
 
@@ -262,6 +269,7 @@ def table_frame(data: pl.DataFrame, _rules: SuppressionRules) -> pl.DataFrame:
             "r2": MISSING if row["r2"] is None else f"{100 * row['r2']:.0f}%",
             "tau2_residual": _number(row["tau2_residual"], 3),
             "programs": row["programs"] or MISSING,
+            "programs_failing_equipoise": row["programs_failing_equipoise"] or MISSING,
         }
         for row in data.iter_rows(named=True)
     ]

@@ -43,7 +43,10 @@ DEFINITIONS = {
     "follow_up": (
         "As true_difference_in_change at the follow-up assessment (planned end + 91 days), "
         "for episodes whose follow-up date is on or before the window end; observed_* are "
-        "the episodes that answered baseline and follow-up (a completers-only view)."
+        "the episodes that answered baseline and follow-up (a completers-only view). "
+        "completers_difference_bias is the paired difference among those who answered minus "
+        "the paired difference among all: how far a completers analysis could be off "
+        "because of who answers, before any sampling error."
     ),
     "reliable_deterioration": (
         "PHQ-9 total at post-treatment minus baseline >= 6, among started episodes that "
@@ -127,13 +130,14 @@ class ProgramTally:
                 post_seen.sum(),
                 (post - base)[post_seen].sum() / unit,
             ]
-            self.follow_up.setdefault(key, np.zeros(5))
+            self.follow_up.setdefault(key, np.zeros(6))
             self.follow_up[key] += [
                 with_follow.sum(),
                 (fu - fu_ref)[with_follow].sum() / unit,
                 (fu - base)[with_follow].sum() / unit,
                 follow_seen.sum(),
                 (fu - base)[follow_seen].sum() / unit,
+                (fu - fu_ref)[follow_seen].sum() / unit,
             ]
         change = sc.post["PHQ9.total"] - sc.baseline["PHQ9.total"]
         month = window.batch_of(sc.post_day[post_seen])
@@ -218,15 +222,20 @@ def effect_entry(sums: np.ndarray, nominal: float) -> dict:
 
 
 def follow_up_entry(sums: np.ndarray) -> dict:
-    n, diff, change, seen, change_seen = sums
+    n, diff, change, seen, change_seen, diff_seen = sums
     mean, observed = _rate(change, n), _rate(change_seen, seen)
+    true, true_seen = _rate(diff, n), _rate(diff_seen, seen)
     return {
-        "true_difference_in_change": _rate(diff, n),
+        "true_difference_in_change": true,
         "n": int(n),
         "mean_change": mean,
         "observed_n": int(seen),
         "observed_mean_change": observed,
         "completers_only_bias": None if mean is None or observed is None else _num(observed - mean),
+        "observed_true_difference_in_change": true_seen,
+        "completers_difference_bias": (
+            None if true is None or true_seen is None else _num(true_seen - true)
+        ),
     }
 
 

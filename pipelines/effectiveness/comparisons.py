@@ -16,6 +16,7 @@ ones (estimates.py) up to rounding.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -29,6 +30,7 @@ from pipelines.effectiveness import estimates as est
 from pipelines.effectiveness.config import BenchmarkConfig, EffectivenessConfig
 
 RESPONDER_FLAGS = ("immpact_moderate_responder", "reliable_improvement")
+OUTCOME_COLUMNS = ("instrument", "scale", "timepoint")
 NUMERICAL_ZERO = 1e-10  # a standard error this small is rounding error on zero variance
 GATING = (
     "sample_size",
@@ -195,8 +197,7 @@ class Cells:
     `codes` holds each case-mix column's integer level codes (levels in `levels`, shared
     by every cohort of a run); `values` the baseline score and the cell statistics:
     `count` episodes, the mean `change` and its `change_within` sum of squared
-    deviations, responders judged and events per flag, and for the missing-data analysis
-    `responded` with the auxiliary variables. A cell may hold one episode.
+    deviations, and responders judged and events per flag. A cell may hold one episode.
     """
 
     levels: dict[str, np.ndarray]
@@ -220,6 +221,17 @@ class Cells:
             {c: np.concatenate([first.codes[c], second.codes[c]]) for c in first.codes},
             {k: np.concatenate([first.values[k], second.values[k]]) for k in first.values},
         )
+
+
+@dataclass(frozen=True)
+class Imputed:
+    """A cohort's completers and due episodes, completed by multiple imputation, as
+    cells of case mix and baseline score: `change[:, m]` is each cell's mean change in
+    imputation m and `within[:, m]` its sum of squared deviations."""
+
+    cells: Cells
+    change: np.ndarray
+    within: np.ndarray
 
 
 def _responder_stats(aggregate: bool) -> list[pl.Expr]:
@@ -250,9 +262,11 @@ class Cohort:
     ) -> None:
         self.rows = rows
         self.case_mix = case_mix
+        self.outcome_covariates = config.outcome_covariates
         self.auxiliary = tuple(
             a for a in ("baseline_phq9", "completed_treatment") if a in config.auxiliary
         )
+        self.imputations = int(config.value("imputations"))
         self.aggregate = aggregate
 
     @cached_property
@@ -286,36 +300,81 @@ class Cohort:
             ]
         else:
             stats = [pl.lit(1).alias("count"), pl.col("change"), pl.lit(0.0).alias("change_within")]
-        return self._cells(self.analysed, (), [*stats, *_responder_stats(self.aggregate)])
+        return self._cells(self.analysed, [*stats, *_responder_stats(self.aggregate)])
 
     @cached_property
-    def due_cells(self) -> Cells:
-        """Due episodes by case mix, baseline and auxiliary variables: the cells of the
-        missing-data analysis, with responders and their change."""
-        due = self.due.with_columns(
-            pl.col("baseline_phq9").cast(pl.Float64),
-            pl.col("completed_treatment").fill_null(False),
+    def imputed_cells(self) -> Imputed | None:
+        """The completers and the due episodes without a score, by case mix and baseline
+        score, each missing change multiply imputed within this cohort (`Imputed`); None
+        when too few answered to fit the imputation model. An answer given before its
+        window closed is data like any other; an episode not yet due and unanswered may
+        still answer, so it is neither analysed nor imputed."""
+        rows = self.rows
+        observed = rows["change"].is_not_null().to_numpy()
+        if not observed.any():
+            return None
+        x = self._imputation_design(rows)
+        if observed.sum() <= x.shape[1] + 1:
+            return None
+        seed = zlib.crc32(
+            "|".join(
+                [*sorted(set(rows["program_id"])), *(str(rows[c][0]) for c in OUTCOME_COLUMNS)]
+            ).encode()
         )
-        responded = pl.col("score").is_not_null()
+        completed = est.impute_normal(
+            x,
+            rows["change"].fill_null(0.0).to_numpy().astype(float),
+            observed,
+            self.imputations,
+            np.random.default_rng(seed),
+        )
+        names = [f"change_{m}" for m in range(self.imputations)]
+        frame = rows.select(*self.case_mix, "baseline_score").with_columns(
+            pl.DataFrame(completed, schema=names)
+        )
         if self.aggregate:
-            deviation = pl.col("change") - pl.col("change").mean()
-            stats = [
-                pl.len().alias("count"),
-                responded.sum().alias("responded"),
-                pl.col("change").mean(),
-                (deviation**2).sum().alias("change_within"),
-            ]
+            stats = [pl.len().alias("count"), *(pl.col(n).mean() for n in names)]
+            stats += [((pl.col(n) - pl.col(n).mean()) ** 2).sum().alias(f"w{n}") for n in names]
         else:
-            stats = [
-                pl.lit(1).alias("count"),
-                responded.alias("responded"),
-                pl.col("change"),
-                pl.lit(0.0).alias("change_within"),
-            ]
-        return self._cells(due, self.auxiliary, stats)
+            stats = [pl.lit(1).alias("count"), *(pl.col(n) for n in names)]
+            stats += [pl.lit(0.0).alias(f"w{n}") for n in names]
+        cells = self._cells(frame, stats)
+        return Imputed(
+            cells,
+            np.column_stack([cells.values.pop(n) for n in names]),
+            np.column_stack([cells.values.pop(f"w{n}") for n in names]),
+        )
 
-    def _cells(self, rows: pl.DataFrame, extra: tuple[str, ...], stats: list[pl.Expr]) -> Cells:
-        keys = [*self.case_mix, "baseline_score", *extra]
+    def _imputation_design(self, rows: pl.DataFrame) -> np.ndarray:
+        """Predictors of the missing change: the outcome model's case mix and baseline,
+        the auxiliary variables (baseline PHQ-9 with a missing indicator, completion of
+        treatment), the change at the trajectory's earlier timepoint with a missing
+        indicator, and the program where the cohort holds several."""
+        categorical: dict[str, np.ndarray | est.Coded] = {
+            c: est.Coded(
+                np.asarray(rows[c].dtype.categories.to_list(), dtype=str),
+                rows[c].to_physical().to_numpy().astype(np.int64),
+            )
+            for c in self.outcome_covariates
+        }
+        categorical["program_id"] = rows["program_id"].to_numpy()
+        continuous = {"baseline_score": rows["baseline_score"].cast(pl.Float64).to_numpy()}
+        known = {"earlier_change": rows["earlier_change"]}
+        if "baseline_phq9" in self.auxiliary:
+            known["baseline_phq9"] = rows["baseline_phq9"]
+        for name, column in known.items():
+            values = column.cast(pl.Float64)
+            continuous[name] = values.fill_null(values.mean() or 0.0).to_numpy()
+            continuous[f"{name}_missing"] = values.is_null().cast(pl.Float64).to_numpy()
+        if "completed_treatment" in self.auxiliary:
+            continuous["completed_treatment"] = (
+                rows["completed_treatment"].fill_null(False).cast(pl.Float64).to_numpy()
+            )
+        matrix, _ = est.design(categorical, continuous)
+        return matrix
+
+    def _cells(self, rows: pl.DataFrame, stats: list[pl.Expr]) -> Cells:
+        keys = [*self.case_mix, "baseline_score"]
         if self.aggregate:
             cells = rows.group_by(keys, maintain_order=True).agg(stats)
         else:
@@ -399,7 +458,7 @@ def analyse(
         _diagnostic("sample_size", "pass", smallest, min_n, "", t["min_episodes_per_group"].source)
     )
     _estimate(result, program, comparator, outcome, config)
-    _missing_data_sensitivity(result, program.due_cells, comparator.due_cells, config)
+    _missing_data_sensitivity(result, program.imputed_cells, comparator.imputed_cells, config)
     row["crude_difference"] = row["program_mean_change"] - row["comparator_mean_change"]
     return result
 
@@ -408,6 +467,28 @@ def _completeness(due: pl.DataFrame) -> float | None:
     """Share of due episodes with the timepoint's score (early answers to a window still
     open are analysed but not counted here: their peers may still answer)."""
     return due["score"].is_not_null().mean() if due.height else None
+
+
+def add_earlier_change(episodes: pl.DataFrame, trajectory: dict[str, str]) -> pl.DataFrame:
+    """`earlier_change`: the episode's answered change on the same scale at the timepoint
+    before this one on its trajectory (the post-treatment change beside follow-up), NULL
+    when unanswered or when the timepoint has no earlier one; a predictor of the
+    multiple imputation, not of the analysis."""
+    keys = ["episode_id", "instrument", "scale"]
+    earlier = pl.DataFrame(
+        {"timepoint": list(trajectory), "earlier_timepoint": list(trajectory.values())},
+        schema={"timepoint": episodes["timepoint"].dtype, "earlier_timepoint": pl.String},
+    )
+    answered = episodes.filter(pl.col("score").is_not_null()).select(
+        *keys,
+        pl.col("timepoint").cast(pl.String).alias("earlier_timepoint"),
+        pl.col("change").alias("earlier_change"),
+    )
+    return (
+        episodes.join(earlier, on="timepoint", how="left", maintain_order="left")
+        .join(answered, on=[*keys, "earlier_timepoint"], how="left", maintain_order="left")
+        .drop("earlier_timepoint")
+    )
 
 
 def encode_case_mix(episodes: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
@@ -603,48 +684,34 @@ def _verdict_for(estimate_low: float, estimate_high: float, outcome: Outcome, ma
 
 
 def _missing_data_sensitivity(
-    result: Result, program: Cells, comparator: Cells, config: EffectivenessConfig
+    result: Result, program: Imputed | None, comparator: Imputed | None, config: EffectivenessConfig
 ) -> None:
-    """Weighted ANCOVA on the due episodes' responders with weights overlap(e) /
-    P(response): the propensity is fitted on every due episode, the response model on arm,
-    outcome covariates, baseline and the auxiliary variables (missing at random given
-    those). Left empty when either arm has too few due responders."""
-    row = result.row
-    both = Cells.stack(program, comparator)
-    treated = np.r_[np.ones(len(program), bool), np.zeros(len(comparator), bool)]
-    counts, responded = both["count"], both["responded"]
-    min_n = config.value("min_episodes_per_group")
-    if min(responded[treated].sum(), responded[~treated].sum()) < min_n:
+    """The weighted ANCOVA of the completers and every due episode without a score, its
+    missing changes multiply imputed (missing at random given the imputation model),
+    combined by Rubin's rules. The propensity and overlap weights are fitted once on
+    those episodes; only the outcome changes between imputations. Left empty when either
+    arm could not be imputed."""
+    if program is None or comparator is None:
         return
+    both = Cells.stack(program.cells, comparator.cells)
+    treated = np.r_[np.ones(len(program.cells), bool), np.zeros(len(comparator.cells), bool)]
+    counts = both["count"]
     x = _covariates(both, config.outcome_covariates)
     propensity = est.logistic_probabilities(
         _covariates(both, config.propensity_covariates), treated * counts, counts
     )
-    p_response = np.ones(len(both))
-    if responded.sum() < counts.sum():
-        auxiliary = []
-        if "baseline_phq9" in config.auxiliary:
-            phq9 = both["baseline_phq9"]
-            missing = np.isnan(phq9)
-            fill = np.average(phq9[~missing], weights=counts[~missing]) if (~missing).any() else 0.0
-            auxiliary += [np.where(missing, fill, phq9), missing.astype(float)]
-        if "completed_treatment" in config.auxiliary:
-            auxiliary.append(both["completed_treatment"])
-        response_x = np.column_stack([treated.astype(float), x, *auxiliary])
-        keep = est.independent(response_x)
-        p_response = est.logistic_probabilities(response_x[:, keep], responded, counts)
-    weights = est.overlap_weights(treated, propensity) / p_response
-    r = responded > 0
-    adjusted = est.ancova(
-        both["change"][r],
-        treated[r],
-        x[r],
-        weights[r],
-        counts=responded[r],
-        within=both["change_within"][r],
+    weights = est.overlap_weights(treated, propensity)
+    change = np.vstack([program.change, comparator.change])
+    within = np.vstack([program.within, comparator.within])
+    combined = est.rubin(
+        [
+            est.ancova(change[:, m], treated, x, weights, counts=counts, within=within[:, m])
+            for m in range(change.shape[1])
+        ]
     )
-    row["sensitivity_difference"] = adjusted.value
-    row["sensitivity_ci_low"], row["sensitivity_ci_high"] = adjusted.interval(config.confidence)
+    row = result.row
+    row["sensitivity_difference"] = combined.value
+    row["sensitivity_ci_low"], row["sensitivity_ci_high"] = combined.interval(config.confidence)
 
 
 def gate(result: Result, outcome: Outcome) -> None:
@@ -699,7 +766,7 @@ def run_comparisons(
     """
     specs = comparison_specs(programs, config)
     case_mix = tuple(dict.fromkeys((*config.propensity_covariates, *config.outcome_covariates)))
-    episodes = encode_case_mix(episodes, case_mix)
+    episodes = encode_case_mix(add_earlier_change(episodes, config.trajectory), case_mix)
     due = episodes.filter(pl.col("is_due") | pl.col("score").is_not_null())
     timepoints = sorted(episodes["timepoint"].unique())
     for outcome in outcomes:

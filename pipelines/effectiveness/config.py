@@ -40,6 +40,7 @@ class EffectivenessConfig:
     outcome_covariates: tuple[str, ...]
     propensity_covariates: tuple[str, ...]
     auxiliary: tuple[str, ...]
+    trajectory: dict[str, str]
     thresholds: dict[str, Threshold]
     certainty_start: str
     provenance: dict[str, Threshold]
@@ -120,7 +121,7 @@ def parse_config(raw: dict[str, Any]) -> EffectivenessConfig:
         "comparator.hierarchy": (list(comparator["hierarchy"]), list(COMPARATOR_LEVELS)),
         "adjustment.weighting.method": (adjustment["weighting"]["method"], "overlap"),
         "adjustment.standard_errors.method": (adjustment["standard_errors"]["method"], "HC1"),
-        "missing_data.method": (raw["missing_data"]["method"], "inverse_probability_of_response"),
+        "missing_data.method": (raw["missing_data"]["method"], "multiple_imputation"),
     }
     for key, (configured, only) in implemented.items():
         if configured != only:
@@ -154,6 +155,7 @@ def parse_config(raw: dict[str, Any]) -> EffectivenessConfig:
         outcome_covariates=outcome_covariates,
         propensity_covariates=propensity_covariates,
         auxiliary=tuple(raw["missing_data"]["auxiliary"]),
+        trajectory=dict(raw["missing_data"]["trajectory"]),
         thresholds=thresholds,
         certainty_start=raw["certainty"]["start"],
         provenance=provenance,

@@ -2,10 +2,16 @@
 timepoint, subgroups by delivery mode with a test for their difference, and univariable
 meta-regressions on program attributes ("what makes programs work").
 
-Only primary program comparisons whose estimate is trustworthy enter: enough episodes,
-residual variance, covariate balance and equipoise passed. A comparison that failed
-only the minimum-detectable-difference or margin diagnostics is imprecise, not biased,
-and pooling is exactly how imprecision is overcome, so it is included.
+Only primary program comparisons whose estimate is trustworthy enter the pooled effects:
+enough episodes, residual variance, covariate balance and equipoise passed. A comparison
+that failed only the minimum-detectable-difference or margin diagnostics is imprecise,
+not biased, and pooling is exactly how imprecision is overcome, so it is included.
+
+The meta-regressions also admit comparisons whose only other failure is equipoise, with
+the caveat named on every row: their overlap-population estimate is all that can be said
+of programs whose patients differ from in-person ones (in the demo, every self-guided
+program), and without them the question of therapist involvement has no programs without
+a therapist to answer it (docs/methods-effectiveness.md §8).
 """
 
 from __future__ import annotations
@@ -21,6 +27,11 @@ from pipelines.effectiveness.config import EffectivenessConfig
 from pipelines.effectiveness.diagnostics import noninferiority_verdict
 
 POOLABLE_FAILURES = {"minimum_detectable_difference", "noninferiority_margin"}
+CAVEATED_FAILURES = {"equipoise"}
+EQUIPOISE_CAVEAT = (
+    "includes programs that failed the equipoise diagnostic: their estimates hold for the "
+    "overlap population only, and their certainty is rated down for risk of bias"
+)
 MODERATORS = {
     "therapist_trained_in_chronic_pain": "binary",
     "therapist_involvement": "categorical",
@@ -31,9 +42,10 @@ MODERATORS = {
 OUTCOME_KEYS = ("instrument", "scale", "outcome_label", "higher_is_better", "timepoint")
 
 
-def poolable(comparisons: pl.DataFrame) -> pl.DataFrame:
-    """Primary program comparisons fit to pool (estimate present, no bias-related failure)."""
-    failures = pl.col("diagnostics_failed").list.set_difference(list(POOLABLE_FAILURES))
+def poolable(comparisons: pl.DataFrame, caveated: frozenset[str] = frozenset()) -> pl.DataFrame:
+    """Primary program comparisons fit to pool (estimate present, no bias-related failure
+    other than the `caveated` ones)."""
+    failures = pl.col("diagnostics_failed").list.set_difference([*POOLABLE_FAILURES, *caveated])
     return comparisons.filter(
         (pl.col("subject_type") == "program")
         & pl.col("is_primary")
@@ -143,10 +155,11 @@ def meta_regressions(
     comparisons: pl.DataFrame, attributes: pl.DataFrame, config: EffectivenessConfig
 ) -> list[dict[str, Any]]:
     """One univariable mixed-effects meta-regression per moderator, outcome and timepoint
-    (one at a time: about a dozen programs cannot support several moderators at once)."""
+    (one at a time: about a dozen programs cannot support several moderators at once).
+    Comparisons that failed equipoise enter with the caveat named (module docstring)."""
     rows = []
     conf = config.confidence
-    data = poolable(comparisons).join(
+    data = poolable(comparisons, frozenset(CAVEATED_FAILURES)).join(
         attributes, left_on="subject_id", right_on="program_id", how="left"
     )
     for keys, group in data.group_by(OUTCOME_KEYS, maintain_order=True):
@@ -166,6 +179,12 @@ def meta_regressions(
             if fit is None:
                 continue
             q = float(stats.t.ppf(0.5 + conf / 2, fit.df))
+            caveated = usable.filter(
+                pl.col("diagnostics_failed")
+                .list.set_intersection(list(CAVEATED_FAILURES))
+                .list.len()
+                > 0
+            )
             for term, coef, se, p in zip(fit.names, fit.coef, fit.se, fit.p_values, strict=True):
                 rows.append(
                     {
@@ -182,6 +201,8 @@ def meta_regressions(
                         "tau2_residual": fit.tau2_residual,
                         "r2": fit.r2,
                         "programs": sorted(usable["subject_id"]),
+                        "programs_failing_equipoise": sorted(caveated["subject_id"]),
+                        "caveat": EQUIPOISE_CAVEAT if caveated.height else None,
                     }
                 )
     return rows

@@ -1,5 +1,6 @@
 -- Every row of mart_meta_regression: one per change outcome, timepoint, moderator and
--- model term, with the programs in the model as text.
+-- model term, with the programs in the model (and those of them that failed equipoise)
+-- as text.
 SELECT
     instrument,
     scale,
@@ -10,6 +11,7 @@ SELECT
     term,
     k,
     array_to_string(programs, ', ') AS programs,
+    array_to_string(programs_failing_equipoise, ', ') AS programs_failing_equipoise,
     coefficient,
     se,
     ci_low,

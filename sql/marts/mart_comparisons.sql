@@ -111,7 +111,7 @@ COMMENT ON COLUMN mart_comparisons.noninferiority_margin IS 'Half the outcome''s
 COMMENT ON COLUMN mart_comparisons.diagnostics_failed IS 'Names of the failed diagnostics (empty when all passed); details in mart_comparison_diagnostics.';
 COMMENT ON COLUMN mart_comparisons.verdict IS 'superior (CI above 0), non-inferior (CI above -margin), inferior (CI below 0 and reaching below -margin) or inconclusive, in improvement terms; NULL unless diagnostics_passed.';
 COMMENT ON COLUMN mart_comparisons.verdict_display IS 'The verdict, or ''not shown: '' followed by the failed diagnostics. Show this, never a bare estimate.';
-COMMENT ON COLUMN mart_comparisons.sensitivity_difference IS 'Missing-data sensitivity analysis: the same ANCOVA on every due episode''s responders, weighted by overlap weight / modelled probability of answering.';
+COMMENT ON COLUMN mart_comparisons.sensitivity_difference IS 'Missing-data sensitivity analysis: the same overlap-weighted ANCOVA on every due episode, missing changes multiply imputed within each cohort (case mix, baseline, baseline PHQ-9, completion of treatment, the earlier timepoint''s change), combined by Rubin''s rules.';
 COMMENT ON COLUMN mart_comparisons.sensitivity_verdict IS 'Verdict of the sensitivity analysis (NULL where the main verdict is not shown); a different verdict lowers certainty.';
 COMMENT ON COLUMN mart_comparisons.program_prepost_g IS 'The subject''s own pre-post standardised mean change (positive = improvement), comparable with benchmark_routine_care_effect.';
 COMMENT ON COLUMN mart_comparisons.benchmark_in_person_effect IS 'Published SMD of in-person CBT vs usual care or waiting list for this domain (positive = improvement); see ref_literature_benchmarks.';

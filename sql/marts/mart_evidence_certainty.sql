@@ -2,7 +2,8 @@
 -- timepoint) and per pooled effect (outcome, timepoint, subgroup, DerSimonian-Laird).
 -- Accepted values of timepoint: ref_timepoint_windows.timepoint.
 -- Purpose: how much to trust each result, modelled on GRADE: start low (observational),
--- rate down for risk of bias, inconsistency, imprecision and indirectness, with reasons.
+-- rate down for risk of bias, inconsistency, imprecision and indirectness, and up for a
+-- large effect where nothing rated down, with reasons.
 CREATE OR REPLACE TABLE mart_evidence_certainty AS
 SELECT
     CAST(evidence_id AS VARCHAR) AS evidence_id,
@@ -23,16 +24,18 @@ SELECT
     CAST(imprecision_reasons AS VARCHAR[]) AS imprecision_reasons,
     CAST(indirectness_downgrade AS TINYINT) AS indirectness_downgrade,
     CAST(indirectness_reasons AS VARCHAR[]) AS indirectness_reasons,
+    CAST(large_effect_upgrade AS TINYINT) AS large_effect_upgrade,
+    CAST(large_effect_reasons AS VARCHAR[]) AS large_effect_reasons,
     CAST(certainty AS VARCHAR) AS certainty,
     CAST(reasons AS VARCHAR[]) AS reasons
 FROM source_frame;
 
-COMMENT ON TABLE mart_evidence_certainty IS 'GRADE-style certainty of each primary comparison (evidence_id = mart_comparisons.comparison_id) and each pooled effect (evidence_id = pooled|instrument.scale|timepoint|subgroup). Observational evidence starts low (Balshem 2011) and is never rated up here; each domain rates down 0-2 levels with its reasons. Rules: docs/methods-effectiveness.md.';
+COMMENT ON TABLE mart_evidence_certainty IS 'GRADE-style certainty of each primary comparison (evidence_id = mart_comparisons.comparison_id) and each pooled effect (evidence_id = pooled|instrument.scale|timepoint|subgroup). Observational evidence starts low (Balshem 2011); each domain rates down 0-2 levels with its reasons, and a comparison rated down in no domain rates up 1-2 levels for a large responders'' risk ratio (GRADE 9). Rules: docs/methods-effectiveness.md.';
 COMMENT ON COLUMN mart_evidence_certainty.evidence_type IS 'comparison or pooled.';
-COMMENT ON COLUMN mart_evidence_certainty.risk_of_bias_downgrade IS 'Levels removed for missing outcomes (completeness below ref_effectiveness_thresholds follow_up_completeness_min), residual imbalance, poor overlap, or a verdict that changes under the missing-data analysis.';
+COMMENT ON COLUMN mart_evidence_certainty.risk_of_bias_downgrade IS 'Levels removed for missing outcomes (the missing-data analysis changes the verdict, or whether the CI excludes 0; completeness below ref_effectiveness_thresholds follow_up_completeness_min only where no such analysis exists) or residual imbalance.';
 COMMENT ON COLUMN mart_evidence_certainty.inconsistency_downgrade IS 'Pooled effects only: I^2 above ref_effectiveness_thresholds i2_serious (percent), or a prediction interval spanning inferior and better programs.';
-COMMENT ON COLUMN mart_evidence_certainty.imprecision_downgrade IS 'CI crossing the non-inferiority margin (1), or spanning important harm and benefit (2); 1 where no MCID exists to judge by.';
-COMMENT ON COLUMN mart_evidence_certainty.indirectness_downgrade IS 'Non-local or benchmark-only comparator, or populations that differ before weighting (max SMD above ref_effectiveness_thresholds population_mismatch_smd).';
+COMMENT ON COLUMN mart_evidence_certainty.imprecision_downgrade IS 'With an MCID: CI crossing the non-inferiority margin (1), spanning important harm and benefit (2), or a minimum detectable difference above the MCID (1). Without: 1 each for a CI including 0 and a sample below the optimal information size (ref_effectiveness_thresholds ois_standardised_difference).';
+COMMENT ON COLUMN mart_evidence_certainty.indirectness_downgrade IS 'Non-local or benchmark-only comparator, or populations that barely overlap (the equipoise diagnostic failed: the estimate holds for the overlap population only).';
 COMMENT ON COLUMN mart_evidence_certainty.certainty IS 'high, moderate, low or very low.';
 COMMENT ON COLUMN mart_evidence_certainty.evidence_id IS 'mart_comparisons.comparison_id, or pooled|instrument.scale|timepoint|subgroup.';
 COMMENT ON COLUMN mart_evidence_certainty.subject_id IS 'Program or delivery mode; for pooled rows the subgroup (all or a delivery mode).';
@@ -48,3 +51,5 @@ COMMENT ON COLUMN mart_evidence_certainty.inconsistency_reasons IS 'Why inconsis
 COMMENT ON COLUMN mart_evidence_certainty.imprecision_reasons IS 'Why imprecision rated down.';
 COMMENT ON COLUMN mart_evidence_certainty.indirectness_reasons IS 'Why indirectness rated down.';
 COMMENT ON COLUMN mart_evidence_certainty.reasons IS 'All reasons, prefixed by their domain.';
+COMMENT ON COLUMN mart_evidence_certainty.large_effect_upgrade IS 'Levels added for a large effect (GRADE 9): the whole CI of the responders'' risk ratio beyond 2 (1 level) or 5 (2 levels), or their inverses; only where no domain rated down. 0 for pooled effects.';
+COMMENT ON COLUMN mart_evidence_certainty.large_effect_reasons IS 'Why certainty was rated up (empty when not).';

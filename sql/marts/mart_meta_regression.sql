@@ -16,6 +16,8 @@ SELECT
     CAST(term AS VARCHAR) AS term,
     CAST(k AS INTEGER) AS k,
     CAST(programs AS VARCHAR[]) AS programs,
+    CAST(programs_failing_equipoise AS VARCHAR[]) AS programs_failing_equipoise,
+    CAST(caveat AS VARCHAR) AS caveat,
     CAST(coefficient AS DOUBLE) AS coefficient,
     CAST(se AS DOUBLE) AS se,
     CAST(ci_low AS DOUBLE) AS ci_low,
@@ -26,7 +28,7 @@ SELECT
     CAST(r2 AS DOUBLE) AS r2
 FROM source_frame;
 
-COMMENT ON TABLE mart_meta_regression IS 'Univariable mixed-effects meta-regressions (method-of-moments residual tau^2, Knapp-Hartung SEs with t on k - p df) of the pooled programs'' adjusted differences on one program attribute at a time. Observational and ecological: an association across programs, not the effect of changing a program.';
+COMMENT ON TABLE mart_meta_regression IS 'Univariable mixed-effects meta-regressions (method-of-moments residual tau^2, Knapp-Hartung SEs with t on k - p df) of the programs'' adjusted differences on one program attribute at a time: the pooled programs, and those whose only failed bias diagnostic is equipoise, named in programs_failing_equipoise with a caveat. Observational and ecological: an association across programs, not the effect of changing a program.';
 COMMENT ON COLUMN mart_meta_regression.term IS 'intercept, the moderator, or moderator=level for therapist_involvement (reference: the first level alphabetically).';
 COMMENT ON COLUMN mart_meta_regression.coefficient IS 'Change in the difference from in-person CBT (scale points and direction) per unit of the moderator (per week, per module, per WAI-SR point; trained = true vs false).';
 COMMENT ON COLUMN mart_meta_regression.r2 IS 'Share of between-program variance tau^2 explained, 1 - tau2_residual / tau2 (NULL when tau^2 is 0).';
@@ -44,3 +46,5 @@ COMMENT ON COLUMN mart_meta_regression.ci_high IS 'Upper 95% limit.';
 COMMENT ON COLUMN mart_meta_regression.df IS 'k - number of terms.';
 COMMENT ON COLUMN mart_meta_regression.p_value IS 'Two-sided t-test of the term.';
 COMMENT ON COLUMN mart_meta_regression.tau2_residual IS 'Between-program variance left after the moderator (method of moments).';
+COMMENT ON COLUMN mart_meta_regression.programs_failing_equipoise IS 'Programs in the model whose comparison failed the equipoise diagnostic (in the demo, the self-guided ones): their overlap-population estimate enters so that programs without a therapist are represented, and their certainty is rated down for risk of bias.';
+COMMENT ON COLUMN mart_meta_regression.caveat IS 'What the programs_failing_equipoise mean for this row (NULL when there are none).';

@@ -5,7 +5,11 @@ import copy
 import pytest
 import yaml
 
-from pipelines.effectiveness.certainty import grade_comparison, grade_pooled
+from pipelines.effectiveness.certainty import (
+    grade_comparison,
+    grade_pooled,
+    optimal_information_size,
+)
 from pipelines.effectiveness.config import (
     EffectivenessConfigError,
     load_benchmarks,
@@ -47,8 +51,9 @@ def test_observational_evidence_starts_low_and_a_clean_comparison_stays_low():
 def test_each_domain_rates_down_with_its_reason():
     graded = grade_comparison(
         comparison(
-            program_completeness=0.6,
             sensitivity_verdict="inconclusive",
+            max_abs_smd_after=0.2,
+            diagnostics_failed=["equipoise"],
             comparator_level="national",
             is_indirect=True,
             max_abs_smd_before=0.6,
@@ -60,17 +65,97 @@ def test_each_domain_rates_down_with_its_reason():
     assert graded["imprecision_downgrade"] == 1
     assert graded["indirectness_downgrade"] == 2
     assert graded["certainty"] == "very low"
-    assert any("missing for 40%" in r for r in graded["reasons"])
+    assert any("changes the verdict" in r for r in graded["reasons"])
+    assert any("residual imbalance" in r for r in graded["reasons"])
     assert any("national cohort" in r for r in graded["reasons"])
+    assert any("equipoise diagnostic failed, max SMD 0.60" in r for r in graded["reasons"])
 
 
-def test_imprecision_without_an_mcid_and_with_a_very_wide_interval():
-    assert (
-        grade_comparison(comparison(noninferiority_margin=None), CONFIG)["imprecision_downgrade"]
-        == 1
+def test_populations_that_differ_before_weighting_are_not_indirect_while_they_overlap():
+    """The question is the overlap population's (iCBT where in-person CBT would otherwise
+    be offered): differing cohorts rate down only when equipoise fails (GRADE 8)."""
+    assert grade_comparison(comparison(max_abs_smd_before=0.9), CONFIG)["certainty"] == "low"
+
+
+def test_missing_outcomes_rate_down_only_when_the_missing_data_analysis_changes_the_inference():
+    """GRADE 17: robust to the missing-data analysis, no downgrade however many are
+    missing; completeness decides only where no such analysis exists."""
+    robust = grade_comparison(comparison(program_completeness=0.6), CONFIG)
+    assert robust["risk_of_bias_downgrade"] == 0 and robust["certainty"] == "low"
+    unanalysed = grade_comparison(
+        comparison(program_completeness=0.6, verdict=None, sensitivity_verdict=None), CONFIG
     )
+    assert unanalysed["risk_of_bias_reasons"] == [
+        "outcome missing for 40% of due episodes (threshold 20%) and no missing-data analysis"
+    ]
+    no_margin = comparison(
+        noninferiority_margin=None,
+        verdict=None,
+        sensitivity_verdict=None,
+        adjusted_ci_low=-2.0,
+        adjusted_ci_high=-0.5,
+    )
+    agrees = {**no_margin, "sensitivity_ci_low": -2.2, "sensitivity_ci_high": -0.1}
+    assert grade_comparison(agrees, CONFIG)["risk_of_bias_downgrade"] == 0
+    changes = {**no_margin, "sensitivity_ci_low": -2.0, "sensitivity_ci_high": 0.3}
+    assert grade_comparison(changes, CONFIG)["risk_of_bias_reasons"] == [
+        "missing-data sensitivity analysis changes whether the CI excludes 0"
+    ]
+
+
+def test_optimal_information_size_known_answer():
+    """2 (1.959964 + 0.841621)^2 / 0.5^2 = 62.79: 63 episodes per arm."""
+    assert optimal_information_size(CONFIG) == 63
+
+
+def test_imprecision_without_an_mcid_is_judged_against_the_null_and_the_ois():
+    no_mcid = comparison(noninferiority_margin=None, n_comparator_analysed=500)
+    precise = grade_comparison({**no_mcid, "adjusted_ci_high": -0.2}, CONFIG)
+    assert precise["imprecision_downgrade"] == 0
+    crosses = grade_comparison(no_mcid, CONFIG)
+    assert crosses["imprecision_reasons"] == [
+        "no published MCID, and the CI includes no difference"
+    ]
+    small = grade_comparison({**no_mcid, "n_program_analysed": 40}, CONFIG)
+    assert small["imprecision_downgrade"] == 2
+    assert "below the optimal information size 63" in small["imprecision_reasons"][1]
+
+
+def test_imprecision_with_an_mcid():
     wide = grade_comparison(comparison(adjusted_ci_low=-3.0, adjusted_ci_high=3.0), CONFIG)
     assert wide["imprecision_downgrade"] == 2
+    underpowered = grade_comparison(
+        comparison(mcid_points=3.7, minimum_detectable_difference=4.2), CONFIG
+    )
+    assert underpowered["imprecision_reasons"] == [
+        "optimal information size not reached: minimum detectable difference 4.20 > 3.7"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "overrides", "upgrade", "certainty"),
+    [
+        (2.5, 4.0, {}, 1, "moderate"),
+        (0.1, 0.3, {}, 1, "moderate"),
+        (6.0, 9.0, {}, 2, "high"),
+        (1.5, 3.0, {}, 0, "low"),
+        (2.5, 4.0, {"comparator_level": "national", "is_indirect": True}, 0, "very low"),
+    ],
+)
+def test_a_large_effect_rates_up_only_where_nothing_rated_down(
+    low, high, overrides, upgrade, certainty
+):
+    """GRADE 9: the responders' risk ratio with its whole CI beyond 2 (or 1/2) rates up
+    one level, beyond 5 two; a comparison rated down in any domain is not rated up."""
+    row = comparison(
+        immpact_moderate_responder_rr_ci_low=low,
+        immpact_moderate_responder_rr_ci_high=high,
+        **overrides,
+    )
+    graded = grade_comparison(row, CONFIG)
+    assert graded["large_effect_upgrade"] == upgrade
+    assert graded["certainty"] == certainty
+    assert bool(graded["large_effect_reasons"]) == bool(upgrade)
 
 
 def test_pooled_inconsistency_from_i2_and_one_program():
@@ -111,7 +196,7 @@ def test_every_threshold_has_a_source_and_evidence_mark():
         (("comparator", "hierarchy"), ["national", "local", "benchmark_only"]),
         (("adjustment", "weighting", "method"), "inverse_probability"),
         (("adjustment", "standard_errors", "method"), "HC3"),
-        (("missing_data", "method"), "multiple_imputation"),
+        (("missing_data", "method"), "inverse_probability_of_response"),
     ],
 )
 def test_a_method_key_names_the_implemented_method_and_refuses_another(path, other):

@@ -6,9 +6,11 @@ import polars as pl
 import pytest
 
 from pipelines.effectiveness import diagnostics as dx
+from pipelines.effectiveness.certainty import grade_comparison
 from pipelines.effectiveness.comparisons import (
     Cohort,
     Outcome,
+    add_earlier_change,
     analyse,
     comparison_specs,
     encode_case_mix,
@@ -192,7 +194,8 @@ def test_missing_mcid_means_no_margin_and_no_verdict():
 
 def test_missing_data_sensitivity_recovers_what_completers_miss():
     """Missing at random given baseline: the sicker the patient, the likelier a missing
-    score, and the IPW estimate stays near the truth (0) like the completers one."""
+    score, and the multiple-imputation estimate stays near the truth (0) like the
+    completers one."""
     frame = pl.concat([episodes("A", 600, 0.0, 1), episodes("IP_ON", 600, 0.0, 3)])
     rng = np.random.default_rng(9)
     drop = rng.random(frame.height) < (frame["baseline_score"].to_numpy() / 30)
@@ -238,7 +241,7 @@ def test_a_cohort_grouped_into_cells_gives_the_per_episode_comparison():
         [episodes("A", 400, -2.0, 1, answered=0.8), episodes("IP_ON", 1500, 0.0, 3, answered=0.7)]
     ).with_columns(pl.col("baseline_score", "baseline_phq9").clip(10, 14))
     case_mix = tuple(dict.fromkeys((*CONFIG.propensity_covariates, *CONFIG.outcome_covariates)))
-    frame = encode_case_mix(frame, case_mix)
+    frame = encode_case_mix(add_earlier_change(frame, CONFIG.trajectory), case_mix)
     rows, balance, diagnostics = {}, {}, {}
     for aggregate in (False, True):
         program, comparator = (
@@ -287,3 +290,16 @@ def test_balance_equipoise_and_minimum_detectable_difference():
         dx.fraction_in_equipoise(np.r_[np.full(4, 0.5), np.full(4, 0.99)], treated, 0.3, 0.7) == 0.5
     )
     assert dx.minimum_detectable_difference(1.0, 0.95, 0.8) == pytest.approx(2.8016, abs=1e-4)
+
+
+def test_a_complete_local_world_with_a_large_precise_effect_rates_above_very_low():
+    """Every outcome answered, a local in-person cohort from the same population, and a
+    program whose patients respond (30% improvement) about two and a half times as often:
+    nothing rates it down, the responders' risk ratio rates it up (GRADE 9)."""
+    frame = pl.concat([episodes("A", 800, -7.0, 1), episodes("IP_ON", 800, 0.0, 3)])
+    row = run(frame, REGISTRY)["A|PHQ9.total|post_treatment|local"].row
+    assert row["diagnostics_passed"] and row["verdict"] == "superior"
+    graded = grade_comparison(row, CONFIG)
+    assert graded["reasons"][0].startswith("large effect: responders' risk ratio CI")
+    assert graded["large_effect_upgrade"] == 1
+    assert graded["certainty"] == "moderate"

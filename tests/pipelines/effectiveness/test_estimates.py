@@ -152,3 +152,58 @@ def test_cells_give_the_episode_level_fits():
     assert (cell_share.p, cell_share.var, cell_share.n) == pytest.approx(
         (share.p, share.var, share.n), rel=1e-9
     )
+
+
+def test_rubins_rules_known_answer():
+    """Estimates 1, 2, 3 with SE 1 and complete-data df 100: Q = 2, W = 1, B = 1,
+    T = 1 + 4/3; lambda = (4/3) / (7/3) = 4/7, nu_old = 2 / lambda^2 = 6.125,
+    nu_obs = 101/103 * 100 * 3/7 = 42.0249, df = 1 / (1/6.125 + 1/42.0249) = 5.3458."""
+    combined = est.rubin([est.Estimate(v, 1.0, 100) for v in (1.0, 2.0, 3.0)])
+    assert combined.value == pytest.approx(2.0)
+    assert combined.se**2 == pytest.approx(1 + 4 / 3)
+    nu_old, nu_obs = 2 / (4 / 7) ** 2, 101 / 103 * 100 * 3 / 7
+    assert combined.df == pytest.approx(1 / (1 / nu_old + 1 / nu_obs))
+    assert combined.df == pytest.approx(5.3458, abs=1e-4)
+    same = est.rubin([est.Estimate(2.0, 0.5, 40)] * 5)
+    assert (same.value, same.se, same.df) == pytest.approx((2.0, 0.5, 40))
+
+
+def test_normal_imputation_keeps_observed_values_and_centres_on_the_fitted_model():
+    """Observed values are untouched; the imputations of a missing value scatter around
+    the OLS prediction (statsmodels, fitted on the observed rows) with the residual SD,
+    widened a little by the drawn parameters."""
+    rng = np.random.default_rng(3)
+    n = 400
+    x = rng.normal(size=(n, 2))
+    y = 1.0 + x @ np.array([2.0, -1.0]) + rng.normal(0, 1.5, n)
+    observed = rng.random(n) < 0.6
+    completed = est.impute_normal(x, y, observed, 2_000, np.random.default_rng(4))
+    assert completed.shape == (n, 2_000)
+    np.testing.assert_array_equal(completed[observed], np.repeat(y[observed, None], 2_000, 1))
+    fit = sm.OLS(y[observed], sm.add_constant(x[observed])).fit()
+    predicted = sm.add_constant(x[~observed]) @ fit.params
+    np.testing.assert_allclose(completed[~observed].mean(axis=1), predicted, atol=0.15)
+    spread = completed[~observed].std(axis=1)
+    assert np.sqrt(fit.scale) < spread.mean() < 1.05 * np.sqrt(fit.scale)
+
+
+def test_imputation_from_an_earlier_score_recovers_what_completers_lose():
+    """A later score missing more often for patients who did worse earlier (missing at
+    random given the earlier score): completers overstate the mean, imputing from the
+    earlier score recovers it, and its Rubin interval covers the truth."""
+    rng = np.random.default_rng(5)
+    n = 3_000
+    earlier = rng.normal(0, 1, n)
+    later = 0.9 * earlier + rng.normal(0, 0.4, n)
+    observed = rng.random(n) < 1 / (1 + np.exp(-(0.3 + 1.5 * earlier)))
+    completed = est.impute_normal(earlier[:, None], later, observed, 40, rng)
+    ones = np.ones((n, 1))
+    per_imputation = [
+        est.weighted_least_squares(completed[:, m], ones, np.ones(n)).estimate(0) for m in range(40)
+    ]
+    combined = est.rubin(per_imputation)
+    truth = later.mean()
+    assert later[observed].mean() - truth > 0.3
+    assert abs(combined.value - truth) < 0.05
+    low, high = combined.interval(0.95)
+    assert low < truth < high
