@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -73,8 +73,15 @@ class Published:
     """Whether the attacker reads the labels (and `bounds` holds them)."""
 
     def add_cell(self, key: CellKey, true: int, shown: int | None) -> None:
+        """One count cell; a cell added twice (a count two marts publish) must be the
+        same number, shown or hidden alike in both."""
         if shown is not None and shown != true:
             raise ValueError(f"{key}: shown {shown} but true {true} (rounding is not modelled)")
+        if key in self.true and (self.true[key], self.shown[key]) != (true, shown):
+            raise ValueError(
+                f"{key} published twice differently: {self.true[key]}/{self.shown[key]} "
+                f"and {true}/{shown}"
+            )
         self.true[key] = true
         self.shown[key] = shown
 
@@ -264,6 +271,52 @@ def nested_pairs(frame: pl.DataFrame, spec: SuppressionSpec) -> list[tuple[int, 
     return pairs
 
 
+def add_table(
+    published: Published,
+    original: pl.DataFrame,
+    suppressed: pl.DataFrame,
+    spec: SuppressionSpec,
+    rules: SuppressionRules,
+    *,
+    level: str,
+    key: Callable[[int, str], CellKey] = lambda row, count: (row, count),
+    labelled: bool = False,
+) -> None:
+    """Add what one suppressed frame publishes, its totals being rows of it as in the marts
+    (a delivery mode's row beside its programs): every count cell; in each group of each
+    of the spec's `total_groups`/`count_groups`, the row of the highest `level` equals the
+    sum of the others; the spec's nested pairs; when `labelled`, the hidden cells' labels.
+    `original` and `suppressed` have the same rows; `key` names a cell (the same key in
+    two frames is one cell: a count two marts publish)."""
+    if rules.round_counts:
+        raise ValueError("the audit models exact shown counts; rounding is not modelled")
+    levels = original[level].to_list()
+    for count in spec.counts:
+        for row, (true, shown) in enumerate(zip(original[count], suppressed[count], strict=True)):
+            if true is not None:
+                published.add_cell(key(row, count), true, shown)
+                if labelled and shown is None:
+                    small = suppressed[count + SMALL_SUFFIX][row]
+                    published.add_label(key(row, count), small, rules.threshold)
+        for columns in spec.groups_for(count):
+            keys = original.select(list(columns)).rows() if columns else [()] * original.height
+            members: dict[tuple, list[int]] = defaultdict(list)
+            for row, group in enumerate(keys):
+                if None not in group and original[count][row] is not None:
+                    members[group].append(row)
+            for rows in members.values():
+                top = max(levels[row] for row in rows)
+                totals = [row for row in rows if levels[row] == top]
+                parts = [row for row in rows if levels[row] != top]
+                if len(totals) == 1 and parts:
+                    terms = {key(row, count): 1 for row in parts}
+                    published.equations.append(Equation({**terms, key(totals[0], count): -1}))
+    for big_row, big, small_row, small in nested_pairs(original, spec):
+        big_key, small_key = key(big_row, big), key(small_row, small)
+        if big_key in published.true and small_key in published.true:
+            published.nested.append((big_key, small_key))
+
+
 def published_table(
     original: pl.DataFrame,
     suppressed: pl.DataFrame,
@@ -271,41 +324,9 @@ def published_table(
     rules: SuppressionRules,
     *,
     level: str,
-    prefix: Iterable[Hashable] = (),
     labelled: bool = False,
 ) -> Published:
-    """The attacker's view of one suppressed frame whose totals are rows of it, as in the
-    marts (a delivery mode's row beside its programs): every count cell; in each group of
-    each of the spec's `total_groups`/`count_groups`, the row of the highest `level` equals
-    the sum of the others; the spec's nested pairs; when `labelled`, the hidden cells'
-    labels. Cell keys are (*prefix, row, count)."""
-    if rules.round_counts:
-        raise ValueError("the audit models exact shown counts; rounding is not modelled")
-    prefix = tuple(prefix)
+    """What one suppressed frame publishes (`add_table`), cells keyed (row, count)."""
     published = Published()
-    levels = original[level].to_list()
-    for count in spec.counts:
-        for row, (true, shown) in enumerate(zip(original[count], suppressed[count], strict=True)):
-            if true is not None:
-                published.add_cell((*prefix, row, count), true, shown)
-                if labelled and shown is None:
-                    small = suppressed[count + SMALL_SUFFIX][row]
-                    published.add_label((*prefix, row, count), small, rules.threshold)
-        for columns in spec.groups_for(count):
-            keys = original.select(list(columns)).rows() if columns else [()] * original.height
-            members: dict[tuple, list[int]] = defaultdict(list)
-            for row, key in enumerate(keys):
-                if None not in key and original[count][row] is not None:
-                    members[key].append(row)
-            for rows in members.values():
-                top = max(levels[row] for row in rows)
-                totals = [row for row in rows if levels[row] == top]
-                parts = [row for row in rows if levels[row] != top]
-                if len(totals) == 1 and parts:
-                    terms = {(*prefix, row, count): 1 for row in parts}
-                    published.equations.append(Equation({**terms, (*prefix, totals[0], count): -1}))
-    for big_row, big, small_row, small in nested_pairs(original, spec):
-        big_key, small_key = (*prefix, big_row, big), (*prefix, small_row, small)
-        if big_key in published.true and small_key in published.true:
-            published.nested.append((big_key, small_key))
+    add_table(published, original, suppressed, spec, rules, level=level, labelled=labelled)
     return published
