@@ -174,7 +174,7 @@ def funnels(draw: st.DrawFn) -> pl.DataFrame:
 TOTALS = st.sampled_from([(("mode",),), (("mode",), ("all",))])
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(frame=funnels(), totals=TOTALS, nested=st.booleans())
 def test_no_random_table_pins_a_small_count(
     frame: pl.DataFrame, totals: tuple, nested: bool
@@ -211,7 +211,7 @@ def waits(draw: st.DrawFn) -> pl.DataFrame:
     return pl.concat([frame, mode], how="diagonal_relaxed").select(frame.columns)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(frame=waits())
 def test_no_random_waits_table_pins_a_small_count(frame: pl.DataFrame) -> None:
     spec = SuppressionSpec(
