@@ -150,6 +150,7 @@ class _Problem:
         self.rows_eq, self.rhs_eq = rows_eq, rhs_eq
         self.rows_ub, self.rhs_ub = rows_ub, rhs_ub
         self.component = self._components()
+        self._systems: dict[frozenset[int], tuple] = {}
 
     def _row(self, terms: Mapping[CellKey, int], constant: int) -> tuple[dict[int, int], int]:
         row: dict[int, int] = defaultdict(int)
@@ -177,18 +178,23 @@ class _Problem:
                 parent[find(other)] = find(first)
         return [find(i) for i in range(len(self.hidden))]
 
-    def interval(self, objective: Mapping[CellKey, int]) -> tuple[float, float]:
-        """Smallest and largest value of sum(coefficient * cell), rounded inwards to
-        integers (infinite where nothing bounds it)."""
-        row, constant = self._row(objective, 0)
-        if not row:
-            return -constant, -constant
-        roots = {self.component[i] for i in row}
+    def _system(self, roots: frozenset[int]) -> tuple:
+        """The constraints of the variables in `roots`' components, as matrices (built
+        once per set of components: a cell and the differences it is part of share it)."""
+        if roots not in self._systems:
+            self._systems[roots] = self._build_system(roots)
+        return self._systems[roots]
+
+    def _build_system(self, roots: frozenset[int]) -> tuple:
         variables = [i for i in range(len(self.hidden)) if self.component[i] in roots]
         position = {v: p for p, v in enumerate(variables)}
 
         def matrix(rows: Sequence[dict[int, int]], rhs: Sequence[int]):
-            kept = [(r, b) for r, b in zip(rows, rhs, strict=True) if set(r) & set(position)]
+            kept = [
+                (r, b)
+                for r, b in zip(rows, rhs, strict=True)
+                if self.component[next(iter(r))] in roots
+            ]
             if not kept:
                 return None, None
             a = np.zeros((len(kept), len(variables)))
@@ -197,12 +203,26 @@ class _Problem:
                     a[n, position[i]] = c
             return a, np.array([b for _, b in kept], dtype=float)
 
-        a_eq, b_eq = matrix(self.rows_eq, self.rhs_eq)
-        a_ub, b_ub = matrix(self.rows_ub, self.rhs_ub)
         variable_bounds = [
             tuple(None if math.isinf(b) else b for b in self.published.bounds.get(k, (0, math.inf)))
             for k in (self.hidden[i] for i in variables)
         ]
+        return (
+            variables,
+            position,
+            *matrix(self.rows_eq, self.rhs_eq),
+            *matrix(self.rows_ub, self.rhs_ub),
+            variable_bounds,
+        )
+
+    def interval(self, objective: Mapping[CellKey, int]) -> tuple[float, float]:
+        """Smallest and largest value of sum(coefficient * cell), rounded inwards to
+        integers (infinite where nothing bounds it)."""
+        row, constant = self._row(objective, 0)
+        if not row:
+            return -constant, -constant
+        roots = frozenset(self.component[i] for i in row)
+        variables, position, a_eq, b_eq, a_ub, b_ub, variable_bounds = self._system(roots)
         cost = np.zeros(len(variables))
         for i, c in row.items():
             cost[position[i]] = c
