@@ -115,7 +115,7 @@ def summary_page(report: Mapping[str, Any], tests: pl.DataFrame, min_episodes: i
         f"<title>{escape(title)}</title><style>{STYLE}</style></head><body><main>"
         f"<h1>{escape(title)}</h1>"
         f"<p>Verdict: <strong>{escape(verdict)}</strong>. The batch's new episodes, with "
-        f"the two batches before it (at least {min_episodes}), against "
+        f"those of the batches just before it (at least {min_episodes}), against "
         f"{escape(reference.lower())}, feature by feature with Evidently's tests.</p>"
         "<p>A summary of Evidently's report. Evidently's own report draws the episodes' "
         "distributions, with counts of single people and each score's minimum and maximum, "
