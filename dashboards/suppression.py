@@ -8,8 +8,9 @@ small-number policy; NHS Digital's "Disclosure control methodology for HES and E
 
 1. A count from 1 to threshold - 1 is suppressed; zero is shown.
 2. Complementary suppression: where the dashboard shows a total over a group of cells and
-   exactly one of them is hidden, or the hidden ones add up to less than the threshold,
-   the total would reveal them by subtraction, so the smallest other non-zero cell of the
+   exactly one of them is hidden, or the hidden ones add up to less than the threshold
+   (or to exactly what their labels allow, "<5" being 1 to 4 and "s" at least 5), the
+   total would reveal them by subtraction, so the smallest other non-zero cell of the
    group is hidden too (repeated until stable, so a cell hidden for one total is accounted
    for in every other). Which totals are shown is declared per mart (dashboards/marts/
    and the rule in dashboards/README.md).
@@ -199,9 +200,9 @@ def complementary_mask(
     exactly one of its cells is hidden, or while its hidden cells add up to less than
     `threshold` (two hidden cells of 1 each would otherwise be known from the total) or
     to a sum their labels pin (`_protected`). The smallest other non-zero cell (first in
-    row order on ties) is hidden. Zeros are never
-    chosen: they are often known from elsewhere (a program that does not use an
-    instrument), so hiding one would not protect anything.
+    row order on ties) is hidden. Zeros are never chosen: they are often known from
+    elsewhere (a program that does not use an instrument), so hiding one would not
+    protect anything.
     """
     values = frame[count].to_list()
     hidden = suppressed.to_list()
