@@ -4,10 +4,11 @@ Statistical disclosure control checks a suppression pattern by computing, for ev
 suppressed cell, the feasibility interval: the smallest and largest value the cell can take
 given everything published (shown cells, published totals, known relations between cells,
 non-negativity), found by linear programming with integrality relaxed (Hundepool et al.,
-Statistical Disclosure Control, Wiley 2012, sections 4.3 and 5.2: "audit" of a suppression
+Statistical Disclosure Control, Wiley 2012, chapters 4 and 5: auditing a suppression
 pattern, feasibility intervals and protection levels; the check tau-ARGUS runs after
 secondary suppression). A relaxed interval is never narrower than the integer one, so a
-pattern this audit fails is unsafe; one it passes is safe against linear reasoning.
+pattern this audit fails is unsafe; one it passes is safe against linear reasoning (an
+attacker solving the integer problem could narrow an interval further).
 
 The protection rule for counts under a threshold rule (counts 1 to t - 1 are disclosive,
 t from config/suppression.yaml) is checked against two attackers (`protects`):
