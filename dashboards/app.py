@@ -273,7 +273,7 @@ def create_app(settings: Settings, auth_config: auth.AuthConfig | None = None) -
     review_queue.install(app.server, settings)
     install_security_headers(app, config.secure_cookies)
     app.server.add_url_rule(auth.HEALTH_PATH, "health", health)
-    reports.install(app.server, settings.reports_dir)
+    reports.install(app.server)
     brief_download.install(app.server)
     app.server.before_request(redirect_home)
     app.layout = shell

@@ -8,8 +8,9 @@ small-number policy; NHS Digital's "Disclosure control methodology for HES and E
 
 1. A count from 1 to threshold - 1 is suppressed; zero is shown.
 2. Complementary suppression: where the dashboard shows a total over a group of cells and
-   exactly one of them is hidden, or the hidden ones add up to less than the threshold,
-   the total would reveal them by subtraction, so the smallest other non-zero cell of the
+   exactly one of them is hidden, or the hidden ones add up to less than the threshold
+   (or to exactly what their labels allow, "<5" being 1 to 4 and "s" at least 5), the
+   total would reveal them by subtraction, so the smallest other non-zero cell of the
    group is hidden too (repeated until stable, so a cell hidden for one total is accounted
    for in every other). Which totals are shown is declared per mart (dashboards/marts/
    and the rule in dashboards/README.md).
@@ -197,10 +198,11 @@ def complementary_mask(
     belongs to no group of it (so one frame can hold several levels of a hierarchy, each
     row naming only the totals it is part of). A group needs another hidden cell while
     exactly one of its cells is hidden, or while its hidden cells add up to less than
-    `threshold` (two hidden cells of 1 each would otherwise be known from the total). The
-    smallest other non-zero cell (first in row order on ties) is hidden. Zeros are never
-    chosen: they are often known from elsewhere (a program that does not use an
-    instrument), so hiding one would not protect anything.
+    `threshold` (two hidden cells of 1 each would otherwise be known from the total) or
+    to a sum their labels pin (`_protected`). The smallest other non-zero cell (first in
+    row order on ties) is hidden. Zeros are never chosen: they are often known from
+    elsewhere (a program that does not use an instrument), so hiding one would not
+    protect anything.
     """
     values = frame[count].to_list()
     hidden = suppressed.to_list()
@@ -219,9 +221,7 @@ def complementary_mask(
                     members[key].append(row)
             for rows in members.values():
                 hidden_rows = [row for row in rows if hidden[row]]
-                if not hidden_rows:
-                    continue
-                if len(hidden_rows) > 1 and sum(values[r] for r in hidden_rows) >= threshold:
+                if not hidden_rows or _protected([values[r] for r in hidden_rows], threshold):
                     continue
                 candidates = [row for row in rows if not hidden[row] and values[row] > 0]
                 if not candidates:
@@ -230,6 +230,28 @@ def complementary_mask(
                 hidden[pick] = chosen[pick] = True
                 changed = True
     return pl.Series(count, chosen, dtype=pl.Boolean)
+
+
+def _protected(hidden: Sequence[int], threshold: int) -> bool:
+    """Whether a group's hidden cells keep each other unknown when its total is shown.
+
+    Two or more, adding up to at least the threshold, and not pinned by their labels: a
+    reader knows a "<t" cell is 1 to t - 1 and any other hidden count at least t (zeros
+    are never complements), so hidden cells adding up to exactly their smallest possible
+    sum (a "<5" and an "s" making 6: 1 and 5), or, when all are small, their largest
+    (two "<5" making 8: 4 and 4), are known one by one.
+    """
+    total = sum(hidden)
+    if len(hidden) < 2 or total < threshold:
+        return False
+    small = [1 <= value < threshold for value in hidden]
+    lowest = sum(
+        1 if is_small else min(value, threshold)
+        for value, is_small in zip(hidden, small, strict=True)
+    )
+    if total == lowest:
+        return False
+    return not (all(small) and total == len(hidden) * (threshold - 1))
 
 
 def nested_relations(frame: pl.DataFrame, spec: SuppressionSpec) -> list[tuple[Cell, Cell]]:

@@ -44,7 +44,6 @@ REFERENCES = {
     OWN_REFERENCE: "The program's first batches",
     "in_person": "In-person clinics",
 }
-REPORT_TYPES = {"data_drift": "Drift report", "data_summary": "Summary of the batch"}
 
 CSV_COLUMNS = (
     "program_id",
@@ -149,28 +148,39 @@ def summarise(data: pl.DataFrame) -> str:
     return " ".join(sentences)
 
 
-REPORT_LINK_TEXT = "Open report"
+REPORT_LINK_TEXT = "Open summary"
+DATA_DRIFT = "data_drift"
+
+
+def servable(min_episodes: int) -> pl.Expr:
+    """Which listed reports get a summary: data-drift reports of the current data version
+    (their episodes are known) describing at least `min_episodes` episodes."""
+    return (
+        (pl.col("report_type") == DATA_DRIFT)
+        & (pl.col("current_episodes").fill_null(0) >= min_episodes)
+    ).alias("served")
 
 
 def report_link_name(row: dict[str, Any]) -> str:
-    """A report link's accessible name: its visible text first, then which report
+    """A summary link's accessible name: its visible text first, then which report
     (WCAG 2.5.3, label in name: speech users say what they see)."""
     return (
-        f"{REPORT_LINK_TEXT}: {row['type_label'].lower()} of {row['program_id']}, "
+        f"{REPORT_LINK_TEXT}: drift report of {row['program_id']}, "
         f"batch {row['batch_id']} (new tab)"
     )
 
 
 def report_rows(reports: pl.DataFrame, programs: Sequence[str], min_episodes: int) -> pl.DataFrame:
-    """The kept HTML reports of the programs in view, newest batch first; `served` is
-    false for a report that describes fewer than `min_episodes` episodes."""
+    """The kept drift reports of the programs in view, newest batch first; `served` is
+    false for a report that describes fewer than `min_episodes` episodes (or an older data
+    version). Evidently's batch summaries are never served (dashboards/reports.py) and
+    are not listed."""
     return (
-        reports.filter(pl.col("program_id").is_in(list(programs)))
+        reports.filter(
+            pl.col("program_id").is_in(list(programs)), pl.col("report_type") == DATA_DRIFT
+        )
         .with_columns(
-            (pl.col("current_episodes").fill_null(0) >= min_episodes).alias("served"),
-            pl.col("report_type")
-            .replace_strict(REPORT_TYPES, default=pl.col("report_type"))
-            .alias("type_label"),
+            servable(min_episodes),
             pl.col("reference")
             .replace_strict(REFERENCES, default=pl.col("reference"))
             .fill_null(MISSING)
@@ -180,7 +190,7 @@ def report_rows(reports: pl.DataFrame, programs: Sequence[str], min_episodes: in
             .fill_null(MISSING)
             .alias("verdict_label"),
         )
-        .sort(["batch_id", "program_id", "report_type"], descending=[True, False, False])
+        .sort(["batch_id", "program_id", "reference"], descending=[True, False, False])
     )
 
 
@@ -199,9 +209,10 @@ def about(rules: SuppressionRules, mart_comment: str | None, policy: DriftPolicy
         "reports listed in mart_drift_reports (docs/ingestion.md).",
         f"Privacy: episode counts are shown for each program's latest batch only, as "
         f"{rules.small_label} from 1 to {rules.threshold - 1}: consecutive windows overlap, "
-        "so two of them would give a month's new episodes. The HTML reports are Evidently's "
-        "own and are not suppressed: they are served to analysts only, and only when they "
-        "describe at least as many episodes as a drift test needs.",
+        "so two of them would give a month's new episodes. Evidently's HTML reports draw "
+        "the episodes' distributions (counts of single people, each score's minimum and "
+        "maximum) and are not served: each drift report's link opens a summary of it "
+        "without any count or extreme value (each feature's test, p-value and verdict).",
     ]
     if mart_comment:
         paragraphs.insert(2, f"How the pipeline describes {MART}: {mart_comment}")

@@ -79,3 +79,8 @@ class QualityMarts(MartsBase):
     def drift_reports(self) -> pl.DataFrame:
         """mart_drift_reports: the kept HTML reports and the episodes each describes."""
         return self._cached("drift_reports", lambda: self.query("drift_reports"))
+
+    def drift_report_tests(self) -> pl.DataFrame:
+        """drift_columns without counts: each comparison's feature tests, which the
+        dashboard serves in place of Evidently's HTML (no count, so nothing to suppress)."""
+        return self._cached("drift_report_tests", lambda: self.query("drift_report_tests"))

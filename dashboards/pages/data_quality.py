@@ -3,11 +3,11 @@
 What the pipeline did with each program's files (ingest_load_ledger), why rows were
 quarantined (mart_quarantine_reasons: counts of value-free reasons, never the quarantine
 itself), the OHDSI-style checks (dq_check_status), how fresh each program's data are
-(dq_freshness) and whether a program's referrals drift (drift_results, with the kept
-Evidently reports served by `dashboards.reports`). Filters in the URL: `mode`, `program`
-and `period` (a delivery batch for the deliveries table; `all` lists the files that need
-a look). Analysts only (`publish=False`): it is operational detail about named programs'
-deliveries, and the drift reports are not suppressed.
+(dq_freshness) and whether a program's referrals drift (drift_results, with summaries
+of the kept Evidently reports served by `dashboards.reports`). Filters in the URL:
+`mode`, `program` and `period` (a delivery batch for the deliveries table; `all` lists
+the files that need a look). Analysts only (`publish=False`): it is operational detail
+about named programs' deliveries.
 """
 
 from __future__ import annotations
@@ -179,10 +179,13 @@ def layout(**query: Any) -> html.Div:
                 [
                     html.H2("Drift reports", id="data_quality-reports-heading", className="h4"),
                     html.P(
-                        "Evidently's own HTML reports, kept by the pipeline. They are not "
-                        "suppressed, so a report is linked only when it describes at least "
+                        "Evidently's HTML reports stay in the pipeline's reports folder: "
+                        "they draw the episodes' distributions, with counts of single "
+                        "people and each score's minimum and maximum. Each link opens a "
+                        "summary of the report (each feature's test, p-value and verdict, "
+                        "no counts), for reports of at least "
                         f"{min_report_episodes()} episodes (the drift test's minimum, "
-                        "config/quality.yaml). Each opens in a new tab.",
+                        "config/quality.yaml), in a new tab.",
                         className="small",
                     ),
                     html.Div(id=Id.DATA_QUALITY_REPORTS),
@@ -198,7 +201,7 @@ def _reports_table(rows: pl.DataFrame) -> html.Div:
     """The kept reports as a table whose last column links to each servable one."""
     if rows.is_empty():
         return html.P("No drift report has been written for the programs in view yet.")
-    headers = ["Program", "Batch", "Report", "Compared with", "Verdict", "Open"]
+    headers = ["Program", "Batch", "Compared with", "Verdict", "Open"]
     body = []
     for row in rows.iter_rows(named=True):
         link: Any = (
@@ -218,7 +221,6 @@ def _reports_table(rows: pl.DataFrame) -> html.Div:
                 [
                     html.Th(row["program_id"], scope="row"),
                     html.Td(row["batch_id"]),
-                    html.Td(row["type_label"]),
                     html.Td(row["reference_label"]),
                     html.Td(row["verdict_label"] or MISSING),
                     html.Td(link),

@@ -6,7 +6,7 @@ from dashboards.charts import dq_drift
 
 
 def test_a_report_links_accessible_name_starts_with_its_visible_text() -> None:
-    row = {"type_label": "Drift report", "program_id": "ICBT05", "batch_id": "2026-10"}
+    row = {"program_id": "ICBT05", "batch_id": "2026-10"}
     name = dq_drift.report_link_name(row)
     assert name.startswith(dq_drift.REPORT_LINK_TEXT)
     assert "drift report of ICBT05, batch 2026-10" in name

@@ -4,8 +4,8 @@ Expected numbers come from the chart modules applied to the same suppressed mart
 server reads (`marts`). The page counts rows and files, not people, but its docs say why
 those are suppressed all the same: an episodes file's rows are the people a program
 referred in a month. The pilot ICBT15 delivers 1 to 4 episodes a month, so its episodes
-files show `<5` rows. The kept Evidently reports are not suppressed: they are served to
-analysts only, and only when they describe enough episodes.
+files show `<5` rows. Evidently's own HTML reports are never served: a drift report's
+link opens a summary without counts (dashboards/reports.py), to analysts only.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from dashboards.reports import min_report_episodes, report_url
 from dashboards.suppression import SMALL_SUFFIX, SuppressionRules
 from dashboards.theme import mode_label
 from dashboards.view_state import ALL_PERIODS
+from pipelines.quality.drift import FEATURES as DRIFT_FEATURES
 from tests.conftest import needs_demo_build
 from tests.dashboards.conftest import (
     VIEWER,
@@ -39,6 +40,7 @@ from tests.dashboards.conftest import (
     stamped_name,
     table_rows,
 )
+from tests.dashboards.test_reports import assert_no_counts_or_extremes
 from tests.dashboards.test_sign_in import dash_output, post
 
 pytestmark = [pytest.mark.browser, needs_demo_build]
@@ -105,10 +107,9 @@ def report_table(rows: pl.DataFrame) -> list[dict[str, str]]:
         {
             "Program": row["program_id"],
             "Batch": row["batch_id"],
-            "Report": row["type_label"],
             "Compared with": row["reference_label"],
             "Verdict": row["verdict_label"] or MISSING,
-            "Open": "Open report" if row["served"] else "Not served: too few episodes",
+            "Open": dq_drift.REPORT_LINK_TEXT if row["served"] else "Not served: too few episodes",
         }
         for row in rows.iter_rows(named=True)
     ]
@@ -242,11 +243,11 @@ def test_small_row_counts_are_suppressed_on_screen_and_in_the_csv(
     )
 
 
-def test_served_drift_reports_open_for_analysts(page: Page, live_server, marts) -> None:
-    kept = reports(marts)
-    served = kept.filter("served")
-    not_served = kept.filter(~pl.col("served"))
-    assert served.height and not_served.height
+def test_drift_report_links_open_summaries_without_counts(
+    page: Page, live_server, marts, demo_build
+) -> None:
+    served = reports(marts).filter("served")
+    assert served.height
     open_data_quality(page, live_server.url)
     first = served.row(0, named=True)
     href = report_url(first["path"])
@@ -263,12 +264,26 @@ def test_served_drift_reports_open_for_analysts(page: Page, live_server, marts) 
     assert response.value.status == 200
     headers = response.value.headers
     assert headers["content-type"].startswith("text/html")
-    assert headers["content-security-policy"].startswith("sandbox")
+    assert headers["content-security-policy"].startswith("sandbox;")
+    summary = popup.value
+    expect(summary.get_by_role("heading", level=1)).to_contain_text(first["program_id"])
+    expect(summary.locator("tbody tr")).to_have_count(len(DRIFT_FEATURES))
     popup.value.close()
-    # A report of too few episodes is listed but not linked, and not served if asked for.
-    hidden = report_url(not_served["path"][0])
-    expect(page.locator(f"{REPORTS} a[href='{hidden}']")).to_have_count(0)
-    assert page.context.request.get(f"{live_server.url}{hidden}").status == 404
+    # Every served summary: no script, no count of 1 to 4, no minimum or maximum, and
+    # not the Evidently file it summarises (which has them).
+    for path in served["path"]:
+        body = page.context.request.get(f"{live_server.url}{report_url(path)}").text()
+        assert_no_counts_or_extremes(body, marts.rules)
+        raw = (demo_build.settings.reports_dir / path).read_text()
+        assert "<script" in raw and body not in raw
+    # Evidently's batch summaries (DataSummaryPreset: counts, minima, maxima) are neither
+    # linked nor served if asked for (reports of too few episodes: tests/dashboards/
+    # test_reports.py).
+    summaries = marts.drift_reports().filter(pl.col("report_type") == "data_summary")
+    assert summaries.height
+    for path in summaries["path"]:
+        expect(page.locator(f"{REPORTS} a[href='{report_url(path)}']")).to_have_count(0)
+        assert page.context.request.get(f"{live_server.url}{report_url(path)}").status == 404
 
 
 def checks_callback_body(marts: Marts) -> dict:
