@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from pipelines.settings import Settings
+from pipelines.settings import Environment, Settings
 
 DAGSTER_YAML = """\
 # Written by `icbt run`: local run history for `dagster dev`, without telemetry.
@@ -303,7 +303,7 @@ def brief_command(snapshot_id: str | None, out_dir: Path | None) -> None:
 @click.option(
     "--port",
     type=int,
-    default=lambda: int(os.environ.get("ICBT_PORT", 8050)),
+    default=lambda: Environment.read().port,
     show_default="8050 or $ICBT_PORT",
 )
 @click.option("--debug", is_flag=True, help="Dash debug mode (hot reload, dev tools).")
