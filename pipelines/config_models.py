@@ -57,6 +57,14 @@ class Sourced(Cited, Generic[T]):
     value: T
 
 
+class Judged(ConfigModel, Generic[T]):
+    """A project's own choice, no published number: the value, how sure, and why."""
+
+    value: T
+    evidence: EvidenceLevel
+    note: NonEmpty
+
+
 class Noted(ConfigModel, Generic[T]):
     """An operational setting no published source decides: the value and why it is so."""
 

@@ -18,12 +18,15 @@ from pipelines.engagement.config import EngagementConfig
 from pipelines.ingestion.rules import IngestionRules
 from pipelines.paths import resource_dir
 from pipelines.publishing.snapshots import PublishingConfig
+from pipelines.quality.config import DqChecks, QualityConfig
 from pipelines.safety.review import ReviewRules
 
 MODELS: dict[str, type[BaseModel]] = {
+    "dq_checks.yaml": DqChecks,
     "engagement.yaml": EngagementConfig,
     "ingestion.yaml": IngestionRules,
     "publishing.yaml": PublishingConfig,
+    "quality.yaml": QualityConfig,
     "safety_review.yaml": ReviewRules,
     "sign_in.yaml": SignInRules,
     "suppression.yaml": SuppressionRules,
@@ -40,12 +43,13 @@ def _write(tmp_path: Path, name: str, raw: dict[str, Any]) -> Path:
     return path
 
 
-def _first_block(raw: Any, path: tuple[str, ...] = ()) -> tuple[str, ...] | None:
-    """The key path of the first mapping nested under the top level, if any."""
-    if isinstance(raw, dict):
-        for key, value in raw.items():
-            if isinstance(value, dict) and value:
-                return (*path, str(key))
+def _first_block(raw: dict[str, Any]) -> tuple[str | int, ...] | None:
+    """The key path of the first mapping nested under the top level (or in a list there)."""
+    for key, value in raw.items():
+        if isinstance(value, dict) and value:
+            return (key,)
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            return (key, 0)
     return None
 
 
@@ -90,7 +94,7 @@ def test_an_unknown_nested_key_names_its_dotted_path(name: str, tmp_path: Path) 
     block = _first_block(raw)
     assert block is not None, f"{name} has no nested block"
     _at(raw, block)["unexpected_switch"] = 1
-    dotted = ".".join(block) + ".unexpected_switch"
+    dotted = ".".join(map(str, block)) + ".unexpected_switch"
     with pytest.raises(ConfigError, match=rf"{name}: .*{dotted}: unknown key"):
         load_config(MODELS[name], _write(tmp_path, name, raw))
 
