@@ -35,6 +35,7 @@ REFERENCE_UNCERTAINTY = ("carry", "ignore")
 TRIGGERS = ("item9_answer", "serious_adverse_event")
 _AE_FILTER_FIELDS = {"category": "category", "severity": "severity", "relatedness": "relatedness"}
 
+
 class SafetyConfigError(ValueError):
     """The safety configuration lacks provenance or disagrees with the data contract."""
 
