@@ -21,6 +21,7 @@ from pipelines.publishing.snapshots import PublishingConfig
 from pipelines.quality.config import DqChecks, QualityConfig
 from pipelines.safety.config import SafetyFile
 from pipelines.safety.review import ReviewRules
+from pipelines.scoring.config import ScoringFile
 
 MODELS: dict[str, type[BaseModel]] = {
     "dq_checks.yaml": DqChecks,
@@ -30,6 +31,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "quality.yaml": QualityConfig,
     "safety.yaml": SafetyFile,
     "safety_review.yaml": ReviewRules,
+    "scoring.yaml": ScoringFile,
     "sign_in.yaml": SignInRules,
     "suppression.yaml": SuppressionRules,
 }
