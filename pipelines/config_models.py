@@ -84,7 +84,7 @@ def describe(error: ValidationError, where: str) -> str:
         if detail["type"] == "missing":
             parent = ".".join(str(part) for part in detail["loc"][:-1])
             problems.append(f"{parent or 'top level'}: missing {detail['loc'][-1]}")
-        elif detail["type"] == "extra_forbidden":
+        elif detail["type"] in ("extra_forbidden", "unexpected_keyword_argument"):
             problems.append(f"{path}: unknown key")
         else:
             message = detail["msg"].removeprefix("Value error, ")

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from dashboards.auth import SignInRules
 from dashboards.suppression import SuppressionRules
 from pipelines.config_models import ConfigError, Sourced, config_path, load_config, validate
+from pipelines.effectiveness.config import BenchmarkConfig, EffectivenessFile
 from pipelines.engagement.config import EngagementConfig
 from pipelines.ingestion.rules import IngestionRules
 from pipelines.paths import resource_dir
@@ -25,8 +26,10 @@ from pipelines.scoring.config import ScoringFile
 
 MODELS: dict[str, type[BaseModel]] = {
     "dq_checks.yaml": DqChecks,
+    "effectiveness.yaml": EffectivenessFile,
     "engagement.yaml": EngagementConfig,
     "ingestion.yaml": IngestionRules,
+    "literature_benchmarks.yaml": BenchmarkConfig,
     "publishing.yaml": PublishingConfig,
     "quality.yaml": QualityConfig,
     "safety.yaml": SafetyFile,
@@ -129,3 +132,13 @@ def test_a_sourced_value_needs_its_source_and_evidence() -> None:
         validate(model, {"value": 1, "source": "", "evidence": "V"}, "f")
     with pytest.raises(ConfigError, match="f: value: Input should be a valid number"):
         validate(model, {"value": "many", "source": "x", "evidence": "U"}, "f")
+
+
+def test_an_unknown_key_in_a_list_entry_names_its_index(tmp_path: Path) -> None:
+    raw = copy.deepcopy(_raw("literature_benchmarks.yaml"))
+    raw["benchmarks"][1]["colour"] = "blue"
+    path = _write(tmp_path, "literature_benchmarks.yaml", raw)
+    with pytest.raises(
+        ConfigError, match=r"literature_benchmarks.yaml: benchmarks.1.colour: unknown"
+    ):
+        load_config(BenchmarkConfig, path)
