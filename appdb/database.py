@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
-from pipelines.settings import APP_DATABASE_URL_ENV, Environment
+from pipelines.settings import APP_DATABASE_URL_ENV, Environment, reveal
 
 URL_VARIABLE = APP_DATABASE_URL_ENV
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -34,8 +34,7 @@ def default_url(data_dir: Path) -> str:
 
 def database_url(data_dir: Path) -> str:
     """`ICBT_APP_DATABASE_URL` when set (e.g. `postgresql+psycopg://...`), else SQLite."""
-    configured = Environment.read().app_database_url
-    return configured.get_secret_value() if configured else default_url(data_dir)
+    return reveal(Environment.read().app_database_url) or default_url(data_dir)
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

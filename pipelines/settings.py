@@ -27,6 +27,11 @@ APP_DATABASE_URL_ENV = "ICBT_APP_DATABASE_URL"
 Switch = Literal["on", "off"]
 
 
+def reveal(secret: SecretStr | None) -> str | None:
+    """A secret's text, where it is used (a connection, a request), never earlier."""
+    return None if secret is None else secret.get_secret_value()
+
+
 class EnvironmentVariableError(ValueError):
     """An environment variable holds a value of the wrong kind."""
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.settings import KEY_ENV, Environment
+from pipelines.settings import KEY_ENV, Environment, reveal
 
 _KEYS = {"patient_key": "patient_id", "episode_key": "episode_id"}
 
@@ -29,8 +29,8 @@ class MissingPseudonymKeyError(RuntimeError):
 
 def load_key(key_file: Path) -> bytes:
     """The secret: `ICBT_PSEUDONYM_KEY` (hex) if set, else the key file."""
-    if value := Environment.read().pseudonym_key:
-        return bytes.fromhex(value.get_secret_value())
+    if value := reveal(Environment.read().pseudonym_key):
+        return bytes.fromhex(value)
     if key_file.is_file():
         return bytes.fromhex(key_file.read_text().strip())
     raise MissingPseudonymKeyError(

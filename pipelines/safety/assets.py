@@ -37,7 +37,7 @@ from pipelines.safety.tables import (
     policy_table,
     response_time_mart,
 )
-from pipelines.settings import Environment, Settings
+from pipelines.settings import Environment, Settings, reveal
 from pipelines.sql import model, read_sql, referenced_tables, run_sql, write_frame
 
 GROUP = "safety"
@@ -289,9 +289,7 @@ class SafetyAlerts(dg.ConfigurableResource):
     def from_settings(cls, settings: Settings) -> "SafetyAlerts":
         config = load_safety_config()
         return cls(
-            webhook_url=url.get_secret_value()
-            if (url := Environment.read().alert_webhook_url)
-            else None,
+            webhook_url=reveal(Environment.read().alert_webhook_url),
             alerts_file=str(settings.reports_dir / config.alerts_file_name),
             timeout_seconds=config.alert_timeout_seconds,
             retries=config.alert_retries,

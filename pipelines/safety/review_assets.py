@@ -35,7 +35,7 @@ from pipelines.safety.review import (
     priority,
 )
 from pipelines.safety.review_tables import audit_table, reviews_table
-from pipelines.settings import Environment, Settings
+from pipelines.settings import Environment, Settings, reveal
 from pipelines.sql import model, read_sql, write_frame
 
 REGISTER = "safety_signal_register"
@@ -198,9 +198,7 @@ class ReviewEmail(dg.ConfigurableResource):
             sender=self.sender,
             recipients=recipients,
             user=self.user,
-            password=password.get_secret_value()
-            if (password := Environment.read().smtp_password)
-            else None,
+            password=reveal(Environment.read().smtp_password),
             starttls=self.starttls,
             timeout_seconds=self.timeout_seconds,
         )
