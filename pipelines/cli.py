@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from pipelines.settings import Environment, Settings
+from pipelines.settings import Environment, EnvironmentVariableError, Settings
 
 DAGSTER_YAML = """\
 # Written by `icbt run`: local run history for `dagster dev`, without telemetry.
@@ -24,7 +24,11 @@ telemetry:
 
 
 def _settings() -> Settings:
-    return Settings.from_env()
+    """The settings, or a one-line error naming the malformed environment variable."""
+    try:
+        return Settings.from_env()
+    except EnvironmentVariableError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def prepare_dagster_home(settings: Settings) -> Path:
@@ -329,7 +333,7 @@ def serve(host: str, port: int, debug: bool, demo: bool) -> None:
     click.echo(f"Dashboard on http://{host}:{port}/{mode} reading {settings.published_database}")
     try:
         serve_app(settings, host=host, port=port, debug=debug, demo=demo)
-    except (AuthError, AppDatabaseError) as exc:
+    except (AuthError, AppDatabaseError, EnvironmentVariableError) as exc:
         raise click.ClickException(str(exc)) from exc
 
 
