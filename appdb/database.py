@@ -6,7 +6,6 @@ Statements are built with SQLAlchemy Core expressions from the tables in `appdb.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +15,9 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
-URL_VARIABLE = "ICBT_APP_DATABASE_URL"
+from pipelines.settings import APP_DATABASE_URL_ENV, Environment, reveal
+
+URL_VARIABLE = APP_DATABASE_URL_ENV
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Seconds a SQLite writer waits for another process's transaction before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 5_000
@@ -33,7 +34,7 @@ def default_url(data_dir: Path) -> str:
 
 def database_url(data_dir: Path) -> str:
     """`ICBT_APP_DATABASE_URL` when set (e.g. `postgresql+psycopg://...`), else SQLite."""
-    return os.environ.get(URL_VARIABLE, "").strip() or default_url(data_dir)
+    return reveal(Environment.read().app_database_url) or default_url(data_dir)
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

@@ -18,7 +18,6 @@ first request, so build one app per process (tests run the server as a subproces
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import dash
@@ -37,7 +36,7 @@ from dashboards.marts import SuppressedMarts
 from dashboards.runtime import Runtime, current, install
 from dashboards.suppression import load_rules
 from dashboards.theme import register_template
-from pipelines.settings import Settings
+from pipelines.settings import Environment, Settings
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 TITLE = "iCBT chronic pain outcomes observatory"
@@ -300,11 +299,12 @@ def serve(
             )
         app.run(host=host, port=port, debug=True)
         return
-    proxy = os.environ.get("ICBT_TRUSTED_PROXY", "").strip()
+    environment = Environment.read()
+    proxy = environment.trusted_proxy
     waitress.serve(
         app.server,
         host=host,
         port=port,
-        threads=int(os.environ.get("ICBT_SERVER_THREADS", DEFAULT_THREADS)),
+        threads=environment.server_threads or DEFAULT_THREADS,
         **({"trusted_proxy": proxy, "trusted_proxy_headers": "x-forwarded-for"} if proxy else {}),
     )

@@ -57,17 +57,18 @@ import yaml
 # the page and the callback exactly as Dash will, so it uses the same functions.
 from dash._pages import _path_to_page
 from dash._utils import split_callback_id
+from pydantic import Field
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
 from appdb.login_attempts import BackoffPolicy, LoginThrottle
 from appdb.sessions import Session, SessionPolicy, SessionStore
 from dashboards.ids import ANALYST_ONLY, page_of
-from pipelines.paths import resource_dir
+from pipelines.config_models import ConfigModel, config_path, load_config
+from pipelines.settings import Environment
 
 ROLES = ("analyst", "viewer")
 ANALYST = "analyst"
-CONFIG_DIR = Path.home() / ".config" / "icbt-observatory"
 
 # Werkzeug's scrypt (RFC 7914), spelled out so a change of its default is a change here:
 # N=2^15, r=8, p=1 takes about 32 MiB and tens of milliseconds per check.
@@ -107,13 +108,12 @@ def verify_password(password: str, encoded: str) -> bool:
         return False
 
 
-@dataclass(frozen=True)
-class PasswordPolicy:
+class PasswordPolicy(ConfigModel):
     """What a new password must be (config/sign_in.yaml, with its sources)."""
 
-    min_length: int
-    max_length: int
-    min_zxcvbn_score: int
+    min_length: int = Field(ge=1)
+    max_length: int = Field(ge=1)
+    min_zxcvbn_score: int = Field(ge=0, le=4)
 
     def problem(self, password: str, user_name: str = "") -> str | None:
         """Why `password` is refused, in a sentence for the person choosing it; None if fine."""
@@ -128,37 +128,66 @@ class PasswordPolicy:
         return None
 
 
-@dataclass(frozen=True)
-class SignInRules:
+class SessionRules(ConfigModel):
+    """config/sign_in.yaml `session`, in the units its sources use."""
+
+    lifetime_hours: float = Field(gt=0)
+    idle_minutes: float = Field(gt=0)
+    pre_session_minutes: float = Field(gt=0)
+
+    def policy(self) -> SessionPolicy:
+        return SessionPolicy(
+            lifetime=timedelta(hours=self.lifetime_hours),
+            idle_timeout=timedelta(minutes=self.idle_minutes),
+            pre_session_lifetime=timedelta(minutes=self.pre_session_minutes),
+        )
+
+
+class BackoffRules(ConfigModel):
+    """One counter of config/sign_in.yaml `throttle`."""
+
+    free_failures: int = Field(ge=0)
+    base_delay_seconds: float = Field(gt=0)
+    max_delay_seconds: float = Field(gt=0)
+    window_minutes: float = Field(gt=0)
+
+    def policy(self) -> BackoffPolicy:
+        return BackoffPolicy(
+            free_failures=self.free_failures,
+            base_delay=timedelta(seconds=self.base_delay_seconds),
+            max_delay=timedelta(seconds=self.max_delay_seconds),
+            window=timedelta(minutes=self.window_minutes),
+        )
+
+
+class ThrottleRules(ConfigModel):
+    per_account: BackoffRules
+    per_address: BackoffRules
+
+
+class SignInRules(ConfigModel):
+    """config/sign_in.yaml."""
+
     password: PasswordPolicy
-    session: SessionPolicy
-    per_account: BackoffPolicy
-    per_address: BackoffPolicy
+    session_rules: SessionRules = Field(alias="session")
+    throttle: ThrottleRules
 
+    @property
+    def session(self) -> SessionPolicy:
+        return self.session_rules.policy()
 
-def _backoff(raw: Mapping[str, Any]) -> BackoffPolicy:
-    return BackoffPolicy(
-        free_failures=int(raw["free_failures"]),
-        base_delay=timedelta(seconds=float(raw["base_delay_seconds"])),
-        max_delay=timedelta(seconds=float(raw["max_delay_seconds"])),
-        window=timedelta(minutes=float(raw["window_minutes"])),
-    )
+    @property
+    def per_account(self) -> BackoffPolicy:
+        return self.throttle.per_account.policy()
+
+    @property
+    def per_address(self) -> BackoffPolicy:
+        return self.throttle.per_address.policy()
 
 
 def load_sign_in_rules(path: Path | None = None) -> SignInRules:
     """The rules of config/sign_in.yaml, unless another file is given."""
-    raw = yaml.safe_load((path or resource_dir("config") / "sign_in.yaml").read_text())
-    session = raw["session"]
-    return SignInRules(
-        password=PasswordPolicy(**{k: int(v) for k, v in raw["password"].items()}),
-        session=SessionPolicy(
-            lifetime=timedelta(hours=float(session["lifetime_hours"])),
-            idle_timeout=timedelta(minutes=float(session["idle_minutes"])),
-            pre_session_lifetime=timedelta(minutes=float(session["pre_session_minutes"])),
-        ),
-        per_account=_backoff(raw["throttle"]["per_account"]),
-        per_address=_backoff(raw["throttle"]["per_address"]),
-    )
+    return load_config(SignInRules, path or config_path("sign_in.yaml"))
 
 
 @dataclass(frozen=True)
@@ -271,15 +300,11 @@ class AuthConfig:
     @classmethod
     def from_env(cls, *, demo: bool = False) -> AuthConfig:
         """From ICBT_DASHBOARD_* variables; `demo=True` (icbt serve --demo) turns sign-in off."""
-        switch = os.environ.get("ICBT_DASHBOARD_AUTH", "on").strip().lower()
-        if switch not in ("on", "off"):
-            raise AuthError(f"ICBT_DASHBOARD_AUTH must be on or off, got {switch!r}")
+        environment = Environment.read()
         return cls(
-            enabled=switch == "on" and not demo,
-            users_file=Path(
-                os.environ.get("ICBT_DASHBOARD_USERS", CONFIG_DIR / "dashboard_users.yaml")
-            ),
-            secure_cookies=os.environ.get("ICBT_DASHBOARD_SECURE_COOKIES", "off") == "on",
+            enabled=environment.dashboard_auth == "on" and not demo,
+            users_file=environment.dashboard_users,
+            secure_cookies=environment.dashboard_secure_cookies == "on",
         )
 
 

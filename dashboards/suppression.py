@@ -38,9 +38,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
-import yaml
+from pydantic import Field
 
-from pipelines.paths import resource_dir
+from pipelines.config_models import ConfigModel, config_path, load_config
 
 SUPPRESSED_SUFFIX = "_suppressed"
 SMALL_SUFFIX = "_small"
@@ -49,21 +49,28 @@ SMALL_SUFFIX = "_small"
 Cell = tuple[int, str]
 
 
-@dataclass(frozen=True)
-class SuppressionRules:
+class SuppressionLabels(ConfigModel):
+    # A count between 1 and threshold - 1; {threshold} is filled in.
+    small_count: str = "<{threshold}"
+    # Anything else hidden (a value on a small count, a complementary suppression).
+    suppressed: str = "s"
+
+
+class SuppressionRules(ConfigModel):
     """Thresholds and labels, as read from config/suppression.yaml."""
 
-    threshold: int = 5
+    threshold: int = Field(default=5, ge=1)
     round_counts: bool = False
-    rounding_base: int = 5
-    small_count_label: str = "<{threshold}"
-    suppressed_label: str = "s"
+    rounding_base: int = Field(default=5, ge=1)
+    labels: SuppressionLabels = SuppressionLabels()
 
-    def __post_init__(self) -> None:
-        if self.threshold < 1:
-            raise ValueError(f"threshold must be at least 1, got {self.threshold}")
-        if self.rounding_base < 1:
-            raise ValueError(f"rounding_base must be at least 1, got {self.rounding_base}")
+    @property
+    def small_count_label(self) -> str:
+        return self.labels.small_count
+
+    @property
+    def suppressed_label(self) -> str:
+        return self.labels.suppressed
 
     @property
     def small_label(self) -> str:
@@ -84,17 +91,7 @@ class SuppressionRules:
 
 def load_rules(path: Path | None = None) -> SuppressionRules:
     """Read the suppression rules; the project's config file unless a path is given."""
-    path = path or resource_dir("config") / "suppression.yaml"
-    raw = yaml.safe_load(path.read_text()) or {}
-    labels = raw.get("labels", {})
-    defaults = SuppressionRules()
-    return SuppressionRules(
-        threshold=int(raw.get("threshold", defaults.threshold)),
-        round_counts=bool(raw.get("round_counts", defaults.round_counts)),
-        rounding_base=int(raw.get("rounding_base", defaults.rounding_base)),
-        small_count_label=str(labels.get("small_count", defaults.small_count_label)),
-        suppressed_label=str(labels.get("suppressed", defaults.suppressed_label)),
-    )
+    return load_config(SuppressionRules, path or config_path("suppression.yaml"))
 
 
 @dataclass(frozen=True)

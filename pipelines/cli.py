@@ -14,11 +14,15 @@ from pathlib import Path
 
 import click
 
-from pipelines.settings import Settings
+from pipelines.settings import Environment, EnvironmentVariableError, Settings
 
 
 def _settings() -> Settings:
-    return Settings.from_env()
+    """The settings, or a one-line error naming the malformed environment variable."""
+    try:
+        return Settings.from_env()
+    except EnvironmentVariableError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def prepare_dagster_home(settings: Settings) -> Path:
@@ -296,7 +300,7 @@ def brief_command(snapshot_id: str | None, out_dir: Path | None) -> None:
 @click.option(
     "--port",
     type=int,
-    default=lambda: int(os.environ.get("ICBT_PORT", 8050)),
+    default=lambda: Environment.read().port,
     show_default="8050 or $ICBT_PORT",
 )
 @click.option("--debug", is_flag=True, help="Dash debug mode (hot reload, dev tools).")
@@ -322,7 +326,7 @@ def serve(host: str, port: int, debug: bool, demo: bool) -> None:
     click.echo(f"Dashboard on http://{host}:{port}/{mode} reading {settings.published_database}")
     try:
         serve_app(settings, host=host, port=port, debug=debug, demo=demo)
-    except (AuthError, AppDatabaseError) as exc:
+    except (AuthError, AppDatabaseError, EnvironmentVariableError) as exc:
         raise click.ClickException(str(exc)) from exc
 
 

@@ -19,7 +19,6 @@ pipelines.deployment -a defs`), configured from the environment the chart sets.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,9 +26,7 @@ import dagster as dg
 from dagster_k8s import k8s_job_executor
 
 from pipelines.definitions import build_definitions
-from pipelines.settings import Settings
-
-STEP_MEMORY_ENV = "ICBT_K8S_STEP_MEMORY"
+from pipelines.settings import STEP_MEMORY_ENV, Environment, Settings
 
 
 @dataclass(frozen=True)
@@ -47,7 +44,7 @@ class StepPodResources:
 
     @classmethod
     def from_env(cls, settings: Settings) -> StepPodResources:
-        memory = os.environ.get(STEP_MEMORY_ENV)
+        memory = Environment.read().k8s_step_memory
         if not memory:
             raise RuntimeError(
                 f"{STEP_MEMORY_ENV} is not set: the step pods' memory limit comes from "

@@ -33,7 +33,7 @@ from pipelines.ingestion.pseudonymise import MissingPseudonymKeyError
 from pipelines.lake import Lake
 from pipelines.partitions import PROGRAM, batch_ranges, range_tags
 from pipelines.progress import SESSION_TAG, quiet_console
-from pipelines.settings import Settings
+from pipelines.settings import Environment, Settings
 
 INGEST_JOB = "ingest_deliveries"
 PROGRAM_JOB = "build_program"
@@ -229,5 +229,5 @@ def build_all(
 
 def default_workers(programs: int) -> int:
     """One worker per core, never more than there are programs to build."""
-    configured = int(os.environ.get("ICBT_WORKERS", "0"))
+    configured = Environment.read().workers
     return max(1, min(programs, configured or os.cpu_count() or 1))

@@ -1,24 +1,32 @@
 """Typed view of `config/effectiveness.yaml` and `config/literature_benchmarks.yaml`.
 
 The thresholds decide which comparisons are shown and what verdict they carry, so the
-loader refuses a number without a source and an evidence mark, an unknown comparator
-level, or a benchmark whose sign of improvement is not stated.
+models refuse a number without a source and an evidence mark, an unknown case-mix
+column, or a benchmark whose sign of improvement is not stated.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-import yaml
+from pydantic import ConfigDict, Field, model_validator
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
-from pipelines.evidence import EVIDENCE_LEVELS
-from pipelines.paths import resource_dir
+from pipelines.config_models import (
+    Cited,
+    ConfigModel,
+    EvidenceLevel,
+    NonEmpty,
+    Sourced,
+    config_path,
+    load_config,
+    validate,
+)
 
-COMPARATOR_LEVELS = ("local", "national", "benchmark_only")
 CASE_MIX = ("age_band", "sex", "rurality", "language", "readiness_stage", "referral_source")
+CaseMix = Literal[CASE_MIX]
 
 
 class EffectivenessConfigError(ValueError):
@@ -53,11 +61,14 @@ class EffectivenessConfig:
         return self.value("confidence_level")
 
 
-@dataclass(frozen=True)
+@pydantic_dataclass(frozen=True, config=ConfigDict(extra="forbid"))
 class Benchmark:
-    id: str
-    citation: str
-    evidence: str
+    """A published effect beside which the observatory's comparisons are read (a
+    dataclass, so a reference-table row is `asdict` of it)."""
+
+    id: NonEmpty
+    citation: NonEmpty
+    evidence: EvidenceLevel
     domain: str
     role: str
     delivery: str
@@ -66,7 +77,8 @@ class Benchmark:
     measure: str
     timepoint: str
     estimate: float
-    improvement_sign: int
+    # -1 when a fall in the measure is an improvement, 1 when a rise is.
+    improvement_sign: Literal[-1, 1]
     ci_low: float | None = None
     ci_high: float | None = None
     n_participants: int | None = None
@@ -84,10 +96,22 @@ class Benchmark:
         return self.estimate * self.improvement_sign
 
 
-@dataclass(frozen=True)
-class BenchmarkConfig:
+class BenchmarkConfig(ConfigModel):
+    """config/literature_benchmarks.yaml."""
+
+    schema_version: Literal[1]
     domains: dict[str, tuple[str, ...]]
     benchmarks: tuple[Benchmark, ...]
+
+    @model_validator(mode="after")
+    def _known_domains_and_unique_ids(self) -> BenchmarkConfig:
+        for benchmark in self.benchmarks:
+            if benchmark.domain not in self.domains:
+                raise ValueError(f"benchmark {benchmark.id}: unknown domain {benchmark.domain!r}")
+        ids = [b.id for b in self.benchmarks]
+        if len(ids) != len(set(ids)):
+            raise ValueError("benchmark ids must be unique")
+        return self
 
     def domain_of(self, instrument: str, scale: str) -> str | None:
         key = f"{instrument}.{scale}"
@@ -105,90 +129,123 @@ class BenchmarkConfig:
         )
 
 
-def _sourced(name: str, block: dict[str, Any]) -> Threshold:
-    for key in ("source", "evidence"):
-        if not block.get(key):
-            raise EffectivenessConfigError(f"{name}: missing {key}")
-    if block["evidence"] not in EVIDENCE_LEVELS:
-        raise EffectivenessConfigError(f"{name}: evidence must be one of {EVIDENCE_LEVELS}")
-    value = block.get("value", float("nan"))
-    return Threshold(name, float(value), block["source"], block["evidence"], block.get("note", ""))
+class Comparator(Cited):
+    """Local in-person cohort first, else national, else the literature benchmark only
+    (the order pipelines/effectiveness/comparisons.py implements)."""
+
+    national_row_beside_local: bool
+
+
+class Adjustment(ConfigModel):
+    """Overlap weighting with HC1 standard errors, as implemented in comparisons.py;
+    `weighting` and `standard_errors` carry those methods' sources."""
+
+    outcome_covariates: tuple[CaseMix, ...]
+    propensity_covariates: tuple[CaseMix, ...]
+    weighting: Cited
+    standard_errors: Cited
+
+
+class MissingData(Cited):
+    # Names the one method the comparisons implement, with its source; not a switch.
+    method: Literal["multiple_imputation"]
+    auxiliary: tuple[str, ...]
+    # Each timepoint and the earlier one whose answered change predicts its own.
+    trajectory: dict[str, str]
+
+
+class EquipoiseBounds(Cited):
+    low: float = Field(gt=0, lt=1)
+    high: float = Field(gt=0, lt=1)
+
+
+class Thresholds(ConfigModel):
+    confidence_level: Sourced[float]
+    min_episodes_per_group: Sourced[float]
+    max_abs_smd: Sourced[float]
+    equipoise_bounds: EquipoiseBounds
+    min_fraction_in_equipoise: Sourced[float]
+    power: Sourced[float]
+    mdd_max_mcid_fraction: Sourced[float]
+    margin_mcid_fraction: Sourced[float]
+    follow_up_completeness_min: Sourced[float]
+    i2_serious: Sourced[float]
+    imputations: Sourced[float]
+    ois_standardised_difference: Sourced[float]
+    large_effect_rr: Sourced[float]
+    very_large_effect_rr: Sourced[float]
+    min_programs_for_prediction_interval: Sourced[float]
+
+
+class Certainty(Cited):
+    # One of pipelines.effectiveness.certainty.LEVELS.
+    start: NonEmpty
+
+
+class EffectivenessFile(ConfigModel):
+    """config/effectiveness.yaml."""
+
+    schema_version: Literal[1]
+    comparator: Comparator
+    adjustment: Adjustment
+    missing_data: MissingData
+    thresholds: Thresholds
+    certainty: Certainty
+
+    def config(self) -> EffectivenessConfig:
+        """The flat view the comparisons read; every sourced entry keeps its name."""
+        thresholds = {}
+        for name, block in self.thresholds:
+            if isinstance(block, EquipoiseBounds):
+                for bound in ("low", "high"):
+                    thresholds[f"equipoise_{bound}"] = _threshold(
+                        f"equipoise_{bound}", getattr(block, bound), block
+                    )
+            else:
+                thresholds[name] = _threshold(name, block.value, block)
+        provenance = {
+            "comparator_hierarchy": self.comparator,
+            "weighting": self.adjustment.weighting,
+            "standard_errors": self.adjustment.standard_errors,
+            "missing_data": self.missing_data,
+            "certainty_start": self.certainty,
+        }
+        return EffectivenessConfig(
+            national_row_beside_local=self.comparator.national_row_beside_local,
+            outcome_covariates=self.adjustment.outcome_covariates,
+            propensity_covariates=self.adjustment.propensity_covariates,
+            auxiliary=self.missing_data.auxiliary,
+            trajectory=dict(self.missing_data.trajectory),
+            thresholds=thresholds,
+            certainty_start=self.certainty.start,
+            provenance={
+                name: _threshold(name, float("nan"), block) for name, block in provenance.items()
+            },
+        )
+
+
+def _threshold(name: str, value: float, cited: Cited) -> Threshold:
+    return Threshold(name, float(value), cited.source, cited.evidence, cited.note)
 
 
 def parse_config(raw: dict[str, Any]) -> EffectivenessConfig:
-    comparator, adjustment = raw["comparator"], raw["adjustment"]
-    implemented = {
-        "comparator.hierarchy": (list(comparator["hierarchy"]), list(COMPARATOR_LEVELS)),
-        "adjustment.weighting.method": (adjustment["weighting"]["method"], "overlap"),
-        "adjustment.standard_errors.method": (adjustment["standard_errors"]["method"], "HC1"),
-        "missing_data.method": (raw["missing_data"]["method"], "multiple_imputation"),
-    }
-    for key, (configured, only) in implemented.items():
-        if configured != only:
-            raise EffectivenessConfigError(
-                f"{key} is {configured!r}, but the comparisons implement {only!r} only; the "
-                "key names the method with its source, it does not switch to another"
-            )
-    outcome_covariates = tuple(adjustment["outcome_covariates"])
-    propensity_covariates = tuple(adjustment["propensity_covariates"])
-    unknown = {*outcome_covariates, *propensity_covariates} - set(CASE_MIX)
-    if unknown:
-        raise EffectivenessConfigError(f"unknown case-mix columns: {sorted(unknown)}")
-    thresholds = {}
-    for name, block in raw["thresholds"].items():
-        if name == "equipoise_bounds":
-            for bound in ("low", "high"):
-                thresholds[f"equipoise_{bound}"] = _sourced(
-                    f"equipoise_{bound}", {**block, "value": block[bound]}
-                )
-        else:
-            thresholds[name] = _sourced(name, block)
-    provenance = {
-        "comparator_hierarchy": _sourced("comparator_hierarchy", comparator),
-        "weighting": _sourced("weighting", adjustment["weighting"]),
-        "standard_errors": _sourced("standard_errors", adjustment["standard_errors"]),
-        "missing_data": _sourced("missing_data", raw["missing_data"]),
-        "certainty_start": _sourced("certainty_start", raw["certainty"]),
-    }
-    return EffectivenessConfig(
-        national_row_beside_local=bool(comparator["national_row_beside_local"]),
-        outcome_covariates=outcome_covariates,
-        propensity_covariates=propensity_covariates,
-        auxiliary=tuple(raw["missing_data"]["auxiliary"]),
-        trajectory=dict(raw["missing_data"]["trajectory"]),
-        thresholds=thresholds,
-        certainty_start=raw["certainty"]["start"],
-        provenance=provenance,
-    )
+    file = validate(EffectivenessFile, raw, "config/effectiveness.yaml", EffectivenessConfigError)
+    return file.config()
 
 
 def parse_benchmarks(raw: dict[str, Any]) -> BenchmarkConfig:
-    domains = {d: tuple(keys) for d, keys in raw["domains"].items()}
-    benchmarks = []
-    for entry in raw["benchmarks"]:
-        entry = dict(entry)
-        if entry.get("evidence") not in EVIDENCE_LEVELS or not entry.get("citation"):
-            raise EffectivenessConfigError(f"benchmark {entry.get('id')}: citation and evidence")
-        if entry.get("improvement_sign") not in (-1, 1):
-            raise EffectivenessConfigError(f"benchmark {entry['id']}: improvement_sign is ±1")
-        if entry["domain"] not in domains:
-            raise EffectivenessConfigError(f"benchmark {entry['id']}: unknown domain")
-        benchmarks.append(Benchmark(**entry))
-    ids = [b.id for b in benchmarks]
-    if len(ids) != len(set(ids)):
-        raise EffectivenessConfigError("benchmark ids must be unique")
-    return BenchmarkConfig(domains, tuple(benchmarks))
-
-
-def _read(name: str) -> dict[str, Any]:
-    return yaml.safe_load(Path(resource_dir("config") / name).read_text())
+    return validate(
+        BenchmarkConfig, raw, "config/literature_benchmarks.yaml", EffectivenessConfigError
+    )
 
 
 @cache
 def load_effectiveness_config() -> EffectivenessConfig:
-    return parse_config(_read("effectiveness.yaml"))
+    file = config_path("effectiveness.yaml")
+    return load_config(EffectivenessFile, file, EffectivenessConfigError).config()
 
 
 @cache
 def load_benchmarks() -> BenchmarkConfig:
-    return parse_benchmarks(_read("literature_benchmarks.yaml"))
+    file = config_path("literature_benchmarks.yaml")
+    return load_config(BenchmarkConfig, file, EffectivenessConfigError)

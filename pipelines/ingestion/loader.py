@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,10 +30,10 @@ from pipelines.ingestion.frames import SOURCE_ROW
 from pipelines.ingestion.landing import LandingFile, StrayFile, discover, settling
 from pipelines.ingestion.readers import FileScan, scan_landing_file
 from pipelines.ingestion.rules import load_rules
+from pipelines.settings import Environment
 from pipelines.sql import read_sql, run_sql
 
 RAW_TABLE = {name: f"raw_{name}" for name in load_contract()}
-PAUSE_ENV = "ICBT_INGEST_PAUSE_BEFORE_COMMIT"
 log = logging.getLogger(__name__)
 
 
@@ -147,7 +146,7 @@ def ledger_id_for(program_id: str, loaded_at: datetime, previous: int = 0) -> in
 
 
 def _pause_before_commit(f: LandingFile) -> None:
-    seconds = float(os.environ.get(PAUSE_ENV) or 0)
+    seconds = Environment.read().ingest_pause_before_commit
     if seconds > 0:
         log.warning("pausing %.0f s before committing %s", seconds, f.relative_path)
         time.sleep(seconds)

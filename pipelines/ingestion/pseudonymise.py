@@ -18,7 +18,8 @@ from pathlib import Path
 
 import polars as pl
 
-KEY_ENV = "ICBT_PSEUDONYM_KEY"
+from pipelines.settings import KEY_ENV, Environment, reveal
+
 _KEYS = {"patient_key": "patient_id", "episode_key": "episode_id"}
 
 
@@ -28,8 +29,8 @@ class MissingPseudonymKeyError(RuntimeError):
 
 def load_key(key_file: Path) -> bytes:
     """The secret: `ICBT_PSEUDONYM_KEY` (hex) if set, else the key file."""
-    if value := os.environ.get(KEY_ENV):
-        return bytes.fromhex(value.strip())
+    if value := reveal(Environment.read().pseudonym_key):
+        return bytes.fromhex(value)
     if key_file.is_file():
         return bytes.fromhex(key_file.read_text().strip())
     raise MissingPseudonymKeyError(

@@ -17,9 +17,9 @@ from functools import total_ordering
 from pathlib import Path
 
 import duckdb
-import yaml
+from pydantic import Field
 
-from pipelines.paths import resource_dir
+from pipelines.config_models import ConfigModel, config_path, load_config
 from pipelines.settings import Settings
 from pipelines.sql import read_sql
 
@@ -95,13 +95,20 @@ def snapshot_database(snapshot_id: SnapshotId | str, settings: Settings | None =
     return snapshot_file(settings.published_database, snapshot_id)
 
 
+class SnapshotPolicy(ConfigModel):
+    # At least one: the newest snapshot is the published warehouse and is never deleted.
+    retain: int = Field(ge=1)
+
+
+class PublishingConfig(ConfigModel):
+    """config/publishing.yaml."""
+
+    snapshots: SnapshotPolicy
+
+
 def load_retention() -> int:
     """How many snapshots to keep (config/publishing.yaml, `snapshots.retain`)."""
-    config = yaml.safe_load((resource_dir("config") / "publishing.yaml").read_text())
-    retain = int(config["snapshots"]["retain"])
-    if retain < 1:
-        raise ValueError("config/publishing.yaml: snapshots.retain must be at least 1")
-    return retain
+    return load_config(PublishingConfig, config_path("publishing.yaml")).snapshots.retain
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
+from typing import Annotated, Literal
 
 import duckdb
-import yaml
+from pydantic import Field, field_validator, model_validator
 
-from pipelines.paths import resource_dir
+from pipelines.config_models import ConfigModel, Judged, config_path, load_config
 from pipelines.sql import read_sql, sql_dir
 
 CATEGORIES = ("conformance", "completeness", "plausibility")
@@ -34,11 +35,43 @@ _PARAMETERS = {
     "episode_field": "episode_field",
     "min_days": "min_days",
 }
-_CHECK_KEYS = {"id", "check_type", "category", "threshold_pct", "severity", "description", "notes"}
 
 
 class QualityConfigError(ValueError):
     """config/quality.yaml or config/dq_checks.yaml is inconsistent."""
+
+
+Share = Annotated[float, Field(gt=0, le=1)]
+
+
+class DriftBlock(ConfigModel):
+    """config/quality.yaml `drift`: project choices, each with its evidence and reason."""
+
+    reference_batches: Judged[Annotated[int, Field(ge=1)]]
+    current_batches: Judged[Annotated[int, Field(ge=1)]]
+    min_current_rows: Judged[Annotated[int, Field(ge=1)]]
+    min_reference_rows: Judged[Annotated[int, Field(ge=1)]]
+    min_column_values: Judged[Annotated[int, Field(ge=1)]]
+    numerical_method: Judged[str]
+    categorical_method: Judged[str]
+    column_threshold: Judged[Annotated[float, Field(gt=0, lt=1)]]
+    drift_share: Judged[Share]
+    min_drifted_columns: Judged[Annotated[int, Field(ge=1)]]
+    html_reports: Judged[Literal[HTML_POLICIES]]
+
+
+class FreshnessBlock(ConfigModel):
+    default_cadence_days: Judged[Annotated[int, Field(ge=1)]]
+    grace_days: Judged[Annotated[int, Field(ge=0)]]
+    program_cadence_days: Judged[dict[str, Annotated[int, Field(ge=1)]]]
+
+
+class QualityConfig(ConfigModel):
+    """config/quality.yaml."""
+
+    schema_version: Literal[1]
+    drift: DriftBlock
+    freshness: FreshnessBlock
 
 
 @dataclass(frozen=True)
@@ -63,24 +96,50 @@ class FreshnessPolicy:
     program_cadence_days: MappingProxyType
 
 
-@dataclass(frozen=True)
-class DqCheck:
+class DqCheck(ConfigModel):
+    """One entry of config/dq_checks.yaml: a check type's SQL template and its values."""
+
     id: str
     check_type: str
-    category: str
+    category: Literal[CATEGORIES]
     table: str
-    threshold_pct: float
-    severity: str
+    threshold_pct: float = Field(ge=0, le=100)
+    severity: Literal[SEVERITIES]
     description: str
-    notes: str
-    params: MappingProxyType
+    notes: str = ""
+    # The check type's parameters; each template needs exactly its own.
+    field_name: str | None = Field(None, alias="field")
+    fields: list[str] | None = None
+    ref_table: str | None = None
+    ref_field: str | None = None
+    high: float | None = None
+    days: int | None = None
+    episode_field: str | None = None
+    min_days: int | None = None
+
+    @model_validator(mode="after")
+    def _parameters_match_the_template(self) -> DqCheck:
+        needed = _template_parameters(self.check_type)
+        given = {_PARAMETERS[key] for key in self.params}
+        if needed != given:
+            raise ValueError(
+                f"check {self.id!r}: check type {self.check_type} needs {sorted(needed)}, "
+                f"the entry gives {sorted(given)}"
+            )
+        return self
+
+    @property
+    def params(self) -> MappingProxyType:
+        """The template parameters given, under their YAML names."""
+        given = self.model_dump(by_alias=True, exclude_none=True)
+        return MappingProxyType({key: given[key] for key in _PARAMETERS if key in given})
 
     @property
     def field(self) -> str | None:
         """The checked field(s), as DQD's cdmFieldName."""
-        if "fields" in self.params:
-            return ", ".join(self.params["fields"])
-        return self.params.get("field")
+        if self.fields is not None:
+            return ", ".join(self.fields)
+        return self.field_name
 
     @property
     def query_file(self) -> str:
@@ -91,92 +150,47 @@ class DqCheck:
         return json.dumps(dict(self.params), sort_keys=True)
 
 
-def _value(block: dict, name: str):
-    return block[name]["value"]
+class DqChecks(ConfigModel):
+    """config/dq_checks.yaml."""
+
+    schema_version: Literal[1]
+    checks: tuple[DqCheck, ...]
+
+    @field_validator("checks")
+    @classmethod
+    def _ids_are_unique(cls, checks: tuple[DqCheck, ...]) -> tuple[DqCheck, ...]:
+        ids = [c.id for c in checks]
+        if repeated := sorted({i for i in ids if ids.count(i) > 1}):
+            raise ValueError(f"check ids used more than once: {repeated}")
+        return checks
 
 
 @cache
 def load_quality_policy(path: Path | None = None) -> tuple[DriftPolicy, FreshnessPolicy]:
-    raw = yaml.safe_load((path or resource_dir("config") / "quality.yaml").read_text())
-    drift, fresh = raw["drift"], raw["freshness"]
-    policy = DriftPolicy(
-        reference_batches=int(_value(drift, "reference_batches")),
-        current_batches=int(_value(drift, "current_batches")),
-        min_current_rows=int(_value(drift, "min_current_rows")),
-        min_reference_rows=int(_value(drift, "min_reference_rows")),
-        min_column_values=int(_value(drift, "min_column_values")),
-        numerical_method=str(_value(drift, "numerical_method")),
-        categorical_method=str(_value(drift, "categorical_method")),
-        column_threshold=float(_value(drift, "column_threshold")),
-        drift_share=float(_value(drift, "drift_share")),
-        min_drifted_columns=int(_value(drift, "min_drifted_columns")),
-        html_reports=str(_value(drift, "html_reports")),
-    )
-    if policy.html_reports not in HTML_POLICIES:
-        raise QualityConfigError(f"drift.html_reports must be one of {HTML_POLICIES}")
-    if not 0 < policy.drift_share <= 1 or not 0 < policy.column_threshold < 1:
-        raise QualityConfigError("drift_share and column_threshold must be shares")
+    config = load_config(QualityConfig, path or config_path("quality.yaml"), QualityConfigError)
+    fresh = config.freshness
+    drift = DriftPolicy(**{name: block.value for name, block in config.drift})
     freshness = FreshnessPolicy(
-        default_cadence_days=int(_value(fresh, "default_cadence_days")),
-        grace_days=int(_value(fresh, "grace_days")),
-        program_cadence_days=MappingProxyType(
-            {str(k): int(v) for k, v in (_value(fresh, "program_cadence_days") or {}).items()}
-        ),
+        default_cadence_days=fresh.default_cadence_days.value,
+        grace_days=fresh.grace_days.value,
+        program_cadence_days=MappingProxyType(dict(fresh.program_cadence_days.value)),
     )
-    return policy, freshness
+    return drift, freshness
 
 
 def _template_parameters(check_type: str) -> frozenset[str]:
     path = sql_dir() / "checks" / "dq" / f"{check_type}.sql"
     if not path.is_file():
-        raise QualityConfigError(f"no SQL template for check type {check_type!r} ({path})")
+        raise ValueError(f"no SQL template for check type {check_type!r} ({path})")
     with duckdb.connect() as con:
         statements = con.extract_statements(read_sql(f"checks/dq/{check_type}.sql"))
     return frozenset().union(*(s.named_parameters for s in statements))
 
 
-def _check(entry: dict) -> DqCheck:
-    where = f"check {entry.get('id')!r}"
-    params = {key: entry[key] for key in entry if key not in _CHECK_KEYS and key in _PARAMETERS}
-    unknown = set(entry) - _CHECK_KEYS - set(_PARAMETERS)
-    if unknown:
-        raise QualityConfigError(f"{where}: unknown keys {sorted(unknown)}")
-    if entry.get("category") not in CATEGORIES:
-        raise QualityConfigError(f"{where}: category must be one of {CATEGORIES}")
-    if entry.get("severity") not in SEVERITIES:
-        raise QualityConfigError(f"{where}: severity must be one of {SEVERITIES}")
-    threshold = float(entry["threshold_pct"])
-    if not 0 <= threshold <= 100:
-        raise QualityConfigError(f"{where}: threshold_pct must be between 0 and 100")
-    needed = _template_parameters(entry["check_type"])
-    given = {_PARAMETERS[k] for k in params}
-    if needed != given:
-        raise QualityConfigError(
-            f"{where}: check type {entry['check_type']} needs {sorted(needed)}, "
-            f"the entry gives {sorted(given)}"
-        )
-    return DqCheck(
-        id=entry["id"],
-        check_type=entry["check_type"],
-        category=entry["category"],
-        table=entry["table"],
-        threshold_pct=threshold,
-        severity=entry["severity"],
-        description=entry["description"],
-        notes=entry.get("notes") or "",
-        params=MappingProxyType(params),
-    )
-
-
 @cache
 def load_dq_checks(path: Path | None = None) -> tuple[DqCheck, ...]:
-    raw = yaml.safe_load((path or resource_dir("config") / "dq_checks.yaml").read_text())
-    checks = tuple(_check(entry) for entry in raw["checks"])
-    ids = [c.id for c in checks]
-    repeated = sorted({i for i in ids if ids.count(i) > 1})
-    if repeated:
-        raise QualityConfigError(f"check ids used more than once: {repeated}")
-    return checks
+    file = path or config_path("dq_checks.yaml")
+    return load_config(DqChecks, file, QualityConfigError).checks
 
 
 def sql_parameters(check: DqCheck) -> dict[str, object]:

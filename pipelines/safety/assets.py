@@ -10,7 +10,6 @@ and hands each signal that opened to the notifier once.
 """
 
 import json
-import os
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,7 +37,7 @@ from pipelines.safety.tables import (
     policy_table,
     response_time_mart,
 )
-from pipelines.settings import Settings
+from pipelines.settings import Environment, Settings, reveal
 from pipelines.sql import model, read_sql, referenced_tables, run_sql, write_frame
 
 GROUP = "safety"
@@ -290,7 +289,7 @@ class SafetyAlerts(dg.ConfigurableResource):
     def from_settings(cls, settings: Settings) -> "SafetyAlerts":
         config = load_safety_config()
         return cls(
-            webhook_url=os.environ.get(config.webhook_url_env) or None,
+            webhook_url=reveal(Environment.read().alert_webhook_url),
             alerts_file=str(settings.reports_dir / config.alerts_file_name),
             timeout_seconds=config.alert_timeout_seconds,
             retries=config.alert_retries,

@@ -1,7 +1,7 @@
 """Typed, validated view of `config/safety.yaml`.
 
 A threshold that decides whether harm is signalled must say where it comes from, so the
-loader refuses numbers without a source and an evidence level, indicators of unknown
+model refuses numbers without a source and an evidence level, indicators of unknown
 families, and filters or event types outside the data contract's enums.
 """
 
@@ -12,13 +12,21 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
-import yaml
+from pydantic import Field, field_validator, model_validator
 
+from pipelines.config_models import (
+    Cited,
+    ConfigModel,
+    EvidenceLevel,
+    NonEmpty,
+    Sourced,
+    config_path,
+    load_config,
+    validate,
+)
 from pipelines.contract import load_contract
-from pipelines.evidence import EVIDENCE_LEVELS
-from pipelines.paths import resource_dir
 
 FAMILIES = ("deterioration", "item9", "adverse_event", "disengagement", "process")
 DEFINITIONS = ("jacobson_truax", "talking_therapies")
@@ -30,33 +38,6 @@ _AE_FILTER_FIELDS = {"category": "category", "severity": "severity", "relatednes
 
 class SafetyConfigError(ValueError):
     """The safety configuration lacks provenance or disagrees with the data contract."""
-
-
-@dataclass(frozen=True)
-class Sourced:
-    value: float
-    source: str
-    evidence: str
-    note: str = ""
-
-    def cite(self) -> str:
-        return f"{self.source} [{self.evidence}]"
-
-
-@dataclass(frozen=True)
-class ModeStandard:
-    """The process standard a delivery mode is held to instead of therapist contact."""
-
-    delivery_mode: str
-    standard: str
-    description: str
-    measurable: bool
-    source: str
-    evidence: str
-    note: str
-
-    def cite(self) -> str:
-        return f"{self.source} [{self.evidence}]"
 
 
 @dataclass(frozen=True)
@@ -104,7 +85,6 @@ class SafetyConfig:
     simulation_seed: int
     minimum_events: Sourced
     false_alarm_target: Sourced
-    webhook_url_env: str
     alerts_file_name: str
     alert_timeout_seconds: float
     alert_retries: int
@@ -145,180 +125,259 @@ class SafetyConfig:
         return replace(self, indicators={n: self.indicators[n] for n in names})
 
 
-def _sourced(raw: Any, where: str) -> Sourced:
-    if not isinstance(raw, dict) or "value" not in raw:
-        raise SafetyConfigError(f"{where}: expected a block with value, source and evidence")
-    for key in ("source", "evidence"):
-        if not raw.get(key):
-            raise SafetyConfigError(f"{where}: missing {key}")
-    if raw["evidence"] not in EVIDENCE_LEVELS:
-        raise SafetyConfigError(f"{where}: evidence must be one of {EVIDENCE_LEVELS}")
-    return Sourced(float(raw["value"]), raw["source"], raw["evidence"], raw.get("note", ""))
-
-
 def _enum(table: str, field: str) -> tuple[str, ...]:
     return tuple(load_contract()[table].field(field).enum)
 
 
-def _indicator(name: str, raw: dict) -> Indicator:
-    family = raw.get("family")
-    if family not in FAMILIES:
-        raise SafetyConfigError(f"indicators.{name}: family must be one of {FAMILIES}")
-    if "severe" not in raw or not isinstance(raw["severe"], bool):
-        raise SafetyConfigError(f"indicators.{name}: severe must be true or false")
-    fallback = raw.get("published_fallback")
-    if fallback is None and not raw.get("fallback_note"):
-        raise SafetyConfigError(f"indicators.{name}: say why there is no published fallback")
-    filters: dict[str, tuple[Any, ...]] = {}
-    if family == "adverse_event":
-        raw_filter = raw.get("filter") or {}
-        if not raw_filter:
-            raise SafetyConfigError(f"indicators.{name}: an adverse-event filter is required")
-        for key, values in raw_filter.items():
-            if key == "serious":
-                allowed: tuple[Any, ...] = (True, False)
-            elif key in _AE_FILTER_FIELDS:
-                allowed = _enum("adverse_events", _AE_FILTER_FIELDS[key])
-            else:
-                raise SafetyConfigError(f"indicators.{name}: cannot filter on {key!r}")
-            bad = [v for v in values if v not in allowed]
-            if bad:
-                raise SafetyConfigError(f"indicators.{name}: {key} values {bad} not in contract")
-            filters[key] = tuple(values)
-    if family == "deterioration" and not (raw.get("instrument") and raw.get("scale")):
-        raise SafetyConfigError(f"indicators.{name}: a deterioration needs instrument and scale")
-    return Indicator(
-        name=name,
-        label=raw["label"],
-        family=family,
-        severe=raw["severe"],
-        instrument=raw.get("instrument"),
-        scale=raw.get("scale"),
-        filter=MappingProxyType(filters),
-        published_fallback=None
-        if fallback is None
-        else _sourced(fallback, f"indicators.{name}.published_fallback"),
-        fallback_note=raw.get("fallback_note", ""),
-    )
+def _in_contract(values: tuple[str, ...], table: str, field: str) -> tuple[str, ...]:
+    if bad := sorted(set(values) - set(_enum(table, field))):
+        raise ValueError(f"{bad} not in contract ({table}.{field})")
+    return values
 
 
-def _mode_standards(raw: dict | None) -> dict[str, ModeStandard]:
-    """process_of_care.standards_by_delivery_mode, validated against the contract."""
-    modes = _enum("programs", "delivery_mode")
-    standards = {}
-    for mode, spec in (raw or {}).items():
-        where = f"process_of_care.standards_by_delivery_mode.{mode}"
-        if mode not in modes:
-            raise SafetyConfigError(f"{where}: delivery mode not in contract {modes}")
-        for key in ("standard", "description", "source", "evidence", "note"):
-            if not spec.get(key):
-                raise SafetyConfigError(f"{where}: missing {key}")
-        if spec["evidence"] not in EVIDENCE_LEVELS:
-            raise SafetyConfigError(f"{where}: evidence must be one of {EVIDENCE_LEVELS}")
-        if spec.get("measurable") is not False:
-            # Measuring a mode's own standard needs an event that records it being met;
-            # data contract v1 has none, so only an unmeasured standard can be declared.
-            raise SafetyConfigError(
-                f"{where}: measurable must be false (no event in the data contract records "
-                "a standard other than therapist contact)"
-            )
-        standards[mode] = ModeStandard(
-            mode,
-            spec["standard"],
-            spec["description"],
-            False,
-            spec["source"],
-            spec["evidence"],
-            spec["note"],
+Number = Sourced[float]
+
+
+class IndicatorSpec(ConfigModel):
+    label: NonEmpty
+    family: Literal[FAMILIES]
+    severe: bool
+    instrument: str | None = None
+    scale: str | None = None
+    filter: dict[str, tuple[Any, ...]] = Field(default_factory=dict)
+    published_fallback: Number | None
+    fallback_note: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> IndicatorSpec:
+        if self.published_fallback is None and not self.fallback_note:
+            raise ValueError("say why there is no published fallback (fallback_note)")
+        if self.family == "adverse_event":
+            if not self.filter:
+                raise ValueError("an adverse-event filter is required")
+            for key, values in self.filter.items():
+                if key == "serious":
+                    allowed: tuple[Any, ...] = (True, False)
+                elif key in _AE_FILTER_FIELDS:
+                    allowed = _enum("adverse_events", _AE_FILTER_FIELDS[key])
+                else:
+                    raise ValueError(f"cannot filter on {key!r}")
+                if bad := [v for v in values if v not in allowed]:
+                    raise ValueError(f"{key} values {bad} not in contract")
+        elif self.filter:
+            raise ValueError("only adverse-event indicators take a filter")
+        if self.family == "deterioration" and not (self.instrument and self.scale):
+            raise ValueError("a deterioration needs instrument and scale")
+        return self
+
+    def indicator(self, name: str) -> Indicator:
+        return Indicator(
+            name=name,
+            label=self.label,
+            family=self.family,
+            severe=self.severe,
+            instrument=self.instrument,
+            scale=self.scale,
+            filter=MappingProxyType(dict(self.filter)),
+            published_fallback=self.published_fallback,
+            fallback_note=self.fallback_note,
         )
-    return standards
+
+
+class DeteriorationSpec(ConfigModel):
+    timepoint: str
+    definition: Literal[DEFINITIONS]
+    definition_source: NonEmpty
+    definition_evidence: EvidenceLevel
+
+
+class Item9Spec(Cited):
+    instrument: str
+    item_number: int = Field(ge=1)
+
+
+class DisengagementSpec(Cited):
+    reasons: tuple[str, ...]
+
+    @field_validator("reasons")
+    @classmethod
+    def _contract_reasons(cls, reasons: tuple[str, ...]) -> tuple[str, ...]:
+        return _in_contract(reasons, "episodes", "discharge_reason")
+
+
+class ModeStandard(Cited):
+    """The process standard a delivery mode is held to instead of therapist contact."""
+
+    standard: NonEmpty
+    description: NonEmpty
+    note: NonEmpty
+    # Measuring a mode's own standard needs an event that records it being met; data
+    # contract v1 has none, so only an unmeasured standard can be declared.
+    measurable: bool
+
+    @field_validator("measurable")
+    @classmethod
+    def _not_measured(cls, measurable: bool) -> bool:
+        if measurable:
+            raise ValueError(
+                "measurable must be false (no event in the data contract records a standard "
+                "other than therapist contact)"
+            )
+        return measurable
+
+
+class ProcessOfCareSpec(ConfigModel):
+    item9_minimum: Number
+    standard_business_days: Number
+    contact_event_types: tuple[str, ...]
+    contact_source: NonEmpty
+    triggers: tuple[Literal[TRIGGERS], ...]
+    standards_by_delivery_mode: dict[str, ModeStandard] = Field(default_factory=dict)
+
+    @field_validator("contact_event_types")
+    @classmethod
+    def _contract_events(cls, types: tuple[str, ...]) -> tuple[str, ...]:
+        return _in_contract(types, "engagement_events", "event_type")
+
+    @field_validator("standards_by_delivery_mode")
+    @classmethod
+    def _contract_modes(cls, standards: dict[str, ModeStandard]) -> dict[str, ModeStandard]:
+        _in_contract(tuple(standards), "programs", "delivery_mode")
+        return standards
+
+
+class ExpectedSpec(ConfigModel):
+    # Documents the covariates pipelines/safety/expected.py fits (not a switch).
+    covariate_note: NonEmpty
+    events_per_variable: Number
+    reference_uncertainty: Literal[REFERENCE_UNCERTAINTY]
+    reference_uncertainty_source: NonEmpty
+    reference_uncertainty_evidence: EvidenceLevel
+
+
+class FunnelSpec(ConfigModel):
+    window_months: Number
+    alert_level: Number
+    alarm_level: Number
+    overdispersion: Literal[OVERDISPERSION]
+    overdispersion_source: NonEmpty
+    overdispersion_evidence: EvidenceLevel
+    winsorise: Number
+    resolve_after_months: Number
+
+    @model_validator(mode="after")
+    def _ordered_levels(self) -> FunnelSpec:
+        if not 0 < self.alert_level.value < self.alarm_level.value < 1:
+            raise ValueError("funnel levels must satisfy 0 < alert < alarm < 1")
+        return self
+
+
+class CusumSpec(ConfigModel):
+    odds_ratio: Number
+    in_control_arl_months: Number
+    restart_fraction: Number
+    simulation_cycles: int = Field(ge=1)
+    simulation_seed: int
+    reference_nodes: int = Field(ge=1)
+
+    @field_validator("odds_ratio")
+    @classmethod
+    def _odds_ratio(cls, odds_ratio: Number) -> Number:
+        if not 0 < odds_ratio.value != 1:
+            raise ValueError("cusum.odds_ratio must be positive and not 1")
+        return odds_ratio
+
+    @field_validator("restart_fraction")
+    @classmethod
+    def _restart_fraction(cls, fraction: Number) -> Number:
+        if not 0 <= fraction.value < 1:
+            raise ValueError("cusum.restart_fraction must be in [0, 1)")
+        return fraction
+
+
+class FalseAlarmTarget(Sourced[float]):
+    unit: NonEmpty
+
+
+class AlertsSpec(ConfigModel):
+    """Where alerts go; the webhook URL is ICBT_ALERT_WEBHOOK_URL (pipelines.settings)."""
+
+    file_name: NonEmpty
+    timeout_seconds: float = Field(gt=0)
+    retries: int = Field(ge=0)
+    backoff_seconds: float = Field(ge=0)
+
+
+class SafetyFile(ConfigModel):
+    """config/safety.yaml."""
+
+    schema_version: Literal[1]
+    indicators: dict[str, IndicatorSpec]
+    deterioration: DeteriorationSpec
+    item9: Item9Spec
+    disengagement: DisengagementSpec
+    process_of_care: ProcessOfCareSpec
+    expected: ExpectedSpec
+    funnel: FunnelSpec
+    cusum: CusumSpec
+    minimum_events: Number
+    false_alarm_target: FalseAlarmTarget
+    alerts: AlertsSpec
+
+    def config(self) -> SafetyConfig:
+        """The flat view the safety steps read."""
+        det, process, expected = self.deterioration, self.process_of_care, self.expected
+        funnel, cusum, alerts = self.funnel, self.cusum, self.alerts
+        return SafetyConfig(
+            indicators=MappingProxyType(
+                {name: spec.indicator(name) for name, spec in self.indicators.items()}
+            ),
+            deterioration_timepoint=det.timepoint,
+            deterioration_definition=det.definition,
+            deterioration_source=f"{det.definition_source} [{det.definition_evidence}]",
+            item9_instrument=self.item9.instrument,
+            item9_number=self.item9.item_number,
+            disengaged_reasons=self.disengagement.reasons,
+            item9_minimum=process.item9_minimum,
+            standard_business_days=process.standard_business_days,
+            contact_event_types=process.contact_event_types,
+            triggers=process.triggers,
+            mode_standards=MappingProxyType(dict(process.standards_by_delivery_mode)),
+            events_per_variable=expected.events_per_variable,
+            reference_uncertainty=expected.reference_uncertainty,
+            reference_uncertainty_source=(
+                f"{expected.reference_uncertainty_source} "
+                f"[{expected.reference_uncertainty_evidence}]"
+            ),
+            reference_nodes=cusum.reference_nodes,
+            window_months=funnel.window_months,
+            alert_level=funnel.alert_level,
+            alarm_level=funnel.alarm_level,
+            overdispersion=funnel.overdispersion,
+            overdispersion_source=(
+                f"{funnel.overdispersion_source} [{funnel.overdispersion_evidence}]"
+            ),
+            winsorise=funnel.winsorise,
+            resolve_after_months=funnel.resolve_after_months,
+            odds_ratio=cusum.odds_ratio,
+            in_control_arl_months=cusum.in_control_arl_months,
+            restart_fraction=cusum.restart_fraction,
+            simulation_cycles=cusum.simulation_cycles,
+            simulation_seed=cusum.simulation_seed,
+            minimum_events=self.minimum_events,
+            false_alarm_target=self.false_alarm_target,
+            alerts_file_name=alerts.file_name,
+            alert_timeout_seconds=alerts.timeout_seconds,
+            alert_retries=alerts.retries,
+            alert_backoff_seconds=alerts.backoff_seconds,
+        )
 
 
 def parse_safety_config(raw: dict) -> SafetyConfig:
-    det, item9, dis = raw["deterioration"], raw["item9"], raw["disengagement"]
-    process, funnel, cusum, alerts = (
-        raw["process_of_care"],
-        raw["funnel"],
-        raw["cusum"],
-        raw["alerts"],
-    )
-    if det["definition"] not in DEFINITIONS:
-        raise SafetyConfigError(f"deterioration.definition must be one of {DEFINITIONS}")
-    expected = raw["expected"]
-    if expected["reference_uncertainty"] not in REFERENCE_UNCERTAINTY:
-        raise SafetyConfigError(
-            f"expected.reference_uncertainty must be one of {REFERENCE_UNCERTAINTY}"
-        )
-    if int(cusum["reference_nodes"]) < 1:
-        raise SafetyConfigError("cusum.reference_nodes must be at least 1")
-    if funnel["overdispersion"] not in OVERDISPERSION:
-        raise SafetyConfigError(f"funnel.overdispersion must be one of {OVERDISPERSION}")
-    reasons = tuple(dis["reasons"])
-    if bad := set(reasons) - set(_enum("episodes", "discharge_reason")):
-        raise SafetyConfigError(f"disengagement.reasons not in contract: {sorted(bad)}")
-    contacts = tuple(process["contact_event_types"])
-    if bad := set(contacts) - set(_enum("engagement_events", "event_type")):
-        raise SafetyConfigError(f"process_of_care.contact_event_types not in contract: {bad}")
-    triggers = tuple(process["triggers"])
-    if bad := set(triggers) - set(TRIGGERS):
-        raise SafetyConfigError(f"process_of_care.triggers must be among {TRIGGERS}: {bad}")
-    indicators = {name: _indicator(name, spec) for name, spec in raw["indicators"].items()}
-    config = SafetyConfig(
-        indicators=MappingProxyType(indicators),
-        deterioration_timepoint=det["timepoint"],
-        deterioration_definition=det["definition"],
-        deterioration_source=f"{det['definition_source']} [{det['definition_evidence']}]",
-        item9_instrument=item9["instrument"],
-        item9_number=int(item9["item_number"]),
-        disengaged_reasons=reasons,
-        item9_minimum=_sourced(process["item9_minimum"], "process_of_care.item9_minimum"),
-        standard_business_days=_sourced(
-            process["standard_business_days"], "process_of_care.standard_business_days"
-        ),
-        contact_event_types=contacts,
-        triggers=triggers,
-        mode_standards=MappingProxyType(_mode_standards(process.get("standards_by_delivery_mode"))),
-        events_per_variable=_sourced(
-            expected["events_per_variable"], "expected.events_per_variable"
-        ),
-        reference_uncertainty=expected["reference_uncertainty"],
-        reference_uncertainty_source=(
-            f"{expected['reference_uncertainty_source']} "
-            f"[{expected['reference_uncertainty_evidence']}]"
-        ),
-        reference_nodes=int(cusum["reference_nodes"]),
-        window_months=_sourced(funnel["window_months"], "funnel.window_months"),
-        alert_level=_sourced(funnel["alert_level"], "funnel.alert_level"),
-        alarm_level=_sourced(funnel["alarm_level"], "funnel.alarm_level"),
-        overdispersion=funnel["overdispersion"],
-        overdispersion_source=(
-            f"{funnel['overdispersion_source']} [{funnel['overdispersion_evidence']}]"
-        ),
-        winsorise=_sourced(funnel["winsorise"], "funnel.winsorise"),
-        resolve_after_months=_sourced(funnel["resolve_after_months"], "funnel.resolve_after"),
-        odds_ratio=_sourced(cusum["odds_ratio"], "cusum.odds_ratio"),
-        in_control_arl_months=_sourced(cusum["in_control_arl_months"], "cusum.arl"),
-        restart_fraction=_sourced(cusum["restart_fraction"], "cusum.restart_fraction"),
-        simulation_cycles=int(cusum["simulation_cycles"]),
-        simulation_seed=int(cusum["simulation_seed"]),
-        minimum_events=_sourced(raw["minimum_events"], "minimum_events"),
-        false_alarm_target=_sourced(raw["false_alarm_target"], "false_alarm_target"),
-        webhook_url_env=alerts["webhook_url_env"],
-        alerts_file_name=alerts["file_name"],
-        alert_timeout_seconds=float(alerts["timeout_seconds"]),
-        alert_retries=int(alerts["retries"]),
-        alert_backoff_seconds=float(alerts["backoff_seconds"]),
-    )
-    if not 0 < config.odds_ratio.value != 1:
-        raise SafetyConfigError("cusum.odds_ratio must be positive and not 1")
-    if not 0 <= config.restart_fraction.value < 1:
-        raise SafetyConfigError("cusum.restart_fraction must be in [0, 1)")
-    if not 0 < config.alert_level.value < config.alarm_level.value < 1:
-        raise SafetyConfigError("funnel levels must satisfy 0 < alert < alarm < 1")
-    return config
+    return validate(SafetyFile, raw, "config/safety.yaml", SafetyConfigError).config()
 
 
 @cache
 def load_safety_config(path: Path | None = None) -> SafetyConfig:
-    path = path or resource_dir("config") / "safety.yaml"
-    return parse_safety_config(yaml.safe_load(Path(path).read_text()))
+    file = path or config_path("safety.yaml")
+    return load_config(SafetyFile, file, SafetyConfigError).config()

@@ -4,12 +4,12 @@ and e-mail (SMTP) for review items that need a person soon.
 An alert carries only what identifies the signal and its aggregate evidence (program,
 indicator, method, dates, observed and expected counts, statistic and threshold), never
 an episode or patient, so it can go to a chat channel or a ticketing system. The
-notifier is chosen by the environment: a URL in ICBT_ALERT_WEBHOOK_URL (the name is in
-config/safety.yaml) selects the webhook; otherwise alerts are appended to a JSON Lines
-file under the data directory's reports folder, which is what the demo uses. E-mail
-(`EmailNotifier`, standard library smtplib) carries a review item's aggregate summary and
-a link to it on the Safety page, when an SMTP host is configured (config/safety_review.yaml
-names the environment variables).
+notifier is chosen by the environment: a URL in ICBT_ALERT_WEBHOOK_URL selects the
+webhook; otherwise alerts are appended to a JSON Lines file under the data directory's
+reports folder, which is what the demo uses. E-mail (`EmailNotifier`, standard library
+smtplib) carries a review item's aggregate summary and a link to it on the Safety page,
+when an SMTP host is configured (ICBT_SMTP_*; every variable is read in
+pipelines/settings.py).
 """
 
 from __future__ import annotations

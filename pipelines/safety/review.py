@@ -19,13 +19,18 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-import yaml
+from pydantic import Field
 
-from pipelines.evidence import EVIDENCE_LEVELS
-from pipelines.paths import resource_dir
-from pipelines.safety.config import Sourced
+from pipelines.config_models import (
+    ConfigModel,
+    NonEmpty,
+    Sourced,
+    config_path,
+    load_config,
+    validate,
+)
 
 
 class State(StrEnum):
@@ -83,53 +88,82 @@ def check_transition(current: State, target: State, rationale: str, action: str 
         raise TransitionError("A confirmed risk needs the action recommended.")
 
 
-@dataclass(frozen=True)
-class ReviewRules:
+class ReviewConfigError(ValueError):
+    """config/safety_review.yaml lacks a source or holds an impossible value."""
+
+
+NonNegative = Sourced[Annotated[float, Field(ge=0)]]
+
+
+class GroupingRules(ConfigModel):
+    window_months: NonNegative
+
+
+class RealertRules(ConfigModel):
+    excess_growth: NonNegative
+
+
+class PriorityRules(ConfigModel):
+    severe_weight: NonNegative
+    decided_weight: NonNegative
+
+
+class OverdueRules(ConfigModel):
+    days: NonNegative
+
+
+class EmailRules(ConfigModel):
+    """The SMTP settings that are not secrets; host, user and password are environment
+    variables (pipelines.settings.Environment)."""
+
+    default_port: int = Field(ge=1, le=65535)
+    timeout_seconds: float = Field(gt=0)
+
+
+class ReviewRules(ConfigModel):
     """config/safety_review.yaml, typed."""
 
-    process_source: str
-    window_months: Sourced
-    excess_growth: Sourced
-    severe_weight: Sourced
-    decided_weight: Sourced
-    overdue_days: Sourced
-    email: Mapping[str, Any] = field(default_factory=dict)
+    schema_version: Literal[1]
+    process_source: NonEmpty
+    grouping: GroupingRules
+    realert: RealertRules
+    priority: PriorityRules
+    overdue: OverdueRules
+    email: EmailRules
+
+    @property
+    def window_months(self) -> Sourced[float]:
+        return self.grouping.window_months
+
+    @property
+    def excess_growth(self) -> Sourced[float]:
+        return self.realert.excess_growth
+
+    @property
+    def severe_weight(self) -> Sourced[float]:
+        return self.priority.severe_weight
+
+    @property
+    def decided_weight(self) -> Sourced[float]:
+        return self.priority.decided_weight
+
+    @property
+    def overdue_days(self) -> Sourced[float]:
+        return self.overdue.days
 
     @property
     def overdue_after(self) -> timedelta:
         return timedelta(days=self.overdue_days.value)
 
 
-class ReviewConfigError(ValueError):
-    """config/safety_review.yaml lacks a source or holds an impossible value."""
-
-
-def _sourced(raw: Mapping[str, Any], path: str) -> Sourced:
-    if not raw.get("source") or raw.get("evidence") not in EVIDENCE_LEVELS:
-        raise ReviewConfigError(f"{path} needs a source and an evidence level {EVIDENCE_LEVELS}")
-    value = float(raw["value"])
-    if value < 0:
-        raise ReviewConfigError(f"{path} cannot be negative")
-    return Sourced(value, str(raw["source"]), str(raw["evidence"]), str(raw.get("note", "")))
-
-
 def parse_review_rules(raw: Mapping[str, Any]) -> ReviewRules:
-    return ReviewRules(
-        process_source=str(raw["process_source"]),
-        window_months=_sourced(raw["grouping"]["window_months"], "grouping.window_months"),
-        excess_growth=_sourced(raw["realert"]["excess_growth"], "realert.excess_growth"),
-        severe_weight=_sourced(raw["priority"]["severe_weight"], "priority.severe_weight"),
-        decided_weight=_sourced(raw["priority"]["decided_weight"], "priority.decided_weight"),
-        overdue_days=_sourced(raw["overdue"]["days"], "overdue.days"),
-        email=dict(raw["email"]),
-    )
+    return validate(ReviewRules, raw, "config/safety_review.yaml", ReviewConfigError)
 
 
 @cache
 def load_review_rules(path: Path | None = None) -> ReviewRules:
     """config/safety_review.yaml, unless another file is given."""
-    file = path or resource_dir("config") / "safety_review.yaml"
-    return parse_review_rules(yaml.safe_load(file.read_text()))
+    return load_config(ReviewRules, path or config_path("safety_review.yaml"), ReviewConfigError)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ build database) and sends each new high-priority item and each overdue review on
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -36,7 +35,7 @@ from pipelines.safety.review import (
     priority,
 )
 from pipelines.safety.review_tables import audit_table, reviews_table
-from pipelines.settings import Settings
+from pipelines.settings import Environment, Settings, reveal
 from pipelines.sql import model, read_sql, write_frame
 
 REGISTER = "safety_signal_register"
@@ -160,15 +159,14 @@ def item_summary(
 
 
 class ReviewEmail(dg.ConfigurableResource):
-    """SMTP settings for review e-mails, from the environment variables that
-    config/safety_review.yaml names; no host means no e-mail. The password stays in the
+    """SMTP settings for review e-mails, from the environment (`ICBT_SMTP_*`,
+    pipelines.settings.Environment); no host means no e-mail. The password stays in the
     environment (read when sending), so Dagster's UI, which shows resource settings,
     never holds it."""
 
     host: str | None = None
     port: int = 25
     user: str | None = None
-    password_env: str = "ICBT_SMTP_PASSWORD"
     starttls: bool = False
     sender: str = ""
     recipients: str = ""
@@ -177,21 +175,17 @@ class ReviewEmail(dg.ConfigurableResource):
 
     @classmethod
     def from_environment(cls, rules: ReviewRules | None = None) -> ReviewEmail:
-        names = (rules or load_review_rules()).email
-
-        def env(key: str) -> str:
-            return os.environ.get(names[key], "").strip()
-
+        email = (rules or load_review_rules()).email
+        environment = Environment.read()
         return cls(
-            host=env("host_env") or None,
-            port=int(env("port_env") or names["default_port"]),
-            user=env("user_env") or None,
-            password_env=names["password_env"],
-            starttls=env("starttls_env").lower() in ("1", "true", "yes", "on"),
-            sender=env("sender_env"),
-            recipients=env("recipients_env"),
-            dashboard_url=env("dashboard_url_env").rstrip("/"),
-            timeout_seconds=float(names["timeout_seconds"]),
+            host=environment.smtp_host,
+            port=environment.smtp_port or email.default_port,
+            user=environment.smtp_user,
+            starttls=environment.smtp_starttls,
+            sender=environment.alert_email_from,
+            recipients=environment.alert_email_to,
+            dashboard_url=environment.dashboard_url.rstrip("/"),
+            timeout_seconds=email.timeout_seconds,
         )
 
     def notifier(self) -> EmailNotifier | None:
@@ -204,7 +198,7 @@ class ReviewEmail(dg.ConfigurableResource):
             sender=self.sender,
             recipients=recipients,
             user=self.user,
-            password=os.environ.get(self.password_env) or None,
+            password=reveal(Environment.read().smtp_password),
             starttls=self.starttls,
             timeout_seconds=self.timeout_seconds,
         )

@@ -1,10 +1,11 @@
 """Typed, validated view of `config/scoring.yaml`.
 
 Scoring thresholds decide who counts as a case, a responder or a deterioration, so the
-loader refuses a file that names instruments or scales missing from the data contract,
-whose ranges disagree with the contract's item ranges, or whose numbers lack a source and
-an evidence level. Item membership of each scale is taken from the contract, never from
-the YAML, so the two cannot drift apart.
+file is read through a pydantic model (every number with a source and an evidence level,
+no unknown key) and then checked against the data contract: instruments or scales
+missing from it, or ranges that disagree with its item ranges, are refused. Item
+membership of each scale is taken from the contract, never from the YAML, so the two
+cannot drift apart.
 """
 
 from __future__ import annotations
@@ -15,70 +16,203 @@ from functools import cache
 from itertools import pairwise
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
-import yaml
+from pydantic import Field, field_validator, model_validator
 
+from pipelines.config_models import (
+    Cited,
+    ConfigModel,
+    NonEmpty,
+    Sourced,
+    config_path,
+    load_config,
+    validate,
+)
 from pipelines.contract import CONTRACT_VERSION, InstrumentSpec, load_instruments
-from pipelines.evidence import EVIDENCE_LEVELS
-from pipelines.paths import resource_dir
 
 ANCHORS = ("start_date", "planned_end")
 TIMEPOINTS = ("baseline", "post_treatment", "follow_up")
 
 Method = Literal["sum", "mean"]
 SdMethod = Literal["fixed", "sample_baseline"]
+Positive = Sourced[float]
 
 
 class ScoringConfigError(ValueError):
     """The scoring configuration is inconsistent with the contract or lacks provenance."""
 
 
-@dataclass(frozen=True)
-class Sourced:
-    """A published number with where it comes from and how well that was checked."""
-
-    value: float
-    source: str
-    evidence: str
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class ScoringRule:
+class ScoringRule(Cited):
     method: Method
     higher_is_better: bool
     min: float
     max: float
-    source: str
-    evidence: str
-    note: str = ""
 
 
-@dataclass(frozen=True)
-class MissingRule:
+class MissingRule(Cited):
     """Prorate when at most `max_missing` items are unanswered, otherwise no score."""
 
-    max_missing: int
-    source: str
-    evidence: str
-    note: str = ""
+    max_missing: int = Field(ge=0)
 
 
-@dataclass(frozen=True)
-class Band:
+class Band(ConfigModel):
     min: float
-    label: str
+    label: NonEmpty
 
 
-@dataclass(frozen=True)
-class SeverityBands:
+class SeverityBands(Cited):
     """Bands by inclusive lower bound; a score takes the highest band it reaches."""
 
-    bands: tuple[Band, ...]
-    source: str
-    evidence: str
+    bands: tuple[Band, ...] = Field(min_length=1)
+
+    @field_validator("bands")
+    @classmethod
+    def _ordered(cls, bands: tuple[Band, ...]) -> tuple[Band, ...]:
+        if any(a.min >= b.min for a, b in pairwise(bands)):
+            raise ValueError("band bounds must increase strictly")
+        if len({b.label for b in bands}) != len(bands):
+            raise ValueError("band labels must be present and distinct")
+        return bands
+
+
+class Norms(Cited):
+    mean: float
+    sd: float = Field(gt=0)
+
+
+class Reliability(Sourced[float]):
+    kind: NonEmpty
+
+    @field_validator("value")
+    @classmethod
+    def _below_one(cls, value: float) -> float:
+        if not 0 < value < 1:
+            raise ValueError("reliability must be above 0 and below 1")
+        return value
+
+
+class SdSpec(Cited):
+    method: SdMethod
+    value: float | None = Field(None, gt=0)
+
+    @model_validator(mode="after")
+    def _fixed_needs_value(self) -> SdSpec:
+        if self.method == "fixed" and self.value is None:
+            raise ValueError("a fixed SD needs its value")
+        return self
+
+
+class ReliableChangeBlock(ConfigModel):
+    reliability: Reliability
+    sd: SdSpec
+
+
+class ClinicalSignificanceBlock(ConfigModel):
+    available: bool
+    reason: str = ""
+    functional: Norms | None = None
+    dysfunctional: Norms | None = None
+
+    @model_validator(mode="after")
+    def _norms_or_reason(self) -> ClinicalSignificanceBlock:
+        with_norms = self.functional is not None and self.dysfunctional is not None
+        if (self.available and not with_norms) or (not self.available and not self.reason):
+            raise ValueError("set available: true with norms, or false with a reason")
+        return self
+
+
+class McidBlock(ConfigModel):
+    points: Positive | None = None
+    percent: Positive | None = None
+    # Why a scale has no MCID, or how the two relate.
     note: str = ""
+
+
+class ScaleBlock(ConfigModel):
+    label: NonEmpty
+    scoring: ScoringRule
+    missing: MissingRule
+    severity_bands: SeverityBands | None = None
+    caseness_min: Positive | None = None
+    mcid: McidBlock
+    reliable_change: ReliableChangeBlock | None = None
+    clinical_significance: ClinicalSignificanceBlock
+    change_outcome: bool
+
+
+class NeverImpute(Cited):
+    items: tuple[int, ...] = Field(min_length=1)
+
+
+class InstrumentBlock(ConfigModel):
+    never_impute_items: NeverImpute | None = None
+    scales: dict[str, ScaleBlock]
+
+
+class TalkingTherapiesBlock(ConfigModel):
+    instrument: str
+    scale: str
+    caseness_min: Positive
+    reliable_change_points: Positive
+
+
+class Definition(Cited):
+    rule: NonEmpty
+
+
+class TalkingTherapiesFile(ConfigModel):
+    depression: TalkingTherapiesBlock
+    anxiety: TalkingTherapiesBlock
+    definitions: dict[str, Definition]
+
+
+class Window(Cited):
+    """Days relative to `anchor`; the administration nearest `target_days` is used."""
+
+    anchor: Literal[ANCHORS]
+    from_days: int
+    to_days: int
+    target_days: int
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if not self.from_days <= self.target_days <= self.to_days:
+            raise ValueError("need from_days <= target_days <= to_days")
+        return self
+
+
+class Timepoints(ConfigModel):
+    baseline: Window
+    post_treatment: Window
+    follow_up: Window
+
+
+class ReliableChangeCriterion(ConfigModel):
+    z_critical: Positive
+
+
+class Responder(ConfigModel):
+    moderate_percent: Positive
+    substantial_percent: Positive
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Responder:
+        if not self.moderate_percent.value < self.substantial_percent.value:
+            raise ValueError("moderate_percent must be below substantial_percent")
+        return self
+
+
+class ScoringFile(ConfigModel):
+    """config/scoring.yaml, before it is checked against the contract."""
+
+    schema_version: Literal[1]
+    contract_version: str
+    reliable_change: ReliableChangeCriterion
+    immpact_responder: Responder
+    talking_therapies: TalkingTherapiesFile
+    timepoints: Timepoints
+    instruments: dict[str, InstrumentBlock]
 
 
 @dataclass(frozen=True)
@@ -96,14 +230,6 @@ class ReliableChangeSpec:
     sd_source: str
     sd_evidence: str
     sd_note: str = ""
-
-
-@dataclass(frozen=True)
-class Norms:
-    mean: float
-    sd: float
-    source: str
-    evidence: str
 
 
 @dataclass(frozen=True)
@@ -195,319 +321,208 @@ class ScoringConfig:
         return tuple(s for ins in self.instruments.values() for s in ins.scales.values())
 
 
-class _Reader:
-    """Collects every problem in the file so one run reports them all."""
+def _within(value: float, lo: float, hi: float) -> bool:
+    return lo < value <= hi
 
-    def __init__(self) -> None:
+
+class _Contract:
+    """Checks a validated file against the contract's instruments, collecting every
+    problem so one run reports them all."""
+
+    def __init__(self, contract: Mapping[str, InstrumentSpec]) -> None:
+        self.contract = contract
         self.errors: list[str] = []
 
     def fail(self, path: str, message: str) -> None:
         self.errors.append(f"{path}: {message}")
 
-    def mapping(self, raw: Any, path: str) -> dict[str, Any]:
-        if not isinstance(raw, dict):
-            self.fail(path, "expected a mapping")
-            return {}
-        return raw
-
-    def number(self, raw: dict[str, Any], key: str, path: str) -> float:
-        value = raw.get(key)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            self.fail(f"{path}.{key}", "expected a number")
-            return float("nan")
-        return float(value)
-
-    def provenance(self, raw: dict[str, Any], path: str) -> tuple[str, str, str]:
-        source, evidence = raw.get("source"), raw.get("evidence")
-        if not isinstance(source, str) or not source.strip():
-            self.fail(path, "missing source")
-        if evidence not in EVIDENCE_LEVELS:
-            self.fail(path, f"evidence must be one of {EVIDENCE_LEVELS}, got {evidence!r}")
-        return str(source), str(evidence), str(raw.get("note", ""))
-
-    def sourced(
-        self, raw: Any, path: str, lo: float, hi: float, *, lo_open: bool = False
-    ) -> Sourced:
-        block = self.mapping(raw, path)
-        value = self.number(block, "value", path)
-        below = value <= lo if lo_open else value < lo
+    def check_range(
+        self, sourced: Sourced, path: str, lo: float, hi: float, *, open_: bool
+    ) -> None:
+        value = sourced.value
+        below = value <= lo if open_ else value < lo
         if below or value > hi:
-            self.fail(f"{path}.value", f"{value} outside {'(' if lo_open else '['}{lo}, {hi}]")
-        return Sourced(value, *self.provenance(block, path))
+            self.fail(f"{path}.value", f"{value} outside {'(' if open_ else '['}{lo}, {hi}]")
 
-    def optional_sourced(self, raw: Any, path: str, lo: float, hi: float) -> Sourced | None:
-        return None if raw is None else self.sourced(raw, path, lo, hi, lo_open=True)
-
-
-def _scoring(r: _Reader, raw: Any, path: str, spec: InstrumentSpec, n: int) -> ScoringRule:
-    block = r.mapping(raw, path)
-    method = block.get("method")
-    if method not in ("sum", "mean"):
-        r.fail(f"{path}.method", f"expected sum or mean, got {method!r}")
-    hib = block.get("higher_is_better")
-    if not isinstance(hib, bool):
-        r.fail(f"{path}.higher_is_better", "expected true or false")
-    lo, hi = r.number(block, "min", path), r.number(block, "max", path)
-    k = n if method == "sum" else 1
-    if (lo, hi) != (spec.item_min * k, spec.item_max * k):
-        r.fail(path, f"range [{lo}, {hi}] disagrees with the contract's items for {method}")
-    return ScoringRule(cast(Method, method), bool(hib), lo, hi, *r.provenance(block, path))
-
-
-def _missing(r: _Reader, raw: Any, path: str, n: int) -> MissingRule:
-    block = r.mapping(raw, path)
-    k = block.get("max_missing")
-    if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k < n:
-        r.fail(f"{path}.max_missing", f"expected an integer in [0, {n - 1}]")
-        k = 0
-    return MissingRule(k, *r.provenance(block, path))
-
-
-def _bands(r: _Reader, raw: Any, path: str, rule: ScoringRule) -> SeverityBands | None:
-    if raw is None:
-        return None
-    block = r.mapping(raw, path)
-    bands = []
-    for i, item in enumerate(block.get("bands") or []):
-        b = r.mapping(item, f"{path}.bands[{i}]")
-        bands.append(Band(r.number(b, "min", f"{path}.bands[{i}]"), str(b.get("label", ""))))
-    bounds = [b.min for b in bands]
-    if not bands or bounds[0] != rule.min:
-        r.fail(path, "the first band must start at the scale minimum")
-    if any(a >= b for a, b in pairwise(bounds)) or bounds[-1:] > [rule.max]:
-        r.fail(path, "band bounds must increase strictly and stay within the range")
-    if any(not b.label for b in bands) or len({b.label for b in bands}) != len(bands):
-        r.fail(path, "band labels must be present and distinct")
-    return SeverityBands(tuple(bands), *r.provenance(block, path))
-
-
-def _reliable_change(r: _Reader, raw: Any, path: str) -> ReliableChangeSpec | None:
-    if raw is None:
-        return None
-    block = r.mapping(raw, path)
-    rel_raw = r.mapping(block.get("reliability"), f"{path}.reliability")
-    reliability = r.sourced(rel_raw, f"{path}.reliability", 0, 1, lo_open=True)
-    if reliability.value >= 1:
-        r.fail(f"{path}.reliability", "reliability must be below 1")
-    sd = r.mapping(block.get("sd"), f"{path}.sd")
-    method = sd.get("method")
-    value = None
-    if method == "fixed":
-        value = r.number(sd, "value", f"{path}.sd")
-        if not value > 0:
-            r.fail(f"{path}.sd.value", "must be positive")
-    elif method != "sample_baseline":
-        r.fail(f"{path}.sd.method", f"expected fixed or sample_baseline, got {method!r}")
-    source, evidence, note = r.provenance(sd, f"{path}.sd")
-    kind = str(rel_raw.get("kind", ""))
-    return ReliableChangeSpec(
-        reliability, kind, cast(SdMethod, method), value, source, evidence, note
-    )
-
-
-def _norms(r: _Reader, raw: Any, path: str) -> Norms:
-    block = r.mapping(raw, path)
-    mean, sd = r.number(block, "mean", path), r.number(block, "sd", path)
-    if not sd > 0:
-        r.fail(f"{path}.sd", "must be positive")
-    source, evidence, _ = r.provenance(block, path)
-    return Norms(mean, sd, source, evidence)
-
-
-def _scale(r: _Reader, raw: Any, path: str, spec: InstrumentSpec, name: str) -> ScaleConfig:
-    block = r.mapping(raw, path)
-    items = spec.subscales[name]
-    scoring = _scoring(r, block.get("scoring"), f"{path}.scoring", spec, len(items))
-    span = scoring.max - scoring.min
-    mcid = r.mapping(block.get("mcid"), f"{path}.mcid")
-    cs = r.mapping(block.get("clinical_significance"), f"{path}.clinical_significance")
-    significance = None
-    if cs.get("available") is True:
-        significance = ClinicalSignificance(
-            _norms(r, cs.get("functional"), f"{path}.clinical_significance.functional"),
-            _norms(r, cs.get("dysfunctional"), f"{path}.clinical_significance.dysfunctional"),
+    def scale(self, block: ScaleBlock, path: str, spec: InstrumentSpec, name: str) -> ScaleConfig:
+        items = spec.subscales[name]
+        rule = block.scoring
+        k = len(items) if rule.method == "sum" else 1
+        if (rule.min, rule.max) != (spec.item_min * k, spec.item_max * k):
+            self.fail(
+                f"{path}.scoring",
+                f"range [{rule.min}, {rule.max}] disagrees with the contract's items for "
+                f"{rule.method}",
+            )
+        if block.missing.max_missing >= len(items):
+            self.fail(
+                f"{path}.missing.max_missing", f"expected an integer in [0, {len(items) - 1}]"
+            )
+        bands = block.severity_bands
+        if bands is not None and bands.bands[0].min != rule.min:
+            self.fail(f"{path}.severity_bands", "the first band must start at the scale minimum")
+        if bands is not None and bands.bands[-1].min > rule.max:
+            self.fail(f"{path}.severity_bands", "band bounds must stay within the range")
+        if block.caseness_min is not None:
+            self.check_range(
+                block.caseness_min, f"{path}.caseness_min", rule.min, rule.max, open_=False
+            )
+        span = rule.max - rule.min
+        for part, sourced, hi in (
+            ("points", block.mcid.points, span),
+            ("percent", block.mcid.percent, 100.0),
+        ):
+            if sourced is not None:
+                self.check_range(sourced, f"{path}.mcid.{part}", 0, hi, open_=True)
+        significance = block.clinical_significance
+        change = block.reliable_change
+        return ScaleConfig(
+            instrument=spec.code,
+            name=name,
+            label=block.label,
+            items=items,
+            scoring=rule,
+            missing=block.missing,
+            severity_bands=bands,
+            caseness_min=block.caseness_min,
+            mcid_points=block.mcid.points,
+            mcid_percent=block.mcid.percent,
+            reliable_change=None
+            if change is None
+            else ReliableChangeSpec(
+                reliability=change.reliability,
+                reliability_kind=change.reliability.kind,
+                sd_method=change.sd.method,
+                sd_value=change.sd.value,
+                sd_source=change.sd.source,
+                sd_evidence=change.sd.evidence,
+                sd_note=change.sd.note,
+            ),
+            clinical_significance=ClinicalSignificance(
+                significance.functional, significance.dysfunctional
+            )
+            if significance.available
+            and significance.functional is not None
+            and significance.dysfunctional is not None
+            else None,
+            clinical_significance_note=significance.reason,
+            change_outcome=block.change_outcome,
         )
-    elif cs.get("available") is not False or not cs.get("reason"):
-        r.fail(
-            f"{path}.clinical_significance",
-            "set available: true with norms, or false with a reason",
+
+    def instrument(
+        self, block: InstrumentBlock, path: str, spec: InstrumentSpec
+    ) -> InstrumentConfig:
+        if set(block.scales) != set(spec.subscales):
+            self.fail(
+                f"{path}.scales",
+                f"scales {sorted(block.scales)} differ from the contract's "
+                f"{sorted(spec.subscales)}",
+            )
+        scales = {
+            name: self.scale(block.scales[name], f"{path}.scales.{name}", spec, name)
+            for name in spec.subscales
+            if name in block.scales
+        }
+        never = block.never_impute_items.items if block.never_impute_items else ()
+        if any(i not in range(1, spec.n_items + 1) for i in never):
+            self.fail(f"{path}.never_impute_items", f"items must be in 1..{spec.n_items}")
+        return InstrumentConfig(
+            spec.code, spec.item_min, spec.item_max, MappingProxyType(scales), tuple(never)
         )
-    caseness = block.get("caseness_min")
-    outcome = block.get("change_outcome")
-    if not isinstance(outcome, bool):
-        r.fail(f"{path}.change_outcome", "expected true or false")
-    label = block.get("label")
-    if not isinstance(label, str) or not label.strip():
-        r.fail(f"{path}.label", "expected the outcome's display label")
-    return ScaleConfig(
-        instrument=spec.code,
-        name=name,
-        label=str(label),
-        items=items,
-        scoring=scoring,
-        missing=_missing(r, block.get("missing"), f"{path}.missing", len(items)),
-        severity_bands=_bands(r, block.get("severity_bands"), f"{path}.severity_bands", scoring),
-        caseness_min=None
-        if caseness is None
-        else r.sourced(caseness, f"{path}.caseness_min", scoring.min, scoring.max),
-        mcid_points=r.optional_sourced(mcid.get("points"), f"{path}.mcid.points", 0, span),
-        mcid_percent=r.optional_sourced(mcid.get("percent"), f"{path}.mcid.percent", 0, 100),
-        reliable_change=_reliable_change(
-            r, block.get("reliable_change"), f"{path}.reliable_change"
-        ),
-        clinical_significance=significance,
-        clinical_significance_note=str(cs.get("reason", "")),
-        change_outcome=bool(outcome),
-    )
 
-
-def _instrument(r: _Reader, raw: Any, path: str, spec: InstrumentSpec) -> InstrumentConfig:
-    block = r.mapping(raw, path)
-    scales_raw = r.mapping(block.get("scales"), f"{path}.scales")
-    if set(scales_raw) != set(spec.subscales):
-        r.fail(
-            f"{path}.scales",
-            f"scales {sorted(scales_raw)} differ from the contract's {sorted(spec.subscales)}",
-        )
-    scales = {
-        name: _scale(r, scales_raw[name], f"{path}.scales.{name}", spec, name)
-        for name in spec.subscales
-        if name in scales_raw
-    }
-    never = ()
-    if "never_impute_items" in block:
-        ni = r.mapping(block["never_impute_items"], f"{path}.never_impute_items")
-        never = tuple(ni.get("items", []))
-        if not never or any(i not in range(1, spec.n_items + 1) for i in never):
-            r.fail(f"{path}.never_impute_items", f"items must be in 1..{spec.n_items}")
-        r.provenance(ni, f"{path}.never_impute_items")
-    return InstrumentConfig(
-        spec.code, spec.item_min, spec.item_max, MappingProxyType(scales), never
-    )
-
-
-def _talking_therapies(
-    r: _Reader, raw: Any, instruments: Mapping[str, InstrumentConfig]
-) -> TalkingTherapiesConfig:
-    block = r.mapping(raw, "talking_therapies")
-    measures = []
-    for role in ("depression", "anxiety"):
-        path = f"talking_therapies.{role}"
-        m = r.mapping(block.get(role), path)
-        ins, scale = str(m.get("instrument")), str(m.get("scale"))
-        if ins not in instruments or scale not in instruments[ins].scales:
-            r.fail(path, f"unknown instrument/scale {ins}/{scale}")
-            lo, hi = 0.0, float("inf")
-        else:
-            rule = instruments[ins].scales[scale].scoring
-            lo, hi = rule.min, rule.max
-        measures.append(
-            TalkingTherapiesMeasure(
-                ins,
-                scale,
-                r.sourced(m.get("caseness_min"), f"{path}.caseness_min", lo, hi),
-                r.sourced(
-                    m.get("reliable_change_points"),
+    def talking_therapies(
+        self, block: TalkingTherapiesFile, instruments: Mapping[str, InstrumentConfig]
+    ) -> TalkingTherapiesConfig:
+        measures = []
+        for role in ("depression", "anxiety"):
+            path = f"talking_therapies.{role}"
+            measure: TalkingTherapiesBlock = getattr(block, role)
+            scales = (
+                instruments[measure.instrument].scales if measure.instrument in instruments else {}
+            )
+            if measure.scale not in scales:
+                self.fail(path, f"unknown instrument/scale {measure.instrument}/{measure.scale}")
+            else:
+                rule = scales[measure.scale].scoring
+                self.check_range(
+                    measure.caseness_min, f"{path}.caseness_min", rule.min, rule.max, open_=False
+                )
+                self.check_range(
+                    measure.reliable_change_points,
                     f"{path}.reliable_change_points",
                     0,
-                    hi - lo,
-                    lo_open=True,
-                ),
+                    rule.max - rule.min,
+                    open_=True,
+                )
+            measures.append(
+                TalkingTherapiesMeasure(
+                    measure.instrument,
+                    measure.scale,
+                    measure.caseness_min,
+                    measure.reliable_change_points,
+                )
             )
+        definitions = {
+            name: definition.model_dump(exclude_defaults=True)
+            for name, definition in block.definitions.items()
+        }
+        return TalkingTherapiesConfig(measures[0], measures[1], MappingProxyType(definitions))
+
+
+def _build(file: ScoringFile, contract_version: str) -> ScoringConfig:
+    """The contract's scales configured as the file says; every mismatch reported."""
+    if file.contract_version != contract_version:
+        raise ScoringConfigError(f"contract_version: expected {contract_version!r}")
+    contract = load_instruments(contract_version)
+    check = _Contract(contract)
+    if set(file.instruments) != set(contract):
+        check.fail(
+            "instruments",
+            f"{sorted(file.instruments)} differ from the contract's {sorted(contract)}",
         )
-    definitions = r.mapping(block.get("definitions"), "talking_therapies.definitions")
-    for name, d in definitions.items():
-        r.provenance(r.mapping(d, f"talking_therapies.definitions.{name}"), name)
-    return TalkingTherapiesConfig(
-        measures[0], measures[1], MappingProxyType({k: dict(v) for k, v in definitions.items()})
+    instruments = MappingProxyType(
+        {
+            code: check.instrument(file.instruments[code], f"instruments.{code}", spec)
+            for code, spec in contract.items()
+            if code in file.instruments
+        }
     )
-
-
-def _timepoints(r: _Reader, raw: Any) -> Mapping[str, TimepointWindow]:
-    block = r.mapping(raw, "timepoints")
-    windows = {}
-    for name in TIMEPOINTS:
-        path = f"timepoints.{name}"
-        w = r.mapping(block.get(name), path)
-        days = {k: w.get(k) for k in ("from_days", "to_days", "target_days")}
-        if not all(isinstance(v, int) and not isinstance(v, bool) for v in days.values()):
-            r.fail(path, "from_days, to_days and target_days must be integers")
-            days = dict.fromkeys(days, 0)
-        elif not days["from_days"] <= days["target_days"] <= days["to_days"]:
-            r.fail(path, "need from_days <= target_days <= to_days")
-        if w.get("anchor") not in ANCHORS:
-            r.fail(f"{path}.anchor", f"expected one of {ANCHORS}")
-        source, evidence, note = r.provenance(w, path)
-        windows[name] = TimepointWindow(
-            name,
-            str(w.get("anchor")),
-            days["from_days"],
-            days["to_days"],
-            days["target_days"],
-            source,
-            evidence,
-            note,
-        )
-    return MappingProxyType(windows)
+    responder = file.immpact_responder
+    for name in ("moderate_percent", "substantial_percent"):
+        check.check_range(getattr(responder, name), f"immpact_responder.{name}", 0, 100, open_=True)
+    rci_z = file.reliable_change.z_critical
+    check.check_range(rci_z, "reliable_change.z_critical", 0, 10, open_=True)
+    talking_therapies = check.talking_therapies(file.talking_therapies, instruments)
+    if check.errors:
+        raise ScoringConfigError("invalid scoring config:\n  " + "\n  ".join(check.errors))
+    return ScoringConfig(
+        instruments=instruments,
+        rci_z=rci_z,
+        responder_moderate=responder.moderate_percent,
+        responder_substantial=responder.substantial_percent,
+        talking_therapies=talking_therapies,
+        timepoints=MappingProxyType(
+            {
+                name: TimepointWindow(name=name, **window.model_dump())
+                for name, window in file.timepoints
+            }
+        ),
+    )
 
 
 def parse_scoring_config(raw: Any, contract_version: str = CONTRACT_VERSION) -> ScoringConfig:
     """Validate a parsed YAML document against the contract and build the typed config."""
-    r = _Reader()
-    doc = r.mapping(raw, "<root>")
-    if doc.get("schema_version") != 1:
-        r.fail("schema_version", "expected 1")
-    if doc.get("contract_version") != contract_version:
-        r.fail("contract_version", f"expected {contract_version!r}")
-    contract = load_instruments(contract_version)
-    inst_raw = r.mapping(doc.get("instruments"), "instruments")
-    if set(inst_raw) != set(contract):
-        r.fail("instruments", f"{sorted(inst_raw)} differ from the contract's {sorted(contract)}")
-    instruments = MappingProxyType(
-        {
-            code: _instrument(r, inst_raw[code], f"instruments.{code}", spec)
-            for code, spec in contract.items()
-            if code in inst_raw
-        }
-    )
-    rc = r.mapping(doc.get("reliable_change"), "reliable_change")
-    responder = r.mapping(doc.get("immpact_responder"), "immpact_responder")
-    moderate = r.sourced(
-        responder.get("moderate_percent"),
-        "immpact_responder.moderate_percent",
-        0,
-        100,
-        lo_open=True,
-    )
-    substantial = r.sourced(
-        responder.get("substantial_percent"),
-        "immpact_responder.substantial_percent",
-        0,
-        100,
-        lo_open=True,
-    )
-    if not moderate.value < substantial.value:
-        r.fail("immpact_responder", "moderate_percent must be below substantial_percent")
-    config = ScoringConfig(
-        instruments=instruments,
-        rci_z=r.sourced(rc.get("z_critical"), "reliable_change.z_critical", 0, 10, lo_open=True),
-        responder_moderate=moderate,
-        responder_substantial=substantial,
-        talking_therapies=_talking_therapies(r, doc.get("talking_therapies"), instruments),
-        timepoints=_timepoints(r, doc.get("timepoints")),
-    )
-    if r.errors:
-        raise ScoringConfigError("invalid scoring config:\n  " + "\n  ".join(r.errors))
-    return config
+    file = validate(ScoringFile, raw, "config/scoring.yaml", ScoringConfigError)
+    return _build(file, contract_version)
 
 
 def default_config_path() -> Path:
-    return resource_dir("config") / "scoring.yaml"
+    return config_path("scoring.yaml")
 
 
 @cache
 def _load(path: Path) -> ScoringConfig:
-    return parse_scoring_config(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return _build(load_config(ScoringFile, path, ScoringConfigError), CONTRACT_VERSION)
 
 
 def load_scoring_config(path: Path | None = None) -> ScoringConfig:

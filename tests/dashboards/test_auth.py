@@ -25,6 +25,7 @@ from dashboards.auth import (
     verify_password,
 )
 from pipelines.cli import main
+from pipelines.settings import EnvironmentVariableError
 
 PASSWORDS = ("amber kettle drifts south", "violet ledger on the moor", "seven quiet harbour lamps")
 
@@ -113,7 +114,7 @@ def test_configuration_from_the_environment(
     monkeypatch.setenv("ICBT_DASHBOARD_AUTH", "off")
     assert not AuthConfig.from_env().enabled
     monkeypatch.setenv("ICBT_DASHBOARD_AUTH", "maybe")
-    with pytest.raises(AuthError):
+    with pytest.raises(EnvironmentVariableError, match="ICBT_DASHBOARD_AUTH"):
         AuthConfig.from_env()
 
 

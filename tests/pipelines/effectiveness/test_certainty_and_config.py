@@ -196,16 +196,22 @@ def test_every_threshold_has_a_source_and_evidence_mark():
         (("comparator", "hierarchy"), ["national", "local", "benchmark_only"]),
         (("adjustment", "weighting", "method"), "inverse_probability"),
         (("adjustment", "standard_errors", "method"), "HC3"),
-        (("missing_data", "method"), "inverse_probability_of_response"),
     ],
 )
-def test_a_method_key_names_the_implemented_method_and_refuses_another(path, other):
+def test_a_method_fixed_in_code_has_no_key_that_looks_like_a_switch(path, other):
     raw = copy.deepcopy(_raw("effectiveness.yaml"))
     block = raw
     for key in path[:-1]:
         block = block[key]
     block[path[-1]] = other
-    with pytest.raises(EffectivenessConfigError, match=".".join(path)):
+    with pytest.raises(EffectivenessConfigError, match=".".join(path) + ": unknown key"):
+        parse_config(raw)
+
+
+def test_the_missing_data_method_key_names_the_implemented_method_and_refuses_another():
+    raw = copy.deepcopy(_raw("effectiveness.yaml"))
+    raw["missing_data"]["method"] = "inverse_probability_of_response"
+    with pytest.raises(EffectivenessConfigError, match=r"missing_data\.method"):
         parse_config(raw)
 
 

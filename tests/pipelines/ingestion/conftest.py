@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from pipelines.ingestion.loader import LandingLoader, LoadReport
-from pipelines.ingestion.rules import SETTLE_ENV
+from pipelines.settings import SETTLE_ENV
 from pipelines.sql import read_sql, run_sql
 
 KEY = b"k" * 32

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingestion.loader import PAUSE_ENV
 from pipelines.paths import PROJECT_ROOT
+from pipelines.settings import PAUSE_ENV
 from tests.pipelines.ingestion.conftest import (
     EPISODES_HEADER,
     PROM_HEADER,

@@ -16,7 +16,7 @@ from pipelines.cli import main
 from pipelines.ingestion.landing import SYMLINK_REFUSAL, discover
 from pipelines.ingestion.loader import LandingLoader
 from pipelines.ingestion.preflight import validate_path
-from pipelines.ingestion.rules import SETTLE_ENV
+from pipelines.settings import SETTLE_ENV
 from tests.pipelines.ingestion.conftest import (
     EPISODES_HEADER,
     KEY,

@@ -4,10 +4,8 @@ freshness compares each program's last delivery with its cadence."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from types import MappingProxyType
 
 import dagster as dg
 import duckdb
@@ -88,16 +86,13 @@ def test_checks_count_violations_and_denominators(warehouse):
 
 
 def test_a_check_whose_sql_fails_is_in_error(warehouse):
-    broken = replace(
-        next(c for c in CHECKS if c.id == ORPHANS),
-        params=MappingProxyType(
-            {
-                "table": "raw_prom_responses",
-                "field": "no_such_column",
-                "ref_table": "raw_episodes",
-                "ref_field": "episode_id",
-            }
-        ),
+    broken = next(c for c in CHECKS if c.id == ORPHANS).model_copy(
+        update={
+            "table": "raw_prom_responses",
+            "field_name": "no_such_column",
+            "ref_table": "raw_episodes",
+            "ref_field": "episode_id",
+        }
     )
     with duckdb.connect(str(warehouse)) as con:
         violations, denominator, error, _ = run_check(con, broken)
@@ -117,7 +112,9 @@ def test_thresholds_are_reapplied_to_stored_counts_without_rerunning(warehouse):
 
         # A site accepts the orphans: threshold raised, with a note; nothing re-runs.
         relaxed = tuple(
-            replace(c, threshold_pct=100.0, notes="accepted") if c.id == ORPHANS else c
+            c.model_copy(update={"threshold_pct": 100.0, "notes": "accepted"})
+            if c.id == ORPHANS
+            else c
             for c in CHECKS
         )
         write_frame(con, model("quality", "ref_dq_checks"), checks_frame(relaxed))
@@ -128,14 +125,14 @@ def test_thresholds_are_reapplied_to_stored_counts_without_rerunning(warehouse):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("  colour: blue\n", "unknown keys ['colour']"),
+        ("  colour: blue\n", "dq_checks.yaml: checks.0.colour: unknown key"),
         ("", "needs ['field', 'ref_field', 'ref_table', 'table_name']"),
     ],
 )
 def test_a_misconfigured_check_fails_when_loaded(tmp_path, text, message):
     path = tmp_path / "dq_checks.yaml"
     path.write_text(
-        "checks:\n"
+        "schema_version: 1\nchecks:\n"
         "- id: x\n  check_type: is_foreign_key\n  category: conformance\n"
         "  table: raw_episodes\n  threshold_pct: 0\n  severity: warn\n"
         "  description: d\n" + text

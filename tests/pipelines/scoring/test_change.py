@@ -167,7 +167,8 @@ def _with_norms(config: ScoringConfig) -> ScoringConfig:
     scale = dataclasses.replace(
         phq.scales["total"],
         clinical_significance=ClinicalSignificance(
-            Norms(3.0, 3.0, "test", "U"), Norms(15.0, 5.0, "test", "U")
+            Norms(mean=3.0, sd=3.0, source="test", evidence="U"),
+            Norms(mean=15.0, sd=5.0, source="test", evidence="U"),
         ),
     )
     instrument = dataclasses.replace(phq, scales=MappingProxyType({"total": scale}))

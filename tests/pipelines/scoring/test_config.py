@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 import yaml
+from pydantic import BaseModel
 
 from pipelines.contract import load_instruments
+from pipelines.evidence import EVIDENCE_LEVELS
 from pipelines.paths import resource_dir
 from pipelines.scoring.config import (
-    EVIDENCE_LEVELS,
     ScoringConfig,
     ScoringConfigError,
     default_config_path,
@@ -28,14 +29,18 @@ def raw() -> dict[str, Any]:
 def _provenance(obj: Any, path: str = "config") -> list[tuple[str, str, str]]:
     """Every (path, source, evidence) pair in the typed config, found by walking it."""
     found = []
-    if dataclasses.is_dataclass(obj):
-        names = {f.name for f in dataclasses.fields(obj)}
+    if dataclasses.is_dataclass(obj) or isinstance(obj, BaseModel):
+        names = (
+            set(type(obj).model_fields)
+            if isinstance(obj, BaseModel)
+            else {f.name for f in dataclasses.fields(obj)}
+        )
         if "source" in names:
             found.append((path, obj.source, obj.evidence))
         if "sd_source" in names:
             found.append((f"{path}.sd", obj.sd_source, obj.sd_evidence))
-        for f in dataclasses.fields(obj):
-            found += _provenance(getattr(obj, f.name), f"{path}.{f.name}")
+        for name in sorted(names):
+            found += _provenance(getattr(obj, name), f"{path}.{name}")
     elif isinstance(obj, dict | tuple) or hasattr(obj, "items"):
         items = obj.items() if hasattr(obj, "items") else enumerate(obj)
         for key, value in items:
@@ -112,13 +117,13 @@ def _at(doc: dict[str, Any], *path: str) -> dict[str, Any]:
         ),
         (lambda d: d["instruments"].pop("PEG"), "differ from the contract"),
         (lambda d: _at(d, "instruments", "PCS", "scales").pop("rumination"), "differ from"),
-        (lambda d: _at(d, "instruments", "PCS", "scales").update(worry={}), "differ from"),
-        (lambda d: _at(d, *PHQ, "caseness_min").pop("evidence"), "evidence must be one of"),
+        (lambda d: _at(d, "instruments", "PCS", "scales").update(worry={}), "worry: missing"),
+        (lambda d: _at(d, *PHQ, "caseness_min").pop("evidence"), "missing evidence"),
         (lambda d: _at(d, *PHQ, "caseness_min").update(evidence="X"), "evidence must be one of"),
         (lambda d: _at(d, *PHQ, "caseness_min").pop("source"), "missing source"),
         (lambda d: _at(d, *PHQ, "caseness_min").update(value=28), "outside"),
         (lambda d: _at(d, *PHQ, "scoring").update(max=30), "disagrees with the contract"),
-        (lambda d: _at(d, *PHQ, "scoring").update(method="median"), "expected sum or mean"),
+        (lambda d: _at(d, *PHQ, "scoring").update(method="median"), "'sum' or 'mean'"),
         (lambda d: _at(d, *PHQ, "missing").update(max_missing=9), "max_missing"),
         (lambda d: _at(d, *PHQ, "severity_bands", "bands")[2].update(min=4), "increase strictly"),
         (lambda d: _at(d, *PHQ, "reliable_change", "reliability").update(value=1.0), "below 1"),
