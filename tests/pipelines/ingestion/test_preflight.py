@@ -16,7 +16,9 @@ def _validate(path) -> tuple[int, str]:
 def test_clean_batch_passes_with_exit_code_zero(landing):
     code, output = _validate(landing / "ICBT01" / "2026-01")
     assert code == 0
-    assert "ICBT01/2026-01/episodes.csv  (csv, contract v1, 2 rows)  OK: every row is valid" in output
+    assert (
+        "ICBT01/2026-01/episodes.csv  (csv, contract v1, 2 rows)  OK: every row is valid" in output
+    )
     assert output.rstrip().endswith("Result: OK, ready to send.")
 
 
