@@ -85,7 +85,9 @@ class ProgramWriter:
     batches get a manifest and the v2 columns and tables; earlier batches get v1's.
     """
 
-    def __init__(self, program_dir: Path, window: Window, fmt: str, v2_from: int | None) -> None:
+    def __init__(
+        self, program_dir: Path, window: Window, fmt: str, v2_from: int | None = None
+    ) -> None:
         shutil.rmtree(program_dir, ignore_errors=True)
         self.dir = program_dir
         self.window = window

@@ -25,6 +25,7 @@ from dashboards.marts import (
     Marts,
     SuppressedMarts,
     base,
+    context,
     effectiveness,
     engagement,
     outcomes,
@@ -56,6 +57,8 @@ MARTS: dict[str, tuple[Callable[[Marts], pl.DataFrame], SuppressionSpec]] = {
     "pooled_effects": (Marts.pooled_effects, effectiveness.POOLED_EFFECTS),
     "evidence_certainty": (Marts.evidence_certainty, effectiveness.EVIDENCE_CERTAINTY),
     "overview_headlines": (Marts.overview_headlines, overview.OVERVIEW_HEADLINES),
+    "patient_experience": (Marts.patient_experience, context.PATIENT_EXPERIENCE),
+    "stop_reasons": (Marts.stop_reasons, context.STOP_REASONS),
 }
 KEYS = {
     "program_outcomes": ["program_id", "instrument", "scale", "timepoint"],
@@ -70,6 +73,8 @@ KEYS = {
     "pooled_effects": ["instrument", "scale", "timepoint", "subgroup", "method"],
     "evidence_certainty": ["evidence_id"],
     "overview_headlines": ["unit_type", "unit_id"],
+    "patient_experience": ["unit_type", "unit_id", "item_number"],
+    "stop_reasons": ["unit_type", "unit_id", "breakdown", "group_value", "stop_reason"],
 }
 # Marts whose rows are not one program's own counts (a comparison's in-person arm, pooled
 # and headline totals): the pilots' arms are checked in their own test below.
