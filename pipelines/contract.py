@@ -14,7 +14,14 @@ from pathlib import Path
 from pipelines.paths import resource_dir
 
 CONTRACT_VERSION = "v1"
+"""The version a delivery follows when its batch has no manifest (every delivery made
+before contract v2 existed)."""
+CONTRACT_VERSIONS = ("v1", "v2")
+LATEST_VERSION = CONTRACT_VERSIONS[-1]
 TABLES = ("programs", "episodes", "prom_responses", "engagement_events", "adverse_events")
+"""Contract v1's tables, in load order."""
+ALL_TABLES = (*TABLES, "patient_experience")
+"""Every table of any version, in load order: episodes before the rows that refer to them."""
 
 
 @dataclass(frozen=True)
@@ -82,10 +89,13 @@ def _field(raw: dict) -> FieldSpec:
 
 @cache
 def load_contract(version: str = CONTRACT_VERSION) -> dict[str, TableContract]:
-    """All tables of a contract version, keyed by table name, in `TABLES` order."""
+    """All tables of a contract version, keyed by table name, in `ALL_TABLES` order."""
     tables = {}
-    for name in TABLES:
-        raw = json.loads((contract_dir(version) / f"{name}.schema.json").read_text())
+    for name in ALL_TABLES:
+        path = contract_dir(version) / f"{name}.schema.json"
+        if not path.exists():
+            continue
+        raw = json.loads(path.read_text())
         tables[name] = TableContract(
             name=raw["name"],
             title=raw["title"],
@@ -112,3 +122,33 @@ def load_instruments(version: str = CONTRACT_VERSION) -> dict[str, InstrumentSpe
         )
         for code, spec in raw["instruments"].items()
     }
+
+
+@dataclass(frozen=True)
+class ExperienceSpec:
+    """The patient-experience questionnaire of contract v2 (`experience.json`)."""
+
+    code: str
+    title: str
+    source: str
+    certainty: str
+    answer_min: int
+    answer_max: int
+    answer_labels: tuple[str, ...]
+    item_labels: tuple[str, ...]
+
+
+@cache
+def load_experience(version: str = LATEST_VERSION) -> ExperienceSpec:
+    """Items and answer codes of the patient-experience questionnaire."""
+    raw = json.loads((contract_dir(version) / "experience.json").read_text())
+    return ExperienceSpec(
+        code=raw["code"],
+        title=raw["title"],
+        source=raw["source"],
+        certainty=raw["certainty"],
+        answer_min=raw["answer_min"],
+        answer_max=raw["answer_max"],
+        answer_labels=tuple(raw["answers"]),
+        item_labels=tuple(raw["items"]),
+    )

@@ -20,6 +20,7 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.brief.assets import brief_after_publication, brief_job, evidence_brief
+from pipelines.context.assets import context_assets
 from pipelines.effectiveness.assets import effectiveness_assets
 from pipelines.engagement.assets import engagement_assets
 from pipelines.ingestion.assets import INGESTED_TABLES, ingestion_checks, raw_landing
@@ -63,6 +64,7 @@ def build_definitions(
         *outcome_assets,
         *model_assets(),
         *effectiveness_assets,
+        *context_assets,
         *engagement_assets,
         *quality_assets,
         *safety_assets,

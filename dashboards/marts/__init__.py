@@ -6,7 +6,8 @@ are the cells hidden on every other (two pages hiding different complements of t
 small cell would together reveal it). Each loader reads the whole mart, adds the columns
 that name the totals its rows belong to, and calls `suppress` once; the result is cached
 with the snapshot it was read from. The loaders and their suppression specs live by
-domain: `overview`, `outcomes`, `engagement`, `effectiveness`, `safety`, `quality` (the
+domain: `overview`, `outcomes`, `engagement`, `effectiveness`, `safety`, `quality`,
+`context` (contract v2: experience and reasons for stopping) (the
 rule itself is in dashboards/README.md).
 
 One request reads one snapshot: `Marts.snapshot()` pins the newest published
@@ -22,6 +23,7 @@ import threading
 import polars as pl
 
 from dashboards.data import FileIdentity, Warehouse
+from dashboards.marts.context import ContextMarts
 from dashboards.marts.effectiveness import EffectivenessMarts
 from dashboards.marts.engagement import EngagementMarts
 from dashboards.marts.outcomes import OutcomesMarts
@@ -36,7 +38,13 @@ CACHED_SNAPSHOTS = 2
 
 
 class Marts(
-    OverviewMarts, OutcomesMarts, EngagementMarts, EffectivenessMarts, SafetyMarts, QualityMarts
+    OverviewMarts,
+    OutcomesMarts,
+    EngagementMarts,
+    EffectivenessMarts,
+    SafetyMarts,
+    QualityMarts,
+    ContextMarts,
 ):
     """Every mart the dashboard shows, read from one published snapshot."""
 

@@ -16,6 +16,14 @@ from pipelines.demo import parameters as p
 from pipelines.demo.adverse import phq9_signals, simulate_adverse_events
 from pipelines.demo.archetypes import ARCHETYPE_BY_ID, ARCHETYPES, Archetype
 from pipelines.demo.config import GeneratorConfig, add_months, default_end_month
+from pipelines.demo.contract_v2 import (
+    V2Plan,
+    care_shift,
+    draw_fields,
+    draw_stop_reasons,
+    experience_table,
+    load_v2_plan,
+)
 from pipelines.demo.dates import NEVER, Window, day_number
 from pipelines.demo.engagement import simulate_engagement
 from pipelines.demo.episodes import finalise, simulate_episodes
@@ -28,13 +36,20 @@ from pipelines.demo.tables import (
     keys,
     prom_table,
 )
-from pipelines.demo.truth import ProgramTally, Truth, build_truth, load_truth, write_truth
+from pipelines.demo.truth import (
+    ProgramTally,
+    Truth,
+    V2Tally,
+    build_truth,
+    load_truth,
+    write_truth,
+)
 from pipelines.demo.writer import ProgramWriter
 
 __all__ = ["GeneratorConfig", "Truth", "default_end_month", "generate", "load_truth"]
 
 PILOT_MONTHS = 6  # in-development programs send only their last months' pilot
-_EPISODES, _ENGAGEMENT, _SCORES, _ITEMS, _DISCHARGE, _ADVERSE, _KEYS = range(7)
+_EPISODES, _ENGAGEMENT, _SCORES, _ITEMS, _DISCHARGE, _ADVERSE, _KEYS, _V2 = range(8)
 
 
 def _rng(config: GeneratorConfig, program: int, chunk: int, stage: int) -> np.random.Generator:
@@ -138,8 +153,11 @@ def _program(
     n: int,
     config: GeneratorConfig,
     window: Window,
+    plan: V2Plan,
 ) -> ProgramTally:
     first = first_batch(arch, config.months)
+    v2_from = plan.first_v2_batch(arch.program_id, config.months)
+    gap = plan.shift_for(arch.program_id)
     first_day = day_number(add_months(config.first_month, first))
     drift_day = day_number(config.drift_month)
     drift = None
@@ -147,16 +165,21 @@ def _program(
         drift = (drift_day, config.drift_age_shift_years)
     ctx = _context(arch, config)
     episode_offset, patient_offset = _rng(config, index, 0, _KEYS).integers(0, 10**12, 2)
-    writer = ProgramWriter(landing_dir / arch.program_id, window, arch.file_format)
+    writer = ProgramWriter(landing_dir / arch.program_id, window, arch.file_format, v2_from)
     tally = ProgramTally(config.months)
+    tally.v2 = None if v2_from is None else V2Tally(v2_from, gap)
     for chunk, lo in enumerate(range(0, n, config.chunk_size)):
         serial = np.arange(lo, min(lo + config.chunk_size, n))
         eps = simulate_episodes(
             arch, serial, first_day, window.end_day, drift, _rng(config, index, chunk, _EPISODES)
         )
         events = simulate_engagement(eps, arch, _rng(config, index, chunk, _ENGAGEMENT))
+        v2_rng = _rng(config, index, chunk, _V2)
+        in_person = arch.delivery_mode == "in_person"
+        v2 = None if v2_from is None else draw_fields(eps, v2_rng, plan.barriers, in_person)
+        shift = None if v2 is None or gap is None else care_shift(v2, gap)
         scores = simulate_scores(
-            eps, arch, ctx, events.last_day, _rng(config, index, chunk, _SCORES)
+            eps, arch, ctx, events.last_day, _rng(config, index, chunk, _SCORES), shift
         )
         item_rng = _rng(config, index, chunk, _ITEMS)
         items = [decompose(a.instrument, a.totals, item_rng) for a in scores.administrations]
@@ -177,6 +200,9 @@ def _program(
         adverse = simulate_adverse_events(
             eps, phq9, item9, baseline, _rng(config, index, chunk, _ADVERSE)
         )
+        if v2 is not None:
+            draw_stop_reasons(eps, v2, v2_rng, in_person)
+            tally.v2.add(eps, v2, scores, window, in_person)
         tally.add_episodes(eps, window, drift_day)
         tally.add_scores(scores, eps, arch.outcomes, window, drift_day)
         tally.add_adverse(adverse, window)
@@ -184,8 +210,13 @@ def _program(
         episode_keys = keys("E", eps.index, int(episode_offset))
         patient_keys = keys("P", eps.patient_index, int(patient_offset))
         writer.write(
-            "episodes", *episode_table(eps, episode_keys, patient_keys, arch.program_id, window)
+            "episodes",
+            *episode_table(eps, episode_keys, patient_keys, arch.program_id, window, v2),
         )
+        if v2 is not None:
+            writer.write(
+                "patient_experience", *experience_table(eps, arch, episode_keys, window, v2_rng)
+            )
         rows = _prom_rows(scores, items, config.item_skip_rate, item_rng)
         writer.write("prom_responses", *prom_table(*rows, episode_keys, window))
         writer.write("engagement_events", *engagement_table(events, episode_keys, window))
@@ -195,21 +226,31 @@ def _program(
     return tally
 
 
-def generate(landing_dir: Path, truth_path: Path, config: GeneratorConfig | None = None) -> Truth:
+def generate(
+    landing_dir: Path,
+    truth_path: Path,
+    config: GeneratorConfig | None = None,
+    plan: V2Plan | None = None,
+) -> Truth:
     """Write the landing zone for every demo program and `truth_path`; return the truth.
 
     Replaces the demo programs' folders under `landing_dir` (and nothing else there).
+    `plan`: which programs send contract v2 (default `config/demo_contract_v2.yaml`).
     """
     config = config or GeneratorConfig()
+    plan = plan or load_v2_plan()
     check(config)
+    unknown = {*plan.v2_programs, *filter(None, [plan.switch_program])} - set(ARCHETYPE_BY_ID)
+    if unknown:
+        raise ValueError(f"contract v2 plan names programs that are not demo programs: {unknown}")
     window = Window(config.first_month, config.months)
     counts = allocate(config)
     tallies, nominal, firsts = {}, {}, {}
     for index, arch in enumerate(ARCHETYPES):
         pid = arch.program_id
-        tallies[pid] = _program(Path(landing_dir), index, arch, counts[pid], config, window)
+        tallies[pid] = _program(Path(landing_dir), index, arch, counts[pid], config, window, plan)
         nominal[pid] = arch.nominal_effects(config.effect_overrides.get(pid))
         firsts[pid] = first_batch(arch, config.months)
-    truth = build_truth(config, window, tallies, nominal, firsts)
+    truth = build_truth(config, window, tallies, nominal, firsts, plan)
     write_truth(truth, Path(truth_path))
     return truth

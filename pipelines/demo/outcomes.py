@@ -115,7 +115,10 @@ def simulate_scores(
     ctx: ScoreContext,
     last_day: np.ndarray,
     rng: np.random.Generator,
+    effect_shift: dict[str, np.ndarray] | None = None,
 ) -> Scores:
+    """`effect_shift`: per-episode points added to an outcome's effect (aligned to all of
+    the chunk's episodes), how a planted effect modifier reaches the scores."""
     s = np.flatnonzero(eps.started)
     n = len(s)
     start = eps.start[s].astype(np.int64)
@@ -175,6 +178,8 @@ def simulate_scores(
         else:
             worse = b - toward * p.DETERIORATION_OTHER_SD * sd + noise
         effect = ctx.effects.get(o.key, 0.0) * g.unit
+        if effect_shift is not None and o.key in effect_shift:
+            effect = effect + effect_shift[o.key][s] * g.unit
         with_effect = np.where(deteriorated, worse, expected + effect + noise)
         reference = np.where(deteriorated_reference, worse, expected + noise)
         extra = toward * p.FOLLOW_UP_EXTRA_IMPROVEMENT * room

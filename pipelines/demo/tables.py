@@ -10,9 +10,10 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from pipelines.contract import load_contract
+from pipelines.contract import CONTRACT_VERSION, LATEST_VERSION, load_contract
 from pipelines.demo import parameters as p
 from pipelines.demo.adverse import AdverseEvents
+from pipelines.demo.contract_v2 import V2Fields, episode_columns
 from pipelines.demo.dates import SECONDS_PER_DAY, Window
 from pipelines.demo.engagement import Events
 from pipelines.demo.episodes import Episodes
@@ -50,8 +51,10 @@ def _days(values: np.ndarray) -> pl.Series:
     return pl.Series(values.astype(np.int32)).cast(pl.Date)
 
 
-def _frame(table: str, columns: dict[str, pl.Series]) -> pl.DataFrame:
-    order = load_contract()[table].columns
+def _frame(
+    table: str, columns: dict[str, pl.Series], version: str = CONTRACT_VERSION
+) -> pl.DataFrame:
+    order = load_contract(version)[table].columns
     return pl.DataFrame({name: columns[name].alias(name) for name in order})
 
 
@@ -61,8 +64,10 @@ def episode_table(
     patient_keys: pl.Series,
     program_id: str,
     window: Window,
+    v2: V2Fields | None = None,
 ) -> tuple[np.ndarray, pl.DataFrame]:
-    """One row per episode and batch in which it was referred, enrolled, started or ended."""
+    """One row per episode and batch in which it was referred, enrolled, started or ended;
+    with `v2`, the contract v2 columns too (the writer drops them from v1 batches)."""
     dates = np.column_stack([eps.referral, eps.enrolment, eps.start, eps.end])
     batch = window.batch_of(dates.ravel()).reshape(dates.shape)
     batch = np.where((batch >= 0) & (batch < window.months), batch, window.months)
@@ -99,7 +104,10 @@ def episode_table(
         "language": _labels(p.LANGUAGES, eps.language[ep]),
         "readiness_stage": _labels(p.READINESS, eps.readiness[ep]),
     }
-    return b, _frame("episodes", columns)
+    if v2 is None:
+        return b, _frame("episodes", columns)
+    columns |= episode_columns(v2, ep, columns["discharge_reason"])
+    return b, _frame("episodes", columns, LATEST_VERSION)
 
 
 def prom_table(

@@ -20,6 +20,14 @@ from pipelines.demo import parameters as p
 from pipelines.demo.adverse import AdverseEvents
 from pipelines.demo.archetypes import ARCHETYPE_BY_ID, ARCHETYPES
 from pipelines.demo.config import GeneratorConfig
+from pipelines.demo.contract_v2 import (
+    BARRIER_REASONS,
+    MULTIDISCIPLINARY,
+    STOP_REASONS,
+    V2Fields,
+    V2Plan,
+    in_barrier_group,
+)
 from pipelines.demo.dates import Window, day_number
 from pipelines.demo.episodes import Episodes
 from pipelines.demo.outcomes import Scores, geometry
@@ -60,11 +68,52 @@ DEFINITIONS = {
         "missing at random given age band, rurality and baseline PHQ-9, so it is biased and "
         "inverse-probability weighting on those recovers follow_up_mean_change."
     ),
+    "care_modification": (
+        "contract_v2.care_modification: true_difference_in_change of PHQ9.total (as above) "
+        "over the program's started episodes with, and without, concurrent multidisciplinary "
+        "care (any of concurrent_physiotherapy, concurrent_pain_clinic, "
+        "concurrent_medication_review), whatever batch version delivered them."
+    ),
+    "barriers": (
+        "contract_v2.barriers: episodes of iCBT programs delivered under v2 that ended "
+        "dropped_out or not_started on or before the window end with a recorded "
+        "stop_reason, in the group (rurality rural or remote and age band 55-64 or older) "
+        "and among the others; barrier = technology_problems or no_device_or_connection."
+    ),
     "completion_rate": (
         "Episodes ended as 'completed' divided by started episodes that ended on or before "
         "the window end; by_month by the month of the end date."
     ),
 }
+
+
+@dataclass
+class V2Tally:
+    """Running sums of one contract v2 program's planted truths."""
+
+    first_batch: int
+    care_gap_points: float | None
+    # with care, without care: [episodes, sum of post minus in-person post, PHQ-9 points]
+    care: np.ndarray = field(default_factory=lambda: np.zeros((2, 2)))
+    # group, others: counts by stop reason (STOP_REASONS order)
+    stops: np.ndarray = field(default_factory=lambda: np.zeros((2, len(STOP_REASONS)), int))
+
+    def add(
+        self, eps: Episodes, fields: V2Fields, sc: Scores, window: Window, in_person: bool
+    ) -> None:
+        with_post = sc.post_day <= window.end_day
+        difference = (sc.post["PHQ9.total"] - sc.post_reference["PHQ9.total"]).astype(float)
+        cared = fields.multidisciplinary[sc.started]
+        for row, mask in enumerate((cared, ~cared)):
+            self.care[row] += [(with_post & mask).sum(), difference[with_post & mask].sum()]
+        ended = eps.end <= window.end_day
+        shown = ended & (fields.stop >= 0)
+        shown[shown] = window.batch_of(eps.end[shown]) >= self.first_batch
+        if in_person:
+            return
+        group = in_barrier_group(eps)
+        for row, mask in enumerate((group, ~group)):
+            np.add.at(self.stops[row], fields.stop[shown & mask], 1)
 
 
 @dataclass
@@ -81,6 +130,7 @@ class ProgramTally:
     adverse: np.ndarray = field(init=False)
     rows: Counter[str] = field(default_factory=Counter)
     files: int = 0
+    v2: V2Tally | None = None
 
     def __post_init__(self) -> None:
         self.deterioration = np.zeros((self.months, 2), dtype=np.int64)
@@ -178,6 +228,7 @@ class Truth:
     rows: dict
     in_development_programs: list
     provinces_without_in_person: list
+    contract_v2: dict = field(default_factory=dict)
 
 
 def write_truth(truth: Truth, path: Path) -> None:
@@ -302,6 +353,7 @@ def build_truth(
     tallies: dict[str, ProgramTally],
     nominal: dict[str, dict[str, float]],
     first_batches: dict[str, int],
+    plan: V2Plan,
 ) -> Truth:
     """Assemble truth.json's content from the per-program tallies."""
     programs, effects, follow_up, deterioration, adverse = {}, {}, {}, {}, {}
@@ -455,4 +507,55 @@ def build_truth(
         },
         in_development_programs=[a.program_id for a in ARCHETYPES if a.status == "in_development"],
         provinces_without_in_person=sorted({a.province for a in ARCHETYPES} - in_person_provinces),
+        contract_v2=_contract_v2(plan, tallies, window),
     )
+
+
+def _share(part: float, whole: float) -> float | None:
+    return None if whole == 0 else _num(part / whole)
+
+
+def _contract_v2(plan: V2Plan, tallies: dict[str, ProgramTally], window: Window) -> dict:
+    """Which programs send v2 from which batch, and the two planted truths."""
+    v2 = {pid: t.v2 for pid, t in tallies.items() if t.v2 is not None}
+    care = {}
+    for pid, tally in v2.items():
+        if tally.care_gap_points is None:
+            continue
+        (n_with, sum_with), (n_without, sum_without) = tally.care
+        with_care, without = _share(sum_with, n_with), _share(sum_without, n_without)
+        care[pid] = {
+            "nominal_gap_points": tally.care_gap_points,
+            "with_care": {"n": int(n_with), "true_difference_in_change": with_care},
+            "without_care": {"n": int(n_without), "true_difference_in_change": without},
+            "gap": None if None in (with_care, without) else _num(without - with_care),
+        }
+    stops = sum((t.stops for t in v2.values()), np.zeros((2, len(STOP_REASONS)), int))
+    barrier = [STOP_REASONS.index(r) for r in BARRIER_REASONS]
+    realised = {
+        name: {
+            "stopped_with_reason": int(stops[row].sum()),
+            "barrier_reason": int(stops[row, barrier].sum()),
+            "barrier_share": _share(stops[row, barrier].sum(), stops[row].sum()),
+            "by_reason": dict(zip(STOP_REASONS, stops[row].tolist(), strict=True)),
+        }
+        for row, name in enumerate(("group", "others"))
+    }
+    return {
+        "programs": {pid: window.label(t.first_batch) for pid, t in sorted(v2.items())},
+        "switch_program": plan.switch_program,
+        "care_modification": {
+            "enabled": plan.care_modification,
+            "outcome": "PHQ9.total",
+            "care": list(MULTIDISCIPLINARY),
+            "direction": "without care the program improves gap points less (positive gap)",
+            "by_program": care,
+        },
+        "barriers": {
+            "enabled": plan.barriers,
+            "group": {"rurality": ["rural", "remote"], "age_bands": ["55-64", "65-74", "75+"]},
+            "delivery": "iCBT programs (in-person episodes are not counted)",
+            "barrier_reasons": list(BARRIER_REASONS),
+            "realised": realised,
+        },
+    }

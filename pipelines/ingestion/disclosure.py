@@ -21,7 +21,13 @@ from functools import cache
 
 import polars as pl
 
-from pipelines.contract import FieldSpec, TableContract, load_contract, load_instruments
+from pipelines.contract import (
+    CONTRACT_VERSIONS,
+    FieldSpec,
+    TableContract,
+    load_contract,
+    load_instruments,
+)
 
 HASH_HEX = 16
 """64 bits of the digest: enough to match repeats, too short to matter as a fingerprint."""
@@ -35,9 +41,10 @@ _BOOLEANS = frozenset({"true", "false", "yes", "no"})
 
 @cache
 def known_codes() -> frozenset[str]:
-    """Every code of the contract's closed lists, the instrument codes and booleans."""
+    """Every code of the contract's closed lists (in any version), the instrument codes
+    and booleans."""
     codes: set[str] = set(_BOOLEANS) | set(load_instruments())
-    for table in load_contract().values():
+    for table in [t for v in CONTRACT_VERSIONS for t in load_contract(v).values()]:
         for spec in table.fields:
             codes.update(spec.enum or ())
     return frozenset(codes)

@@ -54,7 +54,9 @@ class FileCheck:
         return "loaded_with_quarantine" if self.rows_quarantined else "loaded"
 
 
-def screen_columns(raw: pl.DataFrame, contract: TableContract) -> None:
+def screen_columns(
+    raw: pl.DataFrame, contract: TableContract, version: str = CONTRACT_VERSION
+) -> None:
     """Refuse a file with identifier, unknown or missing required columns."""
     identifiers.screen_columns(raw, contract)
     columns = file_columns(raw)
@@ -65,7 +67,7 @@ def screen_columns(raw: pl.DataFrame, contract: TableContract) -> None:
     ]
     if unknown:
         raise FileRefusedError(
-            f"unknown column(s) {', '.join(unknown)}: not in contract {CONTRACT_VERSION} "
+            f"unknown column(s) {', '.join(unknown)}: not in contract {version} "
             f"table {contract.name}; remove them before sending"
         )
     missing = [f.name for f in contract.fields if f.required and f.name not in columns]
@@ -84,11 +86,20 @@ def check_file(
     earliest_date: date | None,
     clash: bool = False,
 ) -> FileCheck:
-    """Read, screen and validate one file; never raises for anything in the file."""
-    contract = load_contract()[f.table]
+    """Read, screen and validate one file against its batch's contract version; never
+    raises for anything in the file."""
     if f.symlink:
         return FileCheck(f, scan, None, f"the file {SYMLINK_REFUSAL}", 0)
+    version = f.contract_version
+    tables = load_contract(version) if version is not None else {}
     try:
+        if version is None:
+            raise FileRefusedError(f.manifest_problem or "the batch's contract version is unknown")
+        if f.table not in tables:
+            raise FileRefusedError(
+                f"table {f.table} is not in contract {version}: a batch that sends it "
+                'declares {"contract_version": "v2"} in its manifest.json'
+            )
         if clash:
             raise FileRefusedError(
                 f"{CLASH_REFUSAL} {f.table} in batch {f.program_id}/{f.batch_id}; deliver "
@@ -97,8 +108,9 @@ def check_file(
         raw = read_landing_file(f.path, scan)
     except FileRefusedError as exc:
         return FileCheck(f, scan, None, str(exc), estimate_rows(f.path, scan, f.format))
+    contract = tables[f.table]
     try:
-        screen_columns(raw, contract)
+        screen_columns(raw, contract, version)
     except FileRefusedError as exc:
         return FileCheck(f, scan, None, str(exc), raw.height)
     free_text = identifiers.free_text_fields(contract)
@@ -107,7 +119,7 @@ def check_file(
         f.program_id,
         today,
         known_episode_ids if f.table not in ("programs", "episodes") else None,
-        load_instruments(),
+        load_instruments(version),
         program_registered if f.table == "episodes" else None,
         earliest_date,
     )

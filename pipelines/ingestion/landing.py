@@ -4,7 +4,8 @@ A batch is one delivery period of one program (the demo uses months, `YYYY-MM`).
 are discovered in the order they must load: by program, by batch, and within a batch by
 contract table order, so episodes load before the rows that refer to them. A FHIR Bulk
 Data export keeps its resource-type file name: `QuestionnaireResponse.ndjson` is the
-batch's `prom_responses`.
+batch's `prom_responses`. A batch's `manifest.json` names the contract version its files
+follow (`manifest`); it is read with the batch, never loaded as a table.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pipelines.contract import TABLES, load_contract
+from pipelines.contract import ALL_TABLES, CONTRACT_VERSION, load_contract
+from pipelines.ingestion.manifest import MANIFEST_NAME, BatchVersion, batch_version
 
 BATCH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 """A batch is a real delivery period, `YYYY-MM` with a month 01 to 12: names that sort
@@ -44,6 +46,9 @@ class LandingFile:
     table: str
     format: str
     symlink: bool = False
+    contract_version: str | None = CONTRACT_VERSION
+    """The version its batch's manifest declares; None when the manifest is refused."""
+    manifest_problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,7 +89,11 @@ def _looks_identifying(name: str) -> bool:
 
 def _table_file(name: str) -> bool:
     stem = name.split(".", 1)[0]
-    return name in FHIR_FILES or (stem in TABLES and file_format(Path(name)) is not None)
+    return (
+        name in FHIR_FILES
+        or name == MANIFEST_NAME
+        or (stem in ALL_TABLES and file_format(Path(name)) is not None)
+    )
 
 
 def shown_path(parts: tuple[str, ...], key: bytes | None = None) -> str:
@@ -126,7 +135,7 @@ def classify(landing_dir: Path, path: Path, key: bytes | None = None) -> Landing
         return stray("not a supported file type (.csv, .parquet, .jsonl, .ndjson)")
     if fmt == "fhir_ndjson" and table is None:
         return stray("FHIR NDJSON must be named QuestionnaireResponse.ndjson")
-    if table not in TABLES:
+    if table not in ALL_TABLES:
         return stray("the file name is not a contract table")
     return LandingFile(
         path, str(relative), program_id, batch_id, table, fmt, symlink=path.is_symlink()
@@ -167,15 +176,28 @@ def discover(
         relative = link.relative_to(landing_dir)
         shown = shown_path(relative.parts, key)
         strays.append(StrayFile(shown, SYMLINK_REFUSAL, link))
+    versions: dict[Path, BatchVersion] = {}
     for path in found:
+        if path.name == MANIFEST_NAME and _in_batch_folder(landing_dir, path):
+            continue
         item = classify(landing_dir, path, key)
         if isinstance(item, StrayFile) and path.is_symlink():
             item = StrayFile(item.relative_path, SYMLINK_REFUSAL, path)
+        if isinstance(item, LandingFile):
+            batch = versions.setdefault(path.parent, batch_version(path.parent))
+            item = replace(item, contract_version=batch.version, manifest_problem=batch.problem)
         (strays if isinstance(item, StrayFile) else files).append(item)
-    order = {t: i for i, t in enumerate(TABLES)}
+    order = {t: i for i, t in enumerate(ALL_TABLES)}
     files.sort(key=lambda f: (f.program_id, f.batch_id, order[f.table], f.relative_path))
     strays.sort(key=lambda s: s.relative_path)
     return files, strays
+
+
+def _in_batch_folder(landing_dir: Path, path: Path) -> bool:
+    """A manifest in a valid `<program>/<batch>/` folder describes that batch; anywhere
+    else it is a stray like any other file."""
+    parts = path.relative_to(landing_dir).parts
+    return len(parts) == 3 and is_program_id(parts[0]) and is_batch_id(parts[1])
 
 
 def settling(files: list[LandingFile], settle_seconds: float, now: float) -> list[LandingFile]:

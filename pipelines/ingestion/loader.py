@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.contract import CONTRACT_VERSION, load_contract
+from pipelines.contract import ALL_TABLES
 from pipelines.ingestion.examine import CLASH_REFUSAL, FileCheck, check_file
 from pipelines.ingestion.frames import SOURCE_ROW
 from pipelines.ingestion.landing import LandingFile, StrayFile, discover, settling
@@ -33,7 +33,9 @@ from pipelines.ingestion.rules import load_rules
 from pipelines.settings import Environment
 from pipelines.sql import read_sql, run_sql
 
-RAW_TABLE = {name: f"raw_{name}" for name in load_contract()}
+RAW_TABLE = {name: f"raw_{name}" for name in ALL_TABLES}
+UNKNOWN_VERSION = "unknown"
+"""The ledger's contract_version for a file whose batch manifest was refused."""
 log = logging.getLogger(__name__)
 
 
@@ -71,9 +73,17 @@ class LoadReport:
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
-    """Append a frame to a table through Arrow, matching columns by name."""
+    """Append a frame to a table through Arrow, matching columns by name. A column the
+    frame lacks is NULL: the fields a delivery's contract version does not have (v2's
+    episode fields in a v1 delivery); a NOT NULL column still refuses the insert."""
     columns = con.table(table).columns
-    con.from_arrow(frame.select(columns).to_arrow()).insert_into(table)
+    filled = frame.with_columns(pl.lit(None).alias(c) for c in columns if c not in frame.columns)
+    con.from_arrow(filled.select(columns).to_arrow()).insert_into(table)
+
+
+def file_version(f: LandingFile) -> str:
+    """The contract version a file was read against, as the ledger records it."""
+    return f.contract_version or UNKNOWN_VERSION
 
 
 def _raw_rows(valid: pl.DataFrame, f: LandingFile, ledger_id: int) -> pl.DataFrame:
@@ -81,6 +91,7 @@ def _raw_rows(valid: pl.DataFrame, f: LandingFile, ledger_id: int) -> pl.DataFra
         pl.lit(f.program_id).alias("program_id"),
         pl.lit(f.batch_id).alias("batch_id"),
         pl.lit(ledger_id, pl.Int64).alias("ledger_id"),
+        pl.lit(file_version(f)).alias("contract_version"),
     )
     timestamps = [c for c, t in frame.schema.items() if isinstance(t, pl.Datetime)]
     return frame.with_columns(pl.col(timestamps).dt.replace_time_zone(None))
@@ -204,8 +215,8 @@ class LandingLoader:
             report.changing += [f.relative_path for f in young]
             files = [f for f in files if f not in young]
         current = {
-            source: (digest, (message or "").startswith(CLASH_REFUSAL))
-            for source, digest, message in self.con.execute(
+            source: (digest, (message or "").startswith(CLASH_REFUSAL), version)
+            for source, digest, message, version in self.con.execute(
                 read_sql("ingestion/latest_file_hashes.sql")
             ).fetchall()
         }
@@ -226,9 +237,10 @@ class LandingLoader:
             clash = len(group) > 1
             before = {f.relative_path: _fingerprint(f.path) for f in group}
             if all(
-                (print_, current.get(source, (None,))[0]) == hashed.get(source)
-                and current[source][1] == clash
-                for source, print_ in before.items()
+                (before[f.relative_path], current.get(f.relative_path, (None,))[0])
+                == hashed.get(f.relative_path)
+                and current[f.relative_path][1:] == (clash, file_version(f))
+                for f in group
             ):
                 report.unchanged += list(before)
                 continue
@@ -236,7 +248,8 @@ class LandingLoader:
             changed = [
                 f
                 for f in group
-                if current.get(f.relative_path) != (scans[f.relative_path].sha256, clash)
+                if current.get(f.relative_path)
+                != (scans[f.relative_path].sha256, clash, file_version(f))
             ]
             if not changed:
                 report.unchanged += list(before)
@@ -331,7 +344,7 @@ class LandingLoader:
                     "rows_quarantined": check.rows_quarantined,
                     "outcome": check.outcome,
                     "message": check.refusal,
-                    "contract_version": CONTRACT_VERSION,
+                    "contract_version": file_version(f),
                     "run_id": self.run_id,
                     "now": now,
                 },

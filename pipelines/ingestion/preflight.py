@@ -8,6 +8,8 @@ hashed with a throwaway random key, and episodes and the program registry are lo
 up in the episodes and programs files of the same or earlier batches, under PATH or
 beside it in the same landing layout (what the warehouse would already hold). When
 there are none, those references cannot be checked here, and the report says so.
+Each file is checked against the contract version its batch's manifest declares (v1
+without one), and the report names that version.
 """
 
 from __future__ import annotations
@@ -163,7 +165,8 @@ def _file_lines(check: FileCheck, limit: int) -> list[str]:
     those the quarantine keeps: a short number or a contract code as typed, anything else
     withheld (its shape and a hash)."""
     f: LandingFile = check.file
-    head = f"{f.relative_path}  ({f.format}, {_rows(check.rows_read)})"
+    version = f.contract_version or "unknown"
+    head = f"{f.relative_path}  ({f.format}, contract {version}, {_rows(check.rows_read)})"
     if check.result is None:
         return [head, f"  REFUSED: {check.refusal}"]
     rejections = check.result.rejections

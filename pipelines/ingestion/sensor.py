@@ -35,7 +35,10 @@ def landing_fingerprint(
         if now - stat.st_mtime < settle_seconds:
             settling.append(f.relative_path)
         else:
-            settled.append(f"{f.relative_path}\x1f{stat.st_size}\x1f{stat.st_mtime_ns}")
+            # The version is part of it: a manifest added to a loaded batch reloads it.
+            settled.append(
+                f"{f.relative_path}\x1f{stat.st_size}\x1f{stat.st_mtime_ns}\x1f{f.contract_version}"
+            )
     digest = hashlib.sha256("\n".join(settled).encode()).hexdigest()
     return digest, len(settled), settling
 

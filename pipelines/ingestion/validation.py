@@ -40,6 +40,8 @@ _POLARS_TYPES: dict[str, pl.DataType] = {
     "date": pl.Date(),
     "datetime": pl.Datetime("us", "UTC"),
 }
+STOPPED_EARLY = ("dropped_out", "not_started")
+"""Discharge reasons of a patient who stopped; only these carry a stop_reason (v2)."""
 _TRUE = ("true", "1", "yes")
 _FALSE = ("false", "0", "no")
 
@@ -406,6 +408,16 @@ def _table_rules(
                 pl.col("end_date").is_null() & pl.col("discharge_reason").is_not_null(),
                 "discharge_reason",
                 "discharge_reason is given but end_date is empty",
+            )
+        )
+    if "stop_reason" in contract.columns:
+        checks.append(
+            _rule(
+                typed,
+                pl.col("stop_reason").is_not_null()
+                & ~pl.col("discharge_reason").is_in(STOPPED_EARLY).fill_null(False),
+                "stop_reason",
+                "stop_reason is given only when discharge_reason is " + " or ".join(STOPPED_EARLY),
             )
         )
     if contract.name == "prom_responses" and ctx.instruments:

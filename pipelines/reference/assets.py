@@ -2,7 +2,8 @@
 
 import dagster as dg
 
-from pipelines.contract import load_instruments
+from pipelines.context.tables import experience_items
+from pipelines.contract import load_experience, load_instruments
 from pipelines.engagement.config import dose_bands_frame, load_engagement_config
 from pipelines.metadata import table_metadata
 from pipelines.reference.tables import (
@@ -22,6 +23,7 @@ REFERENCE_BUILDERS = {
     "ref_timepoint_windows": lambda: timepoint_windows(load_scoring_config()),
     "ref_waiting_time_standards": lambda: load_engagement_config().waiting_time_standards,
     "ref_dose_bands": lambda: dose_bands_frame(load_engagement_config()),
+    "ref_experience_items": lambda: experience_items(load_experience()),
 }
 
 

@@ -32,10 +32,11 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.contract import TABLES, load_contract
+from pipelines.contract import LATEST_VERSION, TABLES, load_contract
 from pipelines.demo.archetypes import ARCHETYPES
 from pipelines.demo.config import GeneratorConfig
 from pipelines.demo.generator import generate
+from pipelines.ingestion.manifest import batch_version
 from pipelines.outcomes.assets import episode_outcomes, write_prom_scores
 from pipelines.reference.assets import REFERENCE_BUILDERS
 from pipelines.resources import Warehouse
@@ -74,11 +75,20 @@ _POLARS = {
 def _read(paths: list[str], suffix: str) -> list[pl.DataFrame]:
     """Landing files of one table and format, each row with its file in `path`.
 
-    CSV files are scanned together as text; Parquet and JSON Lines files are read one
-    by one, because a column that is empty in one file is typed Null there.
+    CSV files are scanned together as text when they share a header; Parquet and JSON
+    Lines files are read one by one, because a column that is empty in one file is typed
+    Null there. A v1 and a v2 episodes file have different headers, so they are scanned
+    as separate groups.
     """
     if suffix == ".csv":
-        return [pl.scan_csv(paths, infer_schema=False, include_file_paths="path").collect()]
+        by_header: dict[str, list[str]] = {}
+        for path in paths:
+            with open(path, encoding="utf-8") as handle:
+                by_header.setdefault(handle.readline(), []).append(path)
+        return [
+            pl.scan_csv(group, infer_schema=False, include_file_paths="path").collect()
+            for group in by_header.values()
+        ]
     read = pl.read_parquet if suffix == ".parquet" else pl.read_ndjson
     return [read(path).with_columns(path=pl.lit(path)) for path in paths]
 
@@ -103,9 +113,17 @@ def _column(frame: pl.DataFrame, name: str, kind: str) -> pl.Expr:
 
 
 def _typed(frame: pl.DataFrame, table: str) -> pl.DataFrame:
-    contract = load_contract()[table]
+    """Every field of the latest contract version; those a v1 file lacks are NULL, as the
+    loader stores them."""
+    contract = load_contract(LATEST_VERSION)[table]
     return frame.select(
-        *[_column(frame, f.name, f.type).alias(f.name) for f in contract.fields], "path"
+        *[
+            _column(frame, f.name, f.type).alias(f.name)
+            if f.name in frame.columns
+            else pl.lit(None, _POLARS[f.type]).alias(f.name)
+            for f in contract.fields
+        ],
+        "path",
     )
 
 
@@ -117,6 +135,7 @@ def load_raw(landing: Path, con: duckdb.DuckDBPyConnection) -> None:
     """Every raw table from every landing file, as the loader would shape it."""
     files = sorted(landing.glob("*/*/*.*"))
     ledger = {str(path): i for i, path in enumerate(files, start=1)}
+    versions = {str(path): batch_version(path.parent).version or "unknown" for path in files}
     for table in TABLES:
         frames = []
         for suffix in (".csv", ".parquet", ".jsonl"):
@@ -129,6 +148,7 @@ def load_raw(landing: Path, con: duckdb.DuckDBPyConnection) -> None:
                     program=parts.list.get(-3),
                     batch_id=parts.list.get(-2),
                     ledger_id=pl.col("path").replace_strict(ledger, return_dtype=pl.Int64),
+                    contract_version=pl.col("path").replace_strict(versions),
                     source_row=pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("path"),
                 )
                 for frame in _read(paths, suffix)

@@ -7,6 +7,7 @@ WITH raw_rows AS (
     UNION ALL SELECT ledger_id, count(*) FROM raw_prom_responses GROUP BY ledger_id
     UNION ALL SELECT ledger_id, count(*) FROM raw_engagement_events GROUP BY ledger_id
     UNION ALL SELECT ledger_id, count(*) FROM raw_adverse_events GROUP BY ledger_id
+    UNION ALL SELECT ledger_id, count(*) FROM raw_patient_experience GROUP BY ledger_id
 ),
 quarantined AS (
     SELECT ledger_id, count(DISTINCT source_row) AS n FROM ingest_quarantine GROUP BY ledger_id

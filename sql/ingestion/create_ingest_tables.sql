@@ -68,6 +68,14 @@ CREATE TABLE IF NOT EXISTS raw_episodes (
     rurality VARCHAR NOT NULL,
     language VARCHAR NOT NULL,
     readiness_stage VARCHAR NOT NULL,
+    device_access VARCHAR,
+    internet_access VARCHAR,
+    concurrent_physiotherapy BOOLEAN,
+    concurrent_pain_clinic BOOLEAN,
+    concurrent_medication_review BOOLEAN,
+    concurrent_other_psychological BOOLEAN,
+    stop_reason VARCHAR,
+    contract_version VARCHAR NOT NULL,
     batch_id VARCHAR NOT NULL,
     ledger_id BIGINT NOT NULL,
     source_row BIGINT NOT NULL
@@ -110,11 +118,23 @@ CREATE TABLE IF NOT EXISTS raw_adverse_events (
     source_row BIGINT NOT NULL
 );
 
+CREATE TABLE IF NOT EXISTS raw_patient_experience (
+    program_id VARCHAR NOT NULL,
+    episode_id BIGINT NOT NULL,
+    administered_date DATE NOT NULL,
+    item_number TINYINT NOT NULL,
+    answer TINYINT,
+    batch_id VARCHAR NOT NULL,
+    ledger_id BIGINT NOT NULL,
+    source_row BIGINT NOT NULL
+);
+
 COMMENT ON TABLE ingest_load_ledger IS 'One row per landing file processed: content hash, rows read, loaded and quarantined (rows_read = rows_loaded + rows_quarantined always), and outcome. A corrected re-delivery of the same program, batch and table sets superseded_at on the earlier rows.';
 COMMENT ON COLUMN ingest_load_ledger.source_file IS 'Path relative to the landing zone: <program_id>/<batch_id>/<table>.<ext>.';
 COMMENT ON COLUMN ingest_load_ledger.outcome IS 'loaded (every row valid), loaded_with_quarantine (some rows quarantined), refused (the whole file was rejected; see message).';
 COMMENT ON COLUMN ingest_load_ledger.superseded_at IS 'When a later delivery of the same program, batch and table replaced this file; NULL for the current delivery.';
 COMMENT ON TABLE ingest_quarantine IS 'Every rejected input row, with the file, the 1-based data-row number, the field and the reason (which never quotes the value). value is the offending value as typed only when it cannot identify anyone (a number of at most six digits, a contract code); otherwise withheld (<length and character classes>; key <keyed hash>), equal for equal values. Source keys are never stored.';
+COMMENT ON COLUMN ingest_load_ledger.contract_version IS 'Contract version the file was read against: v1 when its batch has no manifest.json, else the version the manifest declares; unknown when the manifest was refused (and the file with it).';
 COMMENT ON TABLE raw_programs IS 'Program registry rows as delivered, one per program and batch.';
 COMMENT ON TABLE raw_episodes IS 'Episode rows as delivered; an episode re-sent in a later batch appears once per batch (staging keeps the latest). patient_id and episode_id are keyed hashes of the source keys.';
 COMMENT ON TABLE raw_prom_responses IS 'PROM item responses as delivered (long form); value NULL means the item was skipped.';
@@ -202,3 +222,5 @@ COMMENT ON COLUMN raw_prom_responses.value IS 'The item''s answer on the instrum
 COMMENT ON COLUMN raw_prom_responses.batch_id IS 'Delivery period of the batch, YYYY-MM (the landing-zone folder name).';
 COMMENT ON COLUMN raw_prom_responses.ledger_id IS 'The ingest_load_ledger row of the file this row was loaded from.';
 COMMENT ON COLUMN raw_prom_responses.source_row IS '1-based data-row number in the delivered file: CSV line less the header, JSON Lines line, Parquet row, or position of the FHIR item answer.';
+COMMENT ON COLUMN raw_episodes.contract_version IS 'Contract version of the delivery this row came from (v1 or v2); the v2 fields are NULL in a v1 delivery.';
+COMMENT ON TABLE raw_patient_experience IS 'Patient Experience Questionnaire item answers as delivered (contract v2, long form); answer NULL means not answered or not applicable.';

@@ -10,6 +10,8 @@
 -- text), then newest load (ledger_id): a late re-delivery of an older period never wins.
 -- Purpose: the latest delivered version of each episode, with the planned end date
 -- (start + program length) that the post-treatment window is centred on, and its status.
+-- The contract v2 fields (access, concurrent care, stop reason) are NULL for an episode
+-- whose latest delivery followed v1; contract_version says which.
 CREATE OR REPLACE TABLE staging_episodes AS
 WITH latest AS (
     SELECT *
@@ -36,6 +38,14 @@ SELECT
     latest.rurality,
     latest.language,
     latest.readiness_stage,
+    latest.device_access,
+    latest.internet_access,
+    latest.concurrent_physiotherapy,
+    latest.concurrent_pain_clinic,
+    latest.concurrent_medication_review,
+    latest.concurrent_other_psychological,
+    latest.stop_reason,
+    latest.contract_version,
     latest.batch_id AS last_batch_id
 FROM latest
 JOIN staging_programs AS programs USING (program_id);
@@ -58,3 +68,11 @@ COMMENT ON COLUMN staging_episodes.sex IS 'female, male, other or not_stated.';
 COMMENT ON COLUMN staging_episodes.rurality IS 'urban, rural or remote.';
 COMMENT ON COLUMN staging_episodes.language IS 'Language of care: en, fr or other.';
 COMMENT ON COLUMN staging_episodes.last_batch_id IS 'Batch (YYYY-MM) that delivered this version of the episode.';
+COMMENT ON COLUMN staging_episodes.device_access IS 'Device access at referral (contract v2): own_device, shared_device, no_device, not_stated; NULL when the latest delivery followed v1.';
+COMMENT ON COLUMN staging_episodes.internet_access IS 'Internet access at referral (contract v2): home_broadband, mobile_data_only, public_or_limited, none, not_stated; NULL under v1.';
+COMMENT ON COLUMN staging_episodes.concurrent_physiotherapy IS 'Physiotherapy for pain received during the episode (contract v2); NULL under v1.';
+COMMENT ON COLUMN staging_episodes.concurrent_pain_clinic IS 'Multidisciplinary or specialist pain clinic attended during the episode (contract v2); NULL under v1.';
+COMMENT ON COLUMN staging_episodes.concurrent_medication_review IS 'Pain medication review during the episode (contract v2); NULL under v1.';
+COMMENT ON COLUMN staging_episodes.concurrent_other_psychological IS 'Other psychological care outside the program during the episode (contract v2); NULL under v1.';
+COMMENT ON COLUMN staging_episodes.stop_reason IS 'Main reason for stopping when discharge_reason is dropped_out or not_started (contract v2); NULL when not recorded or under v1.';
+COMMENT ON COLUMN staging_episodes.contract_version IS 'Contract version (v1 or v2) of the delivery this row comes from; v2-only analyses use the v2 rows alone.';

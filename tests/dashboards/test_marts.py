@@ -25,6 +25,7 @@ from dashboards.marts import (
     Marts,
     SuppressedMarts,
     base,
+    context,
     effectiveness,
     engagement,
     outcomes,
@@ -56,6 +57,8 @@ MARTS: dict[str, tuple[Callable[[Marts], pl.DataFrame], SuppressionSpec]] = {
     "pooled_effects": (Marts.pooled_effects, effectiveness.POOLED_EFFECTS),
     "evidence_certainty": (Marts.evidence_certainty, effectiveness.EVIDENCE_CERTAINTY),
     "overview_headlines": (Marts.overview_headlines, overview.OVERVIEW_HEADLINES),
+    "patient_experience": (Marts.patient_experience, context.PATIENT_EXPERIENCE),
+    "stop_reasons": (Marts.stop_reasons, context.STOP_REASONS),
 }
 KEYS = {
     "program_outcomes": ["program_id", "instrument", "scale", "timepoint"],
@@ -70,10 +73,14 @@ KEYS = {
     "pooled_effects": ["instrument", "scale", "timepoint", "subgroup", "method"],
     "evidence_certainty": ["evidence_id"],
     "overview_headlines": ["unit_type", "unit_id"],
+    "patient_experience": ["unit_type", "unit_id", "item_number"],
+    "stop_reasons": ["unit_type", "unit_id", "breakdown", "group_value", "stop_reason"],
 }
 # Marts whose rows are not one program's own counts (a comparison's in-person arm, pooled
 # and headline totals): the pilots' arms are checked in their own test below.
 NOT_PER_UNIT = {"comparisons", "pooled_effects", "evidence_certainty", "overview_headlines"}
+# Contract v2 marts: only programs that send v2 have rows (the four-episode pilot sends v1).
+V2_ONLY = {"patient_experience", "stop_reasons"}
 
 
 def with_raw(marts: Marts, name: str) -> pl.DataFrame:
@@ -178,7 +185,7 @@ def test_dose_bands_never_reveal_a_programs_hidden_paired_count(marts: Marts) ->
 
 def test_every_count_of_the_four_episode_pilot_is_hidden_or_zero(marts: Marts) -> None:
     for name, (load, spec) in MARTS.items():
-        if name in NOT_PER_UNIT:
+        if name in NOT_PER_UNIT | V2_ONLY:
             continue
         key = "program_id" if name == "program_outcomes" else "unit_id"
         rows = load(marts).filter(pl.col(key) == "ICBT15")

@@ -18,7 +18,8 @@ import pytest
 from pipelines.cli import prepare_dagster_home
 from pipelines.demo.config import GeneratorConfig
 from pipelines.demo.generator import generate
-from pipelines.lake import Lake
+from pipelines.ingestion.manifest import MANIFEST_NAME
+from pipelines.lake import INGEST_TABLES, Lake
 from pipelines.orchestration import (
     INGEST_JOB,
     NATIONAL_JOB,
@@ -64,7 +65,9 @@ def _rows_in(path: Path) -> int:
 
 
 def _deliveries(landing: Path, program_id: str, table: str = "*") -> list[Path]:
-    return [p for p in sorted((landing / program_id).glob(f"*/{table}.*")) if p.is_file()]
+    """A program's table files (a batch's manifest.json is not a delivery of rows)."""
+    paths = sorted((landing / program_id).glob(f"*/{table}.*"))
+    return [p for p in paths if p.is_file() and p.name != MANIFEST_NAME]
 
 
 def _landing_rows(landing: Path, program_id: str, table: str = "*") -> int:
@@ -88,14 +91,8 @@ def _lake_rows(lake: Lake, program_id: str) -> int:
     try:
         return sum(
             con.read_parquet(lake.files(table, program_id)).aggregate("count(*)").fetchall()[0][0]
-            for table in (
-                "raw_programs",
-                "raw_episodes",
-                "raw_prom_responses",
-                "raw_engagement_events",
-                "raw_adverse_events",
-            )
-            if lake.files(table, program_id)
+            for table in INGEST_TABLES
+            if table.startswith("raw_") and lake.files(table, program_id)
         )
     finally:
         con.close()

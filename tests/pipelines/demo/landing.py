@@ -15,7 +15,8 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipelines.contract import TABLES, TableContract, load_contract
+from pipelines.contract import ALL_TABLES, TableContract, load_contract
+from pipelines.ingestion.manifest import MANIFEST_NAME, batch_version
 
 DATE = r"^\d{4}-\d{2}-\d{2}$"
 TIMESTAMP = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
@@ -66,7 +67,10 @@ def _from_text(frame: pl.DataFrame, contract: TableContract, path: Path) -> pl.D
 
 
 def read_file(path: Path, table: str) -> pl.DataFrame:
-    contract = load_contract()[table]
+    """One file typed by the contract version its batch's manifest declares."""
+    version = batch_version(path.parent).version
+    assert version is not None, f"{path.parent}: unreadable manifest"
+    contract = load_contract(version)[table]
     if path.suffix == ".csv":
         raw = path.read_bytes()
         raw.decode("utf-8")
@@ -103,7 +107,8 @@ def read_file(path: Path, table: str) -> pl.DataFrame:
 
 @dataclass
 class Landing:
-    """Every table of a landing zone, with `_program`, `_batch` and `_row` columns."""
+    """Every table of a landing zone, with `_program`, `_batch`, `_version` (the batch's
+    contract version) and `_row` columns; v2 columns are null on rows of v1 batches."""
 
     root: Path
     files: list[Path]
@@ -111,8 +116,8 @@ class Landing:
 
 
 def load_landing(root: Path) -> Landing:
-    files = sorted(p for p in root.rglob("*") if p.is_file())
-    frames: dict[str, list[pl.DataFrame]] = {t: [] for t in TABLES}
+    files = sorted(p for p in root.rglob("*") if p.is_file() and p.name != MANIFEST_NAME)
+    frames: dict[str, list[pl.DataFrame]] = {t: [] for t in ALL_TABLES}
     for path in files:
         program, batch, name = path.relative_to(root).parts
         table = name.split(".")[0]
@@ -121,7 +126,8 @@ def load_landing(root: Path) -> Landing:
             frame.with_columns(
                 pl.lit(program).alias("_program"),
                 pl.lit(batch).alias("_batch"),
+                pl.lit(batch_version(path.parent).version).alias("_version"),
                 pl.int_range(pl.len()).alias("_row"),
             )
         )
-    return Landing(root, files, {t: pl.concat(f) for t, f in frames.items() if f})
+    return Landing(root, files, {t: pl.concat(f, how="diagonal") for t, f in frames.items() if f})

@@ -15,7 +15,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.contract import load_contract
+from pipelines.contract import LATEST_VERSION, load_contract
+from pipelines.ingestion.manifest import batch_version
 from pipelines.outcomes.assets import episode_outcomes, write_prom_scores
 from pipelines.reference.assets import REFERENCE_BUILDERS
 from pipelines.resources import Warehouse
@@ -45,10 +46,14 @@ def _read(path: Path) -> pl.DataFrame:
 
 
 def _typed(frame: pl.DataFrame, table: str) -> pl.DataFrame:
-    contract = load_contract()[table]
+    """Every field of the latest contract version (NULL where a v1 file lacks it)."""
+    contract = load_contract(LATEST_VERSION)[table]
     columns = []
     for name in contract.columns:
         kind = _POLARS[contract.field(name).type]
+        if name not in frame.columns:
+            columns.append(pl.lit(None, kind).alias(name))
+            continue
         column = pl.col(name)
         if kind is pl.Boolean:
             column = (
@@ -78,7 +83,9 @@ def load_raw(landing: Path, con: duckdb.DuckDBPyConnection) -> None:
             continue
         program, batch = path.parent.parent.name, path.parent.name
         frame = _typed(_read(path), path.stem).with_columns(
-            batch_id=pl.lit(batch), ledger_id=pl.lit(ledger_id)
+            batch_id=pl.lit(batch),
+            ledger_id=pl.lit(ledger_id),
+            contract_version=pl.lit(batch_version(path.parent).version),
         )
         if path.stem == "episodes":
             frame = frame.with_columns(

@@ -16,7 +16,9 @@ def _validate(path) -> tuple[int, str]:
 def test_clean_batch_passes_with_exit_code_zero(landing):
     code, output = _validate(landing / "ICBT01" / "2026-01")
     assert code == 0
-    assert "ICBT01/2026-01/episodes.csv  (csv, 2 rows)  OK: every row is valid" in output
+    assert (
+        "ICBT01/2026-01/episodes.csv  (csv, contract v1, 2 rows)  OK: every row is valid" in output
+    )
     assert output.rstrip().endswith("Result: OK, ready to send.")
 
 
@@ -31,7 +33,7 @@ def test_problems_are_grouped_by_file_with_row_field_and_reason(landing):
     write(landing, "ICBT01/2026-02/episodes.csv", EPISODES_HEADER + episode("5", sex="F"))
     code, output = _validate(landing / "ICBT01" / "2026-02")
     assert code == 1
-    assert "ICBT01/2026-02/episodes.csv  (csv, 1 row)" in output
+    assert "ICBT01/2026-02/episodes.csv  (csv, contract v1, 1 row)" in output
     # 'F' could be anything (an initial): withheld by shape and hash; '4' is a score.
     assert "  sex: withheld (1 character: upper-case letters; key " in output
     assert ") is not one of: female, male, other, not_stated  [1 row: 1]" in output

@@ -1,0 +1,79 @@
+"""Contract v2 marts: patients' experience at discharge and reasons for stopping.
+
+- Both publish reporting-unit rows (program, delivery mode, all iCBT) like the
+  engagement marts, so programs are protected within their mode and modes within all
+  iCBT.
+- Experience: an item's answer counts add up to the episodes that answered it, and those
+  are among the discharged episodes (`nested`); the discharged count is the same for
+  every item of a unit, so it is hidden alike on all of them.
+- Stop reasons: a group's reasons add up to its stopped episodes, each reason's two
+  funnel stages (not started, dropped out) add up to it, and the stopped, and those with
+  a recorded reason, are among the group's v2 episodes (`nested`).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from dashboards.marts.base import ICBT_TOTAL, MODE_TOTAL, MartsBase, with_unit_hierarchy
+from dashboards.suppression import SuppressionSpec
+
+ANSWERS = ("n_never", "n_rarely", "n_sometimes", "n_most_of_the_time", "n_all_of_the_time")
+
+PATIENT_EXPERIENCE = SuppressionSpec(
+    dependents={
+        "n_discharged": ("share_answering",),
+        "n_answered": ("share_answering", "mean_answer"),
+        **{answer: () for answer in ANSWERS},
+    },
+    total_groups=(
+        (MODE_TOTAL, "item_number"),
+        (ICBT_TOTAL, "item_number"),
+        ("unit_type", "unit_id", "item_number"),
+    ),
+    count_groups={"n_discharged": ((MODE_TOTAL,), (ICBT_TOTAL,), ("unit_type", "unit_id"))},
+    nested=tuple(("n_discharged", "n_answered", answer) for answer in ANSWERS),
+)
+
+STOP_REASONS = SuppressionSpec(
+    dependents={
+        "n_stopped": ("share_of_recorded",),
+        "n_not_started": (),
+        "n_dropped_out": (),
+        "n_stopped_in_group": (),
+        "n_recorded_in_group": ("share_of_recorded",),
+        "n_v2_episodes": (),
+    },
+    total_groups=(
+        (MODE_TOTAL, "breakdown", "group_value", "stop_reason"),
+        (ICBT_TOTAL, "breakdown", "group_value", "stop_reason"),
+        ("unit_type", "unit_id", "breakdown", "group_value"),
+        ("unit_type", "unit_id", "breakdown", "stop_reason"),
+    ),
+    nested=(
+        ("n_v2_episodes", "n_stopped_in_group", "n_recorded_in_group"),
+        ("n_stopped_in_group", "n_stopped"),
+        ("n_stopped", "n_not_started"),
+        ("n_stopped", "n_dropped_out"),
+    ),
+)
+
+
+class ContextMarts(MartsBase):
+    def patient_experience(self) -> pl.DataFrame:
+        """mart_patient_experience: one row per reporting unit and questionnaire item."""
+
+        def load() -> pl.DataFrame:
+            frame = with_unit_hierarchy(self.query("patient_experience"))
+            return self._suppress(frame, PATIENT_EXPERIENCE)
+
+        return self._cached("patient_experience", load)
+
+    def stop_reasons(self) -> pl.DataFrame:
+        """mart_stop_reasons: one row per reporting unit, breakdown, group and reason."""
+
+        def load() -> pl.DataFrame:
+            frame = with_unit_hierarchy(self.query("stop_reasons"))
+            return self._suppress(frame, STOP_REASONS)
+
+        return self._cached("stop_reasons", load)
