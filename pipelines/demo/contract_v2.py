@@ -5,10 +5,10 @@ Which programs send v2, and from which batch, is configuration (`GeneratorConfig
 every draw here comes from its own seeded stream, so switching a program to v2 or a
 plant off leaves every other program's files, and its own v1 fields, unchanged.
 
-Plants (all synthetic, switchable in `GeneratorConfig`):
-- **Effect modification by concurrent care.** In `care_programs`, an episode without
+Plants (all synthetic, switchable in `config/demo_contract_v2.yaml`):
+- **Effect modification by concurrent care.** In `care_modification.programs`, an episode without
   concurrent multidisciplinary pain care (physiotherapy, a pain clinic or a medication
-  review) improves `care_gap_points` PHQ-9 points less than one with it. The shift is
+  review) improves `gap_phq9_points` PHQ-9 points less than one with it. The shift is
   centred on the program's expected care share, so the program's average effect, and
   every truth that rests on it, stays as before.
 - **Barriers concentrated in one group.** In iCBT programs, rural and remote patients
@@ -25,14 +25,14 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-import yaml
+from pydantic import model_validator
 
+from pipelines.config_models import ConfigModel, config_path, load_config
 from pipelines.contract import LATEST_VERSION, load_contract, load_experience
 from pipelines.demo import parameters as p
 from pipelines.demo.archetypes import Archetype
 from pipelines.demo.dates import Window
 from pipelines.demo.episodes import Episodes, choice
-from pipelines.paths import resource_dir
 
 DEVICE_ACCESS = load_contract(LATEST_VERSION)["episodes"].field("device_access").enum or ()
 INTERNET_ACCESS = load_contract(LATEST_VERSION)["episodes"].field("internet_access").enum or ()
@@ -194,16 +194,30 @@ def experience_table(
     return np.repeat(b, k), frame
 
 
-@dataclass(frozen=True)
-class V2Plan:
+class CareModification(ConfigModel):
+    enabled: bool
+    programs: tuple[str, ...]
+    gap_phq9_points: float
+
+
+class Barriers(ConfigModel):
+    enabled: bool
+
+
+class V2Plan(ConfigModel):
     """Which demo programs send v2, from when, and the plants (`config/demo_contract_v2.yaml`)."""
 
     v2_programs: tuple[str, ...]
-    switch_program: str | None
-    care_modification: bool
-    care_programs: tuple[str, ...]
-    care_gap_points: float
-    barriers: bool
+    switch_program: str | None = None
+    care_modification: CareModification
+    barriers: Barriers
+
+    @model_validator(mode="after")
+    def _planted_programs_send_v2(self) -> V2Plan:
+        unsent = set(self.care_modification.programs) - {*self.v2_programs, self.switch_program}
+        if unsent:
+            raise ValueError(f"care_modification programs must send v2: {sorted(unsent)}")
+        return self
 
     def first_v2_batch(self, program_id: str, months: int) -> int | None:
         """The first batch a program delivers under v2; None if it stays on v1."""
@@ -215,22 +229,9 @@ class V2Plan:
 
     def shift_for(self, program_id: str) -> float | None:
         """The planted care gap of a program, None where nothing is planted."""
-        planted = self.care_modification and program_id in self.care_programs
-        return self.care_gap_points if planted else None
+        care = self.care_modification
+        return care.gap_phq9_points if care.enabled and program_id in care.programs else None
 
 
 def load_v2_plan(path: Path | None = None) -> V2Plan:
-    raw = yaml.safe_load((path or resource_dir("config") / "demo_contract_v2.yaml").read_text())
-    care = raw["care_modification"]
-    plan = V2Plan(
-        v2_programs=tuple(raw["v2_programs"]),
-        switch_program=raw.get("switch_program"),
-        care_modification=bool(care["enabled"]),
-        care_programs=tuple(care["programs"]),
-        care_gap_points=float(care["gap_phq9_points"]),
-        barriers=bool(raw["barriers"]["enabled"]),
-    )
-    unsent = set(plan.care_programs) - {*plan.v2_programs, plan.switch_program}
-    if unsent:
-        raise ValueError(f"care_modification programs must send v2: {sorted(unsent)}")
-    return plan
+    return load_config(V2Plan, path or config_path("demo_contract_v2.yaml"))

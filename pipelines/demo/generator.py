@@ -176,7 +176,7 @@ def _program(
         events = simulate_engagement(eps, arch, _rng(config, index, chunk, _ENGAGEMENT))
         v2_rng = _rng(config, index, chunk, _V2)
         in_person = arch.delivery_mode == "in_person"
-        v2 = None if v2_from is None else draw_fields(eps, v2_rng, plan.barriers, in_person)
+        v2 = None if v2_from is None else draw_fields(eps, v2_rng, plan.barriers.enabled, in_person)
         shift = None if v2 is None or gap is None else care_shift(v2, gap)
         scores = simulate_scores(
             eps, arch, ctx, events.last_day, _rng(config, index, chunk, _SCORES), shift

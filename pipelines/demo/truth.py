@@ -545,14 +545,14 @@ def _contract_v2(plan: V2Plan, tallies: dict[str, ProgramTally], window: Window)
         "programs": {pid: window.label(t.first_batch) for pid, t in sorted(v2.items())},
         "switch_program": plan.switch_program,
         "care_modification": {
-            "enabled": plan.care_modification,
+            "enabled": plan.care_modification.enabled,
             "outcome": "PHQ9.total",
             "care": list(MULTIDISCIPLINARY),
             "direction": "without care the program improves gap points less (positive gap)",
             "by_program": care,
         },
         "barriers": {
-            "enabled": plan.barriers,
+            "enabled": plan.barriers.enabled,
             "group": {"rurality": ["rural", "remote"], "age_bands": ["55-64", "65-74", "75+"]},
             "delivery": "iCBT programs (in-person episodes are not counted)",
             "barrier_reasons": list(BARRIER_REASONS),

@@ -1,5 +1,6 @@
--- Grain: one row per change outcome, timepoint, random-effects method and care stratum
--- (with_care, without_care).
+-- Grain (instrument, scale, timepoint, method, stratum): one row per change outcome,
+-- timepoint, random-effects method and care stratum (with_care, without_care).
+-- Accepted values of timepoint: ref_timepoint_windows.timepoint.
 -- Purpose: does the difference between iCBT and in-person CBT depend on concurrent
 -- multidisciplinary pain care (contract v2)? The comparisons of mart_comparisons run on
 -- the v2 iCBT episodes with and without such care, each stratum pooled like

@@ -1,4 +1,5 @@
--- Grain: one row per reporting unit (program, delivery mode, all iCBT) and item of the
+-- Grain (unit_type, unit_id, item_number): one row per reporting unit (program, delivery
+-- mode, all iCBT) and item of the
 -- patient-experience questionnaire.
 -- Purpose: what patients say of their care at discharge (NHS Talking Therapies treatment
 -- Patient Experience Questionnaire, contract v2 only): per item the share of discharged

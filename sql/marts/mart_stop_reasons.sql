@@ -1,4 +1,5 @@
--- Grain: one row per reporting unit (program, delivery mode, all iCBT), breakdown (all,
+-- Grain (unit_type, unit_id, breakdown, group_value?, stop_reason): one row per reporting
+-- unit (program, delivery mode, all iCBT), breakdown (all,
 -- age_band, rurality, language, age_band_by_rurality), group of that breakdown and stop
 -- reason.
 -- Purpose: why patients stop (contract v2 only): the structured reasons of episodes that

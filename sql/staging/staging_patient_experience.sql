@@ -1,4 +1,5 @@
--- Grain: one row per episode, administration date and Patient Experience Questionnaire item.
+-- Grain (episode_id, administered_date, item_number): one row per episode, administration
+-- date and Patient Experience Questionnaire item.
 -- Latest delivery = newest period (batch_id read as a YYYY-MM date, never sorted as
 -- text), then newest load (ledger_id): a late re-delivery of an older period never wins.
 -- Purpose: patient-experience answers at discharge (contract v2) of known episodes,

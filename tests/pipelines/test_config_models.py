@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from dashboards.auth import SignInRules
 from dashboards.suppression import SuppressionRules
 from pipelines.config_models import ConfigError, Sourced, config_path, load_config, validate
+from pipelines.demo.contract_v2 import V2Plan
 from pipelines.effectiveness.config import BenchmarkConfig, EffectivenessFile
 from pipelines.engagement.config import EngagementConfig
 from pipelines.ingestion.rules import IngestionRules
@@ -25,6 +26,7 @@ from pipelines.safety.review import ReviewRules
 from pipelines.scoring.config import ScoringFile
 
 MODELS: dict[str, type[BaseModel]] = {
+    "demo_contract_v2.yaml": V2Plan,
     "dq_checks.yaml": DqChecks,
     "effectiveness.yaml": EffectivenessFile,
     "engagement.yaml": EngagementConfig,

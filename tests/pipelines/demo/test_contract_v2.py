@@ -6,7 +6,6 @@ a run with no v2 at all, so every earlier truth still holds."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
@@ -20,7 +19,13 @@ from tests.pipelines.demo.conftest import CONFIGS
 
 pytestmark = pytest.mark.xdist_group("demo_generator")
 PLAN = load_v2_plan()
-V1_ONLY = replace(PLAN, v2_programs=(), switch_program=None, care_programs=())
+V1_ONLY = PLAN.model_copy(
+    update={
+        "v2_programs": (),
+        "switch_program": None,
+        "care_modification": PLAN.care_modification.model_copy(update={"programs": ()}),
+    }
+)
 
 
 def _digests(landing: Path, program: str) -> dict[str, str]:
@@ -92,11 +97,11 @@ def test_programs_left_on_v1_are_byte_identical_to_a_run_without_v2(main, v1_onl
         assert main.truth.programs[program] == truth.programs[program], program
     # Outcomes move only where the care gap is planted (and, through PHQ-9, what rests on
     # it there: deterioration, item 9 and the adverse events and discharges it prompts).
-    for program in set(main.truth.effects) - set(PLAN.care_programs):
+    for program in set(main.truth.effects) - set(PLAN.care_modification.programs):
         assert main.truth.effects[program] == truth.effects[program], program
         assert main.truth.deterioration[program] == truth.deterioration[program], program
     # The care plant is centred: a care program's overall effect moves by noise only.
-    for program in PLAN.care_programs:
+    for program in PLAN.care_modification.programs:
         planted = main.truth.effects[program]["PHQ9.total"]["true_difference_in_change"]
         without = truth.effects[program]["PHQ9.total"]["true_difference_in_change"]
         assert abs(planted - without) < 0.6, program
@@ -104,13 +109,17 @@ def test_programs_left_on_v1_are_byte_identical_to_a_run_without_v2(main, v1_onl
 
 def test_the_care_gap_is_planted_in_the_care_programs(main, v1_only):
     care = main.truth.contract_v2["care_modification"]
-    assert care["enabled"] and set(care["by_program"]) == set(PLAN.care_programs)
+    assert care["enabled"] and set(care["by_program"]) == set(PLAN.care_modification.programs)
     for program, entry in care["by_program"].items():
         assert entry["with_care"]["n"] > 15 and entry["without_care"]["n"] > 15, program
         # Realised, not nominal: rounding, the floor of the scale and deteriorating
         # episodes (which take no effect, and which the main run's safety plant makes
         # common in ICBT01) shrink it.
-        assert PLAN.care_gap_points / 3 < entry["gap"] <= PLAN.care_gap_points + 1, program
+        assert (
+            PLAN.care_modification.gap_phq9_points / 3
+            < entry["gap"]
+            <= PLAN.care_modification.gap_phq9_points + 1
+        ), program
 
 
 def test_barriers_are_concentrated_in_older_rural_and_remote_patients(main):
