@@ -218,12 +218,13 @@ def files_by_table(files: list[Path]) -> dict[str, dict[str, list[str]]]:
 
 
 def relation(con, fmt: str, paths: list[str]):
-    """DuckDB's own reader for one format: what a bare load would use."""
+    """DuckDB's own reader for one format: what a bare load would use. Columns are
+    matched by name, as contract v1 and v2 files of one table differ in their columns."""
     if fmt == "parquet":
-        return con.read_parquet(paths)
+        return con.read_parquet(paths, union_by_name=True)
     if fmt == "csv":
-        return con.read_csv(paths, header=True)
-    return con.read_json(paths, format="newline_delimited")
+        return con.read_csv(paths, header=True, union_by_name=True)
+    return con.read_json(paths, format="newline_delimited", union_by_name=True)
 
 
 def link_landing(source: Path, target: Path, *, batches: set[str] | None, skip: str | None) -> None:

@@ -117,9 +117,6 @@ class Sources:
         """The suppression legend shown under every dashboard page."""
         return self.rules.legend()
 
-    def _comment(self, table: str) -> str | None:
-        return self.marts.comment(table)
-
     def outcomes(self) -> list[tuple[OutcomeKey, str]]:
         """Compared outcomes, preferred ones first (pain interference is the primary outcome
         of chronic-pain trials, as on the dashboard), then by label."""
@@ -172,9 +169,7 @@ class Sources:
                 overview_verdicts.table_frame(data, self.rules),
                 overview_verdicts.NUMERIC_COLUMNS,
             ),
-            overview_verdicts.about(
-                self.rules, {t: self._comment(t) for t in overview_verdicts.MARTS}
-            ),
+            overview_verdicts.describe(self.marts),
             data,
         )
 
@@ -194,7 +189,7 @@ class Sources:
                 comparison_forest.table_frame(data, self.rules),
                 comparison_forest.NUMERIC_COLUMNS,
             ),
-            comparison_forest.about(self.rules, self._comment(comparison_forest.MART)),
+            comparison_forest.describe(self.marts),
             data,
         )
 
@@ -216,11 +211,7 @@ class Sources:
                 pooled_effects.table_frame(data, self.rules),
                 pooled_effects.NUMERIC_COLUMNS,
             ),
-            pooled_effects.about(
-                self.rules,
-                self._comment(pooled_effects.MART),
-                self._comment(pooled_effects.TESTS_MART),
-            ),
+            pooled_effects.describe(self.marts),
             data,
         )
 
@@ -240,7 +231,7 @@ class Sources:
                 evidence_certainty.table_frame(data, self.rules),
                 evidence_certainty.NUMERIC_COLUMNS,
             ),
-            evidence_certainty.about(self.rules, self._comment(evidence_certainty.MART)),
+            evidence_certainty.describe(self.marts),
             data,
         )
 
@@ -262,7 +253,7 @@ class Sources:
                 meta_regression.table_frame(data, self.rules),
                 meta_regression.NUMERIC_COLUMNS,
             ),
-            meta_regression.about(self._comment(meta_regression.MART)),
+            meta_regression.describe(self.marts),
             data,
         )
 
@@ -281,7 +272,7 @@ class Sources:
                 safety_register.table_frame(data, self.rules),
                 safety_register.NUMERIC_COLUMNS,
             ),
-            safety_register.about(self.rules, self._comment(safety_register.MART)),
+            safety_register.describe(self.marts),
             data,
         )
 
@@ -308,7 +299,7 @@ class Sources:
                 safety_rates.table_frame(data, self.rules),
                 safety_rates.NUMERIC_COLUMNS,
             ),
-            safety_rates.about(self.rules, self._comment(safety_rates.MART)),
+            safety_rates.describe(self.marts),
             data,
         )
 
@@ -326,7 +317,7 @@ class Sources:
                 adverse_events.table_frame(data, self.rules),
                 adverse_events.NUMERIC_COLUMNS,
             ),
-            adverse_events.about(self.rules, self._comment(adverse_events.MART)),
+            adverse_events.describe(self.marts),
             data,
         )
 
@@ -344,7 +335,7 @@ class Sources:
                 item9_follow_up.table_frame(data, self.rules),
                 item9_follow_up.NUMERIC_COLUMNS,
             ),
-            item9_follow_up.about(self.rules, self._comment(item9_follow_up.MART)),
+            item9_follow_up.describe(self.marts),
             data,
         )
 
@@ -370,7 +361,7 @@ class Sources:
                 equity_groups.table_frame(data, self.rules),
                 equity_groups.NUMERIC_COLUMNS,
             ),
-            equity_groups.about(self.rules, self._comment(equity_groups.MART)),
+            equity_groups.describe(self.marts),
             data,
         )
 
@@ -389,7 +380,7 @@ class Sources:
                 dq_checks.table_frame(data, self.rules),
                 dq_checks.NUMERIC_COLUMNS,
             ),
-            dq_checks.about(self.rules, self._comment(dq_checks.MART)),
+            dq_checks.describe(self.marts),
             data,
         )
 
@@ -406,7 +397,7 @@ class Sources:
                 overview_freshness.table_frame(data, self.rules),
                 overview_freshness.NUMERIC_COLUMNS,
             ),
-            overview_freshness.about(self._comment(overview_freshness.MART)),
+            overview_freshness.describe(self.marts),
             data,
         )
 
