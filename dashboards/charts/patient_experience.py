@@ -118,7 +118,9 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
         _rests_on(data) + " A gap in a bar is an answer count hidden to protect privacy.",
         220 + 44 * shown.height,
     )
-    return fit_legend(figure, per_row=5)
+    # Legend in the answers' order, never to all of the time (Plotly reverses stacks).
+    figure.update_layout(legend={"traceorder": "normal"})
+    return fit_legend(figure, per_row=3)
 
 
 def _rests_on(data: pl.DataFrame) -> str:

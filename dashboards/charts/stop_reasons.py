@@ -63,6 +63,9 @@ BREAKDOWNS = {
     "age_band_by_rurality": "Age and rurality",
 }
 
+# Top margin (px) that fits the title, subtitle and the slanted reason names.
+TOP_MARGIN = 220
+
 CSV_COLUMNS = (
     "unit_type",
     "unit_id",
@@ -150,14 +153,17 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
         )
     )
     figure.update_yaxes(autorange="reversed", title=None)
-    figure.update_xaxes(title=None, side="top")
-    return titled(
+    figure.update_xaxes(title=None, side="top", tickangle=-30)
+    titled(
         figure,
         f"Why patients stop: {data['unit_name'][0]}",
         "Share of recorded reasons for stopping, by group (contract v2 episodes)",
         _rests_on(data) + " Blank cells are hidden to protect privacy or have no episodes.",
-        240 + 24 * len(groups),
+        TOP_MARGIN + 130 + 24 * len(groups),
     )
+    # Room above the grid for the slanted reason names under the subtitle.
+    figure.update_layout(margin={"t": TOP_MARGIN})
+    return figure
 
 
 def _rests_on(data: pl.DataFrame) -> str:
