@@ -208,7 +208,8 @@ def layout(**query: Any) -> html.Div:
                 TITLE,
                 "How many referred people start and finish, how long they stay, how much "
                 "therapist time they receive, how long they wait, and whether doing more of "
-                "a program goes with more improvement.",
+                "a program goes with more improvement; for programs on contract v2, why "
+                "people stop and what they say of their care.",
             ),
             controls(
                 [
