@@ -119,6 +119,12 @@ class Id(StrEnum):
     EFFECTIVENESS_MODERATORS_CSV = "effectiveness-moderators-csv"
     EFFECTIVENESS_MODERATORS_DOWNLOAD = "effectiveness-moderators-download"
     EFFECTIVENESS_MODERATORS_TABLE = "effectiveness-moderators-table"
+    EFFECTIVENESS_CARE_GRAPH = "effectiveness-care-graph"
+    EFFECTIVENESS_CARE_SUMMARY = "effectiveness-care-summary"
+    EFFECTIVENESS_CARE_IMAGE = "effectiveness-care-image"
+    EFFECTIVENESS_CARE_CSV = "effectiveness-care-csv"
+    EFFECTIVENESS_CARE_DOWNLOAD = "effectiveness-care-download"
+    EFFECTIVENESS_CARE_TABLE = "effectiveness-care-table"
 
     # Engagement page
     ENGAGEMENT_URL = "engagement-url"
@@ -156,6 +162,18 @@ class Id(StrEnum):
     ENGAGEMENT_DOSE_CSV = "engagement-dose-csv"
     ENGAGEMENT_DOSE_DOWNLOAD = "engagement-dose-download"
     ENGAGEMENT_DOSE_TABLE = "engagement-dose-table"
+    ENGAGEMENT_REASONS_GRAPH = "engagement-reasons-graph"
+    ENGAGEMENT_REASONS_SUMMARY = "engagement-reasons-summary"
+    ENGAGEMENT_REASONS_IMAGE = "engagement-reasons-image"
+    ENGAGEMENT_REASONS_CSV = "engagement-reasons-csv"
+    ENGAGEMENT_REASONS_DOWNLOAD = "engagement-reasons-download"
+    ENGAGEMENT_REASONS_TABLE = "engagement-reasons-table"
+    ENGAGEMENT_EXPERIENCE_GRAPH = "engagement-experience-graph"
+    ENGAGEMENT_EXPERIENCE_SUMMARY = "engagement-experience-summary"
+    ENGAGEMENT_EXPERIENCE_IMAGE = "engagement-experience-image"
+    ENGAGEMENT_EXPERIENCE_CSV = "engagement-experience-csv"
+    ENGAGEMENT_EXPERIENCE_DOWNLOAD = "engagement-experience-download"
+    ENGAGEMENT_EXPERIENCE_TABLE = "engagement-experience-table"
 
     # Programs page
     PROGRAMS_URL = "programs-url"
@@ -179,6 +197,12 @@ class Id(StrEnum):
     EQUITY_GROUPS_CSV = "equity-groups-csv"
     EQUITY_GROUPS_DOWNLOAD = "equity-groups-download"
     EQUITY_GROUPS_TABLE = "equity-groups-table"
+    EQUITY_BARRIERS_GRAPH = "equity-barriers-graph"
+    EQUITY_BARRIERS_SUMMARY = "equity-barriers-summary"
+    EQUITY_BARRIERS_IMAGE = "equity-barriers-image"
+    EQUITY_BARRIERS_CSV = "equity-barriers-csv"
+    EQUITY_BARRIERS_DOWNLOAD = "equity-barriers-download"
+    EQUITY_BARRIERS_TABLE = "equity-barriers-table"
 
     # Safety page
     SAFETY_URL = "safety-url"

@@ -1,4 +1,4 @@
-"""Contract v2 marts: patients' experience at discharge and reasons for stopping.
+"""Contract v2 marts: patients' experience, reasons for stopping, care as a modifier.
 
 - Both publish reporting-unit rows (program, delivery mode, all iCBT) like the
   engagement marts, so programs are protected within their mode and modes within all
@@ -9,14 +9,24 @@
 - Stop reasons: a group's reasons add up to its stopped episodes, each reason's two
   funnel stages (not started, dropped out) add up to it, and the stopped, and those with
   a recorded reason, are among the group's v2 episodes (`nested`).
+- Care modification: a stratum's episode total is a total over its pooled programs, so
+  it is hidden wherever one of them has its comparison hidden (as pooled effects are),
+  and a small total hides the stratum's estimate; the test between the strata compares
+  the two, so it is hidden on both rows whenever either stratum is.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-from dashboards.marts.base import ICBT_TOTAL, MODE_TOTAL, MartsBase, with_unit_hierarchy
-from dashboards.suppression import SuppressionSpec
+from dashboards.marts.base import (
+    ICBT_TOTAL,
+    MODE_TOTAL,
+    MartsBase,
+    hidden_flags,
+    with_unit_hierarchy,
+)
+from dashboards.suppression import SUPPRESSED_SUFFIX, SuppressionSpec
 
 ANSWERS = ("n_never", "n_rarely", "n_sometimes", "n_most_of_the_time", "n_all_of_the_time")
 
@@ -58,6 +68,15 @@ STOP_REASONS = SuppressionSpec(
     ),
 )
 
+# The test between the care strata: it rests on both strata's estimates.
+CARE_TEST = ("difference_without_minus_with", "q_between", "p_value")
+CARE_MODIFICATION = SuppressionSpec(
+    dependents={
+        "n_episodes": ("estimate", "se", "ci_low", "ci_high", "tau2", *CARE_TEST),
+        "v2_episodes": (),
+    },
+)
+
 
 class ContextMarts(MartsBase):
     def patient_experience(self) -> pl.DataFrame:
@@ -77,3 +96,43 @@ class ContextMarts(MartsBase):
             return self._suppress(frame, STOP_REASONS)
 
         return self._cached("stop_reasons", load)
+
+    def care_modification(self) -> pl.DataFrame:
+        """mart_care_modification: one row per outcome, timepoint, method and care stratum."""
+
+        def load() -> pl.DataFrame:
+            frame = self.query("care_modification")
+            keys = ["instrument", "scale", "timepoint"]
+            pooled = [*keys, "method", "stratum"]
+            primary = self.comparisons().filter(
+                pl.col("is_primary"), pl.col("subject_type") == "program"
+            )
+            member_hidden = (
+                frame.select(*pooled, pl.col("programs").alias("program_id"))
+                .explode("program_id")
+                .join(
+                    primary.select(
+                        pl.col("subject_id").alias("program_id"),
+                        *keys,
+                        pl.col("n_program_analysed" + SUPPRESSED_SUFFIX).alias("_hidden"),
+                    ),
+                    on=["program_id", *keys],
+                    how="left",
+                )
+                .group_by(pooled)
+                .agg(
+                    pl.col("_hidden").fill_null(False).any().alias("n_episodes" + SUPPRESSED_SUFFIX)
+                )
+            )
+            hidden = hidden_flags(frame, member_hidden, pooled, ["n_episodes"])
+            suppressed = self._suppress(frame, CARE_MODIFICATION, hidden)
+            either = pl.col("n_episodes" + SUPPRESSED_SUFFIX).any().over([*keys, "method"])
+            return suppressed.with_columns(
+                *[pl.when(either).then(None).otherwise(pl.col(c)).alias(c) for c in CARE_TEST],
+                *[
+                    (pl.col(c + SUPPRESSED_SUFFIX) | either).alias(c + SUPPRESSED_SUFFIX)
+                    for c in CARE_TEST
+                ],
+            )
+
+        return self._cached("care_modification", load)

@@ -5,8 +5,10 @@ program: forest plots of the adjusted difference from in-person CBT with the
 non-inferiority margin and each comparison's verdict or failed diagnostics
 (`comparison_forest`), the programs pooled with prediction intervals and the test
 between delivery modes (`pooled_effects`), the certainty of each result
-(`evidence_certainty`), local results beside the literature (`literature_benchmarks`) and
-what goes with programs doing better (`meta_regression`). Analysts only: the diagnostics,
+(`evidence_certainty`), whether the difference depends on concurrent multidisciplinary
+pain care (`care_modification`, contract v2 programs only), local results beside the
+literature (`literature_benchmarks`) and what goes with programs doing better
+(`meta_regression`). Analysts only: the diagnostics,
 sensitivity analyses and ecological regressions need methods to read; viewers get the
 headline verdicts with their certainty on the Overview page.
 
@@ -25,6 +27,7 @@ from dash import Input, Output, State, callback, dcc, html
 
 from dashboards.chart_page import Chart, ChartPage, Options, Values
 from dashboards.charts import (
+    care_modification,
     comparison_forest,
     evidence_certainty,
     literature_benchmarks,
@@ -78,6 +81,13 @@ CHARTS = (
         "pooled",
         "The programs together",
         "{outcome}: pooled difference from in-person CBT per subgroup and method",
+    ),
+    Chart(
+        care_modification,
+        ChartIds.of("effectiveness-care"),
+        "care-modification",
+        "With and without other pain care",
+        "{outcome}: pooled difference from in-person CBT per care stratum and method",
     ),
     Chart(
         evidence_certainty,

@@ -1,10 +1,13 @@
-"""Engagement: the funnel, time to dropout, therapist time, waits and dose-response.
+"""Engagement: funnel, dropout, therapist time, waits, dose-response, why and what patients say.
 
 One reporting unit at a time (a program, a delivery mode or all iCBT programs), chosen
 in the URL through the shared `program` and `mode` parameters (`view_state.focal_unit`),
 with a referral period for the funnel and waits and an outcome for dose-response.
 Attrition belongs beside outcomes: routine-care reports show both because a mean change
-among those who finish says little when most never start.
+among those who finish says little when most never start. Programs on contract v2 also
+say why people stopped, by age band, rurality and language (`stop_reasons`), and what
+patients say of their care at discharge (`patient_experience`); both rest on those
+programs alone and say how many.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from dashboards.charts import (
     dose_response,
     dropout_survival,
     engagement_funnel,
+    patient_experience,
+    stop_reasons,
     therapist_time,
     wait_times,
 )
@@ -79,6 +84,10 @@ CHARTS = (
     _chart(therapist_time, "therapist", "therapist-time", "Therapist time per patient"),
     _chart(wait_times, "waits", "waits", "Wait from referral to start"),
     _chart(dose_response, "dose", "dose-response", "Dose and response"),
+    _chart(stop_reasons, "reasons", "stop-reasons", "Why patients stop"),
+    _chart(
+        patient_experience, "experience", "patient-experience", "What patients say of their care"
+    ),
 )
 PROGRAM_QUARTERS_NOTE = (
     "Referral quarters are shown for delivery modes and all iCBT programs; a single "
@@ -199,7 +208,8 @@ def layout(**query: Any) -> html.Div:
                 TITLE,
                 "How many referred people start and finish, how long they stay, how much "
                 "therapist time they receive, how long they wait, and whether doing more of "
-                "a program goes with more improvement.",
+                "a program goes with more improvement; for programs on contract v2, why "
+                "people stop and what they say of their care.",
             ),
             controls(
                 [

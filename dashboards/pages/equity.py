@@ -4,7 +4,9 @@ For one reporting unit (chosen, like on the Engagement page, through the shared 
 and `mode` URL parameters) and one equity dimension (`dimension`). Unadjusted: the page
 says so before the chart, because a gap between groups can reflect who is referred.
 Analysts only (`publish=False`): group breakdowns of small programs are mostly
-suppressed and easily misread without the methods at hand.
+suppressed and easily misread without the methods at hand. Below the groups, the
+barriers: contract v2 reasons for stopping across the same dimension
+(`barriers_by_group`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import polars as pl
 from dash import Input, Output, callback, dcc, html
 
 from dashboards.chart_page import Chart, ChartPage, Options, Values
-from dashboards.charts import equity_groups
+from dashboards.charts import barriers_by_group, equity_groups
 from dashboards.charts.common import UNIT_TYPE_LABELS, ordered_modes, unit_name
 from dashboards.charts.protocol import ChartView, Control
 from dashboards.components import (
@@ -62,6 +64,13 @@ GROUPS = Chart(
     "By group, unadjusted",
     table_open=True,
 )
+BARRIERS = Chart(
+    barriers_by_group,
+    ChartIds.of("equity-barriers"),
+    "barriers",
+    "Why patients stop, by group (contract v2)",
+    "Reasons for stopping by group",
+)
 
 
 def _resolve(marts: Marts, values: Values, _options: Options) -> ChartView:
@@ -79,7 +88,7 @@ PAGE = ChartPage(
     options=(),
     resolve=_resolve,
     file_stem=_file_stem,
-    charts=(GROUPS,),
+    charts=(GROUPS, BARRIERS),
 )
 
 
@@ -127,7 +136,7 @@ def layout(**query: Any) -> html.Div:
         offer = _offer(marts)
         state = parse_query(query, offer)
         unit = focal_unit(state, offer)
-        (section,) = PAGE.sections(marts, ChartView(state, runtime.rules, unit=unit))
+        sections = PAGE.sections(marts, ChartView(state, runtime.rules, unit=unit))
         built_at = marts.built_at()
     except WarehouseUnavailableError as exc:
         return unavailable_page(TITLE, exc)
@@ -166,7 +175,7 @@ def layout(**query: Any) -> html.Div:
                     ),
                 ]
             ),
-            section,
+            *sections,
             *page_footer(rules, built_at),
         ]
     )

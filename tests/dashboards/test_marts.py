@@ -59,6 +59,7 @@ MARTS: dict[str, tuple[Callable[[Marts], pl.DataFrame], SuppressionSpec]] = {
     "overview_headlines": (Marts.overview_headlines, overview.OVERVIEW_HEADLINES),
     "patient_experience": (Marts.patient_experience, context.PATIENT_EXPERIENCE),
     "stop_reasons": (Marts.stop_reasons, context.STOP_REASONS),
+    "care_modification": (Marts.care_modification, context.CARE_MODIFICATION),
 }
 KEYS = {
     "program_outcomes": ["program_id", "instrument", "scale", "timepoint"],
@@ -75,12 +76,13 @@ KEYS = {
     "overview_headlines": ["unit_type", "unit_id"],
     "patient_experience": ["unit_type", "unit_id", "item_number"],
     "stop_reasons": ["unit_type", "unit_id", "breakdown", "group_value", "stop_reason"],
+    "care_modification": ["instrument", "scale", "timepoint", "method", "stratum"],
 }
 # Marts whose rows are not one program's own counts (a comparison's in-person arm, pooled
 # and headline totals): the pilots' arms are checked in their own test below.
 NOT_PER_UNIT = {"comparisons", "pooled_effects", "evidence_certainty", "overview_headlines"}
 # Contract v2 marts: only programs that send v2 have rows (the four-episode pilot sends v1).
-V2_ONLY = {"patient_experience", "stop_reasons"}
+V2_ONLY = {"patient_experience", "stop_reasons", "care_modification"}
 
 
 def with_raw(marts: Marts, name: str) -> pl.DataFrame:
@@ -264,6 +266,39 @@ def test_pooled_episode_totals_never_reveal_a_hidden_program(marts: Marts) -> No
     keys = ["instrument", "scale", "timepoint", "subgroup", "method"]
     pooled = marts.pooled_effects().join(members.select(keys).unique(), on=keys)
     assert pooled["n_episodes"].is_null().all()
+
+
+def test_the_care_strata_test_is_hidden_on_both_rows_when_either_stratum_is(
+    demo_build: DemoBuild, tmp_path: Path
+) -> None:
+    """One stratum's estimate and the difference between them give the other away: with
+    one stratum made small, its estimate and the test go on both rows, the other's stays."""
+    path = tmp_path / "observatory.duckdb"
+    shutil.copyfile(demo_build.settings.published_database, path)
+    os.chmod(path, 0o644)
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(
+            "UPDATE mart_care_modification SET n_episodes = 3 WHERE instrument = 'PHQ9' "
+            "AND timepoint = 'post_treatment' AND stratum = 'without_care'"
+        )
+    finally:
+        con.close()
+    snapshot = SuppressedMarts(Warehouse(path), load_rules()).snapshot()
+    try:
+        frame = snapshot.care_modification()
+    finally:
+        snapshot.close()
+    phq9 = frame.filter(pl.col("instrument") == "PHQ9", pl.col("timepoint") == "post_treatment")
+    assert phq9.height == 4
+    for column in context.CARE_TEST:
+        assert phq9[column].is_null().all(), column
+        assert phq9[column + SUPPRESSED_SUFFIX].all(), column
+    without = phq9.filter(pl.col("stratum") == "without_care")
+    assert without["n_episodes_small"].all() and without["estimate"].is_null().all()
+    assert phq9.filter(pl.col("stratum") == "with_care")["estimate"].is_not_null().all()
+    others = frame.filter(pl.col("instrument") != "PHQ9")
+    assert others["p_value"].is_not_null().all()
 
 
 def test_headlines_hide_funnel_counts_where_the_funnel_does(marts: Marts) -> None:

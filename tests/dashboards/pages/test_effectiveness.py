@@ -185,3 +185,15 @@ def test_analysts_only(anonymous_page, live_server) -> None:
     expect(page.locator(f"#{Id.OUTCOMES_EFFECTIVENESS_LINK}")).to_be_empty()
     expect_refused(anonymous_page, f"{live_server.url}/effectiveness")
     assert post(page.context, live_server.url, effectiveness_callback_body())[0] == 403
+
+
+def test_the_care_modification_chart_renders_with_its_test_and_caveat(
+    page: Page, live_server
+) -> None:
+    open_effectiveness(page, live_server.url, "?outcome=PHQ9.total")
+    expect(page.locator(f"#{Id.EFFECTIVENESS_CARE_GRAPH} .main-svg").first).to_be_visible()
+    summary = page.locator(f"#{Id.EFFECTIVENESS_CARE_SUMMARY}")
+    expect(summary).to_contain_text("with concurrent pain care, iCBT minus in-person CBT")
+    expect(summary).to_contain_text(re.compile(r"Test between the strata .*p = \d\.\d{3}"))
+    expect(summary).to_contain_text("Observational")
+    expect(page.locator(f"#{Id.EFFECTIVENESS_CARE_GRAPH} .scatterlayer .trace")).to_have_count(2)

@@ -115,3 +115,20 @@ def test_a_shared_url_restores_unit_period_and_outcome(page: Page, live_server, 
         "PHQ-9 depression, Self-guided"
     )
     assert page.url.endswith(query)
+
+
+def test_the_contract_v2_charts_render_with_what_they_rest_on(page: Page, live_server) -> None:
+    open_engagement(page, live_server.url)
+    for graph in (Id.ENGAGEMENT_REASONS_GRAPH, Id.ENGAGEMENT_EXPERIENCE_GRAPH):
+        expect(page.locator(f"#{graph} .main-svg").first).to_be_visible()
+    reasons = page.locator(f"#{Id.ENGAGEMENT_REASONS_SUMMARY}")
+    expect(reasons).to_contain_text("contract v2 episodes")
+    expect(reasons).to_contain_text("The most common recorded reason is")
+    expect(page.locator(f"#{Id.ENGAGEMENT_REASONS_GRAPH} .heatmaplayer")).to_be_attached()
+    experience = page.locator(f"#{Id.ENGAGEMENT_EXPERIENCE_SUMMARY}")
+    expect(experience).to_contain_text("discharged contract v2 episodes")
+    expect(page.locator(f"#{Id.ENGAGEMENT_EXPERIENCE_GRAPH} .barlayer .trace")).to_have_count(5)
+    # A program still on contract v1 has nothing to show, and says so.
+    page.get_by_label("Unit").select_option("program:ICBT02")
+    expect(reasons).to_contain_text("No contract v2 episodes that stopped early")
+    expect(experience).to_contain_text("No contract v2 discharged episodes")

@@ -66,3 +66,13 @@ def test_the_pilot_shows_small_groups_suppressed(page: Page, live_server, marts)
     assert csv["share_of_referrals"].to_list() == ["s"] * csv.height
     raw = marts.equity().filter(pl.col("unit_id") == "ICBT15", pl.col("dimension") == "sex")
     assert raw["n_referred"].is_null().all()
+
+
+def test_barriers_follow_the_chosen_dimension(page: Page, live_server) -> None:
+    open_equity(page, live_server.url, "?dimension=rurality")
+    summary = page.locator(f"#{Id.EQUITY_BARRIERS_SUMMARY}")
+    expect(summary).to_contain_text("contract v2 episodes")
+    expect(summary).to_contain_text("The most common recorded reason is")
+    expect(page.locator(f"#{Id.EQUITY_BARRIERS_GRAPH} .heatmaplayer")).to_be_attached()
+    page.get_by_label("Group by").select_option("sex")
+    expect(summary).to_contain_text("not broken down by sex")
