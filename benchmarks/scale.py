@@ -227,6 +227,20 @@ def relation(con, fmt: str, paths: list[str]):
     return con.read_json(paths, format="newline_delimited", union_by_name=True)
 
 
+def aligned(rel, columns: list[str]):
+    """`rel` with `columns` in their order, empty where it has none of them."""
+    import duckdb
+
+    return rel.select(
+        *[
+            duckdb.ColumnExpression(c)
+            if c in rel.columns
+            else duckdb.ConstantExpression(None).alias(c)
+            for c in columns
+        ]
+    )
+
+
 def link_landing(source: Path, target: Path, *, batches: set[str] | None, skip: str | None) -> None:
     """Hard-link landing files (instant, no extra disk): only `batches`, or all but `skip`."""
     for path in landing_files(source):
@@ -323,12 +337,11 @@ def floor(landing: Path, database: Path, batches: list[str] | None, out: Path) -
     existing = {name for (name,) in con.execute("SHOW TABLES").fetchall()}
     for table, groups in files_by_table(files).items():
         name = f"bare_{table}"
-        for fmt in FORMATS:
-            if fmt not in groups:
-                continue
-            rel = relation(con, fmt, groups[fmt])
+        # The widest reader first: a table's formats may hold contract v1 and v2 files.
+        readers = [relation(con, fmt, groups[fmt]) for fmt in FORMATS if fmt in groups]
+        for rel in sorted(readers, key=lambda r: len(r.columns), reverse=True):
             if name in existing:
-                rel.insert_into(name)
+                aligned(rel, con.table(name).columns).insert_into(name)
             else:
                 rel.create(name)
                 existing.add(name)
