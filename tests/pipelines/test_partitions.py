@@ -27,8 +27,9 @@ from pipelines.orchestration import (
     build_all,
     build_program,
     pending_deliveries,
+    plan,
 )
-from pipelines.partitions import PROGRAM, batch_ranges, delivery_key
+from pipelines.partitions import batch_ranges, delivery_key
 from tests.conftest import settings_for
 
 CONFIG = GeneratorConfig(n_episodes=1_500, seed=3, months=4, end_month=date(2026, 4, 1))
@@ -100,11 +101,11 @@ def _lake_rows(lake: Lake, program_id: str) -> int:
 
 def test_two_programs_build_at_the_same_time_with_exact_counts(settings):
     lake = Lake(settings.lake_dir)
-    pending = pending_deliveries(settings.landing_dir, lake)
+    # As `icbt run` does: wait until the just-written files have settled (a file younger
+    # than the settle time is left for the next run), and register the programs.
+    pending = plan(settings).pending
     programs = ["ICBT01", "ICBT02"]
     session = uuid.uuid4().hex
-    with dg.DagsterInstance.get() as instance:
-        instance.add_dynamic_partitions(PROGRAM, programs)
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=2, mp_context=spawn) as pool:
         futures = [pool.submit(build_program, settings, p, pending[p], session) for p in programs]
