@@ -165,3 +165,24 @@ class MartsBase:
     def programs(self) -> pl.DataFrame:
         """staging_programs: the registry (attributes only, nothing to suppress)."""
         return self._cached("programs", lambda: self.query("program_registry"))
+
+
+def hidden_members(
+    members: pl.DataFrame, primary: pl.DataFrame, keys: list[str], pooled: list[str]
+) -> pl.DataFrame:
+    """Per pooled row (`pooled`), whether any member program's primary comparison
+    (`primary`, matched on `program_id` and `keys`) has a hidden count: the pooled count
+    would give it away. `members` holds one row per pooled row and member `program_id`."""
+    return (
+        members.join(
+            primary.select(
+                pl.col("subject_id").alias("program_id"),
+                *keys,
+                pl.col("n_program_analysed" + SUPPRESSED_SUFFIX).alias("_hidden"),
+            ),
+            on=["program_id", *keys],
+            how="left",
+        )
+        .group_by(pooled)
+        .agg(pl.col("_hidden").fill_null(False).any().alias("n_episodes" + SUPPRESSED_SUFFIX))
+    )

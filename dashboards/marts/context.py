@@ -24,6 +24,7 @@ from dashboards.marts.base import (
     MODE_TOTAL,
     MartsBase,
     hidden_flags,
+    hidden_members,
     with_unit_hierarchy,
 )
 from dashboards.suppression import SUPPRESSED_SUFFIX, SuppressionSpec
@@ -107,22 +108,11 @@ class ContextMarts(MartsBase):
             primary = self.comparisons().filter(
                 pl.col("is_primary"), pl.col("subject_type") == "program"
             )
-            member_hidden = (
-                frame.select(*pooled, pl.col("programs").alias("program_id"))
-                .explode("program_id")
-                .join(
-                    primary.select(
-                        pl.col("subject_id").alias("program_id"),
-                        *keys,
-                        pl.col("n_program_analysed" + SUPPRESSED_SUFFIX).alias("_hidden"),
-                    ),
-                    on=["program_id", *keys],
-                    how="left",
-                )
-                .group_by(pooled)
-                .agg(
-                    pl.col("_hidden").fill_null(False).any().alias("n_episodes" + SUPPRESSED_SUFFIX)
-                )
+            member_hidden = hidden_members(
+                frame.select(*pooled, pl.col("programs").alias("program_id")).explode("program_id"),
+                primary,
+                keys,
+                pooled,
             )
             hidden = hidden_flags(frame, member_hidden, pooled, ["n_episodes"])
             suppressed = self._suppress(frame, CARE_MODIFICATION, hidden)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from dashboards.marts.base import MODE_TOTAL, MartsBase, hidden_flags
+from dashboards.marts.base import MODE_TOTAL, MartsBase, hidden_flags, hidden_members
 from dashboards.suppression import SUPPRESSED_SUFFIX, SuppressionSpec
 
 # Values of a comparison that rest on both arms: hidden with either arm's count.
@@ -192,22 +192,7 @@ class EffectivenessMarts(MartsBase):
                 ),
             )
             pooled = [*keys, "subgroup", "method"]
-            member_hidden = (
-                self.query("pooled_programs")
-                .join(
-                    primary.select(
-                        pl.col("subject_id").alias("program_id"),
-                        *keys,
-                        pl.col("n_program_analysed" + SUPPRESSED_SUFFIX).alias("_hidden"),
-                    ),
-                    on=["program_id", *keys],
-                    how="left",
-                )
-                .group_by(pooled)
-                .agg(
-                    pl.col("_hidden").fill_null(False).any().alias("n_episodes" + SUPPRESSED_SUFFIX)
-                )
-            )
+            member_hidden = hidden_members(self.query("pooled_programs"), primary, keys, pooled)
             hidden = {
                 **hidden_flags(
                     frame, estimate_hidden, ["sole_program_id", *keys], ["sole_program_episodes"]
