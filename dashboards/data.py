@@ -221,6 +221,11 @@ class PinnedSnapshot:
     def identity(self) -> FileIdentity:
         return self._snapshot.identity
 
+    @property
+    def path(self) -> Path:
+        """The published file this snapshot was opened from."""
+        return self._warehouse.path
+
     def __enter__(self) -> PinnedSnapshot:
         return self
 

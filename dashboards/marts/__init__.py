@@ -18,19 +18,22 @@ keyed by the snapshot's identity.
 
 from __future__ import annotations
 
+import json
+import os
 import threading
+from pathlib import Path
 
 import polars as pl
 
 from dashboards.data import FileIdentity, Warehouse
 from dashboards.marts.context import ContextMarts
 from dashboards.marts.effectiveness import EffectivenessMarts
-from dashboards.marts.engagement import EngagementMarts
+from dashboards.marts.engagement import DISCLOSURE_PLAN, EngagementMarts
 from dashboards.marts.outcomes import OutcomesMarts
 from dashboards.marts.overview import OverviewMarts
 from dashboards.marts.quality import QualityMarts
 from dashboards.marts.safety import SafetyMarts
-from dashboards.suppression import SuppressionRules
+from dashboards.suppression import SuppressionRules, load_rules
 
 # Snapshots whose frames stay cached: the newest, and the one requests may still be
 # finishing on when a new one is published.
@@ -68,3 +71,18 @@ class SuppressedMarts:
                 while len(self._frames) > CACHED_SNAPSHOTS:
                     del self._frames[next(iter(self._frames))]
         return Marts(pinned, self.rules, frames, self._lock)
+
+
+def write_disclosure_plan(database: Path, rules: SuppressionRules | None = None) -> int:
+    """Work out a snapshot's secondary suppression once, at publication, and keep it beside
+    its database, so that no dashboard request waits for the interval audit. Returns how
+    many cells it hides beyond the rules."""
+    rules = rules or load_rules()
+    with Warehouse(database).pin() as pinned:
+        cells = Marts(pinned, rules, {}, threading.RLock()).compute_disclosure_plan()
+    plan = {"threshold": rules.threshold, "cells": sorted(map(list, cells))}
+    target = database.parent / DISCLOSURE_PLAN
+    temporary = target.with_suffix(".tmp")
+    temporary.write_text(json.dumps(plan))
+    os.replace(temporary, target)
+    return len(cells)

@@ -21,15 +21,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import polars as pl
 
+from dashboards.disclosure import CellKey, Published, add_frame, protect
 from dashboards.marts.base import (
     ALL_PERIODS,
     ICBT_TOTAL,
     MODE_TOTAL,
     POST_TREATMENT,
+    TOTAL_ROW,
     UNIT_TOTAL,
     MartsBase,
     drop_total_rows,
@@ -38,6 +42,7 @@ from dashboards.marts.base import (
     with_unit_hierarchy,
 )
 from dashboards.suppression import SUPPRESSED_SUFFIX, NestedRows, SuppressionSpec
+from pipelines.publishing.snapshots import snapshots_dir
 
 FUNNEL = SuppressionSpec(
     dependents={
@@ -171,15 +176,74 @@ def _without_program_quarters(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.filter((pl.col("unit_type") != "program") | (pl.col("period") == ALL_PERIODS))
 
 
+# Written beside each snapshot's database at publication: {"threshold", "cells"}.
+DISCLOSURE_PLAN = "disclosure.json"
+UNIT_LEVELS = {"program": 0, "delivery_mode": 1, "all_icbt": 2}
+FUNNEL_COUNTS = ("n_referred", "n_started", "n_started_and_ended", "n_completed")
+PHQ9_PAIRED = "phq9_n_paired"
+# The columns naming a row of each mart, in the disclosure model's cell keys.
+FUNNEL_KEY = ("unit_type", "unit_id", "period")
+WAITS_KEY = ("unit_type", "unit_id", "period", "standard")
+EQUITY_KEY = ("unit_type", "unit_id", "dimension", "group_value")
+
+
+def _cell_keys(mart: str, frame: pl.DataFrame, columns: Sequence[str]) -> list[tuple]:
+    """Per row, the key naming its cells in the disclosure model (the count appended)."""
+    return [(mart, *row) for row in frame.select(list(columns)).rows()]
+
+
+def _levels(frame: pl.DataFrame) -> list[int]:
+    """Per row, its rank among the rows it adds up with: a higher unit, then period
+    'all' over quarters or a unit's total row over its groups."""
+    unit = pl.col("unit_type").replace_strict(UNIT_LEVELS, return_dtype=pl.Int64)
+    inner = pl.lit(False)
+    if "period" in frame.columns:
+        inner = pl.col("period") == ALL_PERIODS
+    if TOTAL_ROW in frame.columns:
+        inner = pl.col(TOTAL_ROW)
+    return frame.select(unit * 2 + inner.cast(pl.Int64)).to_series().to_list()
+
+
+def _extra_masks(
+    keys: Sequence[tuple], counts: Sequence[str], extra: frozenset[CellKey]
+) -> dict[str, pl.Series]:
+    """Per count, the rows whose cell the audit asked to hide as well."""
+    return {
+        count: pl.Series(count, [(*key, count) in extra for key in keys], dtype=pl.Boolean)
+        for count in counts
+    }
+
+
+def _union(*masks: Mapping[str, pl.Series]) -> dict[str, pl.Series]:
+    union: dict[str, pl.Series] = {}
+    for mask in masks:
+        for count, flags in mask.items():
+            union[count] = union[count] | flags if count in union else flags
+    return union
+
+
+@dataclass(frozen=True)
+class _Engagement:
+    """The funnel, waits and equity as one protected whole (they share counts)."""
+
+    funnel: pl.DataFrame
+    waits: pl.DataFrame
+    equity: pl.DataFrame
+    published: Published
+
+
 class EngagementMarts(MartsBase):
     def engagement_funnel(self) -> pl.DataFrame:
         """mart_engagement_funnel: one row per reporting unit and period."""
+        return self._engagement("engagement_funnel")
 
-        def load() -> pl.DataFrame:
-            frame = with_unit_hierarchy(self.query("engagement_funnel"))
-            return self._suppress(_without_program_quarters(frame), FUNNEL)
+    def wait_times(self) -> pl.DataFrame:
+        """mart_wait_times: one row per reporting unit, period and waiting-time standard."""
+        return self._engagement("wait_times")
 
-        return self._cached("engagement_funnel", load)
+    def equity(self) -> pl.DataFrame:
+        """mart_equity: one row per reporting unit, equity dimension and group."""
+        return self._engagement("equity")
 
     def started_hidden(
         self, frame: pl.DataFrame, keys: Sequence[str], *, all_periods: bool
@@ -189,17 +253,153 @@ class EngagementMarts(MartsBase):
             funnel = funnel.filter(pl.col("period") == ALL_PERIODS)
         return hidden_flags(frame, funnel, keys, ["n_started"])
 
-    def wait_times(self) -> pl.DataFrame:
-        """mart_wait_times: one row per reporting unit, period and waiting-time standard."""
+    def _engagement(self, name: str) -> pl.DataFrame:
+        """The three marts whose counts add up across each other, suppressed together:
+        the per-mart rules, then whatever more the interval audit asks for
+        (`dashboards.disclosure.protect`), once per snapshot."""
 
         def load() -> pl.DataFrame:
-            frame = _without_program_quarters(with_unit_hierarchy(self.query("wait_times")))
-            hidden = self.started_hidden(
-                frame, ["unit_type", "unit_id", "period"], all_periods=False
-            )
-            return self._suppress(frame, WAIT_TIMES, hidden)
+            protected = self._engagement_with(self._disclosure_plan())
+            self._frames["engagement_funnel"] = protected.funnel
+            self._frames["wait_times"] = protected.waits
+            self._frames["equity"] = protected.equity
+            return self._frames[name]
 
-        return self._cached("wait_times", load)
+        return self._cached(name, load)
+
+    def _disclosure_plan(self) -> frozenset[CellKey]:
+        """The cells hidden beyond the rules: the plan publication wrote beside the
+        snapshot for this threshold, or, without one (an older snapshot, a threshold
+        changed since), computed here."""
+        snapshot_id = self.snapshot_id()
+        if snapshot_id is not None:
+            plan = snapshots_dir(self.pinned.path) / snapshot_id / DISCLOSURE_PLAN
+            if plan.exists():
+                stored = json.loads(plan.read_text())
+                if stored["threshold"] == self.rules.threshold:
+                    return frozenset(tuple(cell) for cell in stored["cells"])
+        return self.compute_disclosure_plan()
+
+    def compute_disclosure_plan(self) -> frozenset[CellKey]:
+        """Secondary suppression by the interval audit over funnel, waits and equity."""
+        return protect(
+            lambda cells: self._engagement_with(cells).published,
+            self.rules.threshold,
+            hideable=lambda cell: cell[0] in ("funnel", "waits", "equity"),
+        )
+
+    def _engagement_with(self, extra: frozenset[CellKey]) -> _Engagement:
+        """Funnel, waits and equity with `extra` cells hidden as well, and what they
+        publish together (the disclosure model the audit checks)."""
+        published = Published()
+        funnel = _without_program_quarters(with_unit_hierarchy(self.query("engagement_funnel")))
+        funnel_keys = _cell_keys("funnel", funnel, FUNNEL_KEY)
+        funnel_shown = self._suppress(
+            funnel, FUNNEL, _extra_masks(funnel_keys, FUNNEL.counts, extra)
+        )
+        add_frame(
+            published,
+            funnel,
+            funnel_shown,
+            FUNNEL,
+            level=_levels(funnel),
+            key=lambda row, count: (*funnel_keys[row], count),
+        )
+
+        waits = _without_program_quarters(with_unit_hierarchy(self.query("wait_times")))
+        wait_keys = _cell_keys("waits", waits, WAITS_KEY)
+        started = hidden_flags(waits, funnel_shown, list(FUNNEL_KEY), ["n_started"])
+        waits_shown = self._suppress(
+            waits,
+            WAIT_TIMES,
+            _union(started, _extra_masks(wait_keys, ["n_within_standard"], extra)),
+        )
+
+        def wait_key(row: int, count: str) -> tuple:
+            if count == "n_started":  # the funnel's cell, shown or hidden alike
+                return ("funnel", *wait_keys[row][1:4], count)
+            return (*wait_keys[row], count)
+
+        add_frame(published, waits, waits_shown, WAIT_TIMES, level=_levels(waits), key=wait_key)
+
+        equity, equity_shown, total_key = self._equity_with(funnel_shown, extra, published)
+        equity_keys = _cell_keys("equity", equity, EQUITY_KEY)
+
+        def equity_key(row: int, count: str) -> tuple:
+            return total_key(row, count) or (*equity_keys[row], count)
+
+        add_frame(published, equity, equity_shown, EQUITY, level=_levels(equity), key=equity_key)
+        return _Engagement(funnel_shown, waits_shown, drop_total_rows(equity_shown), published)
+
+    def _equity_with(
+        self, funnel_shown: pl.DataFrame, extra: frozenset[CellKey], published: Published
+    ) -> tuple[pl.DataFrame, pl.DataFrame, Callable[[int, str], tuple | None]]:
+        """Equity groups with their units' totals as extra rows (the funnel's, and the
+        PHQ-9 paired counts of the Outcomes page), suppressed; the same rows with true
+        counts for the model; and the model's key of a total row's cell (the cell of the
+        mart that publishes it, None for a group's own cell)."""
+        frame = with_unit_hierarchy(self.query("equity")).with_columns(
+            pl.concat_str("unit_type", "unit_id", separator=":").alias(UNIT_TOTAL)
+        )
+        dimensions = frame.select("unit_type", "unit_id", "dimension").unique()
+        totals = (
+            funnel_shown.filter(pl.col("period") == ALL_PERIODS)
+            .join(dimensions, on=["unit_type", "unit_id"], how="inner")
+            .with_columns(pl.concat_str("unit_type", "unit_id", separator=":").alias(UNIT_TOTAL))
+            .select(
+                "unit_type",
+                "unit_id",
+                "dimension",
+                UNIT_TOTAL,
+                *FUNNEL_COUNTS,
+                *[c + SUPPRESSED_SUFFIX for c in FUNNEL_COUNTS],
+            )
+        )
+        outcomes = self.program_outcomes().filter(
+            pl.col("timepoint") == POST_TREATMENT,
+            pl.col("instrument") == "PHQ9",
+            pl.col("scale") == "total",
+        )
+        true_paired = dict(
+            self.query("program_outcomes")
+            .join(outcomes, on=["program_id", "instrument", "scale", "timepoint"], how="semi")
+            .select("program_id", "n_paired")
+            .rows()
+        )
+        for program, shown in outcomes.select("program_id", "n_paired").rows():
+            if true_paired.get(program) is not None:
+                published.add_cell(("outcomes", program, PHQ9_PAIRED), true_paired[program], shown)
+        phq9 = outcomes.select(
+            pl.col("program_id").alias("unit_id"),
+            pl.col("n_paired").alias(PHQ9_PAIRED),
+            pl.col("n_paired" + SUPPRESSED_SUFFIX).alias(PHQ9_PAIRED + SUPPRESSED_SUFFIX),
+        )
+        totals = totals.join(phq9, on="unit_id", how="left").with_columns(
+            pl.when(pl.col("unit_type") == "program").then(pl.col(c)).alias(c)
+            for c in (PHQ9_PAIRED, PHQ9_PAIRED + SUPPRESSED_SUFFIX)
+        )
+        combined, hidden = with_total_rows(frame, totals, [*FUNNEL_COUNTS, PHQ9_PAIRED])
+        keys = _cell_keys("equity", combined, EQUITY_KEY)
+        shown = self._suppress(
+            combined, EQUITY, _union(hidden, _extra_masks(keys, EQUITY.counts, extra))
+        )
+        is_total = combined[TOTAL_ROW].to_list()
+        units = combined.select("unit_type", "unit_id").rows()
+
+        def total_key(row: int, count: str) -> tuple | None:
+            if not is_total[row]:
+                return None
+            if count == PHQ9_PAIRED:
+                return ("outcomes", units[row][1], PHQ9_PAIRED)
+            return ("funnel", *units[row], ALL_PERIODS, count)
+
+        # A total row holds what the funnel or outcomes show, not the true count: the
+        # model has those cells from their own marts already.
+        true = combined.with_columns(
+            pl.when(pl.col(TOTAL_ROW)).then(None).otherwise(pl.col(c)).alias(c)
+            for c in EQUITY.counts
+        )
+        return true, shown, total_key
 
     def therapist_time(self) -> pl.DataFrame:
         """mart_therapist_time: one row per reporting unit."""
@@ -252,52 +452,3 @@ class EngagementMarts(MartsBase):
             return drop_total_rows(self._suppress(combined, DOSE_RESPONSE, hidden))
 
         return self._cached("dose_response", load)
-
-    def equity(self) -> pl.DataFrame:
-        """mart_equity: one row per reporting unit, equity dimension and group."""
-
-        def load() -> pl.DataFrame:
-            frame = with_unit_hierarchy(self.query("equity")).with_columns(
-                pl.concat_str("unit_type", "unit_id", separator=":").alias(UNIT_TOTAL)
-            )
-            funnel_counts = ["n_referred", "n_started", "n_started_and_ended", "n_completed"]
-            dimensions = frame.select("unit_type", "unit_id", "dimension").unique()
-            totals = (
-                self.engagement_funnel()
-                .filter(pl.col("period") == ALL_PERIODS)
-                .join(dimensions, on=["unit_type", "unit_id"], how="inner")
-                .with_columns(
-                    pl.concat_str("unit_type", "unit_id", separator=":").alias(UNIT_TOTAL)
-                )
-                .select(
-                    "unit_type",
-                    "unit_id",
-                    "dimension",
-                    UNIT_TOTAL,
-                    *funnel_counts,
-                    *[c + SUPPRESSED_SUFFIX for c in funnel_counts],
-                )
-            )
-            phq9 = (
-                self.program_outcomes()
-                .filter(
-                    pl.col("timepoint") == POST_TREATMENT,
-                    pl.col("instrument") == "PHQ9",
-                    pl.col("scale") == "total",
-                )
-                .select(
-                    pl.col("program_id").alias("unit_id"),
-                    pl.col("n_paired").alias("phq9_n_paired"),
-                    pl.col("n_paired" + SUPPRESSED_SUFFIX).alias(
-                        "phq9_n_paired" + SUPPRESSED_SUFFIX
-                    ),
-                )
-            )
-            totals = totals.join(phq9, on="unit_id", how="left").with_columns(
-                pl.when(pl.col("unit_type") == "program").then(pl.col(c)).alias(c)
-                for c in ("phq9_n_paired", "phq9_n_paired" + SUPPRESSED_SUFFIX)
-            )
-            combined, hidden = with_total_rows(frame, totals, [*funnel_counts, "phq9_n_paired"])
-            return drop_total_rows(self._suppress(combined, EQUITY, hidden))
-
-        return self._cached("equity", load)

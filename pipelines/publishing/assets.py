@@ -4,6 +4,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from dashboards.marts import write_disclosure_plan
 from pipelines.publishing.publish import publish_build
 from pipelines.publishing.snapshots import load_retention
 from pipelines.resources import Warehouse
@@ -32,6 +33,7 @@ def published_warehouse_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinitio
         context: dg.AssetExecutionContext, warehouse: Warehouse, publish_target: PublishTarget
     ) -> dg.MaterializeResult:
         target = Path(publish_target.published_database)
+        plan: list[int] = []
         publication = publish_build(
             warehouse.connect,
             Path(warehouse.database),
@@ -40,6 +42,7 @@ def published_warehouse_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinitio
             load_retention(),
             warehouse.lake if warehouse.lake_dir else None,
             warehouse.storage_version,
+            prepare=lambda database: plan.append(write_disclosure_plan(database)),
         )
         return dg.MaterializeResult(
             metadata={
@@ -50,6 +53,7 @@ def published_warehouse_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinitio
                     publication.published_at.isoformat(timespec="seconds")
                 ),
                 "bytes": dg.MetadataValue.int(publication.bytes),
+                "cells_hidden_by_disclosure_audit": dg.MetadataValue.int(plan[0]),
                 "snapshots_pruned": dg.MetadataValue.text(
                     ", ".join(str(s) for s in publication.pruned) or "none"
                 ),

@@ -240,13 +240,15 @@ def publish_build(
     retain: int,
     lake: Lake | None = None,
     storage_version: str = "v1.5.0",
+    prepare: Callable[[Path], None] | None = None,
 ) -> Publication:
     """Stamp the finished build, keep it as the next snapshot, publish it, apply retention.
 
     `connect` opens the build database read-write (the pipeline's Warehouse resource);
     `lake`, when the row-level tables live there, is copied into the snapshot. If
     the published path cannot be replaced, the new snapshot is removed again, so the
-    newest snapshot is always the one at the published path.
+    newest snapshot is always the one at the published path. `prepare` runs on the kept
+    snapshot's database before it is published (the dashboard's disclosure plan).
     """
     remove_stale_temporaries(published_database)
     directory = snapshots_dir(published_database)
@@ -256,6 +258,8 @@ def publish_build(
         record_publication(con, run_id, snapshot_id, code_version(), published_at)
     database = keep_snapshot(build_database, directory, snapshot_id, lake, storage_version)
     try:
+        if prepare is not None:
+            prepare(database)
         size = publish_copy(database, published_database, link=True)
     except BaseException:
         shutil.rmtree(database.parent, ignore_errors=True)

@@ -8,6 +8,7 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dashboards.disclosure import Equation, Finding, Published, audit, protects
 from dashboards.suppression import (
     NestedRows,
     SuppressionRules,
@@ -15,14 +16,7 @@ from dashboards.suppression import (
     load_rules,
     suppress,
 )
-from tests.dashboards.interval_audit import (
-    Equation,
-    Finding,
-    Published,
-    audit,
-    protects,
-    published_table,
-)
+from tests.dashboards.interval_audit import published_table
 
 RULES = load_rules()
 THRESHOLD = RULES.threshold
