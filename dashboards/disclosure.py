@@ -38,7 +38,7 @@ one more cell next to each quantity the audit still finds pinned, until none is.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -51,6 +51,9 @@ from dashboards.suppression import SuppressionSpec, nested_relations
 
 # A count cell anywhere in what is published: any hashable key (mart, row key, column).
 CellKey = Hashable
+# Rounds a quantity may stay pinned with one more neighbour hidden each time before all
+# its shown neighbours are hidden at once (fewer rounds against more cells hidden).
+ESCALATE_AFTER = 2
 # Relaxed bounds are rounded to integers with this tolerance (the LP solver's accuracy).
 TOLERANCE = 1e-6
 
@@ -400,7 +403,7 @@ def protect(
     audit passes; every round hides at least one more cell, so it ends.
     """
     extra: frozenset[CellKey] = frozenset()
-    tried: set[tuple[CellKey, ...]] = set()
+    tried: Counter[tuple[CellKey, ...]] = Counter()
     while True:
         published = publish(extra)
         findings = audit(published, threshold)
@@ -409,11 +412,13 @@ def protect(
         near = published.neighbours()
         chosen: set[CellKey] = set()
         for finding in findings:
-            if finding.quantity in tried:
-                chosen |= _shown_around(published, near, finding.quantity, hideable)
-            else:
-                chosen |= _shown_around(published, near, finding.quantity, hideable, most=1)
-            tried.add(finding.quantity)
+            most = None if tried[finding.quantity] >= ESCALATE_AFTER else 1
+            around = _shown_around(published, near, finding.quantity, hideable, most)
+            # Zeros are the last resort: they are often known from elsewhere.
+            chosen |= around or _shown_around(
+                published, near, finding.quantity, hideable, most, zeros=True
+            )
+            tried[finding.quantity] += 1
         if not chosen - extra:
             raise RuntimeError(f"no cell left to hide for {findings[0]}")
         extra = extra | chosen
@@ -425,16 +430,21 @@ def _shown_around(
     start: Sequence[CellKey],
     hideable: Callable[[CellKey], bool],
     most: int | None = None,
+    *,
+    zeros: bool = False,
 ) -> set[CellKey]:
-    """The shown non-zero hideable cells at the first distance from `start` that has any,
-    searching outwards through relations; with `most`, only that many, smallest first."""
+    """The shown non-zero (or, with `zeros`, zero) hideable cells at the first distance
+    from `start` that has any, searching outwards through relations; with `most`, only
+    that many, smallest first."""
+
+    def candidate(cell: CellKey) -> bool:
+        value = published.shown[cell]
+        return value is not None and (value > 0 or zeros) and hideable(cell)
+
     seen = set(start)
     frontier = list(start)
     while frontier:
-        candidates = sorted(
-            (cell for cell in frontier if published.shown[cell] and hideable(cell)),
-            key=lambda c: (published.true[c], str(c)),
-        )
+        candidates = sorted(filter(candidate, frontier), key=lambda c: (published.true[c], str(c)))
         if candidates:
             return set(candidates[:most])
         following = []

@@ -24,6 +24,10 @@ small-number policy; NHS Digital's "Disclosure control methodology for HES and E
 4. Every value computed on a suppressed count (rate, mean, SD, CI) is suppressed with it.
 5. Optionally, counts still shown are rounded to the nearest `rounding_base`.
 
+These rules are local. Where marts share counts and add up across each other (funnel,
+waits, equity), an interval audit of all of them together hides more cells until no
+chain of relations pins a small count (dashboards/disclosure.py `protect`).
+
 Suppressed values become null and each declared column gets a boolean `<col>_suppressed`
 flag; counts also get `<col>_small`, true when the count itself was below the threshold
 (as opposed to hidden for complementary reasons, totals or differences alike), which

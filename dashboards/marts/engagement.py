@@ -322,7 +322,10 @@ class EngagementMarts(MartsBase):
 
         add_frame(published, waits, waits_shown, WAIT_TIMES, level=_levels(waits), key=wait_key)
 
-        equity, equity_shown, total_key = self._equity_with(funnel_shown, extra, published)
+        funnel_true = funnel.with_columns(
+            funnel_shown.select(f"{c}{SUPPRESSED_SUFFIX}" for c in FUNNEL_COUNTS)
+        )
+        equity, equity_shown, total_key = self._equity_with(funnel_true, extra, published)
         equity_keys = _cell_keys("equity", equity, EQUITY_KEY)
 
         def equity_key(row: int, count: str) -> tuple:
@@ -332,18 +335,20 @@ class EngagementMarts(MartsBase):
         return _Engagement(funnel_shown, waits_shown, drop_total_rows(equity_shown), published)
 
     def _equity_with(
-        self, funnel_shown: pl.DataFrame, extra: frozenset[CellKey], published: Published
+        self, funnel: pl.DataFrame, extra: frozenset[CellKey], published: Published
     ) -> tuple[pl.DataFrame, pl.DataFrame, Callable[[int, str], tuple | None]]:
         """Equity groups with their units' totals as extra rows (the funnel's, and the
-        PHQ-9 paired counts of the Outcomes page), suppressed; the same rows with true
-        counts for the model; and the model's key of a total row's cell (the cell of the
-        mart that publishes it, None for a group's own cell)."""
+        PHQ-9 paired counts of the Outcomes page: true counts with the hidden flags their
+        own marts gave them, so that a hidden total gets its complement among the
+        groups), suppressed; the same rows unsuppressed for the model; and the model's key
+        of a total row's cell (the cell of the mart that publishes it, None for a group's
+        own cell). `funnel` holds true counts and the funnel's flags."""
         frame = with_unit_hierarchy(self.query("equity")).with_columns(
             pl.concat_str("unit_type", "unit_id", separator=":").alias(UNIT_TOTAL)
         )
         dimensions = frame.select("unit_type", "unit_id", "dimension").unique()
         totals = (
-            funnel_shown.filter(pl.col("period") == ALL_PERIODS)
+            funnel.filter(pl.col("period") == ALL_PERIODS)
             .join(dimensions, on=["unit_type", "unit_id"], how="inner")
             .with_columns(pl.concat_str("unit_type", "unit_id", separator=":").alias(UNIT_TOTAL))
             .select(
@@ -371,7 +376,7 @@ class EngagementMarts(MartsBase):
                 published.add_cell(("outcomes", program, PHQ9_PAIRED), true_paired[program], shown)
         phq9 = outcomes.select(
             pl.col("program_id").alias("unit_id"),
-            pl.col("n_paired").alias(PHQ9_PAIRED),
+            pl.col("program_id").replace_strict(true_paired, default=None).alias(PHQ9_PAIRED),
             pl.col("n_paired" + SUPPRESSED_SUFFIX).alias(PHQ9_PAIRED + SUPPRESSED_SUFFIX),
         )
         totals = totals.join(phq9, on="unit_id", how="left").with_columns(
@@ -393,13 +398,7 @@ class EngagementMarts(MartsBase):
                 return ("outcomes", units[row][1], PHQ9_PAIRED)
             return ("funnel", *units[row], ALL_PERIODS, count)
 
-        # A total row holds what the funnel or outcomes show, not the true count: the
-        # model has those cells from their own marts already.
-        true = combined.with_columns(
-            pl.when(pl.col(TOTAL_ROW)).then(None).otherwise(pl.col(c)).alias(c)
-            for c in EQUITY.counts
-        )
-        return true, shown, total_key
+        return combined, shown, total_key
 
     def therapist_time(self) -> pl.DataFrame:
         """mart_therapist_time: one row per reporting unit."""
