@@ -172,7 +172,7 @@ class ChartPage:
         table = (
             data_table(
                 numbers,
-                chart.module.TABLE_HEADERS,
+                data.headers or chart.module.TABLE_HEADERS,
                 _caption(chart, view, data),
                 numeric=chart.module.NUMERIC_COLUMNS,
             )

@@ -92,7 +92,9 @@ def charts(
     label = indicator_label(marts, indicator)
     window = funnel_windows(marts.safety_funnel())[0]
     register = safety_register.process_data(marts.signal_register(), programs)
-    funnel = safety_funnel.process_data(marts.safety_funnel(), indicator, window, programs)
+    funnel = safety_funnel.process_data(
+        marts.safety_funnel(), indicator, window, programs, safety_funnel.FunnelLevels.of(marts)
+    )
     rates = safety_rates.process_data(marts.safety_funnel(), indicator, window, programs)
     cusum = safety_cusum.process_data(marts.safety_cusum(), indicator, programs)
     events = adverse_events.process_data(marts.adverse_event_profile(), unit)
@@ -164,7 +166,7 @@ def test_indicator_and_mode_redraw_and_a_shared_url_restores_them(
     indicator = next(
         i
         for i in marts.safety_indicators()["indicator"][1:]
-        if safety_funnel.process_data(marts.safety_funnel(), i, window, all_programs(marts))[
+        if safety_funnel.rows_in_view(marts.safety_funnel(), i, window, all_programs(marts))[
             "alarm"
         ].any()
     )
