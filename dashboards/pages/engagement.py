@@ -12,13 +12,14 @@ programs alone and say how many.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import dash
 import polars as pl
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, callback, html
 
-from dashboards.chart_page import Chart, ChartPage, Options, Values
+from dashboards.chart_page import Chart, ChartPage, Options, PageBody, Values
 from dashboards.charts import (
     dose_response,
     dropout_survival,
@@ -30,14 +31,7 @@ from dashboards.charts import (
 )
 from dashboards.charts.common import UNIT_TYPE_LABELS, ordered_modes, unit_name
 from dashboards.charts.protocol import ChartView, Control
-from dashboards.components import (
-    controls,
-    empty_mart,
-    page_footer,
-    page_header,
-    select,
-    unavailable_page,
-)
+from dashboards.components import controls, empty_mart, select
 from dashboards.data import WarehouseUnavailableError
 from dashboards.ids import ChartIds, Id
 from dashboards.marts import Marts
@@ -181,36 +175,30 @@ PAGE = ChartPage(
 )
 
 
-def layout(**query: Any) -> html.Div:
-    runtime = current()
-    try:
-        marts = runtime.snapshot()
-        units = _units(marts)
-        if units.is_empty():
-            return empty_mart(TITLE, engagement_funnel.MART)
-        offer = _offer(marts)
-        outcome_options = _outcome_options(marts)
-        state = parse_query(query, offer)
-        unit = focal_unit(state, offer)
-        view = ChartView(
-            ViewState(outcome=state.outcome, period=_effective_period(unit, state.period)),
-            runtime.rules,
-            unit=unit,
-        )
-        sections = PAGE.sections(marts, view)
-        built_at = marts.built_at()
-    except WarehouseUnavailableError as exc:
-        return unavailable_page(TITLE, exc)
-    return html.Div(
-        [
-            dcc.Location(id=Id.ENGAGEMENT_URL, refresh=False),
-            *page_header(
-                TITLE,
-                "How many referred people start and finish, how long they stay, how much "
-                "therapist time they receive, how long they wait, and whether doing more of "
-                "a program goes with more improvement; for programs on contract v2, why "
-                "people stop and what they say of their care.",
-            ),
+LEAD = (
+    "How many referred people start and finish, how long they stay, how much therapist "
+    "time they receive, how long they wait, and whether doing more of a program goes with "
+    "more improvement; for programs on contract v2, why people stop and what they say of "
+    "their care."
+)
+
+
+def _body(marts: Marts, query: Mapping[str, Any]) -> PageBody | html.Div:
+    units = _units(marts)
+    if units.is_empty():
+        return empty_mart(TITLE, engagement_funnel.MART)
+    offer = _offer(marts)
+    outcome_options = _outcome_options(marts)
+    state = parse_query(query, offer)
+    unit = focal_unit(state, offer)
+    view = ChartView(
+        ViewState(outcome=state.outcome, period=_effective_period(unit, state.period)),
+        marts.rules,
+        unit=unit,
+    )
+    return PageBody(
+        view,
+        before=[
             controls(
                 [
                     select(Id.ENGAGEMENT_UNIT, "Unit", _unit_options(units), str(unit)),
@@ -235,11 +223,12 @@ def layout(**query: Any) -> html.Div:
                         str(state.outcome),
                     ),
                 ]
-            ),
-            *sections,
-            *page_footer(runtime.rules, built_at),
-        ]
+            )
+        ],
     )
+
+
+layout = PAGE.page_layout(TITLE, LEAD, _body)
 
 
 @callback(
