@@ -84,7 +84,7 @@ def test_every_label_quotes_the_snapshots_levels(reconfigured: Marts) -> None:
     assert outside and all(p.endswith(("the 90% limit", "the 99% limit")) for p in outside)
     assert "the 90% limit:" in summary or "the 99% limit:" in summary
     csv = safety_funnel.csv_frame(data.numbers, reconfigured.rules)
-    assert set(csv["alert_level"]) == {"0.9"} and set(csv["alarm_level"]) == {"0.99"}
+    assert set(csv["alert_level"]) == {0.9} and set(csv["alarm_level"]) == {0.99}
 
     shown = " ".join([*legend, *data.headers.values(), *positions, summary])
     assert "95%" not in shown and "99.8%" not in shown
