@@ -1,7 +1,8 @@
 """The outcome, delivery-mode and program filters that Outcomes, Programs and
 Effectiveness share: their controls, the view their values select, and the query string
 that mirrors them in the URL; and the programs in view where a page filters by program
-and mode (Data quality, Safety)."""
+and mode (Data quality, Safety) and the reporting units a page offers one at a time
+(Engagement, Equity)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,14 @@ from typing import Any
 import polars as pl
 from dash import Input, State, html
 
+from dashboards.charts.common import UNIT_TYPE_LABELS, unit_name
 from dashboards.charts.comparison_common import timepoint_label
 from dashboards.charts.protocol import Control
 from dashboards.components import checklist, controls, select
 from dashboards.ids import Id
 from dashboards.marts import Marts
 from dashboards.theme import mode_label
-from dashboards.view_state import Offer, OutcomeKey, ViewState, to_query_string
+from dashboards.view_state import Offer, OutcomeKey, Unit, ViewState, to_query_string
 
 
 def state_of(values: dict[Control, Any]) -> ViewState:
@@ -160,3 +162,15 @@ def programs_in_view(marts: Marts, state: ViewState) -> tuple[str, ...]:
         for p, mode in marts.programs().select("program_id", "delivery_mode").rows()
         if p in chosen and mode in chosen_modes
     )
+
+
+def unit_options(units: pl.DataFrame) -> list[tuple[str, str]]:
+    """(unit, label) of each reporting unit of a frame with unit_type, unit_id and
+    unit_label: "Program: ...", "Delivery mode: ...", and all iCBT programs by name."""
+    options = []
+    for row in units.iter_rows(named=True):
+        name = unit_name(row["unit_type"], row["unit_id"], row["unit_label"])
+        kind = UNIT_TYPE_LABELS[row["unit_type"]]
+        label = name if row["unit_type"] == "all_icbt" else f"{kind}: {name}"
+        options.append((str(Unit(row["unit_type"], row["unit_id"])), label))
+    return options

@@ -29,10 +29,11 @@ from dashboards.charts import (
     therapist_time,
     wait_times,
 )
-from dashboards.charts.common import UNIT_TYPE_LABELS, ordered_modes, unit_name
+from dashboards.charts.common import UNIT_TYPE_LABELS, ordered_modes
 from dashboards.charts.protocol import ChartView, Control
 from dashboards.components import controls, empty_mart, select
 from dashboards.data import WarehouseUnavailableError
+from dashboards.filters import unit_options
 from dashboards.ids import ChartIds, Id
 from dashboards.marts import Marts
 from dashboards.runtime import current
@@ -122,16 +123,6 @@ def _offer(marts: Marts) -> Offer:
     )
 
 
-def _unit_options(units: pl.DataFrame) -> list[tuple[str, str]]:
-    options = []
-    for row in units.iter_rows(named=True):
-        name = unit_name(row["unit_type"], row["unit_id"], row["unit_label"])
-        kind = UNIT_TYPE_LABELS[row["unit_type"]]
-        label = name if row["unit_type"] == "all_icbt" else f"{kind}: {name}"
-        options.append((str(Unit(row["unit_type"], row["unit_id"])), label))
-    return options
-
-
 def _period_options(offer: Offer) -> list[tuple[str, str]]:
     return [(p, "All referrals" if p == ALL_PERIODS else f"Referred in {p}") for p in offer.periods]
 
@@ -201,7 +192,7 @@ def _body(marts: Marts, query: Mapping[str, Any]) -> PageBody | html.Div:
         before=[
             controls(
                 [
-                    select(Id.ENGAGEMENT_UNIT, "Unit", _unit_options(units), str(unit)),
+                    select(Id.ENGAGEMENT_UNIT, "Unit", unit_options(units), str(unit)),
                     html.Div(
                         [
                             select(

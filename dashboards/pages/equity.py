@@ -20,10 +20,11 @@ from dash import Input, Output, callback, html
 
 from dashboards.chart_page import Chart, ChartPage, Options, PageBody, Values
 from dashboards.charts import barriers_by_group, equity_groups
-from dashboards.charts.common import UNIT_TYPE_LABELS, ordered_modes, unit_name
+from dashboards.charts.common import UNIT_TYPE_LABELS, ordered_modes
 from dashboards.charts.protocol import ChartView, Control
 from dashboards.components import controls, empty_mart, select
 from dashboards.data import WarehouseUnavailableError
+from dashboards.filters import unit_options
 from dashboards.ids import ChartIds, Id
 from dashboards.marts import Marts
 from dashboards.runtime import current
@@ -111,15 +112,6 @@ def _offer(marts: Marts) -> Offer:
     )
 
 
-def _unit_options(units: pl.DataFrame) -> list[tuple[str, str]]:
-    options = []
-    for unit_type, unit_id, label in units.rows():
-        name = unit_name(unit_type, unit_id, label)
-        text = name if unit_type == "all_icbt" else f"{UNIT_TYPE_LABELS[unit_type]}: {name}"
-        options.append((str(Unit(unit_type, unit_id)), text))
-    return options
-
-
 LEAD = (
     "Whether some groups are reached, kept or helped less: share of referrals, completion, "
     "PHQ-9 change and recovery by age band, sex, rurality and language."
@@ -150,7 +142,7 @@ def _body(marts: Marts, query: Mapping[str, Any]) -> PageBody | html.Div:
                     select(
                         Id.EQUITY_UNIT,
                         "Unit",
-                        _unit_options(units),
+                        unit_options(units),
                         str(unit),
                     ),
                     select(
