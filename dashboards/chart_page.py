@@ -49,6 +49,8 @@ DRAWN_CACHE_SIZE = 512
 
 Values = Mapping[Control, Any]
 Options = Mapping[Id, list[str]]
+# A page's view for its controls' values and offered options (`ChartPage.resolve`).
+Resolve = Callable[[Marts, Values, Options], ChartView]
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,7 @@ class ChartPage:
     controls: Sequence[tuple[Control, Id]]
     # Components whose offered `options` the view is resolved against.
     options: Sequence[Id]
-    resolve: Callable[[Marts, Values, Options], ChartView]
+    resolve: Resolve
     file_stem: Callable[[Chart, ChartView], str]
     charts: Sequence[Chart]
 

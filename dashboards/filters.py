@@ -6,16 +6,17 @@ and mode (Data quality, Safety) and the reporting units a page offers one at a t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 from dash import Input, State, html
 
+from dashboards.chart_page import Chart, Options, Resolve, Values
 from dashboards.charts.common import UNIT_TYPE_LABELS, unit_name
 from dashboards.charts.comparison_common import timepoint_label
-from dashboards.charts.protocol import Control
+from dashboards.charts.protocol import ChartView, Control
 from dashboards.components import checklist, controls, select
 from dashboards.ids import Id
 from dashboards.marts import Marts
@@ -101,6 +102,20 @@ def filter_controls(
             *mode_and_program_filters(ids.modes, ids.programs, offer, program_names, state),
         ]
     )
+
+
+def resolve_filters(view: Callable[[Marts, ViewState], ChartView]) -> Resolve:
+    """`ChartPage.resolve` for a page whose view follows from its filters' values alone."""
+
+    def resolve(marts: Marts, values: Values, _options: Options) -> ChartView:
+        return view(marts, state_of(values))
+
+    return resolve
+
+
+def outcome_file_stem(chart: Chart, view: ChartView) -> str:
+    """`<chart>-<outcome>`: a download's file name on a page with one outcome in view."""
+    return f"{chart.name}-{view.state.outcome}"
 
 
 def mode_and_program_filters(

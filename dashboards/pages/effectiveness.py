@@ -26,7 +26,7 @@ import dash
 import polars as pl
 from dash import Output, callback, dcc, html
 
-from dashboards.chart_page import Chart, ChartPage, Options, PageBody, Values
+from dashboards.chart_page import Chart, ChartPage, PageBody
 from dashboards.charts import (
     care_modification,
     comparison_forest,
@@ -44,7 +44,7 @@ from dashboards.filters import (
     filter_controls,
     outcome_options,
     query_from,
-    state_of,
+    resolve_filters,
 )
 from dashboards.ids import ChartIds, Id
 from dashboards.marts import Marts
@@ -155,10 +155,6 @@ def _view(marts: Marts, state: ViewState) -> ChartView:
     return ChartView(state, marts.rules, outcome_label=f"{outcome}, {timepoint}")
 
 
-def _resolve(marts: Marts, values: Values, _options: Options) -> ChartView:
-    return _view(marts, state_of(values))
-
-
 def _file_stem(chart: Chart, view: ChartView) -> str:
     return f"{chart.name}-{view.state.outcome}-{view.state.timepoint}"
 
@@ -173,7 +169,7 @@ PAGE = ChartPage(
     url=Id.EFFECTIVENESS_URL,
     controls=FILTERS.chart_controls(),
     options=(),
-    resolve=_resolve,
+    resolve=resolve_filters(_view),
     file_stem=_file_stem,
     charts=CHARTS,
 )

@@ -21,7 +21,7 @@ import dash
 import polars as pl
 from dash import Output, callback, html
 
-from dashboards.chart_page import Chart, ChartPage, Options, PageBody, Values
+from dashboards.chart_page import Chart, ChartPage, PageBody
 from dashboards.charts import program_change, responder_rates, score_trajectories
 from dashboards.charts.common import ordered_modes
 from dashboards.charts.protocol import ChartView
@@ -29,9 +29,10 @@ from dashboards.components import empty_mart, page_link
 from dashboards.filters import (
     FilterIds,
     filter_controls,
+    outcome_file_stem,
     outcome_options,
     query_from,
-    state_of,
+    resolve_filters,
 )
 from dashboards.ids import ChartIds, Id
 from dashboards.marts import Marts
@@ -96,21 +97,13 @@ def _view(marts: Marts, state: ViewState) -> ChartView:
     )
 
 
-def _resolve(marts: Marts, values: Values, _options: Options) -> ChartView:
-    return _view(marts, state_of(values))
-
-
-def _file_stem(chart: Chart, view: ChartView) -> str:
-    return f"{chart.name}-{view.state.outcome}"
-
-
 FILTERS = FilterIds(Id.OUTCOMES_OUTCOME, Id.OUTCOMES_MODES, Id.OUTCOMES_PROGRAMS)
 PAGE = ChartPage(
     url=Id.OUTCOMES_URL,
     controls=FILTERS.chart_controls(),
     options=(),
-    resolve=_resolve,
-    file_stem=_file_stem,
+    resolve=resolve_filters(_view),
+    file_stem=outcome_file_stem,
     charts=CHARTS,
 )
 

@@ -16,7 +16,7 @@ import dash
 import polars as pl
 from dash import Output, callback, html
 
-from dashboards.chart_page import Chart, ChartPage, Options, PageBody, Values
+from dashboards.chart_page import Chart, ChartPage, PageBody
 from dashboards.charts import program_registry
 from dashboards.charts.common import ordered_modes
 from dashboards.charts.protocol import ChartView
@@ -24,9 +24,10 @@ from dashboards.components import empty_mart
 from dashboards.filters import (
     FilterIds,
     filter_controls,
+    outcome_file_stem,
     outcome_options,
     query_from,
-    state_of,
+    resolve_filters,
 )
 from dashboards.ids import ChartIds, Id
 from dashboards.marts import Marts
@@ -73,21 +74,13 @@ def _view(marts: Marts, state: ViewState) -> ChartView:
     return ChartView(state, marts.rules, outcome_label=labels.get(str(state.outcome), ""))
 
 
-def _resolve(marts: Marts, values: Values, _options: Options) -> ChartView:
-    return _view(marts, state_of(values))
-
-
-def _file_stem(chart: Chart, view: ChartView) -> str:
-    return f"{chart.name}-{view.state.outcome}"
-
-
 FILTERS = FilterIds(Id.PROGRAMS_OUTCOME, Id.PROGRAMS_MODES, Id.PROGRAMS_PROGRAMS)
 PAGE = ChartPage(
     url=Id.PROGRAMS_URL,
     controls=FILTERS.chart_controls(),
     options=(),
-    resolve=_resolve,
-    file_stem=_file_stem,
+    resolve=resolve_filters(_view),
+    file_stem=outcome_file_stem,
     charts=(REGISTRY,),
 )
 
