@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/safety_operating_characteristics.py --seeds 30
 
 For every seed, three worlds are generated, built and surveyed with the pipeline's own
-safety code (pipelines/safety/operating.py): the demo with its planted PHQ-9
+safety code (benchmarks/safety_harness.py): the demo with its planted PHQ-9
 deterioration rise, the same demo without it, and a null world in which every program
 is in-person CBT in deterioration risk and effect. Each world is surveyed twice on the
 same data, with the in-person reference's uncertainty carried into the funnel limits
@@ -32,9 +32,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from pipelines.demo.config import GeneratorConfig, add_months
-from pipelines.safety.config import SafetyConfig, load_safety_config
-from pipelines.safety.operating import (
+from benchmarks.safety_harness import (
     NULL_INDICATORS,
     detection,
     null_world,
@@ -42,6 +40,8 @@ from pipelines.safety.operating import (
     simulate_seed,
     survey_inputs,
 )
+from pipelines.demo.config import GeneratorConfig, add_months
+from pipelines.safety.config import SafetyConfig, load_safety_config
 
 WORLDS = ("planted", "clean", "null")
 METHODS = ("ignore", "carry")  # expected.reference_uncertainty

@@ -7,6 +7,11 @@ summary and table (listening only to the controls the chart uses), the CSV downl
 (computing that chart only) and the PNG export. A callback reads the request's one
 snapshot (`Runtime.snapshot`), so nothing it returns mixes two publications; what it
 drew is kept per snapshot and view, so a repeated view costs a look-up.
+
+`ChartPage.layout` is every chart page's layout: it reads the request's snapshot, asks
+the page for what is particular to it (`PageBody`: the view, its notes and controls),
+and frames the chart sections with the page's URL, header and footer; a warehouse that
+cannot be read gives the page's "unavailable" state, as on every page.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dash import Input, Output, State, callback, html
+from dash import Input, Output, State, callback, dcc, html
 
 from dashboards.charts.common import graph_config
 from dashboards.charts.comparison_common import timepoint_label
@@ -26,7 +31,10 @@ from dashboards.components import (
     chart_section,
     csv_download,
     data_table,
+    page_footer,
+    page_header,
     register_image_export,
+    unavailable_page,
     unreadable,
 )
 from dashboards.data import WarehouseUnavailableError
@@ -41,6 +49,8 @@ DRAWN_CACHE_SIZE = 512
 
 Values = Mapping[Control, Any]
 Options = Mapping[Id, list[str]]
+# A page's view for its controls' values and offered options (`ChartPage.resolve`).
+Resolve = Callable[[Marts, Values, Options], ChartView]
 
 
 @dataclass(frozen=True)
@@ -102,6 +112,30 @@ def _caption(chart: Chart, view: ChartView, data: ChartData) -> str:
     ).strip()
 
 
+def _in_order(sections: list[html.Section]) -> list[Any]:
+    return list(sections)
+
+
+@dataclass(frozen=True)
+class PageBody:
+    """What one page shows besides its charts, for the view it resolved from the URL.
+
+    `before` comes between the header and the charts (notes, the controls), `after`
+    between the charts and the footer; `place` lays the chart sections out (a page
+    that puts a note among them), in the registry's order by default.
+    """
+
+    view: ChartView
+    before: Sequence[Any] = ()
+    after: Sequence[Any] = ()
+    place: Callable[[list[html.Section]], list[Any]] = _in_order
+
+
+# Builds a page's body from the request's snapshot and the URL's query; a page whose
+# mart has no rows yet returns its `empty_mart` page instead.
+BuildBody = Callable[[Marts, Mapping[str, Any]], PageBody | html.Div]
+
+
 @dataclass(frozen=True)
 class ChartPage:
     """A page's charts and the controls they read, registered by one loop."""
@@ -111,7 +145,7 @@ class ChartPage:
     controls: Sequence[tuple[Control, Id]]
     # Components whose offered `options` the view is resolved against.
     options: Sequence[Id]
-    resolve: Callable[[Marts, Values, Options], ChartView]
+    resolve: Resolve
     file_stem: Callable[[Chart, ChartView], str]
     charts: Sequence[Chart]
 
@@ -136,6 +170,38 @@ class ChartPage:
             )
             for chart in self.charts
         ]
+
+    def page_layout(self, title: str, lead: str, build: BuildBody) -> Callable[..., html.Div]:
+        """The page module's Dash `layout`: called with the URL's query parameters."""
+
+        def layout(**query: Any) -> html.Div:
+            return self.layout(title, lead, query, build)
+
+        return layout
+
+    def layout(self, title: str, lead: str, query: Mapping[str, Any], build: BuildBody) -> html.Div:
+        """The page for the URL's query: header, the page's body around its chart
+        sections, footer; the unavailable or empty state where there is nothing to show."""
+        runtime = current()
+        try:
+            marts = runtime.snapshot()
+            body = build(marts, query)
+            if not isinstance(body, PageBody):
+                return body
+            sections = self.sections(marts, body.view)
+            built_at = marts.built_at()
+        except WarehouseUnavailableError as exc:
+            return unavailable_page(title, exc)
+        return html.Div(
+            [
+                dcc.Location(id=self.url, refresh=False),
+                *page_header(title, lead),
+                *body.before,
+                *body.place(sections),
+                *body.after,
+                *page_footer(runtime.rules, built_at),
+            ]
+        )
 
     def _triggers(self, chart: Chart) -> list[Input | State]:
         """The chart's controls as Inputs, the rest as State; a chart that uses none is
@@ -172,7 +238,7 @@ class ChartPage:
         table = (
             data_table(
                 numbers,
-                chart.module.TABLE_HEADERS,
+                data.headers or chart.module.TABLE_HEADERS,
                 _caption(chart, view, data),
                 numeric=chart.module.NUMERIC_COLUMNS,
             )

@@ -20,7 +20,6 @@ from pipelines.paths import PROJECT_ROOT
 
 USER_CONFIG_DIR = Path.home() / ".config" / "icbt-observatory"
 SETTLE_ENV = "ICBT_SETTLE_SECONDS"
-PAUSE_ENV = "ICBT_INGEST_PAUSE_BEFORE_COMMIT"
 KEY_ENV = "ICBT_PSEUDONYM_KEY"
 STEP_MEMORY_ENV = "ICBT_K8S_STEP_MEMORY"
 APP_DATABASE_URL_ENV = "ICBT_APP_DATABASE_URL"
@@ -53,8 +52,6 @@ class Environment(BaseModel):
     pseudonym_key: SecretStr | None = Field(None, alias=KEY_ENV)
     # Overrides config/ingestion.yaml's sensor.settle_seconds (0: senders always rename).
     settle_seconds: float | None = Field(None, ge=0, alias=SETTLE_ENV)
-    # Crash tests only: sleep this long before an ingestion commit, so it can be killed.
-    ingest_pause_before_commit: float = Field(0.0, ge=0, alias=PAUSE_ENV)
     # Build workers; 0 means one per core.
     workers: int = Field(0, ge=0, alias="ICBT_WORKERS")
     # Kubernetes step pods' memory limit (deploy/values.yaml).

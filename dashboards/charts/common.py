@@ -175,6 +175,28 @@ def titled(figure: go.Figure, title: str, subtitle: str, footer: str, height: in
     return figure
 
 
+def delivery_dots(
+    rows: pl.DataFrame, y: str, name: str, colour: str, symbol: str, hovertemplate: str
+) -> go.Scatter:
+    """Days since each program's last delivery as a dot labelled "n days" (freshness).
+
+    A labelled dot, not a bar: a program that delivered today (0 days) would be a bar of
+    no length, invisible and unlabelled. `rows` carries latest_batch_id and
+    overdue_after_days for the hover (`customdata`).
+    """
+    return go.Scatter(
+        x=rows["days_since_delivery"].to_list(),
+        y=rows[y].to_list(),
+        mode="markers+text",
+        name=name,
+        marker={"color": colour, "size": 11, "symbol": symbol},
+        text=[f"{d} days" for d in rows["days_since_delivery"]],
+        textposition="middle right",
+        customdata=rows.select("latest_batch_id", "overdue_after_days").rows(),
+        hovertemplate=hovertemplate,
+    )
+
+
 def graph_config(filename: str) -> dict[str, object]:
     """dcc.Graph config: the modebar's "download as image" saves `<filename>.png`."""
     return {

@@ -13,7 +13,7 @@ import math
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboards.charts.common import Status
+from dashboards.charts.common import Status, ordered_modes
 from dashboards.theme import mode_label
 
 POST_TREATMENT = "post_treatment"
@@ -60,6 +60,37 @@ def subgroup_name(subgroup: str) -> str:
 def mode_subject_name(mode: str) -> str:
     """A delivery-mode comparison row: every program of that mode together."""
     return f"All {mode_label(mode).lower()} programs"
+
+
+def subject_names(rows: pl.DataFrame) -> pl.Series:
+    """`name` of each comparison row: the program's published name, or for a delivery
+    mode's row every program of that mode together."""
+    return pl.Series(
+        "name",
+        [
+            mode_subject_name(subject) if kind == "delivery_mode" else name
+            for kind, subject, name in rows.select(
+                "subject_type", "subject_id", "subject_name"
+            ).rows()
+        ],
+        dtype=pl.String,
+    )
+
+
+def mode_order(rows: pl.DataFrame) -> pl.Expr:
+    """Each row's delivery mode as its place in the modes' display order, for sorting."""
+    modes = ordered_modes(rows["delivery_mode"].to_list())
+    return pl.col("delivery_mode").replace_strict(
+        {m: i for i, m in enumerate(modes)}, default=len(modes)
+    )
+
+
+def title(data: pl.DataFrame) -> str:
+    """An effectiveness chart's title: the outcome and timepoint of its rows."""
+    if data.is_empty():
+        return "The selected outcome"
+    row = data.row(0, named=True)
+    return f"{row['outcome_label']}, {timepoint_label(row['timepoint']).lower()}"
 
 
 def favours(higher_is_better: bool) -> tuple[str, str]:

@@ -32,11 +32,12 @@ from dashboards.charts.comparison_common import (
     direction_note,
     fit_legend,
     margin_position,
-    mode_subject_name,
+    mode_order,
     not_drawn_reason,
-    timepoint_label,
+    subject_names,
     verdict_label,
 )
+from dashboards.charts.comparison_common import title as outcome_title
 from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing
 from dashboards.marts import Marts
 from dashboards.marts.effectiveness import COMPARISONS as SUPPRESSION
@@ -111,19 +112,12 @@ def process_data(df: pl.DataFrame, filters: ViewState) -> pl.DataFrame:
         (pl.col("subject_type") == "delivery_mode")
         | pl.col("subject_id").is_in(list(filters.programs)),
     )
-    modes = ordered_modes(rows["delivery_mode"].to_list())
     is_mode = pl.col("subject_type") == "delivery_mode"
-    names = [
-        mode_subject_name(subject) if kind == "delivery_mode" else name
-        for kind, subject, name in rows.select("subject_type", "subject_id", "subject_name").rows()
-    ]
     return (
         rows.with_columns(
             status("n_program_analysed", "adjusted_difference"),
-            pl.Series("name", names, dtype=pl.String),
-            pl.col("delivery_mode")
-            .replace_strict({m: i for i, m in enumerate(modes)}, default=len(modes))
-            .alias("_mode_order"),
+            subject_names(rows),
+            mode_order(rows).alias("_mode_order"),
             is_mode.alias("_is_mode"),
         )
         .with_columns(
@@ -151,13 +145,6 @@ def process_data(df: pl.DataFrame, filters: ViewState) -> pl.DataFrame:
 
 def primary(data: pl.DataFrame) -> pl.DataFrame:
     return data.filter(pl.col("is_primary"))
-
-
-def outcome_title(data: pl.DataFrame) -> str:
-    if data.is_empty():
-        return "The selected outcome"
-    row = data.row(0, named=True)
-    return f"{row['outcome_label']}, {timepoint_label(row['timepoint']).lower()}"
 
 
 def omitted(data: pl.DataFrame) -> str:

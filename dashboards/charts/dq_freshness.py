@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboards.charts.common import no_data_figure, titled
+from dashboards.charts.common import delivery_dots, no_data_figure, titled
 from dashboards.charts.grid import SIDE_LEGEND
 from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing
 from dashboards.marts import Marts
@@ -66,22 +66,15 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
         rows = data.filter(pl.col("status") == status)
         if rows.is_empty():
             continue
-        # A labelled dot, not a bar: a program that delivered today (0 days) would be a
-        # bar of no length, invisible and unlabelled.
         figure.add_trace(
-            go.Scatter(
-                x=rows["days_since_delivery"].to_list(),
-                y=rows["program_name"].to_list(),
-                mode="markers+text",
-                name=label,
-                marker={"color": colour, "size": 11, "symbol": symbol},
-                text=[f"{d} days" for d in rows["days_since_delivery"]],
-                textposition="middle right",
-                customdata=rows.select("latest_batch_id", "overdue_after_days").rows(),
-                hovertemplate=(
-                    "<b>%{y}</b><br>%{x} days since the last delivery (batch "
-                    "%{customdata[0]})<br>overdue after %{customdata[1]} days<extra></extra>"
-                ),
+            delivery_dots(
+                rows,
+                "program_name",
+                label,
+                colour,
+                symbol,
+                "<b>%{y}</b><br>%{x} days since the last delivery (batch "
+                "%{customdata[0]})<br>overdue after %{customdata[1]} days<extra></extra>",
             )
         )
     figure.add_trace(

@@ -28,7 +28,7 @@ from dashboards.charts.comparison_common import (
     ALL_PROGRAMS,
     mode_subject_name,
     subgroup_name,
-    timepoint_label,
+    title,
 )
 from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing
 from dashboards.marts import Marts
@@ -144,13 +144,6 @@ def process_data(df: pl.DataFrame, filters: ViewState) -> pl.DataFrame:
         .sort("_group", "_pooled", "_mode_row", "subject_id")
         .drop("_group", "_pooled", "_mode_row")
     )
-
-
-def title(data: pl.DataFrame) -> str:
-    if data.is_empty():
-        return "The selected outcome"
-    row = data.row(0, named=True)
-    return f"{row['outcome_label']}, {timepoint_label(row['timepoint']).lower()}"
 
 
 def _omitted(data: pl.DataFrame) -> str:

@@ -28,7 +28,12 @@ from dashboards.charts.common import (
     text_frame,
     titled,
 )
-from dashboards.charts.comparison_common import fit_legend, mode_subject_name, timepoint_label
+from dashboards.charts.comparison_common import (
+    fit_legend,
+    mode_order,
+    subject_names,
+)
+from dashboards.charts.comparison_common import title as outcome_title
 from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing
 from dashboards.marts import Marts
 from dashboards.marts.effectiveness import COMPARISONS as SUPPRESSION
@@ -111,29 +116,15 @@ def process_data(df: pl.DataFrame, benchmarks: pl.DataFrame, filters: ViewState)
             *[pl.col(f).alias(f"{role}_{f}") for f in BENCHMARK_FIELDS],
         )
         rows = rows.join(fields, on=id_column, how="left", maintain_order="left")
-    modes = ordered_modes(rows["delivery_mode"].to_list())
-    names = [
-        mode_subject_name(subject) if kind == "delivery_mode" else name
-        for kind, subject, name in rows.select("subject_type", "subject_id", "subject_name").rows()
-    ]
     return (
         rows.with_columns(
             status("n_program_analysed", "program_prepost_g"),
-            pl.Series("name", names, dtype=pl.String),
-            pl.col("delivery_mode")
-            .replace_strict({m: i for i, m in enumerate(modes)}, default=len(modes))
-            .alias("_order"),
+            subject_names(rows),
+            mode_order(rows).alias("_order"),
         )
         .sort("_order", pl.col("subject_type") == "delivery_mode", "subject_id")
         .drop("_order")
     )
-
-
-def outcome_title(data: pl.DataFrame) -> str:
-    if data.is_empty():
-        return "The selected outcome"
-    row = data.row(0, named=True)
-    return f"{row['outcome_label']}, {timepoint_label(row['timepoint']).lower()}"
 
 
 def benchmark_rows(data: pl.DataFrame) -> list[dict]:

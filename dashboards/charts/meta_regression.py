@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboards.charts.common import MISSING, no_data_figure, points, titled
-from dashboards.charts.comparison_common import timepoint_label
+from dashboards.charts.comparison_common import title
 from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing
 from dashboards.marts import Marts
 from dashboards.suppression import SuppressionRules
@@ -95,13 +95,6 @@ def process_data(df: pl.DataFrame, registry: pl.DataFrame, filters: ViewState) -
         .sort("_order", "term")
         .drop("_order")
     )
-
-
-def title(data: pl.DataFrame) -> str:
-    if data.is_empty():
-        return "The selected outcome"
-    row = data.row(0, named=True)
-    return f"{row['outcome_label']}, {timepoint_label(row['timepoint']).lower()}"
 
 
 def _p(value: float | None) -> str:

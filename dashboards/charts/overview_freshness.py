@@ -13,7 +13,7 @@ from datetime import datetime
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboards.charts.common import no_data_figure, titled
+from dashboards.charts.common import delivery_dots, no_data_figure, titled
 from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing
 from dashboards.marts import Marts
 from dashboards.suppression import SuppressionRules
@@ -72,22 +72,15 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
         rows = data.filter(pl.col("overdue") == overdue)
         if rows.is_empty():
             continue
-        # A dot with its label, not a bar: a program that delivered today (0 days) would
-        # be a bar of no length, invisible and unlabelled.
         figure.add_trace(
-            go.Scatter(
-                x=rows["days_since_delivery"].to_list(),
-                y=rows["program"].to_list(),
-                mode="markers+text",
-                name=name,
-                marker={"color": colour, "size": 11, "symbol": symbol},
-                text=[f"{d} days" for d in rows["days_since_delivery"]],
-                textposition="middle right",
-                customdata=rows.select("latest_batch_id", "overdue_after_days").rows(),
-                hovertemplate=(
-                    "<b>%{y}</b><br>%{x} days since the last delivery (period "
-                    "%{customdata[0]})<br>Overdue after %{customdata[1]} days<extra></extra>"
-                ),
+            delivery_dots(
+                rows,
+                "program",
+                name,
+                colour,
+                symbol,
+                "<b>%{y}</b><br>%{x} days since the last delivery (period "
+                "%{customdata[0]})<br>Overdue after %{customdata[1]} days<extra></extra>",
             )
         )
     figure.add_trace(

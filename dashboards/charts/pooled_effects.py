@@ -31,7 +31,7 @@ from dashboards.charts.comparison_common import (
     direction_note,
     margin_position,
     subgroup_name,
-    timepoint_label,
+    title,
 )
 from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing
 from dashboards.marts import Marts
@@ -125,13 +125,6 @@ def process_data(df: pl.DataFrame, tests: pl.DataFrame, filters: ViewState) -> p
         .sort("_order", pl.col("method") != PRIMARY_METHOD)
         .drop("_order")
     )
-
-
-def title(data: pl.DataFrame) -> str:
-    if data.is_empty():
-        return "The selected outcome"
-    row = data.row(0, named=True)
-    return f"{row['outcome_label']}, {timepoint_label(row['timepoint']).lower()}"
 
 
 def _p(value: float) -> str:

@@ -75,12 +75,14 @@ class ChartData:
 
     The two are the same frame for most charts; the funnel lists its unit's mart row.
     `reference` is text the summary quotes from another table (how an expectation is
-    made, for the safety rates).
+    made, for the safety rates). `headers` replaces the module's TABLE_HEADERS where a
+    heading quotes the snapshot's configuration (the funnel's limit levels).
     """
 
     plot: pl.DataFrame
     numbers: pl.DataFrame
     reference: str = ""
+    headers: Mapping[str, str] | None = None
 
     @classmethod
     def of(cls, frame: pl.DataFrame) -> ChartData:

@@ -1,5 +1,6 @@
 """Funnel plot of one safety indicator: each program's observed/expected ratio against its
-expected events, with 95% and 99.8% limits, exact and adjusted for over-dispersion.
+expected events, with limits at the alert and alarm levels, exact and adjusted for
+over-dispersion.
 
 Reads `mart_safety_funnel` (one row per indicator, program and window end month;
 Spiegelhalter, Stat Med 2005). Expected events are what in-person CBT patients with the
@@ -7,12 +8,15 @@ same case mix would have had (mart_safety_reference), so a ratio of 1 is "as in-
 CBT". Only non-overlapping windows reach the dashboard (`Marts.safety_funnel`).
 Limits are published per program (at its expected count); the lines join them in order of
 expected events, and a lower limit below zero (the exact interpolated limit can be, for
-small expected counts) is drawn at zero.
+small expected counts) is drawn at zero. The levels are the snapshot's
+(ref_safety_policy funnel.alert_level and funnel.alarm_level), carried in the processed
+frame, so every legend, label and table heading quotes the configuration behind the limits.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 import plotly.graph_objects as go
@@ -44,23 +48,60 @@ REASONS = {
     "no_units": "no units judged in the window",
     "no_reference": "no in-person expectation for this indicator",
 }
-POSITIONS = {
-    "above_alarm": "above the 99.8% limit",
-    "above_alert": "above the 95% limit",
-    "within": "within the limits",
-    "below_alert": "below the 95% limit",
-    "below_alarm": "below the 99.8% limit",
-}
 ALERT_EXACT = ("alert_low", "alert_high")
 ALERT_DISPERSED = ("alert_low_dispersed", "alert_high_dispersed")
 ALARM_EXACT = ("alarm_low", "alarm_high")
 ALARM_DISPERSED = ("alarm_low_dispersed", "alarm_high_dispersed")
-# (label, exact limits, limits adjusted for over-dispersion)
+# (limit, exact limits, limits adjusted for over-dispersion, line dash)
 LIMITS = (
-    ("95% limits", ALERT_EXACT, ALERT_DISPERSED),
-    ("99.8% limits", ALARM_EXACT, ALARM_DISPERSED),
+    ("alert", ALERT_EXACT, ALERT_DISPERSED, "dot"),
+    ("alarm", ALARM_EXACT, ALARM_DISPERSED, "dash"),
 )
-DASHES = {"95% limits": "dot", "99.8% limits": "dash"}
+LEVEL_COLUMNS = ("alert_level", "alarm_level")
+
+
+@dataclass(frozen=True)
+class FunnelLevels:
+    """The two levels the limits are drawn at, as shares (0.95, 0.998)."""
+
+    alert: float
+    alarm: float
+
+    @classmethod
+    def of(cls, marts: Marts) -> FunnelLevels:
+        """The snapshot's levels, from ref_safety_policy."""
+        return cls(
+            marts.reference_value("ref_safety_policy", "funnel.alert_level"),
+            marts.reference_value("ref_safety_policy", "funnel.alarm_level"),
+        )
+
+    @classmethod
+    def of_frame(cls, data: pl.DataFrame) -> FunnelLevels:
+        """The levels `process_data` carried into its (non-empty) frame."""
+        return cls(*(float(data[column][0]) for column in LEVEL_COLUMNS))
+
+    def limits(self, limit: str) -> str:
+        """ "95% limits" for "alert"."""
+        return f"{level(getattr(self, limit))} limits"
+
+    def positions(self) -> dict[str, str]:
+        """Each position code against the limits, in words."""
+        alert, alarm = level(self.alert), level(self.alarm)
+        return {
+            "above_alarm": f"above the {alarm} limit",
+            "above_alert": f"above the {alert} limit",
+            "within": "within the limits",
+            "below_alert": f"below the {alert} limit",
+            "below_alarm": f"below the {alarm} limit",
+        }
+
+    def headers(self) -> dict[str, str]:
+        """The table's headings, the limit columns named by their levels."""
+        return TABLE_HEADERS | {
+            "alert_limits": self.limits("alert"),
+            "alarm_limits": self.limits("alarm"),
+        }
+
 
 CSV_COLUMNS = (
     "indicator",
@@ -91,6 +132,7 @@ CSV_COLUMNS = (
     "signal_threshold",
     "above_alert",
     "alarm",
+    *LEVEL_COLUMNS,
 )
 
 
@@ -125,7 +167,7 @@ def _status() -> pl.Expr:
     )
 
 
-def process_data(
+def rows_in_view(
     df: pl.DataFrame, indicator: str, window_end: date, programs: Sequence[str]
 ) -> pl.DataFrame:
     """The window's rows for the indicator and programs in view, with `status` and
@@ -164,6 +206,20 @@ def process_data(
     )
 
 
+def process_data(
+    df: pl.DataFrame,
+    indicator: str,
+    window_end: date,
+    programs: Sequence[str],
+    levels: FunnelLevels,
+) -> pl.DataFrame:
+    """`rows_in_view`, each row with the levels its limits are drawn at."""
+    return rows_in_view(df, indicator, window_end, programs).with_columns(
+        pl.lit(levels.alert, pl.Float64).alias("alert_level"),
+        pl.lit(levels.alarm, pl.Float64).alias("alarm_level"),
+    )
+
+
 def _limit_line(shown: pl.DataFrame, low: str, high: str) -> tuple[list, list]:
     """A lower and an upper limit line through the programs' limits, ordered by expected."""
     rows = shown.sort("expected").select("expected", low, high)
@@ -184,8 +240,10 @@ def create_figure(data: pl.DataFrame, indicator_label: str) -> go.Figure:
         )
         return no_data_figure(message)
     figure = go.Figure()
+    levels = FunnelLevels.of_frame(shown)
     adjusted = bool(shown["overdispersion_applied"].any())
-    for label, exact, dispersed in LIMITS:
+    for limit, exact, dispersed, dash in LIMITS:
+        label = levels.limits(limit)
         xs, ys = _limit_line(shown, *exact)
         figure.add_trace(
             go.Scatter(
@@ -193,7 +251,7 @@ def create_figure(data: pl.DataFrame, indicator_label: str) -> go.Figure:
                 y=ys,
                 mode="lines",
                 name=f"{label}, exact binomial",
-                line={"color": TEXT_COLOUR, "dash": DASHES[label], "width": 1.5},
+                line={"color": TEXT_COLOUR, "dash": dash, "width": 1.5},
                 hoverinfo="skip",
             )
         )
@@ -205,7 +263,7 @@ def create_figure(data: pl.DataFrame, indicator_label: str) -> go.Figure:
                     y=ys,
                     mode="lines",
                     name=f"{label}, adjusted for over-dispersion",
-                    line={"color": OKABE_ITO["reddish_purple"], "dash": DASHES[label], "width": 2},
+                    line={"color": OKABE_ITO["reddish_purple"], "dash": dash, "width": 2},
                     hoverinfo="skip",
                 )
             )
@@ -245,7 +303,7 @@ def create_figure(data: pl.DataFrame, indicator_label: str) -> go.Figure:
                 x=outside["expected"].to_list(),
                 y=outside["ratio"].to_list(),
                 mode="markers+text",
-                name="Outside the 95% limits",
+                name=f"Outside the {levels.limits('alert')}",
                 text=[
                     f"{p} (signal)" if alarm else p
                     for p, alarm in outside.select("program_id", "alarm").iter_rows()
@@ -302,10 +360,11 @@ def summarise(data: pl.DataFrame, indicator_label: str) -> str:
         f"{indicator_label}, {window}: observed/expected ratio for {shown.height} of "
         f"{data.height} programs."
     ]
+    positions = FunnelLevels.of_frame(data).positions()
     for code in ("above_alarm", "above_alert", "below_alarm", "below_alert"):
         names = shown.filter(pl.col("position") == code)["program_name"].to_list()
         if names:
-            sentences.append(f"{POSITIONS[code].capitalize()}: {', '.join(names)}.")
+            sentences.append(f"{positions[code].capitalize()}: {', '.join(names)}.")
     signals = data.filter(pl.col("alarm").fill_null(False))["program_name"].to_list()
     sentences.append(
         f"Signalling: {', '.join(signals)}." if signals else "No program signals in this window."
@@ -317,10 +376,8 @@ def summarise(data: pl.DataFrame, indicator_label: str) -> str:
     return " ".join(s for s in sentences if s)
 
 
-def about(
-    rules: SuppressionRules, mart_comment: str | None, alert_level: float, alarm_level: float
-) -> list[str]:
-    """`alert_level` and `alarm_level`: ref_safety_policy's funnel.alert_level and alarm_level."""
+def about(rules: SuppressionRules, mart_comment: str | None, levels: FunnelLevels) -> list[str]:
+    alert_level, alarm_level = levels.alert, levels.alarm
     paragraphs = [
         "Each point is a program: its observed events divided by the events expected if its "
         "patients had had in-person CBT's risk for their case mix, over the window, against "
@@ -349,12 +406,13 @@ TABLE_HEADERS = {
     "observed": "Events",
     "expected": "Expected",
     "ratio": "Observed / expected",
-    "limits_95": "95% limits",
-    "limits_998": "99.8% limits",
+    # Named by their levels where the snapshot is known (FunnelLevels.headers).
+    "alert_limits": "Alert limits",
+    "alarm_limits": "Alarm limits",
     "position": "Position",
     "signal": "Signal",
 }
-NUMERIC_COLUMNS = frozenset({"n", "observed", "expected", "ratio", "limits_95", "limits_998"})
+NUMERIC_COLUMNS = frozenset({"n", "observed", "expected", "ratio", "alert_limits", "alarm_limits"})
 
 
 def _limits_text(
@@ -374,21 +432,24 @@ def _limits_text(
 
 
 def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
+    if data.is_empty():
+        return pl.DataFrame(schema=dict.fromkeys(TABLE_HEADERS, pl.String))
     text = text_frame(data, SUPPRESSION, rules)
+    positions = FunnelLevels.of_frame(data).positions()
     return text.with_columns(
         pl.col("delivery_mode").map_elements(mode_label, return_dtype=pl.String),
         pl.Series(
-            "limits_95",
+            "alert_limits",
             _limits_text(data, rules, ALERT_EXACT, ALERT_DISPERSED),
             dtype=pl.String,
         ),
         pl.Series(
-            "limits_998",
+            "alarm_limits",
             _limits_text(data, rules, ALARM_EXACT, ALARM_DISPERSED),
             dtype=pl.String,
         ),
         pl.when(pl.col("status") == SHOWN)
-        .then(pl.col("position").replace_strict(POSITIONS, default=MISSING))
+        .then(pl.col("position").replace_strict(positions, default=MISSING))
         .otherwise(pl.col("status").replace_strict(REASONS, default=MISSING))
         .alias("position"),
         pl.when(pl.col("alarm")).then(pl.lit("yes")).otherwise(pl.lit("no")).alias("signal"),
@@ -407,20 +468,19 @@ CONTROLS: frozenset[Control] = frozenset(
 
 
 def describe(marts: Marts) -> list[str]:
-    return about(
-        marts.rules,
-        marts.comment(MART),
-        marts.reference_value("ref_safety_policy", "funnel.alert_level"),
-        marts.reference_value("ref_safety_policy", "funnel.alarm_level"),
-    )
+    return about(marts.rules, marts.comment(MART), FunnelLevels.of(marts))
 
 
 def load(marts: Marts, view: ChartView) -> ChartData:
-    return ChartData.of(
-        process_data(
-            marts.safety_funnel(), str(view.state.indicator), require_window(view), view.programs
-        )
+    levels = FunnelLevels.of(marts)
+    data = process_data(
+        marts.safety_funnel(),
+        str(view.state.indicator),
+        require_window(view),
+        view.programs,
+        levels,
     )
+    return ChartData(data, data, headers=levels.headers())
 
 
 def draw(data: ChartData, view: ChartView) -> Drawing:

@@ -71,9 +71,9 @@ def reference_text(reference: pl.DataFrame, indicator: str) -> str:
 def process_data(
     df: pl.DataFrame, indicator: str, window_end: date, programs: Sequence[str]
 ) -> pl.DataFrame:
-    """The funnel's rows for the view (see `safety_funnel.process_data`), shown programs
+    """The funnel's rows for the view (see `safety_funnel.rows_in_view`), shown programs
     ordered from the largest excess of observed over expected rate."""
-    data = safety_funnel.process_data(df, indicator, window_end, programs)
+    data = safety_funnel.rows_in_view(df, indicator, window_end, programs)
     return data.with_columns(
         (pl.col("observed_rate") - pl.col("expected_rate")).alias("excess")
     ).sort(pl.col("status") != SHOWN, "excess", "program_name", descending=[False, True, False])

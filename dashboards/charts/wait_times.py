@@ -3,7 +3,8 @@
 Reads `mart_wait_times` (one row per reporting unit, period and standard of
 ref_waiting_time_standards: the share of started episodes that started within the
 standard's days, beside its target share). NHS Talking Therapies reports the same pair
-of standards (6 and 18 weeks). Input frames must be the suppressed mart
+of standards (config/engagement.yaml `waiting_time_standards`, with their sources); the
+labels are built from the days the mart holds. Input frames must be the suppressed mart
 (`Marts.wait_times`).
 """
 

@@ -12,25 +12,20 @@ about named programs' deliveries.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import dash
 import polars as pl
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, State, callback, html
 
-from dashboards.chart_page import Chart, ChartPage, Options, Values
+from dashboards.chart_page import Chart, ChartPage, Options, PageBody, Values
 from dashboards.charts import dq_checks, dq_deliveries, dq_drift, dq_freshness, dq_quarantine
 from dashboards.charts.common import MISSING, ordered_modes
 from dashboards.charts.protocol import ChartView, Control
-from dashboards.components import (
-    checklist,
-    controls,
-    page_footer,
-    page_header,
-    select,
-    unavailable_page,
-)
+from dashboards.components import checklist, controls, select
 from dashboards.data import WarehouseUnavailableError
+from dashboards.filters import programs_in_view
 from dashboards.ids import ChartIds, Id
 from dashboards.marts import Marts
 from dashboards.reports import min_report_episodes, report_url
@@ -85,18 +80,8 @@ def _offer(marts: Marts) -> Offer:
     )
 
 
-def _programs_in_view(marts: Marts, state: ViewState) -> tuple[str, ...]:
-    """Programs chosen whose delivery mode is chosen too."""
-    chosen, wanted = set(state.modes), set(state.programs)
-    return tuple(
-        p
-        for p, mode in marts.programs().select("program_id", "delivery_mode").rows()
-        if p in wanted and mode in chosen
-    )
-
-
 def _view(marts: Marts, state: ViewState) -> ChartView:
-    return ChartView(state, marts.rules, programs=_programs_in_view(marts, state))
+    return ChartView(state, marts.rules, programs=programs_in_view(marts, state))
 
 
 def _resolve(marts: Marts, values: Values, _options: Options) -> ChartView:
@@ -128,29 +113,23 @@ PAGE = ChartPage(
 )
 
 
-def layout(**query: Any) -> html.Div:
-    runtime = current()
-    try:
-        marts = runtime.snapshot()
-        registry = marts.programs()
-        offer = _offer(marts)
-        state = parse_query(query, offer)
-        sections = PAGE.sections(marts, _view(marts, state))
-        built_at = marts.built_at()
-    except WarehouseUnavailableError as exc:
-        return unavailable_page(TITLE, exc)
+LEAD = (
+    "What happened to each program's deliveries: files loaded, rows quarantined and why, "
+    "the data-quality checks, how fresh the data are, and whether the people referred are "
+    "changing."
+)
+
+
+def _body(marts: Marts, query: Mapping[str, Any]) -> PageBody:
+    registry = marts.programs()
+    offer = _offer(marts)
+    state = parse_query(query, offer)
     batch_options = [(ALL_PERIODS, "Every batch (files that need a look)")] + [
         (b, f"Batch {b}") for b in offer.periods[1:]
     ]
-    return html.Div(
-        [
-            dcc.Location(id=Id.DATA_QUALITY_URL, refresh=False),
-            *page_header(
-                TITLE,
-                "What happened to each program's deliveries: files loaded, rows quarantined "
-                "and why, the data-quality checks, how fresh the data are, and whether the "
-                "people referred are changing.",
-            ),
+    return PageBody(
+        _view(marts, state),
+        before=[
             controls(
                 [
                     select(
@@ -173,8 +152,9 @@ def layout(**query: Any) -> html.Div:
                         scroll=True,
                     ),
                 ]
-            ),
-            *sections,
+            )
+        ],
+        after=[
             html.Section(
                 [
                     html.H2("Drift reports", id="data_quality-reports-heading", className="h4"),
@@ -191,10 +171,12 @@ def layout(**query: Any) -> html.Div:
                     html.Div(id=Id.DATA_QUALITY_REPORTS),
                 ],
                 **{"aria-labelledby": "data_quality-reports-heading"},
-            ),
-            *page_footer(runtime.rules, built_at),
-        ]
+            )
+        ],
     )
+
+
+layout = PAGE.page_layout(TITLE, LEAD, _body)
 
 
 def _reports_table(rows: pl.DataFrame) -> html.Div:
@@ -254,7 +236,7 @@ def update_reports(modes: list[str] | None, programs: list[str] | None) -> Any:
         marts = current().snapshot()
         reports = marts.drift_reports()
         state = ViewState(modes=tuple(modes or ()), programs=tuple(programs or ()))
-        in_view = _programs_in_view(marts, state)
+        in_view = programs_in_view(marts, state)
     except WarehouseUnavailableError:
         return html.P("The warehouse cannot be read right now; reload the page in a moment.")
     rows = dq_drift.report_rows(reports, list(in_view), min_report_episodes())

@@ -19,13 +19,14 @@ Every mart is suppressed whole before any filter applies (`SuppressedMarts`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import dash
 import polars as pl
-from dash import Input, Output, State, callback, dcc, html
+from dash import Output, callback, dcc, html
 
-from dashboards.chart_page import Chart, ChartPage, Options, Values
+from dashboards.chart_page import Chart, ChartPage, PageBody
 from dashboards.charts import (
     care_modification,
     comparison_forest,
@@ -36,20 +37,17 @@ from dashboards.charts import (
 )
 from dashboards.charts.common import ordered_modes
 from dashboards.charts.comparison_common import TIMEPOINTS, timepoint_label
-from dashboards.charts.protocol import ChartView, Control
-from dashboards.components import (
-    controls,
-    empty_mart,
-    page_footer,
-    page_header,
-    select,
-    unavailable_page,
+from dashboards.charts.protocol import ChartView
+from dashboards.components import empty_mart
+from dashboards.filters import (
+    FilterIds,
+    filter_controls,
+    outcome_options,
+    query_from,
+    resolve_filters,
 )
-from dashboards.data import WarehouseUnavailableError
-from dashboards.filters import mode_and_program_filters, outcome_options, query_of, state_of
 from dashboards.ids import ChartIds, Id
 from dashboards.marts import Marts
-from dashboards.runtime import current
 from dashboards.view_state import Offer, OutcomeKey, ViewState, parse_query, to_query_string
 
 PATH = "/effectiveness"
@@ -157,52 +155,43 @@ def _view(marts: Marts, state: ViewState) -> ChartView:
     return ChartView(state, marts.rules, outcome_label=f"{outcome}, {timepoint}")
 
 
-def _resolve(marts: Marts, values: Values, _options: Options) -> ChartView:
-    return _view(marts, state_of(values))
-
-
 def _file_stem(chart: Chart, view: ChartView) -> str:
     return f"{chart.name}-{view.state.outcome}-{view.state.timepoint}"
 
 
+FILTERS = FilterIds(
+    Id.EFFECTIVENESS_OUTCOME,
+    Id.EFFECTIVENESS_MODES,
+    Id.EFFECTIVENESS_PROGRAMS,
+    timepoint=Id.EFFECTIVENESS_TIMEPOINT,
+)
 PAGE = ChartPage(
     url=Id.EFFECTIVENESS_URL,
-    controls=(
-        (Control.OUTCOME, Id.EFFECTIVENESS_OUTCOME),
-        (Control.TIMEPOINT, Id.EFFECTIVENESS_TIMEPOINT),
-        (Control.MODES, Id.EFFECTIVENESS_MODES),
-        (Control.PROGRAMS, Id.EFFECTIVENESS_PROGRAMS),
-    ),
+    controls=FILTERS.chart_controls(),
     options=(),
-    resolve=_resolve,
+    resolve=resolve_filters(_view),
     file_stem=_file_stem,
     charts=CHARTS,
 )
 
 
-def layout(**query: Any) -> html.Div:
-    runtime = current()
-    try:
-        marts = runtime.snapshot()
-        if marts.comparisons().is_empty():
-            return empty_mart(TITLE, comparison_forest.MART)
-        offer = _offer(marts)
-        outcome_options = _outcome_options(marts)
-        program_options = _program_options(marts)
-        state = parse_query(query, offer)
-        sections = PAGE.sections(marts, _view(marts, state))
-        built_at = marts.built_at()
-    except WarehouseUnavailableError as exc:
-        return unavailable_page(TITLE, exc)
-    return html.Div(
-        [
-            dcc.Location(id=Id.EFFECTIVENESS_URL, refresh=False),
-            *page_header(
-                TITLE,
-                "How each program and each delivery mode compares with in-person CBT for "
-                "patients with a similar case mix, what the programs achieve together, how "
-                "much each result can be trusted, and what goes with programs doing better.",
-            ),
+LEAD = (
+    "How each program and each delivery mode compares with in-person CBT for patients "
+    "with a similar case mix, what the programs achieve together, how much each result "
+    "can be trusted, and what goes with programs doing better."
+)
+
+
+def _body(marts: Marts, query: Mapping[str, Any]) -> PageBody | html.Div:
+    if marts.comparisons().is_empty():
+        return empty_mart(TITLE, comparison_forest.MART)
+    offer = _offer(marts)
+    outcome_options = _outcome_options(marts)
+    program_options = _program_options(marts)
+    state = parse_query(query, offer)
+    return PageBody(
+        _view(marts, state),
+        before=[
             html.P(
                 [
                     "Change within each program, responders and scores week by week: ",
@@ -214,56 +203,22 @@ def layout(**query: Any) -> html.Div:
                     ".",
                 ]
             ),
-            controls(
-                [
-                    select(
-                        Id.EFFECTIVENESS_OUTCOME, "Outcome", outcome_options, str(state.outcome)
-                    ),
-                    select(
-                        Id.EFFECTIVENESS_TIMEPOINT,
-                        "Timepoint",
-                        [(t, timepoint_label(t)) for t in offer.timepoints],
-                        str(state.timepoint),
-                    ),
-                    *mode_and_program_filters(
-                        Id.EFFECTIVENESS_MODES,
-                        Id.EFFECTIVENESS_PROGRAMS,
-                        offer,
-                        program_options,
-                        state,
-                    ),
-                ]
-            ),
-            *sections,
-            *page_footer(runtime.rules, built_at),
-        ]
+            filter_controls(FILTERS, "Outcome", outcome_options, offer, program_options, state),
+        ],
     )
+
+
+layout = PAGE.page_layout(TITLE, LEAD, _body)
 
 
 @callback(
     Output(Id.EFFECTIVENESS_URL, "search"),
     Output(Id.EFFECTIVENESS_OUTCOMES_LINK, "href"),
-    Input(Id.EFFECTIVENESS_OUTCOME, "value"),
-    Input(Id.EFFECTIVENESS_TIMEPOINT, "value"),
-    Input(Id.EFFECTIVENESS_MODES, "value"),
-    Input(Id.EFFECTIVENESS_PROGRAMS, "value"),
-    State(Id.EFFECTIVENESS_TIMEPOINT, "options"),
-    State(Id.EFFECTIVENESS_MODES, "options"),
-    State(Id.EFFECTIVENESS_PROGRAMS, "options"),
+    *FILTERS.url_arguments(),
 )
-def update_url(
-    outcome: str,
-    timepoint: str,
-    modes: list[str] | None,
-    programs: list[str] | None,
-    timepoint_options: list[dict[str, str]],
-    mode_options: list[dict[str, str]],
-    program_options: list[dict[str, str]],
-) -> tuple[str, str]:
+def update_url(*filters: Any) -> tuple[str, str]:
     """Mirror the controls in the URL and in the link to the Outcomes page."""
-    search = query_of(
-        outcome, modes, programs, mode_options, program_options, timepoint, timepoint_options
-    )
+    search = query_from(FILTERS, *filters)
     return search, OUTCOMES_PATH + search
 
 

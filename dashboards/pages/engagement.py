@@ -12,13 +12,14 @@ programs alone and say how many.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import dash
 import polars as pl
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, callback, html
 
-from dashboards.chart_page import Chart, ChartPage, Options, Values
+from dashboards.chart_page import Chart, ChartPage, Options, PageBody, Values
 from dashboards.charts import (
     dose_response,
     dropout_survival,
@@ -28,17 +29,11 @@ from dashboards.charts import (
     therapist_time,
     wait_times,
 )
-from dashboards.charts.common import UNIT_TYPE_LABELS, ordered_modes, unit_name
+from dashboards.charts.common import UNIT_TYPE_LABELS, ordered_modes
 from dashboards.charts.protocol import ChartView, Control
-from dashboards.components import (
-    controls,
-    empty_mart,
-    page_footer,
-    page_header,
-    select,
-    unavailable_page,
-)
+from dashboards.components import controls, empty_mart, select
 from dashboards.data import WarehouseUnavailableError
+from dashboards.filters import unit_options
 from dashboards.ids import ChartIds, Id
 from dashboards.marts import Marts
 from dashboards.runtime import current
@@ -128,16 +123,6 @@ def _offer(marts: Marts) -> Offer:
     )
 
 
-def _unit_options(units: pl.DataFrame) -> list[tuple[str, str]]:
-    options = []
-    for row in units.iter_rows(named=True):
-        name = unit_name(row["unit_type"], row["unit_id"], row["unit_label"])
-        kind = UNIT_TYPE_LABELS[row["unit_type"]]
-        label = name if row["unit_type"] == "all_icbt" else f"{kind}: {name}"
-        options.append((str(Unit(row["unit_type"], row["unit_id"])), label))
-    return options
-
-
 def _period_options(offer: Offer) -> list[tuple[str, str]]:
     return [(p, "All referrals" if p == ALL_PERIODS else f"Referred in {p}") for p in offer.periods]
 
@@ -181,39 +166,33 @@ PAGE = ChartPage(
 )
 
 
-def layout(**query: Any) -> html.Div:
-    runtime = current()
-    try:
-        marts = runtime.snapshot()
-        units = _units(marts)
-        if units.is_empty():
-            return empty_mart(TITLE, engagement_funnel.MART)
-        offer = _offer(marts)
-        outcome_options = _outcome_options(marts)
-        state = parse_query(query, offer)
-        unit = focal_unit(state, offer)
-        view = ChartView(
-            ViewState(outcome=state.outcome, period=_effective_period(unit, state.period)),
-            runtime.rules,
-            unit=unit,
-        )
-        sections = PAGE.sections(marts, view)
-        built_at = marts.built_at()
-    except WarehouseUnavailableError as exc:
-        return unavailable_page(TITLE, exc)
-    return html.Div(
-        [
-            dcc.Location(id=Id.ENGAGEMENT_URL, refresh=False),
-            *page_header(
-                TITLE,
-                "How many referred people start and finish, how long they stay, how much "
-                "therapist time they receive, how long they wait, and whether doing more of "
-                "a program goes with more improvement; for programs on contract v2, why "
-                "people stop and what they say of their care.",
-            ),
+LEAD = (
+    "How many referred people start and finish, how long they stay, how much therapist "
+    "time they receive, how long they wait, and whether doing more of a program goes with "
+    "more improvement; for programs on contract v2, why people stop and what they say of "
+    "their care."
+)
+
+
+def _body(marts: Marts, query: Mapping[str, Any]) -> PageBody | html.Div:
+    units = _units(marts)
+    if units.is_empty():
+        return empty_mart(TITLE, engagement_funnel.MART)
+    offer = _offer(marts)
+    outcome_options = _outcome_options(marts)
+    state = parse_query(query, offer)
+    unit = focal_unit(state, offer)
+    view = ChartView(
+        ViewState(outcome=state.outcome, period=_effective_period(unit, state.period)),
+        marts.rules,
+        unit=unit,
+    )
+    return PageBody(
+        view,
+        before=[
             controls(
                 [
-                    select(Id.ENGAGEMENT_UNIT, "Unit", _unit_options(units), str(unit)),
+                    select(Id.ENGAGEMENT_UNIT, "Unit", unit_options(units), str(unit)),
                     html.Div(
                         [
                             select(
@@ -235,11 +214,12 @@ def layout(**query: Any) -> html.Div:
                         str(state.outcome),
                     ),
                 ]
-            ),
-            *sections,
-            *page_footer(runtime.rules, built_at),
-        ]
+            )
+        ],
     )
+
+
+layout = PAGE.page_layout(TITLE, LEAD, _body)
 
 
 @callback(

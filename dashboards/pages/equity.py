@@ -11,25 +11,20 @@ barriers: contract v2 reasons for stopping across the same dimension
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import dash
 import polars as pl
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, callback, html
 
-from dashboards.chart_page import Chart, ChartPage, Options, Values
+from dashboards.chart_page import Chart, ChartPage, Options, PageBody, Values
 from dashboards.charts import barriers_by_group, equity_groups
-from dashboards.charts.common import UNIT_TYPE_LABELS, ordered_modes, unit_name
+from dashboards.charts.common import UNIT_TYPE_LABELS, ordered_modes
 from dashboards.charts.protocol import ChartView, Control
-from dashboards.components import (
-    controls,
-    empty_mart,
-    page_footer,
-    page_header,
-    select,
-    unavailable_page,
-)
+from dashboards.components import controls, empty_mart, select
 from dashboards.data import WarehouseUnavailableError
+from dashboards.filters import unit_options
 from dashboards.ids import ChartIds, Id
 from dashboards.marts import Marts
 from dashboards.runtime import current
@@ -117,39 +112,22 @@ def _offer(marts: Marts) -> Offer:
     )
 
 
-def _unit_options(units: pl.DataFrame) -> list[tuple[str, str]]:
-    options = []
-    for unit_type, unit_id, label in units.rows():
-        name = unit_name(unit_type, unit_id, label)
-        text = name if unit_type == "all_icbt" else f"{UNIT_TYPE_LABELS[unit_type]}: {name}"
-        options.append((str(Unit(unit_type, unit_id)), text))
-    return options
+LEAD = (
+    "Whether some groups are reached, kept or helped less: share of referrals, completion, "
+    "PHQ-9 change and recovery by age band, sex, rurality and language."
+)
 
 
-def layout(**query: Any) -> html.Div:
-    runtime = current()
-    try:
-        marts = runtime.snapshot()
-        units = _units(marts)
-        if units.is_empty():
-            return empty_mart(TITLE, equity_groups.MART)
-        offer = _offer(marts)
-        state = parse_query(query, offer)
-        unit = focal_unit(state, offer)
-        sections = PAGE.sections(marts, ChartView(state, runtime.rules, unit=unit))
-        built_at = marts.built_at()
-    except WarehouseUnavailableError as exc:
-        return unavailable_page(TITLE, exc)
-    rules = runtime.rules
-    return html.Div(
-        [
-            dcc.Location(id=Id.EQUITY_URL, refresh=False),
-            *page_header(
-                TITLE,
-                "Whether some groups are reached, kept or helped less: share of referrals, "
-                "completion, PHQ-9 change and recovery by age band, sex, rurality and "
-                "language.",
-            ),
+def _body(marts: Marts, query: Mapping[str, Any]) -> PageBody | html.Div:
+    units = _units(marts)
+    if units.is_empty():
+        return empty_mart(TITLE, equity_groups.MART)
+    offer = _offer(marts)
+    state = parse_query(query, offer)
+    unit = focal_unit(state, offer)
+    return PageBody(
+        ChartView(state, marts.rules, unit=unit),
+        before=[
             html.Div(
                 [
                     html.Strong("Unadjusted. "),
@@ -164,7 +142,7 @@ def layout(**query: Any) -> html.Div:
                     select(
                         Id.EQUITY_UNIT,
                         "Unit",
-                        _unit_options(units),
+                        unit_options(units),
                         str(unit),
                     ),
                     select(
@@ -175,10 +153,11 @@ def layout(**query: Any) -> html.Div:
                     ),
                 ]
             ),
-            *sections,
-            *page_footer(rules, built_at),
-        ]
+        ],
     )
+
+
+layout = PAGE.page_layout(TITLE, LEAD, _body)
 
 
 @callback(

@@ -14,30 +14,28 @@ so which programs are hidden never depends on the filters a reader picks.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import dash
 import polars as pl
-from dash import Input, Output, State, callback, dcc, html
+from dash import Output, callback, html
 
-from dashboards.chart_page import Chart, ChartPage, Options, Values
+from dashboards.chart_page import Chart, ChartPage, PageBody
 from dashboards.charts import program_change, responder_rates, score_trajectories
 from dashboards.charts.common import ordered_modes
-from dashboards.charts.protocol import ChartView, Control
-from dashboards.components import (
-    controls,
-    empty_mart,
-    page_footer,
-    page_header,
-    page_link,
-    select,
-    unavailable_page,
+from dashboards.charts.protocol import ChartView
+from dashboards.components import empty_mart, page_link
+from dashboards.filters import (
+    FilterIds,
+    filter_controls,
+    outcome_file_stem,
+    outcome_options,
+    query_from,
+    resolve_filters,
 )
-from dashboards.data import WarehouseUnavailableError
-from dashboards.filters import mode_and_program_filters, outcome_options, query_of, state_of
 from dashboards.ids import ChartIds, Id
 from dashboards.marts import Marts
-from dashboards.runtime import current
 from dashboards.view_state import Offer, OutcomeKey, ViewState, parse_query
 
 PATH = "/outcomes"
@@ -99,92 +97,57 @@ def _view(marts: Marts, state: ViewState) -> ChartView:
     )
 
 
-def _resolve(marts: Marts, values: Values, _options: Options) -> ChartView:
-    return _view(marts, state_of(values))
-
-
-def _file_stem(chart: Chart, view: ChartView) -> str:
-    return f"{chart.name}-{view.state.outcome}"
-
-
+FILTERS = FilterIds(Id.OUTCOMES_OUTCOME, Id.OUTCOMES_MODES, Id.OUTCOMES_PROGRAMS)
 PAGE = ChartPage(
     url=Id.OUTCOMES_URL,
-    controls=(
-        (Control.OUTCOME, Id.OUTCOMES_OUTCOME),
-        (Control.MODES, Id.OUTCOMES_MODES),
-        (Control.PROGRAMS, Id.OUTCOMES_PROGRAMS),
-    ),
+    controls=FILTERS.chart_controls(),
     options=(),
-    resolve=_resolve,
-    file_stem=_file_stem,
+    resolve=resolve_filters(_view),
+    file_stem=outcome_file_stem,
     charts=CHARTS,
 )
 
 
-def layout(**query: Any) -> html.Div:
-    runtime = current()
-    try:
-        marts = runtime.snapshot()
-        outcomes = _outcomes(marts)
-        programs = marts.query("program_options", timepoint=program_change.TIMEPOINT)
-        if outcomes.is_empty():
-            return empty_mart(TITLE, program_change.MART)
-        offer = _offer(outcomes, programs)
-        state = parse_query(query, offer)
-        sections = PAGE.sections(marts, _view(marts, state))
-        built_at = marts.built_at()
-    except WarehouseUnavailableError as exc:
-        return unavailable_page(TITLE, exc)
-    return html.Div(
-        [
-            dcc.Location(id=Id.OUTCOMES_URL, refresh=False),
-            *page_header(
-                TITLE,
-                "How much each program's patients changed between starting treatment and "
-                "finishing it, how many improved, and how scores moved week by week.",
-            ),
+LEAD = (
+    "How much each program's patients changed between starting treatment and finishing "
+    "it, how many improved, and how scores moved week by week."
+)
+
+
+def _body(marts: Marts, query: Mapping[str, Any]) -> PageBody | html.Div:
+    outcomes = _outcomes(marts)
+    programs = marts.query("program_options", timepoint=program_change.TIMEPOINT)
+    if outcomes.is_empty():
+        return empty_mart(TITLE, program_change.MART)
+    offer = _offer(outcomes, programs)
+    state = parse_query(query, offer)
+    return PageBody(
+        _view(marts, state),
+        before=[
             html.Div(id=Id.OUTCOMES_EFFECTIVENESS_LINK),
-            controls(
-                [
-                    select(
-                        Id.OUTCOMES_OUTCOME,
-                        "Outcome",
-                        outcome_options(outcomes),
-                        str(state.outcome),
-                    ),
-                    *mode_and_program_filters(
-                        Id.OUTCOMES_MODES,
-                        Id.OUTCOMES_PROGRAMS,
-                        offer,
-                        programs.select("program_id", "program_name").rows(),
-                        state,
-                    ),
-                ]
+            filter_controls(
+                FILTERS,
+                "Outcome",
+                outcome_options(outcomes),
+                offer,
+                programs.select("program_id", "program_name").rows(),
+                state,
             ),
-            *sections,
-            *page_footer(runtime.rules, built_at),
-        ]
+        ],
     )
+
+
+layout = PAGE.page_layout(TITLE, LEAD, _body)
 
 
 @callback(
     Output(Id.OUTCOMES_URL, "search"),
     Output(Id.OUTCOMES_EFFECTIVENESS_LINK, "children"),
-    Input(Id.OUTCOMES_OUTCOME, "value"),
-    Input(Id.OUTCOMES_MODES, "value"),
-    Input(Id.OUTCOMES_PROGRAMS, "value"),
-    State(Id.OUTCOMES_MODES, "options"),
-    State(Id.OUTCOMES_PROGRAMS, "options"),
+    *FILTERS.url_arguments(),
 )
-def update_url(
-    outcome: str,
-    modes: list[str] | None,
-    programs: list[str] | None,
-    mode_options: list[dict[str, str]],
-    program_options: list[dict[str, str]],
-) -> tuple[str, Any]:
+def update_url(*filters: Any) -> tuple[str, Any]:
     """Mirror the controls in the URL and in the link to the Effectiveness page."""
-    search = query_of(outcome, modes, programs, mode_options, program_options)
+    search = query_from(FILTERS, *filters)
     link = page_link(
         EFFECTIVENESS_PATH,
         "The same programs compared with in-person CBT: Effectiveness page",

@@ -9,29 +9,28 @@ Filters (outcome, delivery modes, programs) live in the URL like on every page.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import dash
 import polars as pl
-from dash import Input, Output, State, callback, dcc, html
+from dash import Output, callback, html
 
-from dashboards.chart_page import Chart, ChartPage, Options, Values
+from dashboards.chart_page import Chart, ChartPage, PageBody
 from dashboards.charts import program_registry
 from dashboards.charts.common import ordered_modes
-from dashboards.charts.protocol import ChartView, Control
-from dashboards.components import (
-    controls,
-    empty_mart,
-    page_footer,
-    page_header,
-    select,
-    unavailable_page,
+from dashboards.charts.protocol import ChartView
+from dashboards.components import empty_mart
+from dashboards.filters import (
+    FilterIds,
+    filter_controls,
+    outcome_file_stem,
+    outcome_options,
+    query_from,
+    resolve_filters,
 )
-from dashboards.data import WarehouseUnavailableError
-from dashboards.filters import mode_and_program_filters, outcome_options, query_of, state_of
 from dashboards.ids import ChartIds, Id
 from dashboards.marts import Marts
-from dashboards.runtime import current
 from dashboards.view_state import Offer, OutcomeKey, ViewState, parse_query
 
 PATH = "/programs"
@@ -75,91 +74,56 @@ def _view(marts: Marts, state: ViewState) -> ChartView:
     return ChartView(state, marts.rules, outcome_label=labels.get(str(state.outcome), ""))
 
 
-def _resolve(marts: Marts, values: Values, _options: Options) -> ChartView:
-    return _view(marts, state_of(values))
-
-
-def _file_stem(chart: Chart, view: ChartView) -> str:
-    return f"{chart.name}-{view.state.outcome}"
-
-
+FILTERS = FilterIds(Id.PROGRAMS_OUTCOME, Id.PROGRAMS_MODES, Id.PROGRAMS_PROGRAMS)
 PAGE = ChartPage(
     url=Id.PROGRAMS_URL,
-    controls=(
-        (Control.OUTCOME, Id.PROGRAMS_OUTCOME),
-        (Control.MODES, Id.PROGRAMS_MODES),
-        (Control.PROGRAMS, Id.PROGRAMS_PROGRAMS),
-    ),
+    controls=FILTERS.chart_controls(),
     options=(),
-    resolve=_resolve,
-    file_stem=_file_stem,
+    resolve=resolve_filters(_view),
+    file_stem=outcome_file_stem,
     charts=(REGISTRY,),
 )
 
 
-def layout(**query: Any) -> html.Div:
-    runtime = current()
-    try:
-        marts = runtime.snapshot()
-        registry = marts.programs()
-        outcomes = _outcomes(marts)
-        marts.engagement_funnel()  # a missing funnel mart is reported here, once
-        if registry.is_empty() or outcomes.is_empty():
-            return empty_mart(TITLE, "staging_programs")
-        offer = _offer(registry, outcomes)
-        state = parse_query(query, offer)
-        (section,) = PAGE.sections(marts, _view(marts, state))
-        built_at = marts.built_at()
-    except WarehouseUnavailableError as exc:
-        return unavailable_page(TITLE, exc)
-    return html.Div(
-        [
-            dcc.Location(id=Id.PROGRAMS_URL, refresh=False),
-            *page_header(
-                TITLE,
-                "Every program on the dimensions the CADTH Environmental Scan compared, with "
-                "its headline outcome and how many of its patients completed.",
-            ),
-            controls(
-                [
-                    select(
-                        Id.PROGRAMS_OUTCOME,
-                        "Headline outcome",
-                        outcome_options(outcomes),
-                        str(state.outcome),
-                    ),
-                    *mode_and_program_filters(
-                        Id.PROGRAMS_MODES,
-                        Id.PROGRAMS_PROGRAMS,
-                        offer,
-                        registry.select("program_id", "program_name").rows(),
-                        state,
-                    ),
-                ]
-            ),
-            section,
-            *page_footer(runtime.rules, built_at),
-        ]
+LEAD = (
+    "Every program on the dimensions the CADTH Environmental Scan compared, with its "
+    "headline outcome and how many of its patients completed."
+)
+
+
+def _body(marts: Marts, query: Mapping[str, Any]) -> PageBody | html.Div:
+    registry = marts.programs()
+    outcomes = _outcomes(marts)
+    marts.engagement_funnel()  # a missing funnel mart is reported here, once
+    if registry.is_empty() or outcomes.is_empty():
+        return empty_mart(TITLE, "staging_programs")
+    offer = _offer(registry, outcomes)
+    state = parse_query(query, offer)
+    return PageBody(
+        _view(marts, state),
+        before=[
+            filter_controls(
+                FILTERS,
+                "Headline outcome",
+                outcome_options(outcomes),
+                offer,
+                registry.select("program_id", "program_name").rows(),
+                state,
+            )
+        ],
     )
+
+
+layout = PAGE.page_layout(TITLE, LEAD, _body)
 
 
 @callback(
     Output(Id.PROGRAMS_URL, "search"),
-    Input(Id.PROGRAMS_OUTCOME, "value"),
-    Input(Id.PROGRAMS_MODES, "value"),
-    Input(Id.PROGRAMS_PROGRAMS, "value"),
-    State(Id.PROGRAMS_MODES, "options"),
-    State(Id.PROGRAMS_PROGRAMS, "options"),
+    *FILTERS.url_arguments(),
 )
-def update_url(
-    outcome: str,
-    modes: list[str] | None,
-    programs: list[str] | None,
-    mode_options: list[dict[str, str]],
-    program_options: list[dict[str, str]],
-) -> str:
+def update_url(*filters: Any) -> str:
     """Mirror the controls in the URL."""
-    return query_of(outcome, modes, programs, mode_options, program_options)
+    return query_from(FILTERS, *filters)
 
 
 PAGE.register()

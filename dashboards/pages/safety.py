@@ -22,16 +22,17 @@ stale edit is refused with the name of whoever changed the item first.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
 import dash
 import polars as pl
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, State, callback, html
 
 from appdb.reviews import StaleEditError, UnknownItemError
 from dashboards import auth, review_queue
-from dashboards.chart_page import Chart, ChartPage, Options, Values
+from dashboards.chart_page import Chart, ChartPage, Options, PageBody, Values
 from dashboards.charts import (
     adverse_events,
     item9_follow_up,
@@ -42,16 +43,8 @@ from dashboards.charts import (
 )
 from dashboards.charts.common import ordered_modes, unit_name
 from dashboards.charts.protocol import ChartView, Control
-from dashboards.components import (
-    checklist,
-    controls,
-    empty_mart,
-    page_footer,
-    page_header,
-    select,
-    unavailable_page,
-)
-from dashboards.data import WarehouseUnavailableError
+from dashboards.components import checklist, controls, empty_mart, select
+from dashboards.filters import programs_in_view
 from dashboards.ids import ChartIds, Id
 from dashboards.marts import Marts
 from dashboards.marts.safety import funnel_windows
@@ -140,12 +133,6 @@ def _offer(marts: Marts) -> Offer:
 
 def _view(marts: Marts, state: ViewState, offer: Offer) -> ChartView:
     """The view the controls select; programs in view are those chosen in a chosen mode."""
-    chosen_modes, chosen = set(state.modes), set(state.programs)
-    in_view = tuple(
-        p
-        for p, mode in marts.programs().select("program_id", "delivery_mode").rows()
-        if p in chosen and mode in chosen_modes
-    )
     windows = _windows(marts)
     window = next((end for end in windows if f"{end:%Y-%m}" == state.period), windows[0])
     labels = dict(marts.safety_indicators().select("indicator", "label").rows())
@@ -153,7 +140,7 @@ def _view(marts: Marts, state: ViewState, offer: Offer) -> ChartView:
     return ChartView(
         state,
         marts.rules,
-        programs=in_view,
+        programs=programs_in_view(marts, state),
         unit=focal_unit(state, offer),
         indicator_label=labels.get(indicator, indicator),
         window=window,
@@ -220,32 +207,26 @@ def _assignees() -> list[str]:
     return [*first, *(n for n in names if n not in first)]
 
 
-def layout(**query: Any) -> html.Div:
-    runtime = current()
-    try:
-        marts = runtime.snapshot()
-        queue = review_queue.queue_section(_queue(marts), _assignees())
-        indicators = marts.safety_indicators()
-        registry = marts.programs()
-        periods = _period_options(_windows(marts), marts)
-        if indicators.is_empty() or not periods:
-            return empty_mart(TITLE, safety_funnel.MART)
-        offer = _offer(marts)
-        state = parse_query(query, offer)
-        sections = PAGE.sections(marts, _view(marts, state, offer))
-        built_at = marts.built_at()
-    except WarehouseUnavailableError as exc:
-        return unavailable_page(TITLE, exc)
+LEAD = (
+    "Whether any program harms more patients than in-person CBT would for the same people: "
+    "open signals, the funnel plot and CUSUM charts of one harm indicator, adverse events, "
+    "and follow-up after thoughts of self-harm."
+)
+
+
+def _body(marts: Marts, query: Mapping[str, Any]) -> PageBody | html.Div:
+    queue = review_queue.queue_section(_queue(marts), _assignees())
+    indicators = marts.safety_indicators()
+    registry = marts.programs()
+    periods = _period_options(_windows(marts), marts)
+    if indicators.is_empty() or not periods:
+        return empty_mart(TITLE, safety_funnel.MART)
+    offer = _offer(marts)
+    state = parse_query(query, offer)
     unit_note = html.P(id=Id.SAFETY_UNIT_NOTE, className="mt-4 mb-0")
-    return html.Div(
-        [
-            dcc.Location(id=Id.SAFETY_URL, refresh=False),
-            *page_header(
-                TITLE,
-                "Whether any program harms more patients than in-person CBT would for the "
-                "same people: open signals, the funnel plot and CUSUM charts of one harm "
-                "indicator, adverse events, and follow-up after thoughts of self-harm.",
-            ),
+    return PageBody(
+        _view(marts, state, offer),
+        before=[
             html.Div(
                 [
                     html.Strong("A signal is a prompt to look closer. "),
@@ -295,14 +276,17 @@ def layout(**query: Any) -> html.Div:
                     ),
                 ]
             ),
-            *[
-                part
-                for chart, section in zip(CHARTS, sections, strict=True)
-                for part in ((unit_note, section) if chart is EVENTS else (section,))
-            ],
-            *page_footer(runtime.rules, built_at),
-        ]
+        ],
+        # The note naming the adverse-event chart's unit stands just before that chart.
+        place=lambda sections: [
+            part
+            for chart, section in zip(CHARTS, sections, strict=True)
+            for part in ((unit_note, section) if chart is EVENTS else (section,))
+        ],
     )
+
+
+layout = PAGE.page_layout(TITLE, LEAD, _body)
 
 
 @callback(

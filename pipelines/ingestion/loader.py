@@ -5,10 +5,6 @@ validate, pseudonymise (`examine.check_file`), then in one transaction replace w
 earlier delivery of the same program, batch and table loaded, insert the valid rows,
 quarantine the rest and write the ledger entry. A crash rolls the transaction back, so
 a rerun starts from the previous state and completes.
-
-`ICBT_INGEST_PAUSE_BEFORE_COMMIT` (seconds) holds each file's transaction open just
-before its commit. It exists for the crash test, which kills a load at that point; it
-is never set in production.
 """
 
 from __future__ import annotations
@@ -30,7 +26,6 @@ from pipelines.ingestion.frames import SOURCE_ROW
 from pipelines.ingestion.landing import LandingFile, StrayFile, discover, settling
 from pipelines.ingestion.readers import FileScan, scan_landing_file
 from pipelines.ingestion.rules import load_rules
-from pipelines.settings import Environment
 from pipelines.sql import read_sql, run_sql
 
 RAW_TABLE = {name: f"raw_{name}" for name in ALL_TABLES}
@@ -154,13 +149,6 @@ def ledger_id_for(program_id: str, loaded_at: datetime, previous: int = 0) -> in
     program_bits = int.from_bytes(hashlib.blake2b(program_id.encode(), digest_size=4).digest())
     candidate = (int(loaded_at.timestamp() * 1000) << 20) | (program_bits & 0xFFFFF)
     return candidate if candidate > previous else previous + (1 << 20)
-
-
-def _pause_before_commit(f: LandingFile) -> None:
-    seconds = Environment.read().ingest_pause_before_commit
-    if seconds > 0:
-        log.warning("pausing %.0f s before committing %s", seconds, f.relative_path)
-        time.sleep(seconds)
 
 
 class LandingLoader:
@@ -355,7 +343,6 @@ class LandingLoader:
                 _insert(self.con, RAW_TABLE[f.table], _raw_rows(check.result.valid, f, ledger_id))
                 rejected = check.result.rejections
             _insert(self.con, "ingest_quarantine", _quarantine_rows(rejected, f, ledger_id))
-            _pause_before_commit(f)
             self.con.commit()
         except BaseException:
             self.con.rollback()

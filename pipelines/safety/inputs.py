@@ -2,8 +2,9 @@
 
 The queries live in `sql/queries/safety_*.sql`; this module runs them with the
 configured parameters and hands the frames to the pure functions of `indicators` and
-`expected`. Both the Dagster asset and the operating-characteristics harness call it,
-so the benchmark measures exactly what the pipeline computes.
+`expected`. Both the Dagster asset and the operating-characteristics harness
+(benchmarks/safety_harness.py) call it, so the benchmark measures exactly what the
+pipeline computes.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -301,11 +301,18 @@ def downloaded_rows(path: str | Path, marts: Marts) -> pl.DataFrame:
     return rows.drop(SNAPSHOT_COLUMN)
 
 
-def shown_rows(module: ModuleType, data: pl.DataFrame, rules: SuppressionRules) -> list[dict]:
-    """The chart's numbers table as the page renders it: one dict per row, by header."""
+def shown_rows(
+    module: ModuleType,
+    data: pl.DataFrame,
+    rules: SuppressionRules,
+    headers: Mapping[str, str] | None = None,
+) -> list[dict]:
+    """The chart's numbers table as the page renders it: one dict per row, by header
+    (`headers` where the chart's data name them, as `ChartData.headers`)."""
     frame = module.table_frame(data, rules)
+    headers = headers or module.TABLE_HEADERS
     return [
-        {module.TABLE_HEADERS[c]: "" if v is None else str(v) for c, v in row.items()}
+        {headers[c]: "" if v is None else str(v) for c, v in row.items()}
         for row in frame.iter_rows(named=True)
     ]
 

@@ -10,6 +10,7 @@ a character a spreadsheet runs as a formula.
 from __future__ import annotations
 
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -81,7 +82,7 @@ def _components(tree: Any) -> Iterator[Any]:
 def _chart_pages() -> list[tuple[str, Any, ChartPage]]:
     pages = []
     for page in dash.page_registry.values():
-        registry = page["layout"].__globals__.get("PAGE")
+        registry = getattr(sys.modules[page["module"]], "PAGE", None)
         if isinstance(registry, ChartPage):
             pages.append((page["path"], page["layout"], registry))
     return pages

@@ -105,7 +105,11 @@ CASES = {
         safety_funnel,
         Marts.safety_funnel,
         lambda f, p, m: safety_funnel.process_data(
-            f, _indicator(m), funnel_windows(m.safety_funnel())[0], p
+            f,
+            _indicator(m),
+            funnel_windows(m.safety_funnel())[0],
+            p,
+            safety_funnel.FunnelLevels.of(m),
         ),
         SAFETY_FUNNEL.counts,
         lambda d: safety_funnel.create_figure(d, "Indicator"),

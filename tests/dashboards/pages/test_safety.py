@@ -92,7 +92,9 @@ def charts(
     label = indicator_label(marts, indicator)
     window = funnel_windows(marts.safety_funnel())[0]
     register = safety_register.process_data(marts.signal_register(), programs)
-    funnel = safety_funnel.process_data(marts.safety_funnel(), indicator, window, programs)
+    funnel = safety_funnel.process_data(
+        marts.safety_funnel(), indicator, window, programs, safety_funnel.FunnelLevels.of(marts)
+    )
     rates = safety_rates.process_data(marts.safety_funnel(), indicator, window, programs)
     cusum = safety_cusum.process_data(marts.safety_cusum(), indicator, programs)
     events = adverse_events.process_data(marts.adverse_event_profile(), unit)
@@ -120,7 +122,13 @@ def expect_sections(page: Page, expected: dict, rules: SuppressionRules) -> None
     for module, (data, summary) in expected.items():
         _, summary_id, table_id = SECTIONS[module]
         expect(page.locator(f"#{summary_id}")).to_have_text(summary)
-        rows = shown_rows(module, data, rules)
+        # The funnel's limit columns are named by the snapshot's levels.
+        headers = (
+            safety_funnel.FunnelLevels.of_frame(data).headers()
+            if module is safety_funnel and data.height
+            else None
+        )
+        rows = shown_rows(module, data, rules, headers)
         expect(page.locator(f"#{table_id} tbody tr")).to_have_count(len(rows))
         if rows:
             assert table_rows(page, f"#{table_id}") == rows, module.__name__
@@ -164,7 +172,7 @@ def test_indicator_and_mode_redraw_and_a_shared_url_restores_them(
     indicator = next(
         i
         for i in marts.safety_indicators()["indicator"][1:]
-        if safety_funnel.process_data(marts.safety_funnel(), i, window, all_programs(marts))[
+        if safety_funnel.rows_in_view(marts.safety_funnel(), i, window, all_programs(marts))[
             "alarm"
         ].any()
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.pipelines.effectiveness.harness import build
+from benchmarks.without_ingestion import build_without_ingestion
 from tests.pipelines.ingestion.conftest import EPISODES_HEADER, PROGRAM, PROM_HEADER, episode, write
 
 
@@ -34,7 +34,9 @@ def test_due_is_judged_against_each_programs_own_latest_delivery(tmp_path: Path)
         "ICBT02/2026-12/prom_responses.csv",
         PROM_HEADER + "E1,PHQ9,2026-12-01,1,1\n",
     )
-    warehouse = build(landing, tmp_path / "build.duckdb")
+    warehouse = build_without_ingestion(
+        landing, tmp_path / "build.duckdb", then=("int_effectiveness_episodes",)
+    )
     with warehouse.connect() as con:
         rows = con.execute(
             "SELECT program_id, bool_or(is_due), max(as_of_date)::VARCHAR "

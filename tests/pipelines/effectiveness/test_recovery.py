@@ -1,11 +1,11 @@
 """The comparisons recover the effects the demo generator planted, over several seeds.
 
 Each seed generates landing files, builds the warehouse up to the analysis data set
-with the real SQL and outcome code (harness.py skips only ingestion), and runs every
-comparison. The generator's truth is each program's exact paired difference in change
-relative to in-person CBT; a guided program is planted a full MCID worse on PHQ-9 and
-GAD-7 so that clearly inferior, clearly superior (archetype 6) and near-equivalent
-programs are all present.
+with the real SQL and outcome code (benchmarks/without_ingestion.py skips only
+ingestion), and runs every comparison. The generator's truth is each program's exact
+paired difference in change relative to in-person CBT; a guided program is planted a
+full MCID worse on PHQ-9 and GAD-7 so that clearly inferior, clearly superior
+(archetype 6) and near-equivalent programs are all present.
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from benchmarks.without_ingestion import build_without_ingestion
 from pipelines.demo.config import GeneratorConfig
 from pipelines.demo.generator import generate
 from pipelines.effectiveness.comparisons import Outcome, run_comparisons
 from pipelines.effectiveness.config import load_benchmarks, load_effectiveness_config
 from pipelines.sql import read_sql
-from tests.pipelines.effectiveness.harness import build
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("effectiveness_recovery")]
 
@@ -50,7 +50,9 @@ def _seed_rows(seed: int, root: Path) -> list[dict]:
         effect_overrides=PLANTED_WORSE,
     )
     truth = generate(landing / "landing", landing / "truth.json", config)
-    warehouse = build(landing / "landing", landing / "build.duckdb")
+    warehouse = build_without_ingestion(
+        landing / "landing", landing / "build.duckdb", then=("int_effectiveness_episodes",)
+    )
     with warehouse.connect() as con:
         episodes = con.sql(read_sql("queries/effectiveness_episodes.sql")).pl()
         programs = con.sql(read_sql("queries/effectiveness_programs.sql")).pl()

@@ -12,7 +12,6 @@ from pathlib import Path
 import duckdb
 
 from pipelines.paths import PROJECT_ROOT
-from pipelines.settings import PAUSE_ENV
 from tests.pipelines.ingestion.conftest import (
     EPISODES_HEADER,
     PROM_HEADER,
@@ -22,14 +21,9 @@ from tests.pipelines.ingestion.conftest import (
     reconciles,
     write,
 )
+from tests.pipelines.ingestion.paused_load import PAUSED
 
-LOAD = (
-    "import sys; from datetime import date; from pathlib import Path; import duckdb; "
-    "from pipelines.ingestion.loader import LandingLoader; "
-    "con = duckdb.connect(sys.argv[1]); "
-    "LandingLoader(con, b'k' * 32, today=date(2026, 6, 30), run_id='killed')"
-    ".load(Path(sys.argv[2]))"
-)
+CHILD = "tests.pipelines.ingestion.paused_load"
 
 
 def _state(database: Path) -> dict[str, object]:
@@ -49,23 +43,25 @@ def _state(database: Path) -> dict[str, object]:
 
 def _kill_at_pause(database: Path, landing: Path, pause_number: int) -> None:
     """Run a load in a child process and SIGKILL it while its `pause_number`-th file's
-    transaction is open (each earlier file has already committed)."""
-    env = os.environ | {PAUSE_ENV: "2"}
+    transaction is open; each earlier file is let through to its commit. The child's
+    connection stops before each commit (tests/pipelines/ingestion/paused_load.py)."""
     child = subprocess.Popen(
-        [sys.executable, "-c", LOAD, str(database), str(landing)],
+        [sys.executable, "-m", CHILD, str(database), str(landing)],
         cwd=PROJECT_ROOT,
-        env=env,
+        stdin=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     pauses = 0
     try:
         for line in child.stderr:
-            if "before committing" in line:
+            if PAUSED in line:
                 pauses += 1
                 if pauses == pause_number:
                     os.kill(child.pid, signal.SIGKILL)
                     break
+                child.stdin.write("commit\n")
+                child.stdin.flush()
     finally:
         child.wait(timeout=60)
     assert pauses == pause_number and child.returncode == -signal.SIGKILL

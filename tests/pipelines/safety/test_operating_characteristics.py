@@ -5,7 +5,7 @@ The planted PHQ-9 deterioration rise is found within DETECTION_MONTHS months of 
 data in at least 90% of seeds; on null data (every program in-person CBT in risk and
 effect) the false alarms per program-year per indicator stay under the configured
 target. Seeds are fixed, so the assertions are deterministic. The warehouse is built
-without the ingestion step (pipelines/safety/operating.py); the first test checks that
+without the ingestion step (benchmarks/without_ingestion.py); the first test checks that
 this gives the same safety units as the real Dagster run.
 """
 
@@ -18,12 +18,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipelines.demo.config import GeneratorConfig
-from pipelines.resources import Warehouse
-from pipelines.safety.config import load_safety_config
-from pipelines.safety.operating import (
+from benchmarks.safety_harness import (
     NULL_INDICATORS,
-    build_without_ingestion,
     detection,
     null_world,
     read_seed_inputs,
@@ -31,6 +27,10 @@ from pipelines.safety.operating import (
     simulate_seed,
     survey_inputs,
 )
+from benchmarks.without_ingestion import build_without_ingestion
+from pipelines.demo.config import GeneratorConfig
+from pipelines.resources import Warehouse
+from pipelines.safety.config import load_safety_config
 from tests.conftest import needs_demo_build
 
 CONFIG = load_safety_config()
