@@ -106,9 +106,8 @@ def pending_deliveries(
         if exclude and delivery.relative_path in exclude:
             continue
         path = delivery.relative_path
-        if seen.get(path) != _fingerprint(delivery.path) or read_under.get(path) != file_version(
-            delivery
-        ):
+        touched = seen.get(path) != _fingerprint(delivery.path)
+        if touched or read_under.get(path) != file_version(delivery):
             pending.setdefault(delivery.program_id, set()).add(delivery.batch_id)
     return {program: sorted(months) for program, months in sorted(pending.items())}
 
