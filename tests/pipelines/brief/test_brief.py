@@ -33,9 +33,10 @@ COUNT_COLUMN = re.compile(
     r"opened_observed|latest_observed|rows_loaded|rows_quarantined|num_violated_rows|"
     r"num_denominator_rows)$"
 )
-# A small count said in words: "3 episodes", "n = 2", "(n=4)".
+# A small count said in words: "3 episodes", "n = 2", "(n=4)"; not a digit inside a word
+# ("contract v2 episodes").
 SMALL_IN_WORDS = re.compile(
-    r"(?<!to )(?<![\d.,\u2212+-])[1-4]\s+(?:episodes?|patients?|people|persons?|referrals?|"
+    r"(?<!to )(?<![\w.,\u2212+-])[1-4]\s+(?:episodes?|patients?|people|persons?|referrals?|"
     r"events?|answers?|triggers?|started|completed|referred|women|men)\b"
     r"|\bn\s*=\s*[1-4](?![\d.,])",
     re.I,
