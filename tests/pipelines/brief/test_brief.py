@@ -27,9 +27,10 @@ from tests.conftest import needs_demo_build
 
 pytestmark = needs_demo_build
 
-# Count columns of the marts the brief shows (people, episodes, events, files' rows).
+# Count columns of the marts the brief shows (people, episodes, events, files' rows); a
+# count of programs (n_programs: what a contract v2 analysis rests on) counts no person.
 COUNT_COLUMN = re.compile(
-    r"^(n_.*|.*_n|n|phq9_n_paired|triggers|events|episodes_with_event|observed|"
+    r"^(?!n_programs$)(n_.*|.*_n|n|phq9_n_paired|triggers|events|episodes_with_event|observed|"
     r"opened_observed|latest_observed|rows_loaded|rows_quarantined|num_violated_rows|"
     r"num_denominator_rows)$"
 )
