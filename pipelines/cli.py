@@ -174,9 +174,12 @@ def run_pipeline(workers: int | None, brief: bool) -> None:
         click.echo(f"Not loaded: {stray.relative_path}: {stray.reason}")
     for relative in report.settling:
         click.echo(f"Not loaded yet: {relative} is still being written; the next run loads it")
+    rebuilt = [program for program, months in report.pending.items() if not months]
     click.echo(
-        f"{len(report.pending)} program(s) with new or changed deliveries "
-        f"({sum(map(len, report.pending.values()))} program-months), then the national tables."
+        f"{len(report.pending) - len(rebuilt)} program(s) with new or changed deliveries "
+        f"({sum(map(len, report.pending.values()))} program-months)"
+        + (f", {len(rebuilt)} whose tables an earlier version wrote" if rebuilt else "")
+        + ", then the national tables."
     )
     log_path = log_file_path(settings.data_dir, datetime.now(UTC))
     with (

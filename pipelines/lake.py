@@ -9,6 +9,11 @@ and renamed into place, so a killed run leaves the previous file or the new one,
 half of one. National steps read the lake through temporary views in their own DuckDB
 connection (`register_views`); the published warehouse copies the rows in, so readers
 get one self-contained, consistent snapshot.
+
+Every read goes through `Lake.read`, which matches files' columns by name to the table's
+current columns: a file written by an earlier version, before a column was added (the
+contract v2 fields of raw_episodes), still loads, the missing column taking the default
+its DDL declares for such rows (raw_episodes.contract_version: v1) or NULL.
 """
 
 from __future__ import annotations
@@ -79,6 +84,22 @@ def documentation_sql(table: str) -> str:
     finally:
         con.close()
     return "\n".join(s if s.endswith(";") else f"{s};" for s in statements)
+
+
+@cache
+def lake_defaults() -> dict[str, dict[str, str]]:
+    """Per ingest table, the columns whose DDL declares a default, as SQL expressions:
+    the value a row written before the column existed is read with."""
+    con = duckdb.connect()
+    try:
+        for source in _INGEST_DDL:
+            run_sql(con, read_sql(source))
+        defaults: dict[str, dict[str, str]] = {}
+        for table, column, default in run_sql(con, read_sql("lake/column_defaults.sql")).fetchall():
+            defaults.setdefault(table, {})[column] = default
+        return defaults
+    finally:
+        con.close()
 
 
 @cache
@@ -198,6 +219,34 @@ class Lake:
             }
         )
 
+    def read(
+        self, con: duckdb.DuckDBPyConnection, table: str, program_id: str | None = None
+    ) -> duckdb.DuckDBPyRelation:
+        """A lake table's rows with its current columns, in order, whichever version wrote
+        each file: columns are matched by name, and one a file lacks is read as its DDL
+        default (`lake_defaults`) or NULL. With no file yet, an empty, typed table."""
+        empty = con.from_arrow(lake_schemas()[table].empty_table())
+        files = self.files(table, program_id)
+        if not files:
+            return empty
+        relation = con.read_parquet(files, hive_partitioning=False, union_by_name=True)
+        present = set(relation.columns)
+        defaults = lake_defaults().get(table, {})
+        columns = []
+        for name, column_type in zip(empty.columns, empty.types, strict=True):
+            default = defaults.get(name)
+            if default is None:
+                value = duckdb.ColumnExpression(name) if name in present else None
+            elif name in present:
+                value = duckdb.CoalesceOperator(
+                    duckdb.ColumnExpression(name), duckdb.SQLExpression(default)
+                )
+            else:
+                value = duckdb.SQLExpression(default)
+            value = duckdb.ConstantExpression(None) if value is None else value
+            columns.append(value.cast(column_type).alias(name))
+        return relation.select(*columns)
+
     def register_views(
         self,
         con: duckdb.DuckDBPyConnection,
@@ -205,15 +254,8 @@ class Lake:
         program_id: str | None = None,
     ) -> None:
         """Temporary views named after lake tables, over their files (or empty, typed)."""
-        schemas = lake_schemas()
         for table in tables:
-            files = self.files(table, program_id)
-            source = (
-                con.read_parquet(files, hive_partitioning=False)
-                if files
-                else schemas[table].empty_table()
-            )
-            con.register(table, source)
+            con.register(table, self.read(con, table, program_id))
 
     @contextmanager
     def program_connection(

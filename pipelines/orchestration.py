@@ -1,7 +1,9 @@
 """What `icbt run` does: each program's partitions in parallel, then the national build.
 
 1. Find the deliveries (program, month) whose files are new or changed since the lake's
-   ledger last saw them, and register new programs as partitions.
+   ledger last saw them, and the programs whose per-program tables an earlier version of
+   the code wrote (they lack a column the current SQL makes: rebuilt from the lake, no
+   delivery read again), and register new programs as partitions.
 2. For each such program, in a pool of worker processes: one run of `ingest_deliveries`
    over its months (a partition range, loaded in month order), then one run of
    `build_program` for its partition. Programs never share a file, so they run at once.
@@ -28,12 +30,13 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.ingestion.landing import StrayFile, discover, settling
-from pipelines.ingestion.loader import _fingerprint
+from pipelines.ingestion.loader import _fingerprint, file_version
 from pipelines.ingestion.pseudonymise import MissingPseudonymKeyError
-from pipelines.lake import Lake
+from pipelines.lake import PROGRAM_MODELS, Lake, lake_schemas
 from pipelines.partitions import PROGRAM, batch_ranges, range_tags
 from pipelines.progress import SESSION_TAG, quiet_console
 from pipelines.settings import Environment, Settings
+from pipelines.sql import read_sql, run_sql
 
 INGEST_JOB = "ingest_deliveries"
 PROGRAM_JOB = "build_program"
@@ -72,31 +75,58 @@ def pending_deliveries(
     """Months per program whose landing files the lake's ledger has not seen as they are.
 
     A file counts as seen when its size, modification and status-change times and inode
-    match the fingerprint recorded when it was last loaded; anything else (a new file, a
-    corrected re-delivery, a touched file) sends its month back through ingestion, where
-    content hashes decide what actually changed. `exclude` names files still being written.
+    match the fingerprint recorded when it was last loaded, and its batch's manifest.json
+    still declares the contract version the ledger read it under; anything else (a new
+    file, a corrected re-delivery, a touched file, a corrected or added manifest) sends its
+    month back through ingestion, where content hashes and versions decide what actually
+    changed. `exclude` names files still being written.
     """
     import duckdb
 
-    seen: dict[str, tuple[int, int, int, int]] = {}
-    files = lake.files("ingest_file_fingerprints")
-    if files:
-        con = duckdb.connect()
-        try:
-            rows = con.read_parquet(files).fetchall()
-        finally:
-            con.close()
+    con = duckdb.connect()
+    try:
+        lake.register_views(con, ("ingest_file_fingerprints", "ingest_load_ledger"))
         seen = {
-            source: (size, mtime, ctime, inode) for source, size, mtime, ctime, inode, _ in rows
+            source: tuple(fingerprint)
+            for source, *fingerprint, _ in run_sql(
+                con, read_sql("ingestion/file_fingerprints.sql")
+            ).fetchall()
         }
+        read_under = {
+            source: version
+            for source, _, _, version in run_sql(
+                con, read_sql("ingestion/latest_file_hashes.sql")
+            ).fetchall()
+        }
+    finally:
+        con.close()
     pending: dict[str, set[str]] = {}
     deliveries, _ = discover(landing_dir)
     for delivery in deliveries:
         if exclude and delivery.relative_path in exclude:
             continue
-        if seen.get(delivery.relative_path) != _fingerprint(delivery.path):
+        path = delivery.relative_path
+        touched = seen.get(path) != _fingerprint(delivery.path)
+        if touched or read_under.get(path) != file_version(delivery):
             pending.setdefault(delivery.program_id, set()).add(delivery.batch_id)
     return {program: sorted(months) for program, months in sorted(pending.items())}
+
+
+def outdated_programs(lake: Lake) -> list[str]:
+    """Programs whose per-program tables were written by an earlier version of the code,
+    without a column the current SQL makes (contract v2's fields of staging_episodes):
+    rebuilding them from the lake's raw rows makes them current again."""
+    import pyarrow.parquet as pq
+
+    schemas = lake_schemas()
+    outdated: set[str] = set()
+    for table in PROGRAM_MODELS:
+        expected = set(schemas[table].names)
+        for file in lake.files(table):
+            if not expected <= set(pq.read_schema(file).names):
+                folder = Path(file).relative_to(lake.root / table).parts[0]
+                outdated.add(folder.removeprefix("program_id="))
+    return sorted(outdated)
 
 
 @cache
@@ -191,9 +221,11 @@ def plan(settings: Settings, settle_seconds: float | None = None) -> BuildReport
     except MissingPseudonymKeyError:
         key = None  # the ingestion runs report the missing key
     report.strays = discover(settings.landing_dir, key)[1]
-    report.pending = pending_deliveries(
-        settings.landing_dir, Lake(settings.lake_dir), exclude=set(report.settling)
-    )
+    lake = Lake(settings.lake_dir)
+    pending = pending_deliveries(settings.landing_dir, lake, exclude=set(report.settling))
+    for program in outdated_programs(lake):
+        pending.setdefault(program, [])  # no month to load: its tables are rebuilt
+    report.pending = dict(sorted(pending.items()))
     with dg.DagsterInstance.get() as instance:
         known = set(instance.get_dynamic_partitions(PROGRAM))
         new = [program for program in report.pending if program not in known]

@@ -7,6 +7,12 @@ vary (therapist involvement, program length, number of modules) and what helps o
 access. Each section answers one of those questions with the dashboard's own charts and
 tables (`pipelines.brief.sources`); the brief then says how complete the data are, how
 the numbers were made and what limits them. A section without data says why.
+
+Three sections rest on contract v2 fields that only some programs send: patients'
+experience (the Patient Experience Questionnaire), care context (the comparison with
+in-person CBT with and without concurrent multidisciplinary pain care) and barriers
+(reasons for stopping by group). Their charts' summaries, shown as captions, say how many
+programs and episodes each rests on, as on the dashboard.
 """
 
 from __future__ import annotations
@@ -251,18 +257,99 @@ def equity(sources: Sources) -> Section:
     )
 
 
-def perspectives() -> Section:
-    return Section(
-        "perspectives",
-        "What are patients' perspectives and experiences?",
-        [
-            "The HTA answered this with interviews. The observatory receives outcome, "
-            "engagement and adverse-event data only, no interviews or free text, so this "
-            "brief cannot answer it; the therapeutic-alliance scores it holds enter the "
-            "meta-regression above.",
-        ],
-        why_empty="No qualitative data are collected by the observatory (see "
-        "docs/data-contract.md).",
+def _by_delivery_mode(charts: Sequence[Chart]) -> Part:
+    """Each delivery mode's summary (which says what it rests on) and numbers table."""
+    shown = [chart for chart in charts if chart.data.height]
+    return Part(
+        "By delivery mode",
+        [chart.summary for chart in shown],
+        tables=[chart.table for chart in shown],
+    )
+
+
+def perspectives(sources: Sources) -> Section:
+    modes = [sources.patient_experience(unit) for unit in sources.delivery_mode_units()]
+    parts = [
+        Part("All iCBT programs", charts=[sources.patient_experience()]),
+        _by_delivery_mode(modes),
+    ]
+    return _with_data(
+        Section(
+            "perspectives",
+            "What are patients' perspectives and experiences?",
+            [
+                "The HTA answered this with interviews; the observatory holds no interviews "
+                "or free text. Programs that send contract v2 ask patients at discharge the "
+                "five treatment items of the NHS Talking Therapies Patient Experience "
+                "Questionnaire (listened to, helped, involved in choices, got the help that "
+                "mattered, trust in the therapist's skills). Programs still on contract v1 "
+                "do not, so each figure says how many programs and discharged episodes it "
+                "rests on, and what share of them answered.",
+            ],
+            parts,
+        ),
+        "No program sends contract v2's patient-experience questionnaire in this snapshot, "
+        "and the observatory collects no interviews or free text (see docs/data-contract.md).",
+    )
+
+
+def care_context(sources: Sources) -> Section:
+    outcomes = sources.primary_outcomes() or sources.outcomes()[:1]
+    charts = [sources.care_modification(o, POST_TREATMENT) for o, _ in outcomes]
+    parts = [
+        Part(chart.heading.split(": ", 1)[-1], charts=[chart])
+        for chart in charts
+        if chart.data.height
+    ]
+    return _with_data(
+        Section(
+            "care-context",
+            "Does iCBT work as well alongside other pain care as without it?",
+            [
+                "The HTA's interviewees saw iCBT as one part of multidisciplinary pain care "
+                "and worried about it being offered instead of other treatment. For episodes "
+                "of programs that send contract v2, which records the other pain care "
+                "received during the episode (physiotherapy, a pain clinic, a medication "
+                "review), the difference from in-person CBT is pooled separately with and "
+                "without such care, with the test for a difference between the two; each "
+                "figure says how many programs and episodes it rests on.",
+            ],
+            parts,
+        ),
+        "No comparison by concurrent pain care is published in this snapshot: no program "
+        "sends contract v2, or too few of its episodes have the outcome at post-treatment.",
+    )
+
+
+def barriers(sources: Sources) -> Section:
+    modes = [sources.stop_reasons(unit, ("all",)) for unit in sources.delivery_mode_units()]
+    parts = [
+        Part(
+            "All iCBT programs by age band, rurality and language",
+            [
+                "Read across a row for what stops a group, down a column for whom a barrier "
+                "costs most; the groups are not adjusted for one another, except in the rows "
+                "that cross age band with rurality."
+            ],
+            [sources.stop_reasons()],
+        ),
+        _by_delivery_mode(modes),
+    ]
+    return _with_data(
+        Section(
+            "barriers",
+            "What stops patients from starting or finishing, and whom does it stop?",
+            [
+                "The Environmental Scan named barriers to iCBT: preferring in-person care, "
+                "privacy concerns, technology problems, and no device or internet "
+                "connection. Programs that send contract v2 record one closed-list reason "
+                "for each episode that ended before starting or dropped out; programs on "
+                "contract v1 record none, so each figure says how many programs and "
+                "episodes it rests on.",
+            ],
+            parts,
+        ),
+        "No program sends contract v2's reasons for stopping in this snapshot.",
     )
 
 
@@ -342,9 +429,11 @@ def compose(sources: Sources, stamp: Stamp) -> Brief:
     sections = [
         effect,
         safety(sources),
-        perspectives(),
+        perspectives(sources),
         program_characteristics(sources),
+        care_context(sources),
         equity(sources),
+        barriers(sources),
         completeness(sources, effect),
     ]
     sections.append(methods(sections))

@@ -25,6 +25,7 @@ import polars as pl
 
 from dashboards.charts import (
     adverse_events,
+    care_modification,
     comparison_forest,
     dq_checks,
     equity_groups,
@@ -33,10 +34,12 @@ from dashboards.charts import (
     meta_regression,
     overview_freshness,
     overview_verdicts,
+    patient_experience,
     pooled_effects,
     program_registry,
     safety_rates,
     safety_register,
+    stop_reasons,
 )
 from dashboards.charts.common import ordered_modes
 from dashboards.charts.comparison_common import TIMEPOINTS, timepoint_label
@@ -45,7 +48,7 @@ from dashboards.marts import SuppressedMarts
 from dashboards.marts.safety import funnel_windows
 from dashboards.suppression import SuppressionRules, load_rules
 from dashboards.theme import register_template
-from dashboards.view_state import ALL_ICBT, PREFERRED_OUTCOMES, OutcomeKey, ViewState
+from dashboards.view_state import ALL_ICBT, PREFERRED_OUTCOMES, OutcomeKey, Unit, ViewState
 
 # The registry's columns a printed page has room for: the program attributes the
 # meta-regression relates effects to, and the headline numbers (the Programs page has all).
@@ -62,7 +65,7 @@ REGISTRY_COLUMNS = (
     "completion_rate",
 )
 
-__all__ = ["Chart", "OutcomeKey", "Sources", "Table", "timepoint_label"]
+__all__ = ["ALL_ICBT", "Chart", "OutcomeKey", "Sources", "Table", "Unit", "timepoint_label"]
 
 
 @dataclass(frozen=True)
@@ -362,6 +365,70 @@ class Sources:
                 equity_groups.NUMERIC_COLUMNS,
             ),
             equity_groups.describe(self.marts),
+            data,
+        )
+
+    # Contract v2: patients' experience, care context, barriers ----------------------------
+
+    def delivery_mode_units(self) -> list[Unit]:
+        """Each delivery mode of the registry as a reporting unit, in the contract's order."""
+        modes = ordered_modes(self.marts.programs()["delivery_mode"].drop_nulls().to_list())
+        return [Unit("delivery_mode", mode) for mode in modes]
+
+    def patient_experience(self, unit: Unit = ALL_ICBT) -> Chart:
+        data = patient_experience.process_data(self.marts.patient_experience(), unit)
+        name = data["unit_name"][0] if data.height else unit.unit_id
+        return Chart(
+            f"patient-experience-{unit.unit_id}",
+            f"What patients say of their care at discharge: {name}",
+            patient_experience.create_figure(data),
+            patient_experience.summarise(data),
+            Table(
+                f"{name}: answers to each Patient Experience Questionnaire item",
+                patient_experience.TABLE_HEADERS,
+                patient_experience.table_frame(data, self.rules),
+                patient_experience.NUMERIC_COLUMNS,
+            ),
+            patient_experience.describe(self.marts),
+            data,
+        )
+
+    def care_modification(self, outcome: OutcomeKey, timepoint: str) -> Chart:
+        data = care_modification.process_data(self.marts.care_modification(), outcome, timepoint)
+        title = data["outcome_label"][0] if data.height else str(outcome)
+        return Chart(
+            f"care-modification-{outcome}-{timepoint}",
+            f"With and without concurrent pain care: {title}",
+            care_modification.create_figure(data),
+            care_modification.summarise(data),
+            Table(
+                f"{title}: difference from in-person CBT per care stratum, and the test "
+                "between the strata",
+                care_modification.TABLE_HEADERS,
+                care_modification.table_frame(data, self.rules),
+                care_modification.NUMERIC_COLUMNS,
+            ),
+            care_modification.describe(self.marts),
+            data,
+        )
+
+    def stop_reasons(
+        self, unit: Unit = ALL_ICBT, breakdowns: Sequence[str] = tuple(stop_reasons.BREAKDOWNS)
+    ) -> Chart:
+        data = stop_reasons.process_data(self.marts.stop_reasons(), unit, breakdowns)
+        name = data["unit_name"][0] if data.height else unit.unit_id
+        return Chart(
+            f"stop-reasons-{unit.unit_id}-{'-'.join(breakdowns)}",
+            f"Why patients stop, by group: {name}",
+            stop_reasons.create_figure(data),
+            stop_reasons.summarise(data),
+            Table(
+                f"{name}: reasons for stopping per group, with the funnel stage they left at",
+                stop_reasons.TABLE_HEADERS,
+                stop_reasons.table_frame(data, self.rules),
+                stop_reasons.NUMERIC_COLUMNS,
+            ),
+            stop_reasons.describe(self.marts),
             data,
         )
 

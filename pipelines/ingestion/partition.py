@@ -77,9 +77,8 @@ class ProgramIngestion:
 
     def _read_state(self, con: duckdb.DuckDBPyConnection) -> None:
         for table in STATE_TABLES:
-            files = self.lake.files(table, self.program_id)
-            if files:
-                con.read_parquet(files, hive_partitioning=False).insert_into(table)
+            if self.lake.files(table, self.program_id):
+                self.lake.read(con, table, self.program_id).insert_into(table)
         run_sql(con, read_sql("lake/drop_orphan_raw_rows.sql"))
 
     def _write_state(self, con: duckdb.DuckDBPyConnection, table: str) -> None:

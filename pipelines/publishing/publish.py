@@ -31,7 +31,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.lake import LAKE_TABLES, Lake, documentation_sql, lake_schemas
+from pipelines.lake import LAKE_TABLES, Lake, documentation_sql
 from pipelines.paths import PROJECT_ROOT
 from pipelines.publishing.snapshots import (
     DATABASE_FILE,
@@ -120,13 +120,7 @@ def copy_in_lake(database: Path, lake: Lake, storage_version: str) -> None:
     con = duckdb.connect(str(database), config={"storage_compatibility_version": storage_version})
     try:
         for table in LAKE_TABLES:
-            files = lake.files(table)
-            source = (
-                con.read_parquet(files, hive_partitioning=False)
-                if files
-                else con.from_arrow(lake_schemas()[table].empty_table())
-            )
-            source.create(table)
+            lake.read(con, table).create(table)
             run_sql(con, documentation_sql(table))
         con.execute("CHECKPOINT")
     finally:

@@ -75,7 +75,7 @@ CREATE TABLE IF NOT EXISTS raw_episodes (
     concurrent_medication_review BOOLEAN,
     concurrent_other_psychological BOOLEAN,
     stop_reason VARCHAR,
-    contract_version VARCHAR NOT NULL,
+    contract_version VARCHAR NOT NULL DEFAULT 'v1',
     batch_id VARCHAR NOT NULL,
     ledger_id BIGINT NOT NULL,
     source_row BIGINT NOT NULL

@@ -1,5 +1,5 @@
-"""Partitioned runs: two programs load at the same time without contention, and a
-corrected re-delivery re-runs its own partition and nothing else."""
+"""Partitioned runs: two programs load at the same time without contention, a corrected
+re-delivery re-runs its own partition and nothing else, and so does a corrected manifest."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from pipelines.cli import prepare_dagster_home
 from pipelines.demo.config import GeneratorConfig
 from pipelines.demo.generator import generate
 from pipelines.ingestion.manifest import MANIFEST_NAME
+from pipelines.ingestion.sensor import build_landing_sensor
 from pipelines.lake import INGEST_TABLES, Lake
 from pipelines.orchestration import (
     INGEST_JOB,
@@ -30,6 +31,7 @@ from pipelines.orchestration import (
     plan,
 )
 from pipelines.partitions import batch_ranges, delivery_key
+from pipelines.resources import LandingZone, Warehouse
 from tests.conftest import settings_for
 
 CONFIG = GeneratorConfig(n_episodes=1_500, seed=3, months=4, end_month=date(2026, 4, 1))
@@ -170,6 +172,70 @@ def test_a_corrected_redelivery_reruns_its_own_partition_and_nothing_else(settin
 
     third = build_all(settings, workers=2)
     assert third.pending == {} and [run.job for run in third.runs] == [NATIONAL_JOB]
+
+
+def _sensor_tick(settings, cursor: str | None) -> tuple[object, str | None]:
+    """One evaluation of the landing-zone sensor over the test's landing zone and lake."""
+    context = dg.build_sensor_context(
+        cursor=cursor,
+        resources={
+            "landing": LandingZone(
+                landing_dir=str(settings.landing_dir),
+                pseudonym_key_file=str(settings.pseudonym_key_file),
+                settle_seconds=0,
+            ),
+            "warehouse": Warehouse.from_settings(settings),
+        },
+    )
+    return build_landing_sensor(INGEST_JOB)(context), context.cursor
+
+
+def _batch_ledger(lake: Lake, program_id: str, month: str) -> list[tuple]:
+    """(outcome, contract version, rows loaded) of a batch's current ledger entries."""
+    con = duckdb.connect()
+    try:
+        return (
+            con.read_parquet(lake.files("ingest_load_ledger", program_id))
+            .filter(duckdb.ColumnExpression("batch_id") == duckdb.ConstantExpression(month))
+            .filter("superseded_at IS NULL")
+            .aggregate("outcome, contract_version, sum(rows_loaded)", "outcome, contract_version")
+            .fetchall()
+        )
+    finally:
+        con.close()
+
+
+def test_a_corrected_manifest_alone_reloads_its_batch(settings):
+    """A v2 batch first declared with an unknown version is refused; correcting only its
+    manifest.json makes the sensor and `icbt run` load it, as v2, and nothing else."""
+    manifest = sorted(settings.landing_dir.glob(f"ICBT01/*/{MANIFEST_NAME}"))[-1]
+    month = manifest.parent.name
+    manifest.write_text('{"contract_version": "v9"}\n')
+    first = build_all(settings, workers=2)
+    assert first.success, [run.error for run in first.failures]
+    lake = Lake(settings.lake_dir)
+    [(outcome, version, loaded)] = _batch_ledger(lake, "ICBT01", month)
+    assert (outcome, version, loaded) == ("refused", "unknown", 0)
+    assert pending_deliveries(settings.landing_dir, lake) == {}
+    _, cursor = _sensor_tick(settings, None)
+
+    manifest.write_text('{"contract_version": "v2"}\n')
+    assert pending_deliveries(settings.landing_dir, lake) == {"ICBT01": [month]}
+    requested, _ = _sensor_tick(settings, cursor)
+    assert isinstance(requested, dg.SensorResult)
+    assert [r.tags["icbt/program"] for r in requested.run_requests] == ["ICBT01"]
+    assert requested.run_requests[0].tags["dagster/asset_partition_range_start"] == str(
+        delivery_key("ICBT01", month)
+    )
+
+    second = build_all(settings, workers=2)
+    assert second.success, [run.error for run in second.failures]
+    assert second.pending == {"ICBT01": [month]}
+    landed = {"loaded", "loaded_with_quarantine"}
+    ledger = _batch_ledger(lake, "ICBT01", month)
+    assert {o for o, _, _ in ledger} <= landed and {v for _, v, _ in ledger} == {"v2"}
+    assert sum(n for *_, n in ledger) > 0
+    assert pending_deliveries(settings.landing_dir, lake) == {}
 
 
 def test_consecutive_months_make_one_range_per_run():

@@ -10,29 +10,34 @@ from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
+import duckdb
+import polars as pl
 import pypdf
 import pytest
 from click.testing import CliRunner
 
 from pipelines.brief.build import brief_file, stamp_of
-from pipelines.brief.content import Brief, compose
+from pipelines.brief.content import Brief, Section, compose
 from pipelines.brief.document import GENERATED_MARKER
 from pipelines.brief.sources import Sources
 from pipelines.cli import main
+from pipelines.demo.contract_v2 import BARRIER_REASONS
 from pipelines.publishing.snapshots import snapshot_database
 from tests.conftest import needs_demo_build
 
 pytestmark = needs_demo_build
 
-# Count columns of the marts the brief shows (people, episodes, events, files' rows).
+# Count columns of the marts the brief shows (people, episodes, events, files' rows); a
+# count of programs (n_programs: what a contract v2 analysis rests on) counts no person.
 COUNT_COLUMN = re.compile(
-    r"^(n_.*|.*_n|n|phq9_n_paired|triggers|events|episodes_with_event|observed|"
+    r"^(?!n_programs$)(n_.*|.*_n|n|phq9_n_paired|triggers|events|episodes_with_event|observed|"
     r"opened_observed|latest_observed|rows_loaded|rows_quarantined|num_violated_rows|"
     r"num_denominator_rows)$"
 )
-# A small count said in words: "3 episodes", "n = 2", "(n=4)".
+# A small count said in words: "3 episodes", "n = 2", "(n=4)"; not a digit inside a word
+# ("contract v2 episodes").
 SMALL_IN_WORDS = re.compile(
-    r"(?<!to )(?<![\d.,\u2212+-])[1-4]\s+(?:episodes?|patients?|people|persons?|referrals?|"
+    r"(?<!to )(?<![\w.,\u2212+-])[1-4]\s+(?:episodes?|patients?|people|persons?|referrals?|"
     r"events?|answers?|triggers?|started|completed|referred|women|men)\b"
     r"|\bn\s*=\s*[1-4](?![\d.,])",
     re.I,
@@ -143,11 +148,19 @@ def test_every_section_has_content_or_says_why_not(written, brief):
     for anchor, kinds in parser.sections.items():
         assert kinds & {"figure", "table", "li", "why-empty"}, f"section {anchor} is empty"
     by_anchor = {s.anchor: s for s in brief.sections}
-    # The demo warehouse answers every question it holds data for; interviews it cannot.
-    for anchor in ("effectiveness", "safety", "characteristics", "equity", "data-quality"):
+    # The demo warehouse answers every question, the contract v2 ones from its v2 programs.
+    for anchor in (
+        "effectiveness",
+        "safety",
+        "perspectives",
+        "characteristics",
+        "care-context",
+        "equity",
+        "barriers",
+        "data-quality",
+    ):
         assert by_anchor[anchor].why_empty is None and by_anchor[anchor].has_content
         assert "figure" in parser.sections[anchor]
-    assert "why-empty" in parser.sections["perspectives"]
 
 
 def test_effectiveness_answers_per_outcome_with_forest_pooled_and_certainty(brief):
@@ -173,6 +186,100 @@ def test_the_numbers_are_the_dashboards(brief, demo_build, demo_brief):
     assert shown.table.frame.equals(fresh.table.frame)
 
 
+def _section(brief: Brief, anchor: str) -> Section:
+    return next(s for s in brief.sections if s.anchor == anchor)
+
+
+@pytest.fixture(scope="module")
+def published(demo_build, demo_brief):
+    database = snapshot_database(demo_brief.snapshot_id, demo_build.settings)
+    with duckdb.connect(str(database), read_only=True) as con:
+        yield con
+
+
+def _v2_icbt_programs(demo_build) -> int:
+    return sum(p.startswith("ICBT") for p in demo_build.truth.contract_v2["programs"])
+
+
+def test_patients_experience_rests_on_the_v2_programs_it_names(brief, demo_build, published):
+    section = _section(brief, "perspectives")
+    [chart] = section.charts
+    [(programs, discharged)] = published.execute(
+        "SELECT DISTINCT n_programs, n_discharged FROM mart_patient_experience "
+        "WHERE unit_type = 'all_icbt'"
+    ).fetchall()
+    assert programs == _v2_icbt_programs(demo_build) >= 2 and discharged >= 5
+    rests_on = f"Rests on {programs} programs and {discharged:,} discharged contract v2 episodes"
+    assert rests_on in chart.summary
+    assert chart.data["item_number"].to_list() == [1, 2, 3, 4, 5]
+    # Each delivery mode with v2 episodes says what it rests on, and shows its items.
+    by_mode = next(part for part in section.parts if part.heading == "By delivery mode")
+    assert by_mode.tables and len(by_mode.paragraphs) == len(by_mode.tables)
+    assert all("Rests on" in text for text in by_mode.paragraphs)
+
+
+def test_care_context_shows_the_planted_effect_modification(brief, demo_build, published):
+    """The brief shows the published stratified comparison as it is (nothing recomputed),
+    and on the demo it finds what the generator planted: smaller gains without care."""
+    section = _section(brief, "care-context")
+    chart = next(
+        c for c in section.charts if c.key == "care-modification-PHQ9.total-post_treatment"
+    )
+    rows = published.execute(
+        "SELECT method, stratum, estimate, p_value, v2_programs, v2_episodes "
+        "FROM mart_care_modification WHERE instrument = 'PHQ9' AND scale = 'total' "
+        "AND timepoint = 'post_treatment' ORDER BY method, stratum"
+    ).fetchall()
+    shown = chart.data.sort("method", "stratum").select(
+        "method", "stratum", "estimate", "p_value", "v2_programs", "v2_episodes"
+    )
+    assert shown.rows() == rows
+    primary = chart.data.row(0, named=True)
+    assert primary["difference_without_minus_with"] > 0 and primary["p_value"] < 0.05
+    assert primary["v2_programs"] == _v2_icbt_programs(demo_build)
+    rests_on = (
+        f"Rests on {primary['v2_programs']} iCBT programs and {primary['v2_episodes']:,} "
+        "episodes that follow contract v2"
+    )
+    assert rests_on in chart.summary
+
+
+def test_barriers_show_reasons_by_group_and_delivery_mode(brief, demo_build, published):
+    section = _section(brief, "barriers")
+    [chart] = section.charts
+    [(programs, episodes)] = published.execute(
+        "SELECT DISTINCT n_programs, n_v2_episodes FROM mart_stop_reasons "
+        "WHERE unit_type = 'all_icbt' AND breakdown = 'all'"
+    ).fetchall()
+    assert programs == _v2_icbt_programs(demo_build)
+    assert f"Rests on {programs} programs and {episodes:,} contract v2 episodes" in chart.summary
+    assert set(chart.data["breakdown"]) == {
+        "all",
+        "age_band",
+        "rurality",
+        "language",
+        "age_band_by_rurality",
+    }
+    # The planted barrier (older rural and remote patients stop for technology reasons)
+    # shows where suppression lets it: by age band, each barrier reason's largest shown
+    # share is in an older band. By rurality, and age band by rurality, the demo's few
+    # remote patients leave small counts that hide those groups' shares, as they must.
+    older = demo_build.truth.contract_v2["barriers"]["group"]["age_bands"]
+    by_age = chart.data.filter(
+        pl.col("shown"),
+        pl.col("breakdown") == "age_band",
+        pl.col("stop_reason").is_in(list(BARRIER_REASONS)),
+    )
+    tops = {
+        reason: rows.sort("share_of_recorded", descending=True)["group_value"][0]
+        for (reason,), rows in by_age.group_by("stop_reason")
+    }
+    assert "technology_problems" in tops and set(tops.values()) <= set(older), tops
+    assert chart.data.filter(~pl.col("shown"))["share_of_recorded"].is_null().all()
+    by_mode = next(part for part in section.parts if part.heading == "By delivery mode")
+    assert by_mode.tables and all("Rests on" in text for text in by_mode.paragraphs)
+
+
 def test_no_count_of_1_to_4_in_text_tables_or_figure_data(written, brief):
     html = written.html.read_text()
     assert not SMALL_IN_WORDS.findall(_text(html))
@@ -182,14 +289,17 @@ def test_no_count_of_1_to_4_in_text_tables_or_figure_data(written, brief):
             if COUNT_COLUMN.match(column) and chart.data[column].dtype.is_integer():
                 values = set(chart.data[column].drop_nulls().to_list())
                 assert not values & {1, 2, 3, 4}, f"{chart.key}.{column} shows a small count"
-        for column in chart.table.headers:
-            if COUNT_COLUMN.match(column):
-                assert not set(chart.table.frame[column].to_list()) & small, (chart.key, column)
         for trace in chart.figure.data:
             for attribute in ("text", "hovertext", "customdata"):
                 value = getattr(trace, attribute, None)
                 if value is not None:
                     assert not SMALL_IN_WORDS.findall(str(value)), (chart.key, attribute)
+    # Every table, those beside a figure and those alone (each delivery mode's).
+    for section in brief.sections:
+        for table in section.tables:
+            for column in table.headers:
+                if COUNT_COLUMN.match(column):
+                    assert not set(table.frame[column].to_list()) & small, (table.caption, column)
     assert "<5" in _text(html)  # suppressed cells are labelled as on the dashboard
 
 
