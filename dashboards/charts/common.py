@@ -238,3 +238,11 @@ def ci_text(low: str, high: str, markers: Sequence[str]) -> str:
         if end in markers:
             return end
     return f"{low} to {high}"
+
+
+def rests_on(programs: int, episodes: int | None, what: str) -> str:
+    """ "Rests on 3 programs and 1,200 contract v2 episodes.": what a v2-only analysis
+    counts, the episode count shown only where suppression lets it."""
+    counted = f"{episodes:,}" if episodes is not None else "a hidden number of"
+    noun = "program" if programs == 1 else "programs"
+    return f"Rests on {programs} {noun} and {counted} {what}."

@@ -19,6 +19,7 @@ from dashboards.charts.common import (
     of_unit,
     percent,
     require_suppressed,
+    rests_on,
     text_frame,
     titled,
     with_unit_names,
@@ -126,9 +127,7 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
 def _rests_on(data: pl.DataFrame) -> str:
     """ "Rests on 3 programs and 900 discharged contract v2 episodes." """
     row = data.row(0, named=True)
-    episodes = row["n_discharged"]
-    counted = f"{episodes:,}" if episodes is not None else "a hidden number of"
-    return f"Rests on {row['n_programs']} programs and {counted} discharged contract v2 episodes."
+    return rests_on(row["n_programs"], row["n_discharged"], "discharged contract v2 episodes")
 
 
 def summarise(data: pl.DataFrame) -> str:

@@ -22,6 +22,7 @@ from dashboards.charts.common import (
     of_unit,
     percent,
     require_suppressed,
+    rests_on,
     text_frame,
     titled,
     with_unit_names,
@@ -172,9 +173,7 @@ def _rests_on(data: pl.DataFrame) -> str:
     if total.is_empty():
         return ""
     row = total.row(0, named=True)
-    episodes = row["n_v2_episodes"]
-    counted = f"{episodes:,}" if episodes is not None else "a hidden number of"
-    return f"Rests on {row['n_programs']} programs and {counted} contract v2 episodes."
+    return rests_on(row["n_programs"], row["n_v2_episodes"], "contract v2 episodes")
 
 
 def summarise(data: pl.DataFrame) -> str:
