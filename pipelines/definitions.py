@@ -26,7 +26,7 @@ from pipelines.engagement.assets import engagement_assets
 from pipelines.ingestion.assets import INGESTED_TABLES, ingestion_checks, raw_landing
 from pipelines.ingestion.sensor import build_landing_sensor
 from pipelines.modelling.assets import (
-    grain_checks,
+    all_programs_grain_check,
     model_assets,
     model_checks,
     program_model_assets,
@@ -73,8 +73,8 @@ def build_definitions(
     upstream = [key for a in [raw_landing, *programs, *national] for key in a.keys]
     publish = published_warehouse_asset(upstream)
     national_keys = [key for a in [*national, publish] for key in a.keys]
-    program_grains = grain_checks(programs)
-    grains = [*program_grains, *grain_checks(national)]
+    # Every other table's grain is checked in the step that writes it.
+    program_grains = all_programs_grain_check()
     jobs = [
         dg.define_asset_job(
             INGEST_JOB,
@@ -84,7 +84,8 @@ def build_definitions(
         ),
         dg.define_asset_job(
             PROGRAM_JOB,
-            selection=dg.AssetSelection.assets(*[key for a in programs for key in a.keys]),
+            selection=dg.AssetSelection.assets(*[key for a in programs for key in a.keys])
+            - dg.AssetSelection.checks(program_grains),
             description="Rebuild one program's staging and per-program intermediate tables.",
             executor_def=executor,
         ),
@@ -93,7 +94,7 @@ def build_definitions(
             # The per-program tables' grain checks run again over every program: a failed
             # grain anywhere blocks publication, whichever run wrote the partition.
             selection=dg.AssetSelection.assets(*national_keys)
-            | dg.AssetSelection.checks(*program_grains),
+            | dg.AssetSelection.checks(program_grains),
             description="Rebuild every national table from the lake and publish the warehouse.",
             tags=NATIONAL_WRITER_TAG,
             executor_def=dg.in_process_executor,
@@ -103,7 +104,7 @@ def build_definitions(
         assets=[raw_landing, *programs, *national, publish, evidence_brief],
         asset_checks=[
             *model_checks(),
-            *grains,
+            program_grains,
             *ingestion_checks,
             *quality_checks,
             *safety_checks,

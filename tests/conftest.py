@@ -2,17 +2,24 @@
 
 `demo_build` generates seeded demo data, materializes every asset through a real Dagster
 run of the `build_warehouse` job into a temporary data directory, and returns the
-settings, the generator's truth and a record of the run. Under pytest-xdist every worker
-asks for it; the first builds it while holding a file lock in the directory the workers
-share, and the others wait and read the same warehouse and run record, so the suite
-builds it once. Tests that use it carry the `demo_build` marker (`needs_demo_build`), so
-`pytest -m "not demo_build"` runs the fast tests alone.
+settings, the generator's truth and a record of the run. The suite builds it once, in
+the background: when a session has tests that use it, the first process to start a test
+(an xdist worker, or pytest itself) starts the build in a child process holding a file
+lock in the directory the workers share, and the tests that use it run last, so every
+worker runs the other tests meanwhile instead of waiting. `demo_build` waits for the lock
+and reads the same warehouse and run record (it builds in its own process if the child
+left none, so a failed build fails the test with its own error). Tests that use it carry
+the `demo_build` marker (`needs_demo_build`), so `pytest -m "not demo_build"` runs the
+fast tests alone.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,7 +35,7 @@ from pipelines.demo.generator import generate
 from pipelines.demo.truth import Truth, load_truth
 from pipelines.ingestion.pseudonymise import create_key_file
 from pipelines.orchestration import BuildReport, build_all
-from pipelines.settings import Settings
+from pipelines.settings import SETTLE_ENV, Settings
 
 DEMO_CONFIG = GeneratorConfig(n_episodes=4_000, seed=11, months=9, end_month=date(2026, 9, 1))
 needs_demo_build = pytest.mark.demo_build
@@ -108,10 +115,16 @@ def settings_for(data_dir: Path) -> Settings:
 
 
 def build_warehouse(settings: Settings, config: GeneratorConfig) -> DemoBuild:
-    """Demo data, then what `icbt run` does, with its Dagster home in the data directory."""
+    """Demo data, then what `icbt run` does, with its Dagster home in the data directory.
+
+    The generator has finished writing every file when the build starts, so the landing
+    zone's settle time (a wait for senders that write in place, tested on its own in
+    tests/pipelines/ingestion/test_landing.py) is zero, as for the ingestion tests."""
     truth = generate(settings.landing_dir, settings.demo_dir / "truth.json", config)
     prepare_dagster_home(settings)
-    report = build_all(settings, workers=2)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv(SETTLE_ENV, "0")
+        report = build_all(settings, workers=2)
     with dg.DagsterInstance.get() as instance:
         return DemoBuild(settings, truth, RunRecord.of(report, instance))
 
@@ -126,18 +139,72 @@ def _exclusive(lock_path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The directory every xdist worker of this session sees (pytest's own without xdist)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def _build_into(data_dir: Path) -> DemoBuild:
+    """Build afresh: a failed background build may have left part of one."""
+    shutil.rmtree(data_dir, ignore_errors=True)
+    data_dir.mkdir()
+    build = build_warehouse(settings_for(data_dir), DEMO_CONFIG)
+    build.result.dump(data_dir / "run.json")
+    return build
+
+
+def _uses_demo_build(item: pytest.Item) -> bool:
+    return "demo_build" in getattr(item, "fixturenames", ())
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that use the demo build run last: the others run while it builds."""
+    items.sort(key=_uses_demo_build)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def demo_build_in_background(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
+    """Start building the demo warehouse in a child process, if this session's tests use
+    it and no other worker has started it. The child inherits the lock's open file and
+    holds it until it has written the build (or failed)."""
+    child = None
+    if any(_uses_demo_build(item) for item in request.session.items):
+        shared = _shared_dir(tmp_path_factory)
+        data_dir = shared / "demo_build"
+        with (shared / "demo_build.lock").open("w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                pass  # another worker's child is building it
+            else:
+                if not (data_dir / "run.json").exists():
+                    with (shared / "demo_build.log").open("w") as log:
+                        child = subprocess.Popen(
+                            [sys.executable, "-m", "tests.conftest", str(data_dir)],
+                            cwd=Path(__file__).resolve().parents[1],
+                            stdout=log,
+                            stderr=subprocess.STDOUT,
+                            pass_fds=[lock.fileno()],
+                        )
+    yield
+    if child is not None:
+        # Another worker may still be waiting for it, unless the session is being stopped.
+        if request.session.shouldstop or request.session.shouldfail:
+            child.terminate()
+        child.wait()
+
+
 @pytest.fixture(scope="session")
 def demo_build(tmp_path_factory: pytest.TempPathFactory) -> DemoBuild:
-    base = tmp_path_factory.getbasetemp()
-    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    shared = _shared_dir(tmp_path_factory)
     data_dir = shared / "demo_build"
     record = data_dir / "run.json"
     with _exclusive(shared / "demo_build.lock"):
         if not record.exists():
-            data_dir.mkdir(exist_ok=True)
-            build = build_warehouse(settings_for(data_dir), DEMO_CONFIG)
-            build.result.dump(record)
-            return build
+            return _build_into(data_dir)
     settings = settings_for(data_dir)
     return DemoBuild(settings, load_truth(settings.demo_dir / "truth.json"), RunRecord.load(record))
 
@@ -169,3 +236,8 @@ def demo_brief(demo_build: DemoBuild) -> DemoBrief:
     snapshot_id = current_snapshot(settings.published_database)
     folder = snapshot_database(snapshot_id, settings).parent
     return DemoBrief(snapshot_id, folder, record.read_text())
+
+
+if __name__ == "__main__":
+    # The background build `demo_build_in_background` starts: the lock's file is inherited.
+    _build_into(Path(sys.argv[1]))

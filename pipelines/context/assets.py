@@ -8,6 +8,7 @@ from pipelines.effectiveness.comparisons import Outcome
 from pipelines.effectiveness.config import load_benchmarks, load_effectiveness_config
 from pipelines.effectiveness.tables import frame
 from pipelines.metadata import table_metadata
+from pipelines.quality.grain_checks import grain_check_result, grain_check_specs
 from pipelines.resources import Warehouse
 from pipelines.sql import model, read_sql, referenced_tables, write_frame
 
@@ -28,6 +29,7 @@ QUERIES = (
         key=lambda k: k.to_user_string(),
     ),
     description=model("marts", "mart_care_modification").description,
+    check_specs=grain_check_specs("mart_care_modification"),
 )
 def mart_care_modification(warehouse: Warehouse) -> dg.MaterializeResult:
     """Comparisons with in-person CBT by concurrent care, pooled and tested."""
@@ -41,7 +43,10 @@ def mart_care_modification(warehouse: Warehouse) -> dg.MaterializeResult:
         compared = stratified_comparisons(episodes, care, programs, outcomes, config, benchmarks)
         mart = model("marts", "mart_care_modification")
         write_frame(con, mart, frame(mart, care_modification(compared, care, config)))
-        return dg.MaterializeResult(metadata=table_metadata(con, mart.name, profile=True))
+        return dg.MaterializeResult(
+            metadata=table_metadata(con, mart.name, profile=True),
+            check_results=[grain_check_result(con, mart.name)],
+        )
 
 
 context_assets = [mart_care_modification]

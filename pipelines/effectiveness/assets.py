@@ -16,6 +16,7 @@ from pipelines.effectiveness.config import load_benchmarks, load_effectiveness_c
 from pipelines.effectiveness.synthesis import meta_regressions, pool, poolable
 from pipelines.effectiveness.tables import benchmark_rows, frame, threshold_rows
 from pipelines.metadata import table_metadata
+from pipelines.quality.grain_checks import grain_check_result, grain_check_specs
 from pipelines.resources import Warehouse
 from pipelines.sql import model, read_sql, referenced_tables, write_frame
 
@@ -79,6 +80,7 @@ def effectiveness_reference(warehouse: Warehouse):
             blocking=True,
             description="Every benchmark shown beside a comparison is evidence V.",
         ),
+        *grain_check_specs(*COMPARISON_TABLES),
     ],
 )
 def comparisons(context: dg.AssetExecutionContext, warehouse: Warehouse):
@@ -103,6 +105,7 @@ def comparisons(context: dg.AssetExecutionContext, warehouse: Warehouse):
             yield dg.MaterializeResult(
                 asset_key=name, metadata=table_metadata(con, name, profile=True)
             )
+            yield grain_check_result(con, name)
         for check in ("verdict_or_named_failures", "only_verified_benchmarks"):
             [(violations, denominator)] = con.execute(
                 read_sql(f"queries/check_comparisons_{check}.sql")
@@ -123,7 +126,8 @@ def comparisons(context: dg.AssetExecutionContext, warehouse: Warehouse):
             "queries/effectiveness_comparisons.sql",
             "queries/effectiveness_program_attributes.sql",
         ),
-    )
+    ),
+    check_specs=grain_check_specs(*SYNTHESIS_TABLES),
 )
 def synthesis(warehouse: Warehouse):
     """Random-effects pooling, delivery-mode subgroups and meta-regressions."""
@@ -140,6 +144,7 @@ def synthesis(warehouse: Warehouse):
         for name in SYNTHESIS_TABLES:
             write_frame(con, model("marts", name), frame(model("marts", name), rows[name]))
             yield dg.MaterializeResult(asset_key=name, metadata=table_metadata(con, name))
+            yield grain_check_result(con, name)
 
 
 @dg.asset(
@@ -153,7 +158,8 @@ def synthesis(warehouse: Warehouse):
             asset="mart_evidence_certainty",
             blocking=True,
             description="Each primary comparison has exactly one certainty row.",
-        )
+        ),
+        *grain_check_specs("mart_evidence_certainty"),
     ],
 )
 def mart_evidence_certainty(warehouse: Warehouse):
@@ -193,6 +199,7 @@ def mart_evidence_certainty(warehouse: Warehouse):
         target = model("marts", "mart_evidence_certainty")
         write_frame(con, target, frame(target, rows))
         yield dg.MaterializeResult(metadata=table_metadata(con, "mart_evidence_certainty"))
+        yield grain_check_result(con, "mart_evidence_certainty")
         [(violations, denominator)] = con.execute(
             read_sql("queries/check_certainty_every_primary_comparison_rated.sql")
         ).fetchall()

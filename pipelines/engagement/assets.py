@@ -5,6 +5,7 @@ import dagster as dg
 from pipelines.engagement.config import load_engagement_config
 from pipelines.engagement.reports import dose_response, dropout_survival, equity, score_trajectories
 from pipelines.metadata import table_metadata
+from pipelines.quality.grain_checks import grain_check_result, grain_check_specs
 from pipelines.resources import Warehouse
 from pipelines.sql import model, read_sql, referenced_tables, write_frame
 
@@ -18,12 +19,16 @@ def _frame_mart(name: str, query: str, transform, params=None) -> dg.AssetsDefin
         kinds={"duckdb", "polars"},
         deps=[dg.AssetKey(t) for t in referenced_tables(read_sql(query))],
         description=model("marts", name).description,
+        check_specs=grain_check_specs(name),
     )
     def _mart(warehouse: Warehouse) -> dg.MaterializeResult:
         with warehouse.connect() as con:
             rows = con.sql(read_sql(query), params=params() if params else None).pl()
             write_frame(con, model("marts", name), transform(rows))
-            return dg.MaterializeResult(metadata=table_metadata(con, name, profile=True))
+            return dg.MaterializeResult(
+                metadata=table_metadata(con, name, profile=True),
+                check_results=[grain_check_result(con, name)],
+            )
 
     return _mart
 

@@ -13,14 +13,15 @@ Data Quality Dashboard does. A check on a lake table judges the partition just w
 
 Every staging, intermediate, mart and safety table also gets a blocking `grain` check
 (`pipelines.quality.grain`: the key its SQL file declares is unique and never empty, and
-enumerated columns hold accepted codes). A per-program table's grain is checked on the
-partition its program run writes, and again over every program in the national run, where
+enumerated columns hold accepted codes), evaluated in the step that writes the table
+(`pipelines.quality.grain_checks`), as are the SQL checks on the tables these factories
+write. A per-program table's grain is checked on the partition its program run writes,
+and again over every program in the national run (`grain_all_programs`, one step), where
 publication waits for it: a failed grain anywhere stops the warehouse from being published.
 """
 
 import hashlib
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -35,7 +36,8 @@ from pipelines.partitions import (
     program_partitions,
     split_delivery_keys,
 )
-from pipelines.quality.grain import GRAIN_PREFIXES, declared_grain, evaluate_grain
+from pipelines.quality.grain import GRAIN_PREFIXES
+from pipelines.quality.grain_checks import grain_check_result, grain_check_spec
 from pipelines.resources import Warehouse
 from pipelines.sql import (
     SqlModel,
@@ -48,6 +50,7 @@ from pipelines.sql import (
 )
 
 SQL_LAYERS = ("staging", "intermediate", "marts")
+ALL_PROGRAMS_GRAIN = "grain_all_programs"
 
 
 def sql_model_asset(model: SqlModel) -> dg.AssetsDefinition:
@@ -58,12 +61,14 @@ def sql_model_asset(model: SqlModel) -> dg.AssetsDefinition:
         description=model.description,
         kinds={"duckdb", "sql"},
         code_version=hashlib.sha256(model.sql.encode()).hexdigest()[:12],
+        check_specs=table_check_specs(model.name),
     )
     def _model(warehouse: Warehouse) -> dg.MaterializeResult:
         with warehouse.connect() as con:
             run_sql(con, model.sql)
             return dg.MaterializeResult(
-                metadata=table_metadata(con, model.name, profile=model.layer == "marts")
+                metadata=table_metadata(con, model.name, profile=model.layer == "marts"),
+                check_results=table_check_results(con, model.name),
             )
 
     return _model
@@ -86,6 +91,7 @@ def program_model_asset(name: str) -> dg.AssetsDefinition:
         description=sql_model.description,
         kinds={"parquet", "sql"},
         code_version=hashlib.sha256(sql_model.sql.encode()).hexdigest()[:12],
+        check_specs=table_check_specs(name),
     )
     def _model(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
         program_id = context.partition_key
@@ -93,7 +99,10 @@ def program_model_asset(name: str) -> dg.AssetsDefinition:
         with lake.program_lock(program_id), lake.program_connection(program_id, upstream) as con:
             run_program_model(con, name)
             lake.write(con.table(name), lake.path(name, program_id))
-            return dg.MaterializeResult(metadata=table_metadata(con, name))
+            # The checks judge the partition just written: the table the file was written from.
+            return dg.MaterializeResult(
+                metadata=table_metadata(con, name), check_results=table_check_results(con, name)
+            )
 
     return _model
 
@@ -130,6 +139,42 @@ def load_checks() -> tuple[SqlCheck, ...]:
     return tuple(checks)
 
 
+def _factory_tables() -> frozenset[str]:
+    """Tables whose assets these factories build, and so whose checks run in their step."""
+    return frozenset(PROGRAM_MODELS) | {
+        m.name for layer in SQL_LAYERS for m in load_models(layer) if not m.is_frame_fed
+    }
+
+
+def _sql_check_result(con: duckdb.DuckDBPyConnection, check: SqlCheck) -> dg.AssetCheckResult:
+    [(violations, denominator)] = run_sql(con, check.sql).fetchall()
+    return dg.AssetCheckResult(
+        asset_key=check.table,
+        check_name=check.name,
+        passed=violations == 0,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={"violations": int(violations), "denominator": int(denominator)},
+    )
+
+
+def table_check_specs(table: str) -> list[dg.AssetCheckSpec]:
+    """The blocking checks the step writing `table` evaluates: its grain (a staging,
+    intermediate, mart or safety table without a declared grain raises
+    `GrainDeclarationError`) and its SQL checks."""
+    grain = [grain_check_spec(table)] if table.startswith(GRAIN_PREFIXES) else []
+    return grain + [
+        dg.AssetCheckSpec(c.name, asset=table, description=c.description, blocking=True)
+        for c in load_checks()
+        if c.table == table
+    ]
+
+
+def table_check_results(con: duckdb.DuckDBPyConnection, table: str) -> list[dg.AssetCheckResult]:
+    """`table_check_specs(table)` evaluated on `table` as `con` sees it, after writing it."""
+    grain = [grain_check_result(con, table)] if table.startswith(GRAIN_PREFIXES) else []
+    return grain + [_sql_check_result(con, c) for c in load_checks() if c.table == table]
+
+
 def _checked_program(context: dg.AssetCheckExecutionContext) -> str:
     """The program whose partition the check's run wrote."""
     execution = context.op_execution_context
@@ -147,70 +192,32 @@ def sql_asset_check(check: SqlCheck) -> dg.AssetChecksDefinition:
             program_id = _checked_program(context)
             inputs = referenced_tables(check.sql)
             with warehouse.lake.program_connection(program_id, inputs) as con:
-                [(violations, denominator)] = run_sql(con, check.sql).fetchall()
-        else:
-            with warehouse.connect() as con:
-                [(violations, denominator)] = run_sql(con, check.sql).fetchall()
-        return dg.AssetCheckResult(
-            passed=violations == 0,
-            severity=dg.AssetCheckSeverity.ERROR,
-            metadata={"violations": int(violations), "denominator": int(denominator)},
-        )
-
-    return _check
-
-
-@contextmanager
-def _checked_connection(
-    context: dg.AssetCheckExecutionContext, warehouse: Warehouse, table: str
-) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The table as the run wrote it: one program's lake files in a program run, every
-    program's (the national connection's views) or the national file otherwise."""
-    partitioned = context.op_execution_context.has_partition_key
-    if table in LAKE_TABLES and warehouse.lake_dir is not None and partitioned:
-        with warehouse.lake.program_connection(_checked_program(context), [table]) as con:
-            yield con
-    else:
+                return _sql_check_result(con, check)
         with warehouse.connect() as con:
-            yield con
-
-
-def grain_asset_check(table: str) -> dg.AssetChecksDefinition:
-    """A blocking ERROR check of the grain `table`'s SQL file declares."""
-    grain = declared_grain(table)
-    accepted = "".join(f"; {a.column} in {a.source}" for a in grain.accepted)
-
-    @dg.asset_check(
-        asset=table,
-        name="grain",
-        description=f"One row per ({', '.join(grain.key)}), never empty{accepted}.",
-        blocking=True,
-        # The reference tables holding accepted codes are built first where the run
-        # builds them (the national run); a program run reads them from config.
-        additional_deps=sorted({a.reference[0] for a in grain.accepted if a.reference}),
-    )
-    def _check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
-        with _checked_connection(context, warehouse, table) as con:
-            result = evaluate_grain(con, grain)
-        return dg.AssetCheckResult(
-            passed=result.passed,
-            severity=dg.AssetCheckSeverity.ERROR,
-            metadata=result.metadata(),
-        )
+            return _sql_check_result(con, check)
 
     return _check
 
 
-def grain_checks(assets: Sequence[dg.AssetsDefinition]) -> list[dg.AssetChecksDefinition]:
-    """A grain check for every staging, intermediate, mart and safety table among `assets`
-    (a table without a declared grain raises `GrainDeclarationError`)."""
-    tables = sorted(
-        key.to_user_string()
-        for a in assets
-        for key in a.keys
-        if key.to_user_string().startswith(GRAIN_PREFIXES)
+def all_programs_grain_check() -> dg.AssetChecksDefinition:
+    """The per-program tables' grains over every program, in one step of the national run:
+    publication waits for it, whichever program run wrote a partition."""
+    tables = sorted(t for t in PROGRAM_MODELS if t.startswith(GRAIN_PREFIXES))
+
+    @dg.multi_asset_check(
+        name=ALL_PROGRAMS_GRAIN,
+        specs=[grain_check_spec(table, ALL_PROGRAMS_GRAIN) for table in tables],
+        can_subset=True,
     )
-    return [grain_asset_check(table) for table in tables]
+    def _check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse):
+        # The national connection's views read every program's lake files.
+        with warehouse.connect() as con:
+            for table in sorted(
+                k.asset_key.to_user_string() for k in context.selected_asset_check_keys
+            ):
+                yield grain_check_result(con, table, ALL_PROGRAMS_GRAIN)
+
+    return _check
 
 
 def model_assets(layers: Sequence[str] = SQL_LAYERS) -> list[dg.AssetsDefinition]:
@@ -229,4 +236,6 @@ def program_model_assets() -> list[dg.AssetsDefinition]:
 
 
 def model_checks() -> list[dg.AssetChecksDefinition]:
-    return [sql_asset_check(c) for c in load_checks()]
+    """Checks of their own for the SQL checks on tables the factories above do not build."""
+    folded = _factory_tables()
+    return [sql_asset_check(c) for c in load_checks() if c.table not in folded]

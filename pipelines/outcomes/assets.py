@@ -15,6 +15,7 @@ import polars as pl
 
 from pipelines.metadata import table_metadata
 from pipelines.outcomes.summaries import summarise_change
+from pipelines.quality.grain_checks import grain_check_result, grain_check_specs
 from pipelines.resources import Warehouse
 from pipelines.scoring.change import change_parameters, classify_change, talking_therapies_episode
 from pipelines.scoring.config import load_scoring_config
@@ -58,7 +59,8 @@ EPISODE_OUTCOME_TABLES = (
             description=model("intermediate", name).description,
         )
         for name in EPISODE_OUTCOME_TABLES
-    ]
+    ],
+    check_specs=grain_check_specs(*EPISODE_OUTCOME_TABLES),
 )
 def episode_outcomes(warehouse: Warehouse):
     """Classify each episode's change at post-treatment and follow-up."""
@@ -88,6 +90,7 @@ def episode_outcomes(warehouse: Warehouse):
         ):
             write_frame(con, model("intermediate", name), frame)
             yield dg.MaterializeResult(asset_key=name, metadata=table_metadata(con, name))
+            yield grain_check_result(con, name)
 
 
 @dg.asset(
@@ -95,13 +98,15 @@ def episode_outcomes(warehouse: Warehouse):
     kinds={"duckdb", "polars"},
     deps=_deps("queries/program_outcome_rows.sql"),
     description=model("marts", "mart_program_outcomes").description,
+    check_specs=grain_check_specs("mart_program_outcomes"),
 )
 def mart_program_outcomes(warehouse: Warehouse) -> dg.MaterializeResult:
     with warehouse.connect() as con:
         rows = con.sql(read_sql("queries/program_outcome_rows.sql")).pl()
         write_frame(con, model("marts", "mart_program_outcomes"), summarise_change(rows))
         return dg.MaterializeResult(
-            metadata=table_metadata(con, "mart_program_outcomes", profile=True)
+            metadata=table_metadata(con, "mart_program_outcomes", profile=True),
+            check_results=[grain_check_result(con, "mart_program_outcomes")],
         )
 
 

@@ -22,6 +22,7 @@ from appdb.database import AppDatabase, database_url
 from appdb.reviews import ReviewStore
 from pipelines.metadata import table_metadata
 from pipelines.publishing.assets import PublishTarget
+from pipelines.quality.grain_checks import grain_check_result, grain_check_specs
 from pipelines.resources import Warehouse
 from pipelines.safety.config import load_safety_config
 from pipelines.safety.cusum import Threshold
@@ -92,7 +93,13 @@ _UNIT_QUERIES = (
         _spec("mart_safety_reference", "marts", _deps(*_UNIT_QUERIES)),
         _spec("mart_item9_response_times", "marts", _deps(*_UNIT_QUERIES)),
         _spec("mart_safety_process_standards", "marts", _deps(*_UNIT_QUERIES)),
-    ]
+    ],
+    check_specs=grain_check_specs(
+        "safety_units",
+        "mart_safety_reference",
+        "mart_item9_response_times",
+        "mart_safety_process_standards",
+    ),
 )
 def safety_units(warehouse: Warehouse):
     """Every indicator's units with expected probabilities from the in-person reference."""
@@ -110,6 +117,7 @@ def safety_units(warehouse: Warehouse):
             yield dg.MaterializeResult(
                 asset_key=name, metadata=table_metadata(con, name, profile=layer == "marts")
             )
+            yield grain_check_result(con, name)
 
 
 _MONITORING_DEPS = _deps("safety_units_rows", "safety_programs", "safety_data_end")
@@ -131,7 +139,13 @@ def _cached_thresholds(con: duckdb.DuckDBPyConnection) -> dict[str, Threshold]:
             for name in ("mart_safety_indicators", "mart_safety_funnel", "mart_safety_cusum")
         ),
         _spec("safety_cusum_thresholds", "safety", _MONITORING_DEPS),
-    ]
+    ],
+    check_specs=grain_check_specs(
+        "mart_safety_indicators",
+        "mart_safety_funnel",
+        "mart_safety_cusum",
+        "safety_cusum_thresholds",
+    ),
 )
 def safety_monitoring(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """Monthly indicators, funnel plots and CUSUM charts up to the last month of data;
@@ -175,6 +189,7 @@ def safety_monitoring(context: dg.AssetExecutionContext, warehouse: Warehouse):
             if name == "safety_cusum_thresholds":
                 metadata["simulated"] = dg.MetadataValue.int(simulated)
             yield dg.MaterializeResult(asset_key=name, metadata=metadata)
+            yield grain_check_result(con, name)
 
 
 @dg.asset(
@@ -186,6 +201,7 @@ def safety_monitoring(context: dg.AssetExecutionContext, warehouse: Warehouse):
         "Persistent safety signal register: each signal with program, indicator, method, "
         "opened month, status (new, ongoing, resolved) and evidence; upserted, never replaced."
     ),
+    check_specs=grain_check_specs(REGISTER),
 )
 def safety_signal_register(
     context: dg.AssetExecutionContext, warehouse: Warehouse
@@ -221,7 +237,9 @@ def safety_signal_register(
         metadata["changed_by_status"] = dg.MetadataValue.json(
             {s: int(n) for s, n in counts.iter_rows()}
         )
-        return dg.MaterializeResult(metadata=metadata)
+        return dg.MaterializeResult(
+            metadata=metadata, check_results=[grain_check_result(con, REGISTER)]
+        )
 
 
 def _open_signals(warehouse: Warehouse) -> pl.DataFrame:

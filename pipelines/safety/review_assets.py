@@ -23,6 +23,7 @@ from appdb.database import AppDatabase, database_url
 from appdb.reviews import ReviewItem, ReviewStore
 from pipelines.metadata import table_metadata
 from pipelines.publishing.assets import PublishTarget
+from pipelines.quality.grain_checks import grain_check_result, grain_check_specs
 from pipelines.resources import Warehouse
 from pipelines.safety.inputs import data_end
 from pipelines.safety.notifiers import EmailNotifier, NotificationError, review_payload
@@ -89,7 +90,8 @@ def register_evidence(register: pl.DataFrame) -> dict[str, SignalEvidence]:
             description=model("safety", name).description,
         )
         for name in (REVIEWS, REVIEW_AUDIT)
-    ]
+    ],
+    check_specs=grain_check_specs(REVIEWS, REVIEW_AUDIT),
 )
 def safety_signal_reviews(warehouse: Warehouse, app_database: ApplicationDatabase):
     """Open and reopen review items from this run's register; publish every decision."""
@@ -116,6 +118,7 @@ def safety_signal_reviews(warehouse: Warehouse, app_database: ApplicationDatabas
                     metadata["signals_joined"] = dg.MetadataValue.int(len(plan.joins))
                     metadata["items_reopened"] = dg.MetadataValue.int(len(plan.reopen))
                 yield dg.MaterializeResult(asset_key=name, metadata=metadata)
+                yield grain_check_result(con, name)
     finally:
         database.dispose()
 

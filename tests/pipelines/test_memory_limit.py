@@ -122,6 +122,8 @@ def test_a_run_under_a_small_memory_limit_completes_by_spilling_to_disk(tmp_path
         "ICBT_DUCKDB_MEMORY_LIMIT": MEMORY_LIMIT,
         "ICBT_DUCKDB_THREADS": "1",
         "ICBT_WORKERS": "2",
+        # The generator has finished every file: no wait for senders still writing.
+        "ICBT_SETTLE_SECONDS": "0",
     }
     with (
         SpillWatcher(settings.build_database.parent / "spill") as national,

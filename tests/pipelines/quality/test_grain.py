@@ -12,7 +12,7 @@ import pytest
 
 from pipelines.definitions import build_definitions
 from pipelines.lake import PROGRAM_MODELS
-from pipelines.modelling.assets import grain_asset_check
+from pipelines.modelling.assets import ALL_PROGRAMS_GRAIN
 from pipelines.publishing.assets import PublishTarget, published_warehouse_asset
 from pipelines.quality.grain import (
     GRAIN_PREFIXES,
@@ -24,6 +24,7 @@ from pipelines.quality.grain import (
     grain_models,
     parse_grain,
 )
+from pipelines.quality.grain_checks import grain_check_result, grain_check_specs
 from pipelines.resources import Warehouse
 from pipelines.sql import read_sql, run_sql
 from tests.conftest import needs_demo_build, settings_for
@@ -164,23 +165,25 @@ MART = "mart_item9_response_times"
 
 def _mart_writer(rows: list[tuple]) -> dg.AssetsDefinition:
     """A stand-in for the mart's own asset: writes the given rows into a table shaped by
-    the mart's declared key, so the real grain check and publication run on it."""
+    the mart's declared key, then evaluates the real grain check in its step, as every
+    asset writing a table does, so the real check and publication run on it."""
 
-    @dg.asset(name=MART)
-    def _mart(warehouse: Warehouse) -> None:
+    @dg.asset(name=MART, check_specs=grain_check_specs(MART))
+    def _mart(warehouse: Warehouse) -> dg.MaterializeResult:
         with warehouse.connect() as con:
             con.execute(
                 "CREATE OR REPLACE TABLE mart_item9_response_times (program_id VARCHAR,"
                 " trigger_type VARCHAR, month DATE)"
             )
             con.executemany("INSERT INTO mart_item9_response_times VALUES (?, ?, ?)", rows)
+            return dg.MaterializeResult(check_results=[grain_check_result(con, MART)])
 
     return _mart
 
 
 def _build(tmp_path: Path, rows: list[tuple]) -> tuple[dg.ExecuteInProcessResult, Path]:
-    """The mart, its real grain check and the real publication, in one Dagster run over a
-    build database that has the load ledger publication stamps from."""
+    """The mart with its real grain check and the real publication, in one Dagster run over
+    a build database that has the load ledger publication stamps from."""
     tmp_path.mkdir()
     build = tmp_path / "build.duckdb"
     with duckdb.connect(str(build)) as con:
@@ -190,7 +193,6 @@ def _build(tmp_path: Path, rows: list[tuple]) -> tuple[dg.ExecuteInProcessResult
         result = dg.materialize(
             [
                 _mart_writer(rows),
-                grain_asset_check(MART),
                 published_warehouse_asset([dg.AssetKey(MART)]),
             ],
             instance=instance,
@@ -227,7 +229,7 @@ def test_a_duplicated_key_fails_the_grain_check_and_blocks_publication(tmp_path)
 def test_the_demo_build_passes_a_grain_check_on_every_published_table(demo_build):
     """Every published staging, intermediate, mart and safety table declares a grain and
     passed its check; per-program tables in every program run and again, over all
-    programs, in the national run that published."""
+    programs, in the national run that published (`grain_all_programs`)."""
     with duckdb.connect(str(demo_build.settings.published_database), read_only=True) as con:
         published = {
             name
@@ -235,12 +237,18 @@ def test_the_demo_build_passes_a_grain_check_on_every_published_table(demo_build
             if name.startswith(GRAIN_PREFIXES)
         }
     assert published == set(grain_models())
-    evaluations = [c for c in demo_build.result.check_evaluations if c.check_name == "grain"]
+    evaluations = [
+        c
+        for c in demo_build.result.check_evaluations
+        if c.check_name in ("grain", ALL_PROGRAMS_GRAIN)
+    ]
     assert all(c.passed for c in evaluations), [
         c.asset_key.to_user_string() for c in evaluations if not c.passed
     ]
-    runs = Counter(c.asset_key.to_user_string() for c in evaluations)
-    assert set(runs) == published
+    runs = Counter((c.asset_key.to_user_string(), c.check_name) for c in evaluations)
+    assert {table for table, _ in runs} == published
     programs = len(demo_build.truth.programs)
-    assert {runs[table] for table in PROGRAM_MODELS} == {programs + 1}
-    assert {runs[table] for table in published - set(PROGRAM_MODELS)} == {1}
+    assert {runs[table, "grain"] for table in PROGRAM_MODELS} == {programs}
+    assert {runs[table, ALL_PROGRAMS_GRAIN] for table in PROGRAM_MODELS} == {1}
+    assert {runs[table, "grain"] for table in published - set(PROGRAM_MODELS)} == {1}
+    assert {table for table, check in runs if check == ALL_PROGRAMS_GRAIN} == set(PROGRAM_MODELS)
