@@ -45,9 +45,48 @@ class SqlModel:
         return SOURCE_FRAME in referenced_tables(self.sql)
 
     @property
+    def source_schema(self) -> dict[str, pl.DataType]:
+        """A frame-fed model's source columns and their types, in the order its SELECT
+        casts them (`CAST(name AS TYPE)`), read by the parser: the SQL file stays the one
+        place that defines the table, and an empty frame still has every column."""
+        schema: dict[str, pl.DataType] = {}
+        for statement in sqlglot.parse(self.sql, dialect="duckdb"):
+            for select in statement.find_all(exp.Select):
+                if not any(t.name == SOURCE_FRAME for t in select.find_all(exp.Table)):
+                    continue
+                for cast in select.find_all(exp.Cast):
+                    if isinstance(cast.this, exp.Column):
+                        schema[cast.this.name] = _polars_type(cast.to)
+        return schema
+
+    @property
     def upstream(self) -> tuple[str, ...]:
         """Warehouse tables the model reads: neither itself nor the frame Python hands over."""
         return tuple(t for t in referenced_tables(self.sql) if t not in (self.name, SOURCE_FRAME))
+
+
+_POLARS_TYPES: dict[exp.DataType.Type, pl.DataType] = {
+    exp.DataType.Type.VARCHAR: pl.String(),
+    exp.DataType.Type.TEXT: pl.String(),
+    exp.DataType.Type.DOUBLE: pl.Float64(),
+    exp.DataType.Type.BIGINT: pl.Int64(),
+    exp.DataType.Type.INT: pl.Int64(),
+    exp.DataType.Type.TINYINT: pl.Int64(),
+    exp.DataType.Type.BOOLEAN: pl.Boolean(),
+    exp.DataType.Type.DATE: pl.Date(),
+    exp.DataType.Type.TIMESTAMP: pl.Datetime("us"),
+    exp.DataType.Type.TIMESTAMPTZ: pl.Datetime("us", "UTC"),
+    exp.DataType.Type.JSON: pl.String(),
+}
+
+
+def _polars_type(sql_type: exp.DataType) -> pl.DataType:
+    """The polars type a cast's SQL type receives its values as (lists of such)."""
+    if sql_type.this == exp.DataType.Type.ARRAY:
+        return pl.List(_polars_type(sql_type.expressions[0]))
+    if sql_type.this not in _POLARS_TYPES:
+        raise ValueError(f"no polars type for SQL type {sql_type.sql(dialect='duckdb')}")
+    return _POLARS_TYPES[sql_type.this]
 
 
 def referenced_tables(sql: str) -> tuple[str, ...]:

@@ -6,12 +6,22 @@ parameter, an alias), which is what a pattern over identifiers mistook for table
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import dagster as dg
+import polars as pl
 import pytest
 
 from pipelines.definitions import build_definitions
 from pipelines.modelling.assets import SQL_LAYERS
-from pipelines.sql import SOURCE_FRAME, load_models, read_sql, referenced_tables, sql_dir
+from pipelines.sql import (
+    SOURCE_FRAME,
+    SqlModel,
+    load_models,
+    read_sql,
+    referenced_tables,
+    sql_dir,
+)
 from tests.conftest import settings_for
 
 KNOWN_ANSWERS = {
@@ -111,6 +121,23 @@ def test_a_frame_fed_model_reads_source_frame_and_nothing_of_the_warehouse() -> 
     for model in frame_fed:
         assert SOURCE_FRAME in referenced_tables(model.sql)
         assert SOURCE_FRAME not in model.upstream
+
+
+def test_a_frame_fed_models_source_schema_is_its_casts_in_order() -> None:
+    sql = (
+        "CREATE OR REPLACE TABLE t AS SELECT CAST(name AS VARCHAR) AS name, "
+        "CAST(n AS BIGINT) AS n, CAST(ids AS VARCHAR[]) AS ids, CAST(d AS DATE) AS d "
+        "FROM source_frame"
+    )
+    model = SqlModel("t", "marts", Path("t.sql"), sql, "")
+    assert model.source_schema == {
+        "name": pl.String(),
+        "n": pl.Int64(),
+        "ids": pl.List(pl.String()),
+        "d": pl.Date(),
+    }
+    for model in (m for layer in SQL_LAYERS for m in load_models(layer) if m.is_frame_fed):
+        assert model.source_schema, model.name  # every cast has a polars type
 
 
 @pytest.fixture(scope="module")
