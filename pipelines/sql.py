@@ -13,10 +13,11 @@ documentation still live in SQL (`write_frame`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -199,6 +200,15 @@ def run_sql(
             raise KeyError(f"SQL parameters not supplied: {sorted(missing)}")
         con.execute(statement, {name: params[name] for name in names} if names else None)
     return con
+
+
+def model_frame(model: SqlModel, rows: Iterable[Mapping[str, Any]]) -> pl.DataFrame:
+    """Rows shaped as a frame-fed model reads them: exactly its source columns, typed by
+    its casts (`SqlModel.source_schema`); a missing key is NULL."""
+    schema = model.source_schema
+    return pl.DataFrame(
+        [{name: row.get(name) for name in schema} for row in rows], schema=schema, orient="row"
+    )
 
 
 def write_frame(con: duckdb.DuckDBPyConnection, model: SqlModel, frame: pl.DataFrame) -> None:

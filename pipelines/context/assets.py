@@ -6,11 +6,10 @@ import dagster as dg
 from pipelines.context.modification import care_modification, stratified_comparisons
 from pipelines.effectiveness.comparisons import Outcome
 from pipelines.effectiveness.config import load_benchmarks, load_effectiveness_config
-from pipelines.effectiveness.tables import frame
 from pipelines.metadata import table_metadata
 from pipelines.quality.grain_checks import grain_check_result, grain_check_specs
 from pipelines.resources import Warehouse
-from pipelines.sql import model, read_sql, referenced_tables, write_frame
+from pipelines.sql import model, model_frame, read_sql, referenced_tables, write_frame
 
 QUERIES = (
     "queries/effectiveness_episodes.sql",
@@ -42,7 +41,7 @@ def mart_care_modification(warehouse: Warehouse) -> dg.MaterializeResult:
         outcomes = [Outcome(*r) for r in outcome_rows]
         compared = stratified_comparisons(episodes, care, programs, outcomes, config, benchmarks)
         mart = model("marts", "mart_care_modification")
-        write_frame(con, mart, frame(mart, care_modification(compared, care, config)))
+        write_frame(con, mart, model_frame(mart, care_modification(compared, care, config)))
         return dg.MaterializeResult(
             metadata=table_metadata(con, mart.name, profile=True),
             check_results=[grain_check_result(con, mart.name)],

@@ -24,8 +24,7 @@ from pipelines.effectiveness import meta_analysis as ma
 from pipelines.effectiveness.comparisons import Outcome, run_comparisons
 from pipelines.effectiveness.config import BenchmarkConfig, EffectivenessConfig
 from pipelines.effectiveness.synthesis import OUTCOME_KEYS, poolable
-from pipelines.effectiveness.tables import frame
-from pipelines.sql import model
+from pipelines.sql import model, model_frame
 
 STRATA = {"with_care": True, "without_care": False}
 
@@ -56,7 +55,7 @@ def stratified_comparisons(
     compared = programs.filter(pl.col("is_in_person") | pl.col("program_id").is_in(v2_programs))
     comparisons = model("marts", "mart_comparisons")
     return {
-        stratum: frame(
+        stratum: model_frame(
             comparisons,
             [
                 r.row

@@ -14,11 +14,11 @@ from pipelines.effectiveness.certainty import grade_comparison, grade_pooled
 from pipelines.effectiveness.comparisons import Outcome, run_comparisons
 from pipelines.effectiveness.config import load_benchmarks, load_effectiveness_config
 from pipelines.effectiveness.synthesis import meta_regressions, pool, poolable
-from pipelines.effectiveness.tables import benchmark_rows, frame, threshold_rows
+from pipelines.effectiveness.tables import benchmark_rows, threshold_rows
 from pipelines.metadata import table_metadata
 from pipelines.quality.grain_checks import grain_check_result, grain_check_specs
 from pipelines.resources import Warehouse
-from pipelines.sql import model, read_sql, referenced_tables, write_frame
+from pipelines.sql import model, model_frame, read_sql, referenced_tables, write_frame
 
 REFERENCE_TABLES = ("ref_literature_benchmarks", "ref_effectiveness_thresholds")
 COMPARISON_TABLES = ("mart_comparisons", "mart_comparison_diagnostics", "mart_covariate_balance")
@@ -52,7 +52,9 @@ def effectiveness_reference(warehouse: Warehouse):
     }
     with warehouse.connect() as con:
         for name in REFERENCE_TABLES:
-            write_frame(con, model("reference", name), frame(model("reference", name), rows[name]))
+            write_frame(
+                con, model("reference", name), model_frame(model("reference", name), rows[name])
+            )
             yield dg.MaterializeResult(asset_key=name, metadata=table_metadata(con, name))
 
 
@@ -101,7 +103,7 @@ def comparisons(context: dg.AssetExecutionContext, warehouse: Warehouse):
             "mart_covariate_balance": [b for r in results for b in r.balance],
         }
         for name in COMPARISON_TABLES:
-            write_frame(con, model("marts", name), frame(model("marts", name), rows[name]))
+            write_frame(con, model("marts", name), model_frame(model("marts", name), rows[name]))
             yield dg.MaterializeResult(
                 asset_key=name, metadata=table_metadata(con, name, profile=True)
             )
@@ -142,7 +144,7 @@ def synthesis(warehouse: Warehouse):
             "mart_meta_regression": meta_regressions(compared, attributes, config),
         }
         for name in SYNTHESIS_TABLES:
-            write_frame(con, model("marts", name), frame(model("marts", name), rows[name]))
+            write_frame(con, model("marts", name), model_frame(model("marts", name), rows[name]))
             yield dg.MaterializeResult(asset_key=name, metadata=table_metadata(con, name))
             yield grain_check_result(con, name)
 
@@ -197,7 +199,7 @@ def mart_evidence_certainty(warehouse: Warehouse):
                 }
             )
         target = model("marts", "mart_evidence_certainty")
-        write_frame(con, target, frame(target, rows))
+        write_frame(con, target, model_frame(target, rows))
         yield dg.MaterializeResult(metadata=table_metadata(con, "mart_evidence_certainty"))
         yield grain_check_result(con, "mart_evidence_certainty")
         [(violations, denominator)] = con.execute(

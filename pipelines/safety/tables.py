@@ -5,29 +5,22 @@ from __future__ import annotations
 import polars as pl
 
 from pipelines.safety.config import SafetyConfig
+from pipelines.sql import model, model_frame
 
 
 def policy_table(config: SafetyConfig) -> pl.DataFrame:
-    """ref_safety_policy: every sourced number of config/safety.yaml."""
-    return pl.DataFrame(
-        [
-            {
-                "name": name,
-                "value": sourced.value,
-                "source": sourced.source,
-                "evidence": sourced.evidence,
-                "note": sourced.note or None,
-            }
-            for name, sourced in sorted(config.sourced_values().items())
-        ],
-        schema={
-            "name": pl.Utf8,
-            "value": pl.Float64,
-            "source": pl.Utf8,
-            "evidence": pl.Utf8,
-            "note": pl.Utf8,
-        },
-    )
+    """ref_safety_policy: every sourced number of config/safety.yaml, typed by its model."""
+    rows = [
+        {
+            "name": name,
+            "value": sourced.value,
+            "source": sourced.source,
+            "evidence": sourced.evidence,
+            "note": sourced.note or None,
+        }
+        for name, sourced in sorted(config.sourced_values().items())
+    ]
+    return model_frame(model("safety", "ref_safety_policy"), rows)
 
 
 def _definition(config: SafetyConfig, name: str) -> str:
@@ -55,7 +48,8 @@ def _definition(config: SafetyConfig, name: str) -> str:
 
 
 def indicator_table(config: SafetyConfig) -> pl.DataFrame:
-    """ref_safety_indicators: what each indicator counts and its fallback."""
+    """ref_safety_indicators: what each indicator counts and its fallback, typed by its
+    model."""
     rows = []
     for name, indicator in config.indicators.items():
         fallback = indicator.published_fallback
@@ -70,7 +64,7 @@ def indicator_table(config: SafetyConfig) -> pl.DataFrame:
                 "fallback_source": indicator.fallback_note if fallback is None else fallback.cite(),
             }
         )
-    return pl.DataFrame(rows)
+    return model_frame(model("safety", "ref_safety_indicators"), rows)
 
 
 def indicator_mart(
