@@ -391,16 +391,18 @@ def protect(
     publish: Callable[[frozenset[CellKey]], Published],
     threshold: int,
     hideable: Callable[[CellKey], bool],
+    rank: Callable[[CellKey], int] = lambda cell: 0,
 ) -> frozenset[CellKey]:
     """Cells to hide beyond the per-mart rules so that the audit finds nothing.
 
     `publish(extra)` is what the dashboard shows with `extra` hidden as well (the rules
     run again around them, so each gets its complements). Next to every quantity still
-    pinned, the smallest shown non-zero cell it shares a relation with is hidden (the
+    pinned, the smallest shown non-zero cell it shares a relation with is hidden (of the
+    lowest `rank` first, e.g. a program before its delivery mode's total; then the
     smallest, as tau-ARGUS's heuristics do, to lose the least information), or, where every
     such cell is hidden already, the nearest shown one further out. A quantity still
-    pinned after that gets all its shown neighbours hidden at once. Repeated until the
-    audit passes; every round hides at least one more cell, so it ends.
+    pinned after that gets all its shown neighbours of the lowest rank hidden at once.
+    Repeated until the audit passes; every round hides at least one more cell, so it ends.
     """
     extra: frozenset[CellKey] = frozenset()
     tried: Counter[tuple[CellKey, ...]] = Counter()
@@ -413,10 +415,10 @@ def protect(
         chosen: set[CellKey] = set()
         for finding in findings:
             most = None if tried[finding.quantity] >= ESCALATE_AFTER else 1
-            around = _shown_around(published, near, finding.quantity, hideable, most)
+            around = _shown_around(published, near, finding.quantity, hideable, rank, most)
             # Zeros are the last resort: they are often known from elsewhere.
             chosen |= around or _shown_around(
-                published, near, finding.quantity, hideable, most, zeros=True
+                published, near, finding.quantity, hideable, rank, most, zeros=True
             )
             tried[finding.quantity] += 1
         if not chosen - extra:
@@ -429,13 +431,14 @@ def _shown_around(
     near: Mapping[CellKey, set[CellKey]],
     start: Sequence[CellKey],
     hideable: Callable[[CellKey], bool],
+    rank: Callable[[CellKey], int],
     most: int | None = None,
     *,
     zeros: bool = False,
 ) -> set[CellKey]:
-    """The shown non-zero (or, with `zeros`, zero) hideable cells at the first distance
-    from `start` that has any, searching outwards through relations; with `most`, only
-    that many, smallest first."""
+    """The shown non-zero (or, with `zeros`, zero) hideable cells of the lowest rank at
+    the first distance from `start` that has any, searching outwards through relations;
+    with `most`, only that many, smallest first."""
 
     def candidate(cell: CellKey) -> bool:
         value = published.shown[cell]

@@ -19,21 +19,23 @@ keyed by the snapshot's identity.
 from __future__ import annotations
 
 import json
-import os
 import threading
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
-from dashboards.data import FileIdentity, Warehouse
+from dashboards.data import FileIdentity, MartMissingError, Warehouse
 from dashboards.marts.context import ContextMarts
 from dashboards.marts.effectiveness import EffectivenessMarts
-from dashboards.marts.engagement import DISCLOSURE_PLAN, EngagementMarts
+from dashboards.marts.engagement import EngagementMarts
 from dashboards.marts.outcomes import OutcomesMarts
 from dashboards.marts.overview import OverviewMarts
 from dashboards.marts.quality import QualityMarts
 from dashboards.marts.safety import SafetyMarts
 from dashboards.suppression import SuppressionRules, load_rules
+from pipelines.sql import model as sql_model
+from pipelines.sql import model_frame, write_frame
 
 # Snapshots whose frames stay cached: the newest, and the one requests may still be
 # finishing on when a new one is published.
@@ -74,15 +76,21 @@ class SuppressedMarts:
 
 
 def write_disclosure_plan(database: Path, rules: SuppressionRules | None = None) -> int:
-    """Work out a snapshot's secondary suppression once, at publication, and keep it beside
-    its database, so that no dashboard request waits for the interval audit. Returns how
-    many cells it hides beyond the rules."""
+    """Work out a snapshot's secondary suppression once, at publication, and write it into
+    the snapshot (`meta_disclosure_plan`), so that no dashboard request waits for the
+    interval audit. `database` must not be open elsewhere yet. Returns how many cells it
+    hides beyond the rules (none for a build without the engagement marts)."""
     rules = rules or load_rules()
-    with Warehouse(database).pin() as pinned:
-        cells = Marts(pinned, rules, {}, threading.RLock()).compute_disclosure_plan()
-    plan = {"threshold": rules.threshold, "cells": sorted(map(list, cells))}
-    target = database.parent / DISCLOSURE_PLAN
-    temporary = target.with_suffix(".tmp")
-    temporary.write_text(json.dumps(plan))
-    os.replace(temporary, target)
+    warehouse = Warehouse(database)
+    try:
+        with warehouse.pin() as pinned:
+            cells = Marts(pinned, rules, {}, threading.RLock()).compute_disclosure_plan()
+    except MartMissingError:
+        cells = frozenset()
+    finally:
+        warehouse.close()
+    rows = [{"threshold": rules.threshold, "cell": json.dumps(list(c))} for c in sorted(cells)]
+    model = sql_model("publishing", "meta_disclosure_plan")
+    with duckdb.connect(str(database)) as con:
+        write_frame(con, model, model_frame(model, rows or [{"threshold": rules.threshold}]))
     return len(cells)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from dashboards.data import MartMissingError
 from dashboards.disclosure import CellKey, Published, add_frame, protect
 from dashboards.marts.base import (
     ALL_PERIODS,
@@ -42,7 +43,6 @@ from dashboards.marts.base import (
     with_unit_hierarchy,
 )
 from dashboards.suppression import SUPPRESSED_SUFFIX, NestedRows, SuppressionSpec
-from pipelines.publishing.snapshots import snapshots_dir
 
 FUNNEL = SuppressionSpec(
     dependents={
@@ -176,8 +176,6 @@ def _without_program_quarters(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.filter((pl.col("unit_type") != "program") | (pl.col("period") == ALL_PERIODS))
 
 
-# Written beside each snapshot's database at publication: {"threshold", "cells"}.
-DISCLOSURE_PLAN = "disclosure.json"
 UNIT_LEVELS = {"program": 0, "delivery_mode": 1, "all_icbt": 2}
 FUNNEL_COUNTS = ("n_referred", "n_started", "n_started_and_ended", "n_completed")
 PHQ9_PAIRED = "phq9_n_paired"
@@ -202,6 +200,14 @@ def _levels(frame: pl.DataFrame) -> list[int]:
     if TOTAL_ROW in frame.columns:
         inner = pl.col(TOTAL_ROW)
     return frame.select(unit * 2 + inner.cast(pl.Int64)).to_series().to_list()
+
+
+def _hideable_by_the_audit(cell: CellKey) -> bool:
+    """What the audit-driven pass may hide: equity groups and programs' funnel and waits
+    cells. The delivery-mode and all-iCBT rows of the funnel and waits are the headline
+    numbers every page starts from, and there is always a program's cell further out."""
+    mart, unit_type = cell[0], cell[1]
+    return mart == "equity" or (mart in ("funnel", "waits") and unit_type == "program")
 
 
 def _extra_masks(
@@ -268,16 +274,15 @@ class EngagementMarts(MartsBase):
         return self._cached(name, load)
 
     def _disclosure_plan(self) -> frozenset[CellKey]:
-        """The cells hidden beyond the rules: the plan publication wrote beside the
-        snapshot for this threshold, or, without one (an older snapshot, a threshold
-        changed since), computed here."""
-        snapshot_id = self.snapshot_id()
-        if snapshot_id is not None:
-            plan = snapshots_dir(self.pinned.path) / snapshot_id / DISCLOSURE_PLAN
-            if plan.exists():
-                stored = json.loads(plan.read_text())
-                if stored["threshold"] == self.rules.threshold:
-                    return frozenset(tuple(cell) for cell in stored["cells"])
+        """The cells hidden beyond the rules: the plan publication wrote into the snapshot
+        for this threshold, or, without one (an older snapshot, a threshold changed
+        since), computed here."""
+        try:
+            plan = self.query("disclosure_plan")
+        except MartMissingError:
+            plan = pl.DataFrame(schema={"threshold": pl.Int32, "cell": pl.String})
+        if plan.height and (plan["threshold"] == self.rules.threshold).all():
+            return frozenset(tuple(json.loads(c)) for c in plan["cell"].drop_nulls())
         return self.compute_disclosure_plan()
 
     def compute_disclosure_plan(self) -> frozenset[CellKey]:
@@ -285,7 +290,8 @@ class EngagementMarts(MartsBase):
         return protect(
             lambda cells: self._engagement_with(cells).published,
             self.rules.threshold,
-            hideable=lambda cell: cell[0] in ("funnel", "waits", "equity"),
+            hideable=_hideable_by_the_audit,
+            rank=lambda cell: UNIT_LEVELS[cell[1]],
         )
 
     def _engagement_with(self, extra: frozenset[CellKey]) -> _Engagement:
