@@ -392,6 +392,7 @@ def protect(
     threshold: int,
     hideable: Callable[[CellKey], bool],
     rank: Callable[[CellKey], int] = lambda cell: 0,
+    last_resort: Callable[[CellKey], bool] = lambda cell: False,
 ) -> frozenset[CellKey]:
     """Cells to hide beyond the per-mart rules so that the audit finds nothing.
 
@@ -402,6 +403,7 @@ def protect(
     smallest, as tau-ARGUS's heuristics do, to lose the least information), or, where every
     such cell is hidden already, the nearest shown one further out. A quantity still
     pinned after that gets all its shown neighbours of the lowest rank hidden at once.
+    Cells only `last_resort` allows are hidden where nothing `hideable` is left in reach.
     Repeated until the audit passes; every round hides at least one more cell, so it ends.
     """
     extra: frozenset[CellKey] = frozenset()
@@ -415,11 +417,19 @@ def protect(
         chosen: set[CellKey] = set()
         for finding in findings:
             most = None if tried[finding.quantity] >= ESCALATE_AFTER else 1
-            around = _shown_around(published, near, finding.quantity, hideable, rank, most)
-            # Zeros are the last resort: they are often known from elsewhere.
-            chosen |= around or _shown_around(
-                published, near, finding.quantity, hideable, rank, most, zeros=True
-            )
+            # Zeros come after other cells: they are often known from elsewhere.
+            for allowed, zeros in (
+                (hideable, False),
+                (hideable, True),
+                (last_resort, False),
+                (last_resort, True),
+            ):
+                around = _shown_around(
+                    published, near, finding.quantity, allowed, rank, most, zeros=zeros
+                )
+                if around:
+                    chosen |= around
+                    break
             tried[finding.quantity] += 1
         if not chosen - extra:
             raise RuntimeError(f"no cell left to hide for {findings[0]}")

@@ -203,9 +203,10 @@ def _levels(frame: pl.DataFrame) -> list[int]:
 
 
 def _hideable_by_the_audit(cell: CellKey) -> bool:
-    """What the audit-driven pass may hide: equity groups and programs' funnel and waits
+    """What the audit-driven pass hides first: equity groups and programs' funnel and waits
     cells. The delivery-mode and all-iCBT rows of the funnel and waits are the headline
-    numbers every page starts from, and there is always a program's cell further out."""
+    numbers every page starts from: hidden only where nothing else is left in reach (a
+    mode's quarters, whose programs' quarters are not shown)."""
     mart, unit_type = cell[0], cell[1]
     return mart == "equity" or (mart in ("funnel", "waits") and unit_type == "program")
 
@@ -292,6 +293,7 @@ class EngagementMarts(MartsBase):
             self.rules.threshold,
             hideable=_hideable_by_the_audit,
             rank=lambda cell: UNIT_LEVELS[cell[1]],
+            last_resort=lambda cell: cell[0] in ("funnel", "waits"),
         )
 
     def _engagement_with(self, extra: frozenset[CellKey]) -> _Engagement:

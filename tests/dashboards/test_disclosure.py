@@ -107,3 +107,14 @@ def test_nothing_pinned_needs_nothing_hidden() -> None:
         return _two_cells_and_a_total(frozenset({"b"}))
 
     assert protect(already_protected, THRESHOLD, hideable=lambda cell: True) == frozenset()
+
+
+def test_a_last_resort_cell_is_hidden_only_where_nothing_else_is_left() -> None:
+    # Only b can protect a, and only as a last resort: it is hidden, not refused.
+    extra = protect(
+        _two_cells_and_a_total,
+        THRESHOLD,
+        hideable=lambda cell: False,
+        last_resort=lambda cell: cell == "b",
+    )
+    assert extra == {"b"}
