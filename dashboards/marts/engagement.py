@@ -286,6 +286,11 @@ class EngagementMarts(MartsBase):
             return frozenset(tuple(json.loads(c)) for c in plan["cell"].drop_nulls())
         return self.compute_disclosure_plan()
 
+    def _unsuppressed(self, name: str) -> pl.DataFrame:
+        """A mart as published, read once per snapshot: every round of the audit-driven
+        pass suppresses it again, never reads it again."""
+        return self._cached(f"unsuppressed:{name}", lambda: self.query(name))
+
     def compute_disclosure_plan(self) -> frozenset[CellKey]:
         """Secondary suppression by the interval audit over funnel, waits and equity."""
         return protect(
@@ -300,7 +305,8 @@ class EngagementMarts(MartsBase):
         """Funnel, waits and equity with `extra` cells hidden as well, and what they
         publish together (the disclosure model the audit checks)."""
         published = Published()
-        funnel = _without_program_quarters(with_unit_hierarchy(self.query("engagement_funnel")))
+        funnel = self._unsuppressed("engagement_funnel")
+        funnel = _without_program_quarters(with_unit_hierarchy(funnel))
         funnel_keys = _cell_keys("funnel", funnel, FUNNEL_KEY)
         funnel_shown = self._suppress(
             funnel, FUNNEL, _extra_masks(funnel_keys, FUNNEL.counts, extra)
@@ -314,7 +320,7 @@ class EngagementMarts(MartsBase):
             key=lambda row, count: (*funnel_keys[row], count),
         )
 
-        waits = _without_program_quarters(with_unit_hierarchy(self.query("wait_times")))
+        waits = _without_program_quarters(with_unit_hierarchy(self._unsuppressed("wait_times")))
         wait_keys = _cell_keys("waits", waits, WAITS_KEY)
         started = hidden_flags(waits, funnel_shown, list(FUNNEL_KEY), ["n_started"])
         waits_shown = self._suppress(
@@ -351,7 +357,7 @@ class EngagementMarts(MartsBase):
         groups), suppressed; the same rows unsuppressed for the model; and the model's key
         of a total row's cell (the cell of the mart that publishes it, None for a group's
         own cell). `funnel` holds true counts and the funnel's flags."""
-        frame = with_unit_hierarchy(self.query("equity")).with_columns(
+        frame = with_unit_hierarchy(self._unsuppressed("equity")).with_columns(
             pl.concat_str("unit_type", "unit_id", separator=":").alias(UNIT_TOTAL)
         )
         dimensions = frame.select("unit_type", "unit_id", "dimension").unique()
@@ -374,7 +380,7 @@ class EngagementMarts(MartsBase):
             pl.col("scale") == "total",
         )
         true_paired = dict(
-            self.query("program_outcomes")
+            self._unsuppressed("program_outcomes")
             .join(outcomes, on=["program_id", "instrument", "scale", "timepoint"], how="semi")
             .select("program_id", "n_paired")
             .rows()
