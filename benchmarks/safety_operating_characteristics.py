@@ -67,7 +67,7 @@ def generator_config(
 
 
 def with_arl(config: SafetyConfig, months: float) -> SafetyConfig:
-    arl = replace(config.in_control_arl_months, value=months)
+    arl = config.in_control_arl_months.model_copy(update={"value": months})
     return replace(config, in_control_arl_months=arl)
 
 

@@ -2,16 +2,18 @@
 
 Partition runs write the lake (`pipelines.lake`), one program's folders each, and never
 open the national file. National steps open the national DuckDB file read-write, one at
-a time (the `national_duckdb` pool), and see every lake table as a temporary view of the
-same name, so their SQL reads `staging_episodes` whether it lives in the file or the
-lake. Readers (dashboard, researchers, tests) never use these resources; they open the
+a time (the `national_duckdb` pool), and see the lake tables they read as temporary
+views of the same name, so their SQL reads `staging_episodes` whether it lives in the
+file or the lake. A step gets views of its declared inputs only: binding a view reads
+the footers of its Parquet files, and binding all of them on every connection cost a
+third of a small national run (py-spy, 2026-12-07). Readers (dashboard, researchers, tests) never use these resources; they open the
 published copy read-only. Memory and threads are bounded here so a run cannot exhaust
 the machine: past `memory_limit` DuckDB spills to `temp_directory` instead of failing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,8 +21,22 @@ import dagster as dg
 import duckdb
 
 from pipelines.ingestion.pseudonymise import load_key
-from pipelines.lake import Lake
+from pipelines.lake import LAKE_TABLES, Lake
 from pipelines.settings import Settings
+
+
+def _step_lake_inputs() -> Iterable[str]:
+    """The lake tables the running step reads (its assets' declared dependencies and the
+    assets its checks judge), or every lake table outside a step (the CLI, harnesses)."""
+    try:
+        context = dg.OpExecutionContext.get()
+    except dg.DagsterInvariantViolationError:
+        context = None
+    if context is None or not context.has_assets_def:
+        return LAKE_TABLES
+    step = context.assets_def
+    keys = step.dependency_keys | step.keys | {check.asset_key for check in step.check_keys}
+    return [table for table in LAKE_TABLES if dg.AssetKey(table) in keys]
 
 
 class WarehouseLockedError(RuntimeError):
@@ -74,7 +90,7 @@ class Warehouse(dg.ConfigurableResource):
             raise
         try:
             if self.lake_dir is not None:
-                self.lake.register_views(con)
+                self.lake.register_views(con, _step_lake_inputs())
             yield con
         finally:
             con.close()

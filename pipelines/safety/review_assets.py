@@ -37,7 +37,7 @@ from pipelines.safety.review import (
 )
 from pipelines.safety.review_tables import audit_table, reviews_table
 from pipelines.settings import Environment, Settings, reveal
-from pipelines.sql import model, read_sql, write_frame
+from pipelines.sql import model, read_sql, referenced_tables, write_frame
 
 REGISTER = "safety_signal_register"
 REVIEWS = "safety_signal_reviews"
@@ -80,13 +80,23 @@ def register_evidence(register: pl.DataFrame) -> dict[str, SignalEvidence]:
     }
 
 
+_READS = sorted(
+    {
+        table
+        for query in ("safety_signal_register_rows", "safety_data_end")
+        for table in referenced_tables(read_sql(f"queries/{query}.sql"))
+    }
+)
+"""The tables the reviews read: the register, and the last day the data cover."""
+
+
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
             name,
             group_name="safety",
             kinds={"duckdb", "sqlalchemy"},
-            deps=[dg.AssetKey(REGISTER)],
+            deps=[dg.AssetKey(table) for table in _READS],
             description=model("safety", name).description,
         )
         for name in (REVIEWS, REVIEW_AUDIT)

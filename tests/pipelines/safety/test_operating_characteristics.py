@@ -27,6 +27,7 @@ from benchmarks.safety_harness import (
     simulate_seed,
     survey_inputs,
 )
+from benchmarks.safety_operating_characteristics import with_arl, with_reference_uncertainty
 from benchmarks.without_ingestion import build_without_ingestion
 from pipelines.demo.config import GeneratorConfig
 from pipelines.resources import Warehouse
@@ -157,3 +158,13 @@ def test_structural_breaches_of_self_guided_programs_are_gone_and_the_plant_is_f
         end_month=generator.end_month,
     )
     assert found.delay["either"] is not None and found.early_signals == 0
+
+
+def test_the_benchmarks_variants_change_only_what_they_name():
+    """`--arl` and the side-by-side of the reference's uncertainty rebuild the configuration
+    with one value replaced, keeping its source."""
+    longer = with_arl(CONFIG, 480)
+    assert longer.in_control_arl_months.value == 480
+    assert longer.in_control_arl_months.source == CONFIG.in_control_arl_months.source
+    exact = with_reference_uncertainty(longer, "ignore")
+    assert exact.reference_uncertainty == "ignore" and exact.in_control_arl_months.value == 480
