@@ -6,9 +6,10 @@ a time (the `national_duckdb` pool), and see the lake tables they read as tempor
 views of the same name, so their SQL reads `staging_episodes` whether it lives in the
 file or the lake. A step gets views of its declared inputs only: binding a view reads
 the footers of its Parquet files, and binding all of them on every connection cost a
-third of a small national run (py-spy, 2026-12-07). Readers (dashboard, researchers, tests) never use these resources; they open the
-published copy read-only. Memory and threads are bounded here so a run cannot exhaust
-the machine: past `memory_limit` DuckDB spills to `temp_directory` instead of failing.
+third of a small national run (py-spy, 2026-12-07). Readers (dashboard, researchers,
+tests) never use these resources; they open the published copy read-only. Memory and
+threads are bounded here so a run cannot exhaust the machine: past `memory_limit` DuckDB
+spills to `temp_directory` instead of failing.
 """
 
 from __future__ import annotations

@@ -14,7 +14,9 @@ from pipelines.resources import Warehouse
 
 def _views(warehouse: Warehouse) -> list[str]:
     with warehouse.connect() as con:
-        rows = con.execute("SELECT view_name FROM duckdb_views() WHERE temporary AND NOT internal").fetchall()
+        rows = con.execute(
+            "SELECT view_name FROM duckdb_views() WHERE temporary AND NOT internal"
+        ).fetchall()
     return sorted(name for (name,) in rows)
 
 
