@@ -90,6 +90,7 @@ def _polars_type(sql_type: exp.DataType) -> pl.DataType:
     return _POLARS_TYPES[sql_type.this]
 
 
+@cache
 def referenced_tables(sql: str) -> tuple[str, ...]:
     """Tables a script reads, sorted: every table named in a FROM, JOIN or subquery of any
     of its statements, parsed in DuckDB's dialect.
