@@ -110,10 +110,11 @@ def configured_confidence(marts: Marts) -> float:
 
 
 def confidence_of(data: pl.DataFrame) -> float:
-    """The level of the intervals in a (non-empty) frame read from a mart, so a chart
-    names the level its numbers were published at and never types one."""
-    levels = data[CONFIDENCE_LEVEL].unique()
-    if levels.len() != 1 or levels[0] is None:
+    """The level of the intervals in a frame read from a mart (rows a left join found no
+    mart row for carry none), so a chart names the level its numbers were published at
+    and never types one."""
+    levels = data[CONFIDENCE_LEVEL].drop_nulls().unique()
+    if levels.len() != 1:
         raise ValueError(f"expected one confidence level in the frame, found {levels.to_list()}")
     return float(levels[0])
 
