@@ -387,6 +387,11 @@ NUMERIC_COLUMNS = frozenset(
 )
 
 
+def table_headers(confidence: float) -> dict[str, str]:
+    """TABLE_HEADERS with the interval columns named by the snapshot's confidence level."""
+    return level_headers(TABLE_HEADERS, confidence, "adjusted_ci")
+
+
 def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
     """Every row of the chart, sensitivity rows included, with suppression labels."""
     text = text_frame(data, SUPPRESSION, rules, decimals=2).with_columns(
@@ -422,7 +427,7 @@ def describe(marts: Marts) -> list[str]:
 
 def load(marts: Marts, view: ChartView) -> ChartData:
     data = process_data(marts.comparisons(), view.state)
-    headers = level_headers(TABLE_HEADERS, configured_confidence(marts), "adjusted_ci")
+    headers = table_headers(configured_confidence(marts))
     return ChartData(data, data, headers=headers)
 
 

@@ -188,6 +188,11 @@ TABLE_HEADERS = {
 NUMERIC_COLUMNS = frozenset(TABLE_HEADERS) - {"dose_band"}
 
 
+def table_headers(confidence: float) -> dict[str, str]:
+    """TABLE_HEADERS with the interval columns named by the snapshot's confidence level."""
+    return level_headers(TABLE_HEADERS, confidence, "change_ci")
+
+
 def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
     text = text_frame(data, SUPPRESSION, rules, percents=("reliable_improvement_rate",))
     markers = [rules.small_label, rules.suppressed_label, MISSING]
@@ -214,7 +219,7 @@ def describe(marts: Marts) -> list[str]:
 
 def load(marts: Marts, view: ChartView) -> ChartData:
     data = process_data(marts.dose_response(), view.unit, require_outcome(view))
-    headers = level_headers(TABLE_HEADERS, configured_confidence(marts), "change_ci")
+    headers = table_headers(configured_confidence(marts))
     return ChartData(data, data, headers=headers)
 
 

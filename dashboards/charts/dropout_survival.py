@@ -215,6 +215,11 @@ NUMERIC_COLUMNS = frozenset(TABLE_HEADERS) - {"unit_name"}
 SHARES = ("share_not_dropped_out", "share_ci_low", "share_ci_high")
 
 
+def table_headers(confidence: float) -> dict[str, str]:
+    """TABLE_HEADERS with the interval columns named by the snapshot's confidence level."""
+    return level_headers(TABLE_HEADERS, confidence, "share_ci_low", "share_ci_high")
+
+
 def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
     text = text_frame(data, SUPPRESSION, rules, percents=SHARES)
     return text.with_columns(pl.col("week").cast(pl.String)).select(list(TABLE_HEADERS))
@@ -234,13 +239,7 @@ def describe(marts: Marts) -> list[str]:
 
 def load(marts: Marts, view: ChartView) -> ChartData:
     data = process_data(marts.dropout_survival(), view.unit)
-    return ChartData(
-        data,
-        data,
-        headers=level_headers(
-            TABLE_HEADERS, configured_confidence(marts), "share_ci_low", "share_ci_high"
-        ),
-    )
+    return ChartData(data, data, headers=table_headers(configured_confidence(marts)))
 
 
 def draw(data: ChartData, view: ChartView) -> Drawing:

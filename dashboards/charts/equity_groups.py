@@ -241,6 +241,11 @@ TABLE_HEADERS = {
 NUMERIC_COLUMNS = frozenset(TABLE_HEADERS) - {"group"}
 
 
+def table_headers(confidence: float) -> dict[str, str]:
+    """TABLE_HEADERS with the interval columns named by the snapshot's confidence level."""
+    return level_headers(TABLE_HEADERS, confidence, "phq9_ci")
+
+
 def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
     text = text_frame(
         data,
@@ -270,7 +275,7 @@ def describe(marts: Marts) -> list[str]:
 
 def load(marts: Marts, view: ChartView) -> ChartData:
     data = process_data(marts.equity(), view.unit, str(view.state.dimension))
-    headers = level_headers(TABLE_HEADERS, configured_confidence(marts), "phq9_ci")
+    headers = table_headers(configured_confidence(marts))
     return ChartData(data, data, headers=headers)
 
 

@@ -264,6 +264,11 @@ def _number(value: float | None, decimals: int) -> str:
     return MISSING if value is None else f"{value:.{decimals}f}"
 
 
+def table_headers(confidence: float) -> dict[str, str]:
+    """TABLE_HEADERS with the interval columns named by the snapshot's confidence level."""
+    return level_headers(TABLE_HEADERS, confidence, "ci")
+
+
 def table_frame(data: pl.DataFrame, _rules: SuppressionRules) -> pl.DataFrame:
     rows = [
         {
@@ -298,7 +303,7 @@ def describe(marts: Marts) -> list[str]:
 
 def load(marts: Marts, view: ChartView) -> ChartData:
     data = process_data(marts.meta_regression(), marts.programs(), view.state)
-    headers = level_headers(TABLE_HEADERS, configured_confidence(marts), "ci")
+    headers = table_headers(configured_confidence(marts))
     return ChartData(data, data, headers=headers)
 
 

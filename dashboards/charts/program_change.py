@@ -256,6 +256,11 @@ TABLE_HEADERS = {
 NUMERIC_COLUMNS = frozenset(TABLE_HEADERS) - {"program_name", "delivery_mode", "province"}
 
 
+def table_headers(confidence: float) -> dict[str, str]:
+    """TABLE_HEADERS with the interval columns named by the snapshot's confidence level."""
+    return level_headers(TABLE_HEADERS, confidence, "change_ci")
+
+
 def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
     """The numbers behind the chart as display text, suppression labels in place."""
     text = text_frame(data, SUPPRESSION, rules)
@@ -285,7 +290,7 @@ def describe(marts: Marts) -> list[str]:
 
 def load(marts: Marts, view: ChartView) -> ChartData:
     data = process_data(marts.program_outcomes(), view.state)
-    headers = level_headers(TABLE_HEADERS, configured_confidence(marts), "change_ci")
+    headers = table_headers(configured_confidence(marts))
     return ChartData(data, data, headers=headers)
 
 

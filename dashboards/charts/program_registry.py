@@ -309,6 +309,11 @@ def shared_sentence(data: pl.DataFrame) -> str:
     return f"Every program covers {', '.join(map(topic_text, shared))}; Topics lists the others."
 
 
+def table_headers(confidence: float) -> dict[str, str]:
+    """TABLE_HEADERS with the interval columns named by the snapshot's confidence level."""
+    return level_headers(TABLE_HEADERS, confidence, "change_ci")
+
+
 def table_frame(
     data: pl.DataFrame, rules: SuppressionRules, shared: Sequence[str] | None = None
 ) -> pl.DataFrame:
@@ -364,7 +369,7 @@ def load(marts: Marts, view: ChartView) -> ChartData:
     data = process_data(
         marts.programs(), marts.program_outcomes(), marts.engagement_funnel(), view.state
     )
-    headers = level_headers(TABLE_HEADERS, configured_confidence(marts), "change_ci")
+    headers = table_headers(configured_confidence(marts))
     return ChartData(data, data, shared_sentence(data), headers)
 
 

@@ -187,6 +187,11 @@ TABLE_HEADERS = {
 NUMERIC_COLUMNS = frozenset(TABLE_HEADERS) - {"unit_name"}
 
 
+def table_headers(confidence: float) -> dict[str, str]:
+    """TABLE_HEADERS with the interval columns named by the snapshot's confidence level."""
+    return level_headers(TABLE_HEADERS, confidence, "score_ci_low", "score_ci_high")
+
+
 def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
     text = text_frame(data, SUPPRESSION, rules)
     return text.with_columns(pl.col("treatment_week").cast(pl.String)).select(list(TABLE_HEADERS))
@@ -206,13 +211,7 @@ def describe(marts: Marts) -> list[str]:
 
 def load(marts: Marts, view: ChartView) -> ChartData:
     data = process_data(marts.score_trajectories(), view.state)
-    return ChartData(
-        data,
-        data,
-        headers=level_headers(
-            TABLE_HEADERS, configured_confidence(marts), "score_ci_low", "score_ci_high"
-        ),
-    )
+    return ChartData(data, data, headers=table_headers(configured_confidence(marts)))
 
 
 def draw(data: ChartData, view: ChartView) -> Drawing:
