@@ -120,13 +120,13 @@ def confidence_of(data: pl.DataFrame) -> float:
 
 
 def ci_name(confidence: float) -> str:
-    """ "95% CI" for 0.95: every interval's label, from the configured level."""
+    """Every interval's label: the configured level as `level` writes it, then "CI"."""
     return f"{level(confidence)} CI"
 
 
 def level_headers(headers: Mapping[str, str], confidence: float, *columns: str) -> dict[str, str]:
     """A table's headings with each interval column's prefixed by the snapshot's level
-    ("CI low" -> "95% CI low"), for `ChartData.headers`."""
+    as `level` writes it ("CI low" becomes "<level> CI low"), for `ChartData.headers`."""
     return {**headers, **{column: f"{level(confidence)} {headers[column]}" for column in columns}}
 
 
