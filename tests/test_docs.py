@@ -112,6 +112,13 @@ QUOTED = [
         1,
     ),
     (
+        METHODS,
+        "`thresholds.confidence_level` (config/effectiveness.yaml, {}%)",
+        "effectiveness",
+        ("thresholds.confidence_level",),
+        100,
+    ),
+    (
         SAFETY,
         "**Exact binomial limits** at {}% (alert) and {}% (alarm)",
         "safety",

@@ -7,7 +7,8 @@ a medication review), and the test for a difference between the two strata. The 
 interviewees saw iCBT as part of multidisciplinary care; this asks whether the data
 agree. It is observational: patients with and without other care may differ in ways the
 case-mix adjustment does not capture. Input frames must be the suppressed mart
-(`Marts.care_modification`).
+(`Marts.care_modification`); the intervals' level is the snapshot's confidence_level,
+carried in the frame (`confidence_of`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,12 @@ import polars as pl
 
 from dashboards.charts.common import (
     MISSING,
+    ci_name,
     ci_text,
+    confidence_of,
+    configured_confidence,
+    level,
+    level_headers,
     no_data_figure,
     points,
     require_suppressed,
@@ -62,6 +68,7 @@ CSV_COLUMNS = (
     "se",
     "ci_low",
     "ci_high",
+    "confidence_level",
     "tau2",
     "difference_without_minus_with",
     "q_between",
@@ -125,6 +132,7 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
     shown = data.filter(pl.col("shown"))
     if shown.is_empty():
         return no_data_figure("Too few episodes in the care strata to show an estimate.")
+    ci = ci_name(confidence_of(data))
     figure = go.Figure()
     symbols = {PRIMARY_METHOD: "diamond", "pm": "diamond-open"}
     for method in shown["method"].unique(maintain_order=True).to_list():
@@ -147,7 +155,9 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
                     "arrayminus": (rows["estimate"] - rows["ci_low"]).to_list(),
                     "thickness": 2,
                 },
-                hovertemplate="<b>%{y}</b><br>%{x:+.2f} points<extra>"
+                customdata=rows.select("ci_low", "ci_high").rows(),
+                hovertemplate=f"<b>%{{y}}</b><br>%{{x:+.2f}} points ({ci} "
+                "%{customdata[0]:+.2f} to %{customdata[1]:+.2f})<extra>"
                 + rows["method_label"][0]
                 + "</extra>",
             )
@@ -162,7 +172,7 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
     titled(
         figure,
         f"Concurrent pain care and the comparison: {first['outcome_label']}",
-        "Pooled adjusted difference from in-person CBT, per care stratum (contract v2)",
+        f"Pooled adjusted difference from in-person CBT with {ci}, per care stratum (contract v2)",
         " ".join([_test_text(first), _rests_on(first), CAVEAT]),
         300,
     )
@@ -174,12 +184,13 @@ def summarise(data: pl.DataFrame) -> str:
         return "No contract v2 comparison by concurrent care for this outcome and timepoint."
     first = data.row(0, named=True)
     primary = data.filter(pl.col("method") == first["method"])
+    ci = ci_name(confidence_of(data))
     strata = []
     for row in primary.iter_rows(named=True):
         if row["shown"]:
             strata.append(
                 f"{row['stratum_label'].lower()}, iCBT minus in-person CBT "
-                f"{points(row['estimate'])} points (CI {points(row['ci_low'])} to "
+                f"{points(row['estimate'])} points ({ci} {points(row['ci_low'])} to "
                 f"{points(row['ci_high'])}; {row['k']} programs)"
             )
         else:
@@ -199,14 +210,15 @@ def summarise(data: pl.DataFrame) -> str:
     )
 
 
-def about(rules: SuppressionRules, mart_comment: str | None) -> list[str]:
+def about(rules: SuppressionRules, mart_comment: str | None, confidence: float) -> list[str]:
     paragraphs = [
         "Each marker is the difference between iCBT and in-person CBT, adjusted for case "
         "mix as on the comparisons above, pooled over programs by random effects, among "
         "contract v2 episodes with concurrent multidisciplinary pain care (physiotherapy, "
         "a pain clinic or a medication review) and among those without; the bars are "
-        "confidence intervals. The test for subgroup differences asks whether the two "
-        "differ (Borenstein et al. 2009, ch. 19); with few programs it has little power.",
+        f"{level(confidence)} confidence intervals. The test for subgroup differences asks "
+        "whether the two differ (Borenstein et al. 2009, ch. 19); with few programs it has "
+        "little power.",
         CAVEAT,
         f"Source: the warehouse table {MART}; only programs that send contract v2 "
         "deliveries record concurrent care, and the footnote says how many.",
@@ -228,6 +240,11 @@ TABLE_HEADERS = {
     "p_value": "Test p",
 }
 NUMERIC_COLUMNS = frozenset(TABLE_HEADERS) - {"stratum_label", "method_label"}
+
+
+def table_headers(confidence: float) -> dict[str, str]:
+    """TABLE_HEADERS with the interval column named by the snapshot's confidence level."""
+    return level_headers(TABLE_HEADERS, confidence, "ci")
 
 
 def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
@@ -255,13 +272,12 @@ CONTROLS: frozenset[Control] = frozenset({Control.OUTCOME, Control.TIMEPOINT})
 
 
 def describe(marts: Marts) -> list[str]:
-    return about(marts.rules, marts.comment(MART))
+    return about(marts.rules, marts.comment(MART), configured_confidence(marts))
 
 
 def load(marts: Marts, view: ChartView) -> ChartData:
-    return ChartData.of(
-        process_data(marts.care_modification(), require_outcome(view), str(view.state.timepoint))
-    )
+    data = process_data(marts.care_modification(), require_outcome(view), str(view.state.timepoint))
+    return ChartData(data, data, headers=table_headers(configured_confidence(marts)))
 
 
 def draw(data: ChartData, view: ChartView) -> Drawing:

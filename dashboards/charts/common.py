@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
 import polars as pl
@@ -19,6 +20,9 @@ from dashboards.suppression import (
 )
 from dashboards.theme import DELIVERY_MODES, mode_label
 from dashboards.view_state import Unit
+
+if TYPE_CHECKING:
+    from dashboards.marts import Marts
 
 MISSING = "\u2014"
 UNIT_TYPE_LABELS = {
@@ -92,6 +96,38 @@ def percent(value: float | None) -> str:
 def level(share: float) -> str:
     """A configured share as a percentage with the digits it has (0.998 -> 99.8%)."""
     return f"{100 * share:g}%"
+
+
+# The column the dashboard's queries of the marts with intervals add (sql/dashboard/), from
+# ref_effectiveness_thresholds: the level every published interval was computed at.
+CONFIDENCE_LEVEL = "confidence_level"
+
+
+def configured_confidence(marts: Marts) -> float:
+    """The snapshot's two-sided confidence level, for text drawn without a frame (notes,
+    table headings): the value `confidence_of` reads from the frames."""
+    return marts.reference_value("ref_effectiveness_thresholds", CONFIDENCE_LEVEL)
+
+
+def confidence_of(data: pl.DataFrame) -> float:
+    """The level of the intervals in a frame read from a mart (rows a left join found no
+    mart row for carry none), so a chart names the level its numbers were published at
+    and never types one."""
+    levels = data[CONFIDENCE_LEVEL].drop_nulls().unique()
+    if levels.len() != 1:
+        raise ValueError(f"expected one confidence level in the frame, found {levels.to_list()}")
+    return float(levels[0])
+
+
+def ci_name(confidence: float) -> str:
+    """Every interval's label: the configured level as `level` writes it, then "CI"."""
+    return f"{level(confidence)} CI"
+
+
+def level_headers(headers: Mapping[str, str], confidence: float, *columns: str) -> dict[str, str]:
+    """A table's headings with each interval column's prefixed by the snapshot's level
+    as `level` writes it ("CI low" becomes "<level> CI low"), for `ChartData.headers`."""
+    return {**headers, **{column: f"{level(confidence)} {headers[column]}" for column in columns}}
 
 
 def unit_name(unit_type: str, unit_id: str, unit_label: str | None) -> str:

@@ -1,12 +1,13 @@
 """Forest plot: each program and delivery mode against in-person CBT, for one outcome.
 
 Reads `mart_comparisons` (one row per subject, outcome, timepoint and comparator level):
-the overlap-weighted ANCOVA difference in change with its 95% CI, program minus
+the overlap-weighted ANCOVA difference in change with its CI, program minus
 in-person CBT, on the primary comparator (local where the province has in-person CBT,
 else national, flagged indirect), with the national sensitivity comparison beside a
 local one. Beside each row the mart's `verdict_display`: the non-inferiority verdict
 when every diagnostic passed, otherwise the failed diagnostics, never a bare verdict.
-Input frames must be the suppressed mart (`Marts.comparisons`).
+Input frames must be the suppressed mart (`Marts.comparisons`). The intervals' level is
+the snapshot's confidence_level, carried in the frame (`confidence_of`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,12 @@ import polars as pl
 from dashboards.charts.common import (
     MISSING,
     Status,
+    ci_name,
     ci_text,
+    confidence_of,
+    configured_confidence,
+    level,
+    level_headers,
     no_data_figure,
     ordered_modes,
     points,
@@ -91,6 +97,7 @@ CSV_COLUMNS = (
     "sensitivity_ci_low",
     "sensitivity_ci_high",
     "sensitivity_verdict",
+    "confidence_level",
 )
 
 
@@ -165,7 +172,7 @@ def _margin(data: pl.DataFrame) -> float | None:
 
 
 def create_figure(data: pl.DataFrame) -> go.Figure:
-    """Difference with 95% CI per primary comparison, margin and zero drawn, verdicts beside."""
+    """Difference with its CI per primary comparison, margin and zero drawn, verdicts beside."""
     main = primary(data)
     shown = main.filter(pl.col("status") == Status.SHOWN.value)
     if shown.is_empty():
@@ -175,6 +182,7 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
             else "No comparison has an estimate that can be shown."
         )
     higher_is_better = bool(shown["higher_is_better"][0])
+    ci = ci_name(confidence_of(data))
     figure = go.Figure()
     for mode in ordered_modes(shown["delivery_mode"].to_list()):
         for indirect in (False, True):
@@ -215,7 +223,7 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
                     ).rows(),
                     hovertemplate=(
                         "<b>%{y}</b><br>Difference %{x:.2f} "
-                        "(95% CI %{customdata[0]:.2f} to %{customdata[1]:.2f})<br>"
+                        f"({ci} %{{customdata[0]:.2f}} to %{{customdata[1]:.2f}})<br>"
                         "%{customdata[2]} program and %{customdata[3]} in-person episodes<br>"
                         "Comparator: %{customdata[4]}<br>%{customdata[5]}<extra></extra>"
                     ),
@@ -235,7 +243,7 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
                 customdata=sensitivity.select("adjusted_ci_low", "adjusted_ci_high").rows(),
                 hovertemplate=(
                     "<b>%{y}</b><br>National sensitivity %{x:.2f} "
-                    "(95% CI %{customdata[0]:.2f} to %{customdata[1]:.2f})<extra></extra>"
+                    f"({ci} %{{customdata[0]:.2f}} to %{{customdata[1]:.2f}})<extra></extra>"
                 ),
             )
         )
@@ -287,8 +295,8 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
     figured = titled(
         figure,
         outcome_title(data),
-        "Adjusted difference from in-person CBT with 95% confidence interval; verdict "
-        "or failed diagnostics on the right",
+        f"Adjusted difference from in-person CBT with {ci}; verdict or failed diagnostics "
+        "on the right",
         " ".join(n for n in notes if n),
         260 + 44 * len(drawn),
     )
@@ -305,9 +313,10 @@ def summarise(data: pl.DataFrame) -> str:
     shown = main.filter(pl.col("status") == Status.SHOWN.value)
     if shown.is_empty():
         return f"{title}: none of {main.height} comparisons can be shown. {omitted(data)}"
+    ci = ci_name(confidence_of(data))
     items = [
         f"{row['name']} {points(row['adjusted_difference'], 2)} "
-        f"(95% CI {points(row['adjusted_ci_low'], 2)} to {points(row['adjusted_ci_high'], 2)}; "
+        f"({ci} {points(row['adjusted_ci_low'], 2)} to {points(row['adjusted_ci_high'], 2)}; "
         f"{row['comparator']}): {row['verdict_label']}"
         for row in shown.iter_rows(named=True)
     ]
@@ -323,14 +332,14 @@ def summarise(data: pl.DataFrame) -> str:
     return " ".join(s for s in sentences if s)
 
 
-def about(rules: SuppressionRules, mart_comment: str | None) -> list[str]:
+def about(rules: SuppressionRules, mart_comment: str | None, confidence: float) -> list[str]:
     paragraphs = [
         "Each row compares one program, or every program of a delivery mode together, with "
         "in-person CBT: the difference in change from baseline, program minus in-person, "
         "after overlap weighting on case mix and adjustment for baseline score, age band, sex "
-        "and rurality (ANCOVA on completers), with its 95% confidence interval. The dashed "
-        "line is the non-inferiority margin, half the outcome's minimal clinically important "
-        "difference, on the side where the program does worse.",
+        f"and rurality (ANCOVA on completers), with its {level(confidence)} confidence "
+        "interval. The dashed line is the non-inferiority margin, half the outcome's "
+        "minimal clinically important difference, on the side where the program does worse.",
         "Comparator: the province's own in-person cohort where there is one (local), else "
         "the national cohort, marked with an open marker because it is an indirect "
         "comparison. For a local comparison the national one is drawn beside it as a "
@@ -359,7 +368,7 @@ TABLE_HEADERS = {
     "program_completeness": "Completeness",
     "n_comparator_analysed": "In-person n",
     "adjusted_difference": "Difference",
-    "adjusted_ci": "95% CI",
+    "adjusted_ci": "CI",
     "hedges_g": "Hedges' g",
     "noninferiority_margin": "Margin",
     "verdict_display": "Verdict",
@@ -376,6 +385,11 @@ NUMERIC_COLUMNS = frozenset(
         "noninferiority_margin",
     }
 )
+
+
+def table_headers(confidence: float) -> dict[str, str]:
+    """TABLE_HEADERS with the interval columns named by the snapshot's confidence level."""
+    return level_headers(TABLE_HEADERS, confidence, "adjusted_ci")
 
 
 def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
@@ -408,11 +422,13 @@ CONTROLS: frozenset[Control] = frozenset(
 
 
 def describe(marts: Marts) -> list[str]:
-    return about(marts.rules, marts.comment(MART))
+    return about(marts.rules, marts.comment(MART), configured_confidence(marts))
 
 
 def load(marts: Marts, view: ChartView) -> ChartData:
-    return ChartData.of(process_data(marts.comparisons(), view.state))
+    data = process_data(marts.comparisons(), view.state)
+    headers = table_headers(configured_confidence(marts))
+    return ChartData(data, data, headers=headers)
 
 
 def draw(data: ChartData, view: ChartView) -> Drawing:

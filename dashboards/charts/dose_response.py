@@ -3,7 +3,8 @@
 Reads `mart_dose_response` (one row per reporting unit, change-outcome scale and dose
 band of ref_dose_bands). Descriptive: dose is not randomised, and patients who improve
 may also engage more, so a slope is an association. Input frames must be the suppressed
-mart (`Marts.dose_response`).
+mart (`Marts.dose_response`); the whiskers' level is the snapshot's confidence_level,
+carried in the frame (`confidence_of`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,12 @@ import polars as pl
 from dashboards.charts.common import (
     MISSING,
     Status,
+    ci_name,
     ci_text,
+    confidence_of,
+    configured_confidence,
+    level,
+    level_headers,
     no_data_figure,
     of_unit,
     omitted_note,
@@ -50,6 +56,7 @@ CSV_COLUMNS = (
     "change_sd",
     "change_ci_low",
     "change_ci_high",
+    "confidence_level",
     "n_reliable_improvement",
     "reliable_improvement_rate",
 )
@@ -71,12 +78,13 @@ def _direction(data: pl.DataFrame) -> str:
 
 
 def create_figure(data: pl.DataFrame) -> go.Figure:
-    """Mean change (point) with 95% CI (whisker) per dose band, and the zero line."""
+    """Mean change (point) with its CI (whisker) per dose band, and the zero line."""
     if data.is_empty():
         return no_data_figure("This outcome is not measured for this unit.")
     shown = data.filter(pl.col("status") == Status.SHOWN.value)
     if shown.is_empty():
         return no_data_figure("Too few episodes with both measurements to show.")
+    ci = ci_name(confidence_of(data))
     figure = go.Figure(
         go.Scatter(
             x=shown["dose_band"].to_list(),
@@ -98,7 +106,7 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
             ).rows(),
             hovertemplate=(
                 "<b>%{x} of the program completed</b><br>Mean change %{y:.1f} "
-                "(95% CI %{customdata[0]:.1f} to %{customdata[1]:.1f})<br>"
+                f"({ci} %{{customdata[0]:.1f}} to %{{customdata[1]:.1f}})<br>"
                 "%{customdata[2]} episodes<extra></extra>"
             ),
             name="Mean change",
@@ -132,8 +140,9 @@ def summarise(data: pl.DataFrame) -> str:
             f"{first['outcome_label']}, {first['unit_name']}: too few episodes with both "
             "measurements to show by dose."
         )
+    ci = ci_name(confidence_of(data))
     items = [
-        f"{row['dose_band']} completed: {points(row['mean_change'])} points (95% CI "
+        f"{row['dose_band']} completed: {points(row['mean_change'])} points ({ci} "
         f"{points(row['change_ci_low'])} to {points(row['change_ci_high'])}), "
         f"{row['n_paired']} episodes"
         for row in shown.iter_rows(named=True)
@@ -151,11 +160,11 @@ def summarise(data: pl.DataFrame) -> str:
     )
 
 
-def about(rules: SuppressionRules, mart_comment: str | None) -> list[str]:
+def about(rules: SuppressionRules, mart_comment: str | None, confidence: float) -> list[str]:
     paragraphs = [
         "Episodes are grouped by the share of their program's planned modules or sessions "
         "they completed (bands from ref_dose_bands); each point is the group's mean change "
-        "from baseline to post-treatment with its 95% confidence interval.",
+        f"from baseline to post-treatment with its {level(confidence)} confidence interval.",
         f"Source: the warehouse table {MART}, one row per reporting unit, outcome and band.",
         "Reading it: this is an association. Dose is not randomised; people who improve "
         "may stay longer, and people who feel worse may stop.",
@@ -173,10 +182,15 @@ TABLE_HEADERS = {
     "dose_band": "Share completed",
     "n_paired": "Paired n",
     "mean_change": "Mean change",
-    "change_ci": "95% CI",
+    "change_ci": "CI",
     "reliable_improvement_rate": "Reliable improvement",
 }
 NUMERIC_COLUMNS = frozenset(TABLE_HEADERS) - {"dose_band"}
+
+
+def table_headers(confidence: float) -> dict[str, str]:
+    """TABLE_HEADERS with the interval columns named by the snapshot's confidence level."""
+    return level_headers(TABLE_HEADERS, confidence, "change_ci")
 
 
 def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
@@ -200,11 +214,13 @@ CONTROLS: frozenset[Control] = frozenset({Control.UNIT, Control.OUTCOME})
 
 
 def describe(marts: Marts) -> list[str]:
-    return about(marts.rules, marts.comment(MART))
+    return about(marts.rules, marts.comment(MART), configured_confidence(marts))
 
 
 def load(marts: Marts, view: ChartView) -> ChartData:
-    return ChartData.of(process_data(marts.dose_response(), view.unit, require_outcome(view)))
+    data = process_data(marts.dose_response(), view.unit, require_outcome(view))
+    headers = table_headers(configured_confidence(marts))
+    return ChartData(data, data, headers=headers)
 
 
 def draw(data: ChartData, view: ChartView) -> Drawing:

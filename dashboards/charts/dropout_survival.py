@@ -1,10 +1,11 @@
-"""Time to dropout: the Kaplan-Meier share not yet dropped out, week by week, with 95% CI.
+"""Time to dropout: the Kaplan-Meier share not yet dropped out, week by week, with its CI.
 
 Reads `mart_dropout_survival` (one row per reporting unit and week; dropout is the event,
 completion and other discharges are censored). The chosen unit is drawn with the
 in-person CBT delivery mode as a reference, since in-person CBT is the comparator the
 observatory exists for. A curve stops where fewer than the suppression threshold remain
-at risk. Input frames must be the suppressed mart (`Marts.dropout_survival`).
+at risk. Input frames must be the suppressed mart (`Marts.dropout_survival`); the band's
+level is the snapshot's confidence_level, carried in the frame (`confidence_of`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,11 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboards.charts.common import (
+    ci_name,
+    confidence_of,
+    configured_confidence,
+    level,
+    level_headers,
     no_data_figure,
     of_unit,
     percent,
@@ -43,6 +49,7 @@ CSV_COLUMNS = (
     "share_not_dropped_out",
     "share_ci_low",
     "share_ci_high",
+    "confidence_level",
 )
 
 # The chosen unit in blue, the reference in vermillion and dashed (not colour alone).
@@ -93,6 +100,7 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
         return no_data_figure("No started episodes for this unit.")
     if not focal["shown"].any():
         return no_data_figure("Too few started episodes to show a dropout curve.")
+    ci = ci_name(confidence_of(data))
     figure = go.Figure()
     for role in ("focal", "reference"):
         rows = data.filter(pl.col("role") == role, pl.col("shown"))
@@ -114,7 +122,7 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
                 line={"width": 0},
                 hoverinfo="skip",
                 showlegend=False,
-                name=f"{name}, 95% CI",
+                name=f"{name}, {ci}",
             )
         )
         figure.add_trace(
@@ -136,7 +144,7 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
     return titled(
         figure,
         f"Time to dropout: {focal['unit_name'][0]}",
-        "Kaplan-Meier share of started episodes not yet dropped out, with 95% CI",
+        f"Kaplan-Meier share of started episodes not yet dropped out, with {ci}",
         "Each curve stops at the last week with enough episodes still at risk to show.",
         420,
     )
@@ -151,6 +159,7 @@ def summarise(data: pl.DataFrame) -> str:
     focal = data.filter(pl.col("role") == "focal")
     if focal.is_empty():
         return "No started episodes for this unit."
+    ci_label = ci_name(confidence_of(data))
     sentences = []
     for role in ("focal", "reference"):
         rows = data.filter(pl.col("role") == role)
@@ -162,7 +171,7 @@ def summarise(data: pl.DataFrame) -> str:
             sentences.append(f"{name}: too few started episodes to show a dropout curve.")
             continue
         ci = (
-            f" (95% CI {percent(last['share_ci_low'])} to {percent(last['share_ci_high'])})"
+            f" ({ci_label} {percent(last['share_ci_low'])} to {percent(last['share_ci_high'])})"
             if last["share_ci_low"] is not None
             else ""
         )
@@ -174,11 +183,12 @@ def summarise(data: pl.DataFrame) -> str:
     return " ".join(sentences)
 
 
-def about(rules: SuppressionRules, mart_comment: str | None) -> list[str]:
+def about(rules: SuppressionRules, mart_comment: str | None, confidence: float) -> list[str]:
     paragraphs = [
         "The line is the Kaplan-Meier estimate of the share of started episodes that have "
         "not dropped out by the end of each week since the first module or session; the "
-        "band is its 95% confidence interval (Greenwood, log-log). Completion, other "
+        f"band is its {level(confidence)} confidence interval (Greenwood, log-log; the level "
+        "is the configured confidence_level of ref_effectiveness_thresholds). Completion, other "
         "discharges and episodes still in treatment are censored, not counted as dropout. "
         "In-person CBT (dashed) is drawn as the reference.",
         f"Source: the warehouse table {MART}, one row per reporting unit and week.",
@@ -198,11 +208,16 @@ TABLE_HEADERS = {
     "n_at_risk": "At risk",
     "n_dropouts": "Dropped out",
     "share_not_dropped_out": "Not dropped out",
-    "share_ci_low": "95% CI low",
-    "share_ci_high": "95% CI high",
+    "share_ci_low": "CI low",
+    "share_ci_high": "CI high",
 }
 NUMERIC_COLUMNS = frozenset(TABLE_HEADERS) - {"unit_name"}
 SHARES = ("share_not_dropped_out", "share_ci_low", "share_ci_high")
+
+
+def table_headers(confidence: float) -> dict[str, str]:
+    """TABLE_HEADERS with the interval columns named by the snapshot's confidence level."""
+    return level_headers(TABLE_HEADERS, confidence, "share_ci_low", "share_ci_high")
 
 
 def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
@@ -219,11 +234,12 @@ CONTROLS: frozenset[Control] = frozenset({Control.UNIT})
 
 
 def describe(marts: Marts) -> list[str]:
-    return about(marts.rules, marts.comment(MART))
+    return about(marts.rules, marts.comment(MART), configured_confidence(marts))
 
 
 def load(marts: Marts, view: ChartView) -> ChartData:
-    return ChartData.of(process_data(marts.dropout_survival(), view.unit))
+    data = process_data(marts.dropout_survival(), view.unit)
+    return ChartData(data, data, headers=table_headers(configured_confidence(marts)))
 
 
 def draw(data: ChartData, view: ChartView) -> Drawing:

@@ -1,11 +1,12 @@
 """Reach, engagement and outcomes by group (age band, sex, rurality, language) for a unit.
 
 Reads `mart_equity` (one row per reporting unit, equity dimension and group): the share
-of the unit's referrals, the completion rate, the mean PHQ-9 change with its 95% CI and
+of the unit's referrals, the completion rate, the mean PHQ-9 change with its CI and
 the NHS Talking Therapies recovery rate. NHS Talking Therapies and the RCPsych Mental
 Health Watch show the same breakdowns to find groups served worse. The numbers are
 unadjusted: a gap between groups can reflect case mix rather than the program. Input
-frames must be the suppressed mart (`Marts.equity`).
+frames must be the suppressed mart (`Marts.equity`); the CI's level is the snapshot's
+confidence_level (ref_effectiveness_thresholds).
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from plotly.subplots import make_subplots
 from dashboards.charts.common import (
     MISSING,
     ci_text,
+    configured_confidence,
+    level,
+    level_headers,
     no_data_figure,
     of_unit,
     percent,
@@ -68,6 +72,7 @@ CSV_COLUMNS = (
     "phq9_mean_change",
     "phq9_change_ci_low",
     "phq9_change_ci_high",
+    "confidence_level",
     "phq9_reliable_improvement_rate",
     "n_case_at_start",
     "n_recovered",
@@ -201,13 +206,13 @@ def summarise(data: pl.DataFrame, rules: SuppressionRules) -> str:
     )
 
 
-def about(rules: SuppressionRules, mart_comment: str | None) -> list[str]:
+def about(rules: SuppressionRules, mart_comment: str | None, confidence: float) -> list[str]:
     paragraphs = [
         "For each group: its share of the unit's referrals; the completion rate (completed "
         "among started episodes that have ended); the mean change in PHQ-9 depression from "
-        "baseline to post-treatment with its 95% confidence interval; and NHS Talking "
-        "Therapies recovery (at caseness on PHQ-9 or GAD-7 at the start, below both at the "
-        "end) among those at caseness.",
+        f"baseline to post-treatment with its {level(confidence)} confidence interval; and "
+        "NHS Talking Therapies recovery (at caseness on PHQ-9 or GAD-7 at the start, below "
+        "both at the end) among those at caseness.",
         f"Source: the warehouse table {MART}, one row per reporting unit, dimension and group.",
         "Unadjusted: no group is compared with another at the same severity, age or "
         "program, so a gap is a prompt to look closer, not a finding.",
@@ -229,11 +234,16 @@ TABLE_HEADERS = {
     "completion_rate": "Completion rate",
     "phq9_n_paired": "PHQ-9 paired n",
     "phq9_mean_change": "PHQ-9 change",
-    "phq9_ci": "95% CI",
+    "phq9_ci": "CI",
     "n_case_at_start": "At caseness",
     "recovery_rate": "Recovery rate",
 }
 NUMERIC_COLUMNS = frozenset(TABLE_HEADERS) - {"group"}
+
+
+def table_headers(confidence: float) -> dict[str, str]:
+    """TABLE_HEADERS with the interval columns named by the snapshot's confidence level."""
+    return level_headers(TABLE_HEADERS, confidence, "phq9_ci")
 
 
 def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
@@ -260,11 +270,13 @@ CONTROLS: frozenset[Control] = frozenset({Control.UNIT, Control.DIMENSION})
 
 
 def describe(marts: Marts) -> list[str]:
-    return about(marts.rules, marts.comment(MART))
+    return about(marts.rules, marts.comment(MART), configured_confidence(marts))
 
 
 def load(marts: Marts, view: ChartView) -> ChartData:
-    return ChartData.of(process_data(marts.equity(), view.unit, str(view.state.dimension)))
+    data = process_data(marts.equity(), view.unit, str(view.state.dimension))
+    headers = table_headers(configured_confidence(marts))
+    return ChartData(data, data, headers=headers)
 
 
 def draw(data: ChartData, view: ChartView) -> Drawing:

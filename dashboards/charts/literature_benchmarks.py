@@ -3,7 +3,9 @@
 Reads `mart_comparisons` (primary comparisons: `program_prepost_g`, the subject's own
 standardised pre-post change, and the ids and effects of the benchmarks of the
 outcome's domain) and `ref_literature_benchmarks` (citation, measure and 95% CI of each
-benchmark, verified numbers only). The routine-care iCBT pre-post benchmark is directly
+benchmark, verified numbers only; "95%" in this module is the level the sources published,
+a fact about them, not the observatory's configured confidence_level, and only benchmark
+rows have an interval here). The routine-care iCBT pre-post benchmark is directly
 comparable with a program's own change; the between-group benchmarks (iCBT vs control,
 in-person CBT vs usual care) compare with control conditions and are context only.
 Input frames: the suppressed comparisons (`Marts.comparisons`) and the
@@ -308,6 +310,7 @@ TABLE_HEADERS = {
     "kind": "What it is",
     "n_program_analysed": "Analysed n",
     "effect": "Effect",
+    # The published benchmarks' own level; the subjects' rows have no interval.
     "ci": "95% CI",
     "source": "Source",
 }

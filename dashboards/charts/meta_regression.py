@@ -3,7 +3,8 @@
 Reads `mart_meta_regression` (one row per outcome, timepoint, moderator and model term):
 mixed-effects meta-regressions of the programs' adjusted differences from in-person
 CBT on one program attribute at a time (therapist training in chronic pain, therapist
-involvement, length, modules, alliance), with Knapp-Hartung 95% CIs. An association
+involvement, length, modules, alliance), with Knapp-Hartung CIs at the snapshot's
+confidence_level (carried in the frame, `confidence_of`). An association
 across about a dozen programs, not the effect of changing a program. The mart holds
 no counts of patients (nothing to suppress); `registry` (`Marts.programs`)
 names the reference level of therapist involvement.
@@ -14,7 +15,17 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboards.charts.common import MISSING, no_data_figure, points, titled
+from dashboards.charts.common import (
+    MISSING,
+    ci_name,
+    confidence_of,
+    configured_confidence,
+    level,
+    level_headers,
+    no_data_figure,
+    points,
+    titled,
+)
 from dashboards.charts.comparison_common import title
 from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing
 from dashboards.marts import Marts
@@ -51,15 +62,16 @@ CSV_COLUMNS = (
     "p_value",
     "tau2_residual",
     "r2",
+    "confidence_level",
 )
 
 
 def term_label(moderator: str, term: str, reference: str | None) -> str:
     """A model term in words, with its unit or the level it is compared with."""
     if moderator == INVOLVEMENT and "=" in term:
-        level = term.split("=", 1)[1]
+        involvement = term.split("=", 1)[1]
         versus = f" vs {reference}" if reference else " vs the reference level"
-        return f"Therapist involvement: {level}{versus}"
+        return f"Therapist involvement: {involvement}{versus}"
     return MODERATORS.get(moderator, term.replace("_", " "))
 
 
@@ -121,17 +133,18 @@ def better_direction(higher_is_better: bool) -> str:
 
 
 def create_figure(data: pl.DataFrame) -> go.Figure:
-    """Coefficient with 95% CI per term; zero (no association) drawn, fit beside."""
+    """Coefficient with its CI per term; zero (no association) drawn, fit beside."""
     shown = data.filter(pl.col("shown"))
     if shown.is_empty():
         return no_data_figure("No meta-regression for this outcome and timepoint.")
     higher_is_better = bool(shown["higher_is_better"][0])
+    ci = ci_name(confidence_of(data))
     figure = go.Figure(
         go.Scatter(
             x=shown["coefficient"].to_list(),
             y=shown["label"].to_list(),
             mode="markers",
-            name="Coefficient with 95% CI",
+            name=f"Coefficient with {ci}",
             marker={"color": OKABE_ITO["blue"], "symbol": "square", "size": 12},
             error_x={
                 "type": "data",
@@ -145,7 +158,7 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
             customdata=shown.select("ci_low", "ci_high", "p_value", "k").rows(),
             hovertemplate=(
                 "<b>%{y}</b><br>Coefficient %{x:.2f} "
-                "(95% CI %{customdata[0]:.2f} to %{customdata[1]:.2f})<br>"
+                f"({ci} %{{customdata[0]:.2f}} to %{{customdata[1]:.2f}})<br>"
                 "p = %{customdata[2]:.3f}, %{customdata[3]} programs<extra></extra>"
             ),
         )
@@ -172,7 +185,7 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
     figured = titled(
         figure,
         title(data),
-        "Univariable meta-regressions across programs: coefficient with 95% CI (Knapp-Hartung)",
+        f"Univariable meta-regressions across programs: coefficient with {ci} (Knapp-Hartung)",
         " ".join(
             [
                 better_direction(higher_is_better),
@@ -191,8 +204,9 @@ def summarise(data: pl.DataFrame) -> str:
     shown = data.filter(pl.col("shown"))
     if shown.is_empty():
         return f"{label}: no meta-regression for this outcome and timepoint."
+    ci = ci_name(confidence_of(data))
     items = [
-        f"{row['label']} {points(row['coefficient'], 2)} (95% CI {points(row['ci_low'], 2)} "
+        f"{row['label']} {points(row['coefficient'], 2)} ({ci} {points(row['ci_low'], 2)} "
         f"to {points(row['ci_high'], 2)}; {_fit(row)})"
         for row in shown.iter_rows(named=True)
     ]
@@ -205,13 +219,14 @@ def summarise(data: pl.DataFrame) -> str:
     )
 
 
-def about(mart_comment: str | None) -> list[str]:
+def about(mart_comment: str | None, confidence: float) -> list[str]:
     paragraphs = [
         "Each row is a separate mixed-effects meta-regression of the programs' adjusted "
         "differences from in-person CBT (the pooled programs of the forest plot, and those "
         "whose comparison failed only the equipoise diagnostic) on one "
         "program attribute: method-of-moments residual tau\u00b2, Knapp-Hartung standard "
-        "errors with t on k - p degrees of freedom. R\u00b2 is the share of between-program "
+        f"errors with t on k - p degrees of freedom, {level(confidence)} confidence "
+        "intervals. R\u00b2 is the share of between-program "
         "variance the attribute explains. About a dozen programs cannot support several "
         "attributes at once, so each is tested alone.",
         "Therapist involvement compares each level with the first level alphabetically. "
@@ -235,7 +250,7 @@ TABLE_HEADERS = {
     "label": "Attribute",
     "k": "Programs",
     "coefficient": "Coefficient",
-    "ci": "95% CI",
+    "ci": "CI",
     "p_value": "p",
     "r2": "R\u00b2",
     "tau2_residual": "Residual tau\u00b2",
@@ -247,6 +262,11 @@ NUMERIC_COLUMNS = frozenset({"k", "coefficient", "ci", "p_value", "r2", "tau2_re
 
 def _number(value: float | None, decimals: int) -> str:
     return MISSING if value is None else f"{value:.{decimals}f}"
+
+
+def table_headers(confidence: float) -> dict[str, str]:
+    """TABLE_HEADERS with the interval columns named by the snapshot's confidence level."""
+    return level_headers(TABLE_HEADERS, confidence, "ci")
 
 
 def table_frame(data: pl.DataFrame, _rules: SuppressionRules) -> pl.DataFrame:
@@ -278,11 +298,13 @@ CONTROLS: frozenset[Control] = frozenset({Control.OUTCOME, Control.TIMEPOINT})
 
 
 def describe(marts: Marts) -> list[str]:
-    return about(marts.comment(MART))
+    return about(marts.comment(MART), configured_confidence(marts))
 
 
 def load(marts: Marts, view: ChartView) -> ChartData:
-    return ChartData.of(process_data(marts.meta_regression(), marts.programs(), view.state))
+    data = process_data(marts.meta_regression(), marts.programs(), view.state)
+    headers = table_headers(configured_confidence(marts))
+    return ChartData(data, data, headers=headers)
 
 
 def draw(data: ChartData, view: ChartView) -> Drawing:

@@ -4,7 +4,8 @@ Reads three suppressed marts for one timepoint: `mart_pooled_effects` (all iCBT 
 pooled, DerSimonian-Laird: the pooled verdict), `mart_comparisons` (each delivery mode's
 primary comparison: its `verdict_display`, which names failed diagnostics instead of a
 verdict it withholds) and `mart_evidence_certainty` (the certainty of each). A cell
-hidden in its mart is hidden here.
+hidden in its mart is hidden here. The table names the intervals' level from the
+snapshot's ref_effectiveness_thresholds (`table_headers`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,15 @@ import textwrap
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboards.charts.common import MISSING, Status, no_data_figure, require_suppressed, titled
+from dashboards.charts.common import (
+    MISSING,
+    Status,
+    ci_name,
+    configured_confidence,
+    no_data_figure,
+    require_suppressed,
+    titled,
+)
 from dashboards.charts.comparison_common import ALL_PROGRAMS, timepoint_label, verdict_label
 from dashboards.charts.protocol import ChartData, ChartView, Control, Drawing
 from dashboards.marts import Marts
@@ -262,7 +271,7 @@ def about(rules: SuppressionRules, comments: dict[str, str | None]) -> list[str]
 TABLE_HEADERS = {
     "outcome_label": "Outcome",
     "column_label": "Programs compared",
-    "difference": "Difference (95% CI)",
+    "difference": "Difference (CI)",
     "verdict_text": "Verdict",
     "certainty": "Certainty",
 }
@@ -309,6 +318,11 @@ def _labelled(data: pl.DataFrame, rules: SuppressionRules) -> list[dict]:
     return rows
 
 
+def table_headers(confidence: float) -> dict[str, str]:
+    """TABLE_HEADERS with the interval named by the snapshot's confidence level."""
+    return TABLE_HEADERS | {"difference": f"Difference ({ci_name(confidence)})"}
+
+
 def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
     rows = [{**row, "difference": _difference(row, rules)} for row in _labelled(data, rules)]
     return pl.DataFrame(
@@ -341,14 +355,13 @@ def describe(marts: Marts) -> list[str]:
 
 
 def load(marts: Marts, view: ChartView) -> ChartData:
-    return ChartData.of(
-        process_data(
-            marts.pooled_effects(),
-            marts.comparisons(),
-            marts.evidence_certainty(),
-            str(view.state.timepoint),
-        )
+    data = process_data(
+        marts.pooled_effects(),
+        marts.comparisons(),
+        marts.evidence_certainty(),
+        str(view.state.timepoint),
     )
+    return ChartData(data, data, headers=table_headers(configured_confidence(marts)))
 
 
 def draw(data: ChartData, view: ChartView) -> Drawing:

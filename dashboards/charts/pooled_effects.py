@@ -3,8 +3,9 @@
 Reads `mart_pooled_effects` (one row per outcome, timepoint, subgroup and random-effects
 method: DerSimonian-Laird, the primary, and Paule-Mandel beside it) and
 `mart_subgroup_tests` (the test for differences between delivery modes). Each row shows
-the pooled difference with its 95% CI and the 95% prediction interval for a new program,
-with the non-inferiority margin drawn. Input frames: the suppressed pooled mart
+the pooled difference with its CI and the prediction interval for a new program, both at
+the snapshot's confidence_level (carried in the frame, `confidence_of`), with the
+non-inferiority margin drawn. Input frames: the suppressed pooled mart
 (`Marts.pooled_effects`) and the subgroup tests (no counts).
 """
 
@@ -16,7 +17,12 @@ import polars as pl
 from dashboards.charts.common import (
     MISSING,
     Status,
+    ci_name,
     ci_text,
+    confidence_of,
+    configured_confidence,
+    level,
+    level_headers,
     no_data_figure,
     ordered_modes,
     points,
@@ -69,6 +75,7 @@ CSV_COLUMNS = (
     "mcid_points",
     "noninferiority_margin",
     "verdict",
+    "confidence_level",
     "groups",
     "q_between",
     "df",
@@ -183,7 +190,7 @@ def _omitted(data: pl.DataFrame) -> str:
 
 
 def create_figure(data: pl.DataFrame) -> go.Figure:
-    """Pooled differences (diamonds) with 95% CI and prediction interval (dotted line)."""
+    """Pooled differences (diamonds) with CI and prediction interval (dotted line)."""
     shown = data.filter(pl.col("status") == Status.SHOWN.value)
     if shown.is_empty():
         return no_data_figure(
@@ -192,6 +199,8 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
             else "No pooled estimate can be shown."
         )
     higher_is_better = bool(shown["higher_is_better"][0])
+    confidence = confidence_of(data)
+    ci = ci_name(confidence)
     figure = go.Figure()
     with_pi = shown.filter(pl.col("pi_low").is_not_null())
     if with_pi.height:
@@ -205,7 +214,7 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
                 x=xs,
                 y=ys,
                 mode="lines",
-                name="95% prediction interval (a new program)",
+                name=f"{level(confidence)} prediction interval (a new program)",
                 line={"color": TEXT_COLOUR, "dash": "dot", "width": 2},
                 hoverinfo="skip",
             )
@@ -241,7 +250,7 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
                     customdata=rows.select("ci_low", "ci_high", "k", "i2").rows(),
                     hovertemplate=(
                         "<b>%{y}</b><br>Pooled difference %{x:.2f} "
-                        "(95% CI %{customdata[0]:.2f} to %{customdata[1]:.2f})<br>"
+                        f"({ci} %{{customdata[0]:.2f}} to %{{customdata[1]:.2f}})<br>"
                         "%{customdata[2]} programs, I\u00b2 %{customdata[3]:.0%}<extra></extra>"
                     ),
                 )
@@ -288,7 +297,7 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
         figure,
         title(data),
         "Random-effects pooled difference (filled: DerSimonian-Laird; open: Paule-Mandel) "
-        "with 95% CI",
+        f"with {ci}",
         footer,
         260 + 44 * shown.height,
     )
@@ -300,6 +309,7 @@ def summarise(data: pl.DataFrame) -> str:
     if data.is_empty():
         return f"{title(data)}: no pooled estimate."
     shown = data.filter(pl.col("status") == Status.SHOWN.value)
+    ci = ci_name(confidence_of(data)) if shown.height else ""
     items = []
     for row in shown.iter_rows(named=True):
         pi = (
@@ -309,7 +319,7 @@ def summarise(data: pl.DataFrame) -> str:
         )
         i2 = f", I\u00b2 {100 * row['i2']:.0f}%" if row["i2"] is not None else ""
         items.append(
-            f"{row['label']}: {points(row['estimate'], 2)} (95% CI {points(row['ci_low'], 2)} "
+            f"{row['label']}: {points(row['estimate'], 2)} ({ci} {points(row['ci_low'], 2)} "
             f"to {points(row['ci_high'], 2)}{pi}{i2}; {_programs(row['k'])}): {verdict_words(row)}"
         )
     sentences = [
@@ -323,8 +333,14 @@ def summarise(data: pl.DataFrame) -> str:
 
 
 def about(
-    rules: SuppressionRules, mart_comment: str | None, tests_comment: str | None
+    rules: SuppressionRules,
+    mart_comment: str | None,
+    tests_comment: str | None,
+    confidence: float,
+    min_programs: int,
 ) -> list[str]:
+    """The "About this chart" text; `confidence` and `min_programs` (the fewest programs a
+    prediction interval is given for) are the snapshot's ref_effectiveness_thresholds."""
     paragraphs = [
         "The programs' adjusted differences from in-person CBT pooled by inverse-variance "
         "random-effects meta-analysis, for all iCBT programs and for each delivery mode. "
@@ -332,9 +348,10 @@ def about(
         "and equipoise diagnostics are pooled. Between-program variance (tau\u00b2) by "
         "DerSimonian-Laird (filled diamonds, the primary analysis) and Paule-Mandel (open "
         "diamonds); the two differ when programs disagree a lot.",
-        "The dotted line is the 95% prediction interval: where a new program's difference "
-        "would be expected to fall (shown for three or more programs). The verdict applies "
-        "the non-inferiority rule to the pooled 95% CI.",
+        f"The dotted line is the {level(confidence)} prediction interval: where a new "
+        f"program's difference would be expected to fall (shown for {min_programs} or more "
+        "programs). The verdict applies the non-inferiority rule to the pooled "
+        f"{ci_name(confidence)}.",
         "The test for subgroup differences compares the delivery modes' pooled estimates "
         "(Q between, chi-squared); with few programs per mode it has little power.",
         f"Source: the warehouse tables {MART} and {TESTS_MART}; methods in "
@@ -355,8 +372,8 @@ TABLE_HEADERS = {
     "k": "Programs",
     "n_episodes": "Episodes",
     "estimate": "Pooled difference",
-    "ci": "95% CI",
-    "pi": "95% prediction interval",
+    "ci": "CI",
+    "pi": "prediction interval",
     "tau2": "tau\u00b2",
     "i2": "I\u00b2",
     "verdict": "Verdict",
@@ -364,6 +381,11 @@ TABLE_HEADERS = {
     "programs_excluded": "Programs left out",
 }
 NUMERIC_COLUMNS = frozenset({"k", "n_episodes", "estimate", "ci", "pi", "tau2", "i2"})
+
+
+def table_headers(confidence: float) -> dict[str, str]:
+    """TABLE_HEADERS with the interval columns named by the snapshot's confidence level."""
+    return level_headers(TABLE_HEADERS, confidence, "ci", "pi")
 
 
 def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
@@ -400,11 +422,23 @@ CONTROLS: frozenset[Control] = frozenset({Control.OUTCOME, Control.TIMEPOINT, Co
 
 
 def describe(marts: Marts) -> list[str]:
-    return about(marts.rules, marts.comment(MART), marts.comment(TESTS_MART))
+    min_programs = marts.reference_value(
+        "ref_effectiveness_thresholds", "min_programs_for_prediction_interval"
+    )
+    return about(
+        marts.rules,
+        marts.comment(MART),
+        marts.comment(TESTS_MART),
+        configured_confidence(marts),
+        # random_effects never gives one below three programs (t on k - 2 df).
+        max(round(min_programs), 3),
+    )
 
 
 def load(marts: Marts, view: ChartView) -> ChartData:
-    return ChartData.of(process_data(marts.pooled_effects(), marts.subgroup_tests(), view.state))
+    data = process_data(marts.pooled_effects(), marts.subgroup_tests(), view.state)
+    headers = table_headers(configured_confidence(marts))
+    return ChartData(data, data, headers=headers)
 
 
 def draw(data: ChartData, view: ChartView) -> Drawing:

@@ -1,11 +1,12 @@
-"""Pre-post change per program: a dot-and-whisker chart of mean change with its 95% CI.
+"""Pre-post change per program: a dot-and-whisker chart of mean change with its CI.
 
 Reads `mart_program_outcomes` (one row per program x scale x timepoint; the timepoint vs
 baseline among episodes with both) at post-treatment; `score_mean`/`score_sd` are the
 post-treatment scores. The chart shows what the mart publishes and never recomputes a
 statistic. Input frames must be the suppressed mart (`Marts.program_outcomes`):
 `process_data` refuses anything else, so a suppressed program cannot reach a chart,
-table or download.
+table or download. The whiskers' level is the snapshot's confidence_level, carried in the
+frame (`confidence_of`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,12 @@ import polars as pl
 from dashboards.charts.common import (
     MISSING,
     Status,
+    ci_name,
     ci_text,
+    confidence_of,
+    configured_confidence,
+    level,
+    level_headers,
     no_data_figure,
     omitted_note,
     ordered_modes,
@@ -58,6 +64,7 @@ CSV_COLUMNS = (
     "change_sd",
     "change_ci_low",
     "change_ci_high",
+    "confidence_level",
     "percent_change",
 )
 
@@ -107,7 +114,7 @@ def direction(data: pl.DataFrame) -> str:
 
 
 def create_figure(data: pl.DataFrame) -> go.Figure:
-    """Mean change (point) and 95% CI (whisker) per shown program, one trace per mode."""
+    """Mean change (point) and CI (whisker) per shown program, one trace per mode."""
     shown = data.filter(pl.col("status") == Status.SHOWN.value)
     if shown.is_empty():
         message = (
@@ -117,6 +124,7 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
         )
         return no_data_figure(message)
 
+    ci = ci_name(confidence_of(data))
     figure = go.Figure()
     for mode in ordered_modes(shown["delivery_mode"].to_list()):
         rows = shown.filter(pl.col("delivery_mode") == mode)
@@ -142,7 +150,7 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
                 ).rows(),
                 hovertemplate=(
                     "<b>%{y}</b><br>Mean change %{x:.1f} "
-                    "(95% CI %{customdata[0]:.1f} to %{customdata[1]:.1f})<br>"
+                    f"({ci} %{{customdata[0]:.1f}} to %{{customdata[1]:.1f}})<br>"
                     "%{customdata[2]} episodes with both measurements<br>"
                     "Change %{customdata[3]:.1f}% of baseline<extra></extra>"
                 ),
@@ -168,7 +176,7 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
     return titled(
         figure,
         outcome_label(data),
-        "Mean change from baseline to post-treatment, with 95% confidence interval",
+        f"Mean change from baseline to post-treatment, with {ci}",
         footer,
         250 + 48 * shown.height,
     )
@@ -184,10 +192,11 @@ def summarise(data: pl.DataFrame) -> str:
     if shown.is_empty():
         sentences = [f"{label}: none of {data.height} programs can be shown."]
     else:
+        ci_label = ci_name(confidence_of(data))
         items = []
         for row in shown.iter_rows(named=True):
             ci = (
-                f", 95% CI {points(row['change_ci_low'])} to {points(row['change_ci_high'])}"
+                f", {ci_label} {points(row['change_ci_low'])} to {points(row['change_ci_high'])}"
                 if row["change_ci_low"] is not None and row["change_ci_high"] is not None
                 else ""
             )
@@ -206,13 +215,13 @@ def summarise(data: pl.DataFrame) -> str:
     return " ".join(s for s in sentences if s)
 
 
-def about(rules: SuppressionRules, mart_comment: str | None) -> list[str]:
+def about(rules: SuppressionRules, mart_comment: str | None, confidence: float) -> list[str]:
     """The "About this chart" text: what is counted, from which mart, by which method."""
     paragraphs = [
         "Each point is one program's mean change in the selected outcome from baseline to "
         "post-treatment, among that program's episodes with both measurements; the whisker "
-        "is the 95% confidence interval of that mean change. Colour and marker shape show "
-        "the delivery mode.",
+        f"is the {level(confidence)} confidence interval of that mean change. Colour and "
+        "marker shape show the delivery mode.",
         f"Source: the warehouse table {MART}, one row per program, instrument and scale. "
         "The dashboard shows the published numbers and does not recompute them.",
         f"Privacy: programs with 1 to {rules.threshold - 1} episodes with both measurements "
@@ -241,10 +250,15 @@ TABLE_HEADERS = {
     "score_mean": "Post mean",
     "score_sd": "Post SD",
     "mean_change": "Mean change",
-    "change_ci": "95% CI",
+    "change_ci": "CI",
     "percent_change": "% change",
 }
 NUMERIC_COLUMNS = frozenset(TABLE_HEADERS) - {"program_name", "delivery_mode", "province"}
+
+
+def table_headers(confidence: float) -> dict[str, str]:
+    """TABLE_HEADERS with the interval columns named by the snapshot's confidence level."""
+    return level_headers(TABLE_HEADERS, confidence, "change_ci")
 
 
 def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
@@ -271,11 +285,13 @@ CONTROLS: frozenset[Control] = frozenset({Control.OUTCOME, Control.MODES, Contro
 
 
 def describe(marts: Marts) -> list[str]:
-    return about(marts.rules, marts.comment(MART))
+    return about(marts.rules, marts.comment(MART), configured_confidence(marts))
 
 
 def load(marts: Marts, view: ChartView) -> ChartData:
-    return ChartData.of(process_data(marts.program_outcomes(), view.state))
+    data = process_data(marts.program_outcomes(), view.state)
+    headers = table_headers(configured_confidence(marts))
+    return ChartData(data, data, headers=headers)
 
 
 def draw(data: ChartData, view: ChartView) -> Drawing:

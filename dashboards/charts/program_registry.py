@@ -17,9 +17,14 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboards.charts.common import (
+    CONFIDENCE_LEVEL,
     MISSING,
     Status,
+    ci_name,
     ci_text,
+    confidence_of,
+    configured_confidence,
+    level_headers,
     no_data_figure,
     ordered_modes,
     percent,
@@ -95,6 +100,7 @@ def process_data(
         "higher_is_better",
         *OUTCOME_COLUMNS,
         *_flags(OUTCOME_COLUMNS, PROGRAM_OUTCOMES),
+        CONFIDENCE_LEVEL,
     )
     completion = funnel.filter(
         pl.col("unit_type") == "program", pl.col("period") == ALL_PERIODS
@@ -133,7 +139,7 @@ def _plotted(data: pl.DataFrame) -> pl.DataFrame:
 
 
 def create_figure(data: pl.DataFrame) -> go.Figure:
-    """Completion rate (x) against mean change with its 95% CI (y), by delivery mode."""
+    """Completion rate (x) against mean change with its CI (y), by delivery mode."""
     plotted = _plotted(data)
     if plotted.is_empty():
         return no_data_figure(
@@ -192,7 +198,8 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
     return titled(
         figure,
         f"Completion and change: {label}",
-        "Each program's completion rate against its mean change at post-treatment (95% CI)",
+        "Each program's completion rate against its mean change at post-treatment "
+        f"({ci_name(confidence_of(plotted))})",
         footer,
         460,
     )
@@ -249,7 +256,7 @@ TABLE_HEADERS = {
     "status": "Status",
     "n_paired": "Paired n",
     "mean_change": "Mean change",
-    "change_ci": "95% CI",
+    "change_ci": "CI",
     "completion_rate": "Completion",
 }
 NUMERIC_COLUMNS = frozenset(
@@ -274,6 +281,7 @@ CSV_COLUMNS = (
     "mean_change",
     "change_ci_low",
     "change_ci_high",
+    "confidence_level",
     "n_started_and_ended",
     "n_completed",
     "completion_rate",
@@ -299,6 +307,11 @@ def shared_sentence(data: pl.DataFrame) -> str:
     if not shared:
         return ""
     return f"Every program covers {', '.join(map(topic_text, shared))}; Topics lists the others."
+
+
+def table_headers(confidence: float) -> dict[str, str]:
+    """TABLE_HEADERS with the interval columns named by the snapshot's confidence level."""
+    return level_headers(TABLE_HEADERS, confidence, "change_ci")
 
 
 def table_frame(
@@ -356,7 +369,8 @@ def load(marts: Marts, view: ChartView) -> ChartData:
     data = process_data(
         marts.programs(), marts.program_outcomes(), marts.engagement_funnel(), view.state
     )
-    return ChartData(data, data, shared_sentence(data))
+    headers = table_headers(configured_confidence(marts))
+    return ChartData(data, data, shared_sentence(data), headers)
 
 
 def draw(data: ChartData, view: ChartView) -> Drawing:

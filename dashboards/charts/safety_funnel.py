@@ -62,7 +62,7 @@ LEVEL_COLUMNS = ("alert_level", "alarm_level")
 
 @dataclass(frozen=True)
 class FunnelLevels:
-    """The two levels the limits are drawn at, as shares (0.95, 0.998)."""
+    """The two levels the limits are drawn at, as shares (ref_safety_policy)."""
 
     alert: float
     alarm: float
@@ -81,7 +81,7 @@ class FunnelLevels:
         return cls(*(float(data[column][0]) for column in LEVEL_COLUMNS))
 
     def limits(self, limit: str) -> str:
-        """ "95% limits" for "alert"."""
+        """ "<alert level> limits" for "alert", the level as `level` writes it."""
         return f"{level(getattr(self, limit))} limits"
 
     def positions(self) -> dict[str, str]:

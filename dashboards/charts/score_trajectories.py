@@ -1,10 +1,11 @@
-"""Mean score over the weeks of treatment, one line per delivery mode, with 95% CI.
+"""Mean score over the weeks of treatment, one line per delivery mode, with its CI.
 
 Reads `mart_score_trajectories` (one row per reporting unit, change-outcome scale and
 whole week since the episode start, from every scored administration). Who answers
 changes over time (people who drop out stop answering), so later weeks describe those
 still responding. Input frames must be the suppressed mart
-(`Marts.score_trajectories`).
+(`Marts.score_trajectories`); the band's level is the snapshot's confidence_level, carried
+in the frame (`confidence_of`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,11 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboards.charts.common import (
+    ci_name,
+    confidence_of,
+    configured_confidence,
+    level,
+    level_headers,
     no_data_figure,
     ordered_modes,
     require_suppressed,
@@ -43,6 +49,7 @@ CSV_COLUMNS = (
     "score_sd",
     "score_ci_low",
     "score_ci_high",
+    "confidence_level",
 )
 
 FILLS = {
@@ -73,7 +80,7 @@ def process_data(df: pl.DataFrame, filters: ViewState) -> pl.DataFrame:
 
 
 def create_figure(data: pl.DataFrame) -> go.Figure:
-    """A line per mode through the weekly means, with a band for the 95% CI."""
+    """A line per mode through the weekly means, with a band for the CI."""
     shown = data.filter(pl.col("shown"))
     if shown.is_empty():
         message = (
@@ -82,6 +89,7 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
             else "Too few scores in any week to show."
         )
         return no_data_figure(message)
+    ci = ci_name(confidence_of(data))
     figure = go.Figure()
     for mode in ordered_modes(shown["unit_id"].unique().to_list()):
         rows = shown.filter(pl.col("unit_id") == mode)
@@ -96,7 +104,7 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
                 line={"width": 0},
                 hoverinfo="skip",
                 showlegend=False,
-                name=f"{style.label}, 95% CI",
+                name=f"{style.label}, {ci}",
             )
         )
         figure.add_trace(
@@ -110,7 +118,7 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
                 customdata=rows.select("score_ci_low", "score_ci_high", "n_scores").rows(),
                 hovertemplate=(
                     f"<b>{style.label}</b><br>Week %{{x}}: mean %{{y:.1f}} "
-                    "(95% CI %{customdata[0]:.1f} to %{customdata[1]:.1f})"
+                    f"({ci} %{{customdata[0]:.1f}} to %{{customdata[1]:.1f}})"
                     "<br>%{customdata[2]} scores<extra></extra>"
                 ),
             )
@@ -123,7 +131,7 @@ def create_figure(data: pl.DataFrame) -> go.Figure:
     return titled(
         figure,
         f"{first['outcome_label']} over the weeks of treatment",
-        "Mean score per week by delivery mode, with 95% confidence interval",
+        f"Mean score per week by delivery mode, with {ci}",
         f"{better} scores are better. Weeks with too few scores to show are left out; later "
         "weeks describe only the people still answering.",
         440,
@@ -151,11 +159,12 @@ def summarise(data: pl.DataFrame) -> str:
     return f"{label}, mean score over the weeks of treatment: " + "; ".join(items) + "."
 
 
-def about(rules: SuppressionRules, mart_comment: str | None) -> list[str]:
+def about(rules: SuppressionRules, mart_comment: str | None, confidence: float) -> list[str]:
     paragraphs = [
         "Each point is the mean of every score recorded in that whole week since the "
-        "episode start (negative weeks are before it), with a 95% confidence interval; one "
-        "line per delivery mode in view. Session-by-session measures are included.",
+        f"episode start (negative weeks are before it), with its {level(confidence)} "
+        "confidence interval; one line per delivery mode in view. Session-by-session "
+        "measures are included.",
         f"Source: the warehouse table {MART}, one row per reporting unit, outcome and week.",
         "Reading it: the people answering change from week to week, because those who drop "
         "out stop answering, so a falling line is not the change of one group of people.",
@@ -172,10 +181,15 @@ TABLE_HEADERS = {
     "treatment_week": "Week",
     "n_scores": "Scores",
     "score_mean": "Mean",
-    "score_ci_low": "95% CI low",
-    "score_ci_high": "95% CI high",
+    "score_ci_low": "CI low",
+    "score_ci_high": "CI high",
 }
 NUMERIC_COLUMNS = frozenset(TABLE_HEADERS) - {"unit_name"}
+
+
+def table_headers(confidence: float) -> dict[str, str]:
+    """TABLE_HEADERS with the interval columns named by the snapshot's confidence level."""
+    return level_headers(TABLE_HEADERS, confidence, "score_ci_low", "score_ci_high")
 
 
 def table_frame(data: pl.DataFrame, rules: SuppressionRules) -> pl.DataFrame:
@@ -192,11 +206,12 @@ CONTROLS: frozenset[Control] = frozenset({Control.OUTCOME, Control.MODES})
 
 
 def describe(marts: Marts) -> list[str]:
-    return about(marts.rules, marts.comment(MART))
+    return about(marts.rules, marts.comment(MART), configured_confidence(marts))
 
 
 def load(marts: Marts, view: ChartView) -> ChartData:
-    return ChartData.of(process_data(marts.score_trajectories(), view.state))
+    data = process_data(marts.score_trajectories(), view.state)
+    return ChartData(data, data, headers=table_headers(configured_confidence(marts)))
 
 
 def draw(data: ChartData, view: ChartView) -> Drawing:

@@ -41,7 +41,7 @@ from dashboards.charts import (
     safety_register,
     stop_reasons,
 )
-from dashboards.charts.common import ordered_modes
+from dashboards.charts.common import configured_confidence, ordered_modes
 from dashboards.charts.comparison_common import TIMEPOINTS, timepoint_label
 from dashboards.data import Warehouse
 from dashboards.marts import SuppressedMarts
@@ -146,6 +146,11 @@ class Sources:
             timepoint=timepoint,
         )
 
+    @property
+    def confidence(self) -> float:
+        """The snapshot's confidence level, which names the intervals in the tables' headings."""
+        return configured_confidence(self.marts)
+
     def _program_ids(self) -> list[str]:
         return self.marts.programs()["program_id"].to_list()
 
@@ -168,7 +173,7 @@ class Sources:
             overview_verdicts.summarise(data, self.rules),
             Table(
                 f"Verdicts against in-person CBT at {label}, with certainty",
-                overview_verdicts.TABLE_HEADERS,
+                overview_verdicts.table_headers(self.confidence),
                 overview_verdicts.table_frame(data, self.rules),
                 overview_verdicts.NUMERIC_COLUMNS,
             ),
@@ -188,7 +193,7 @@ class Sources:
             comparison_forest.summarise(data),
             Table(
                 f"{title}: adjusted difference from in-person CBT and verdict",
-                comparison_forest.TABLE_HEADERS,
+                comparison_forest.table_headers(self.confidence),
                 comparison_forest.table_frame(data, self.rules),
                 comparison_forest.NUMERIC_COLUMNS,
             ),
@@ -210,7 +215,7 @@ class Sources:
             pooled_effects.summarise(data),
             Table(
                 f"{title}: pooled estimates",
-                pooled_effects.TABLE_HEADERS,
+                pooled_effects.table_headers(self.confidence),
                 pooled_effects.table_frame(data, self.rules),
                 pooled_effects.NUMERIC_COLUMNS,
             ),
@@ -252,7 +257,7 @@ class Sources:
             meta_regression.summarise(data),
             Table(
                 f"{title}: meta-regression coefficient per program attribute",
-                meta_regression.TABLE_HEADERS,
+                meta_regression.table_headers(self.confidence),
                 meta_regression.table_frame(data, self.rules),
                 meta_regression.NUMERIC_COLUMNS,
             ),
@@ -360,7 +365,7 @@ class Sources:
             equity_groups.summarise(data, self.rules),
             Table(
                 f"All iCBT programs by {label.lower()}: reach, completion and outcomes",
-                equity_groups.TABLE_HEADERS,
+                equity_groups.table_headers(self.confidence),
                 equity_groups.table_frame(data, self.rules),
                 equity_groups.NUMERIC_COLUMNS,
             ),
@@ -404,7 +409,7 @@ class Sources:
             Table(
                 f"{title}: difference from in-person CBT per care stratum, and the test "
                 "between the strata",
-                care_modification.TABLE_HEADERS,
+                care_modification.table_headers(self.confidence),
                 care_modification.table_frame(data, self.rules),
                 care_modification.NUMERIC_COLUMNS,
             ),
@@ -483,7 +488,7 @@ class Sources:
         )
         headers = {
             key: text
-            for key, text in program_registry.TABLE_HEADERS.items()
+            for key, text in program_registry.table_headers(self.confidence).items()
             if key in REGISTRY_COLUMNS
         }
         return Table(

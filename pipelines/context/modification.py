@@ -99,8 +99,8 @@ def care_modification(
                     m["adjusted_difference"].to_numpy(),
                     m["adjusted_se"].to_numpy() ** 2,
                     method,
-                    conf,
-                    min_k,
+                    confidence=conf,
+                    min_k_pi=min_k,
                 )
                 for stratum, m in members.items()
             }

@@ -79,9 +79,14 @@ def tau2_pm(y: np.ndarray, v: np.ndarray) -> float:
 
 
 def random_effects(
-    y: np.ndarray, v: np.ndarray, method: str = "dl", confidence: float = 0.95, min_k_pi: int = 3
+    y: np.ndarray, v: np.ndarray, method: str, *, confidence: float, min_k_pi: int
 ) -> Pooled:
     """Inverse-variance random-effects pooling with heterogeneity and prediction interval.
+
+    `confidence` (two-sided level of the CI and the prediction interval) and `min_k_pi`
+    have no defaults: both are configured (config/effectiveness.yaml thresholds
+    confidence_level and min_programs_for_prediction_interval), and a default could
+    disagree with the level the published tables are labelled with.
 
     I^2 = (Q - (k - 1)) / Q from the fixed-effect Q (Higgins & Thompson 2002), truncated
     at 0; the prediction interval is mean +/- t_{k-2} sqrt(tau^2 + SE^2) (Higgins,

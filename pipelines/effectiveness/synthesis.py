@@ -93,7 +93,7 @@ def pool(
             for subgroup, members in subgroups.items():
                 y = members["adjusted_difference"].to_numpy()
                 v = members["adjusted_se"].to_numpy() ** 2
-                result = ma.random_effects(y, v, method, conf, min_k)
+                result = ma.random_effects(y, v, method, confidence=conf, min_k_pi=min_k)
                 if subgroup != "all":
                     by_mode.append(result)
                 pooled_rows.append(

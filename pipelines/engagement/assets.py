@@ -1,7 +1,13 @@
-"""Dagster assets for engagement, dose-response, trajectories and equity marts."""
+"""Dagster assets for engagement, dose-response, trajectories and equity marts.
+
+Every one of these marts publishes intervals; each is computed at the configured level
+(config/effectiveness.yaml thresholds.confidence_level), the one the marts' comments and
+the dashboard name through ref_effectiveness_thresholds.
+"""
 
 import dagster as dg
 
+from pipelines.effectiveness.config import load_effectiveness_config
 from pipelines.engagement.config import load_engagement_config
 from pipelines.engagement.reports import dose_response, dropout_survival, equity, score_trajectories
 from pipelines.metadata import table_metadata
@@ -11,7 +17,8 @@ from pipelines.sql import model, read_sql, referenced_tables, write_frame
 
 
 def _frame_mart(name: str, query: str, transform, params=None) -> dg.AssetsDefinition:
-    """A mart computed in Python from one query: read, transform, write."""
+    """A mart computed in Python from one query: read, transform at the configured
+    confidence level, write."""
 
     @dg.asset(
         name=name,
@@ -24,7 +31,8 @@ def _frame_mart(name: str, query: str, transform, params=None) -> dg.AssetsDefin
     def _mart(warehouse: Warehouse) -> dg.MaterializeResult:
         with warehouse.connect() as con:
             rows = con.sql(read_sql(query), params=params() if params else None).pl()
-            write_frame(con, model("marts", name), transform(rows))
+            confidence = load_effectiveness_config().confidence
+            write_frame(con, model("marts", name), transform(rows, confidence=confidence))
             return dg.MaterializeResult(
                 metadata=table_metadata(con, name, profile=True),
                 check_results=[grain_check_result(con, name)],

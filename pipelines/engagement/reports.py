@@ -1,4 +1,8 @@
-"""Pure transforms behind the engagement and equity marts."""
+"""Pure transforms behind the engagement and equity marts.
+
+Each takes the two-sided `confidence` level of its intervals from its asset, which reads
+config/effectiveness.yaml thresholds.confidence_level (ref_effectiveness_thresholds).
+"""
 
 from __future__ import annotations
 
@@ -12,12 +16,12 @@ OUTCOME_KEYS = ("instrument", "scale", "outcome_label", "higher_is_better")
 MAX_WEEKS = 52
 
 
-def dropout_survival(rows: pl.DataFrame) -> pl.DataFrame:
+def dropout_survival(rows: pl.DataFrame, *, confidence: float) -> pl.DataFrame:
     """Weekly Kaplan-Meier curve per reporting unit, up to its longest follow-up."""
     curves = []
     for unit, episodes in rows.group_by(UNIT_KEYS, maintain_order=True):
         durations = episodes["duration_days"].to_numpy()
-        curve = kaplan_meier(durations, episodes["dropped_out"].to_numpy())
+        curve = kaplan_meier(durations, episodes["dropped_out"].to_numpy(), confidence=confidence)
         last_week = min(int(durations.max()) // 7, MAX_WEEKS) if durations.size else 0
         grid = on_weekly_grid(curve, durations, last_week)
         curves.append(
@@ -29,17 +33,23 @@ def dropout_survival(rows: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(curves, how="vertical_relaxed") if curves else pl.DataFrame()
 
 
-def dose_response(rows: pl.DataFrame) -> pl.DataFrame:
-    return summarise_change(rows, keys=(*UNIT_KEYS, *OUTCOME_KEYS, "dose_band", "band_order"))
+def dose_response(rows: pl.DataFrame, *, confidence: float) -> pl.DataFrame:
+    return summarise_change(
+        rows,
+        confidence=confidence,
+        keys=(*UNIT_KEYS, *OUTCOME_KEYS, "dose_band", "band_order"),
+    )
 
 
-def score_trajectories(summary: pl.DataFrame) -> pl.DataFrame:
-    """The 95% t-interval of each weekly mean (n, mean and SD come from DuckDB)."""
+def score_trajectories(summary: pl.DataFrame, *, confidence: float) -> pl.DataFrame:
+    """The t-interval of each weekly mean (n, mean and SD come from DuckDB)."""
     keys = [*UNIT_KEYS, *OUTCOME_KEYS, "treatment_week"]
-    return with_t_interval(summary, mean="mean", sd="sd", n="n", prefix="mean").sort(keys)
+    return with_t_interval(
+        summary, mean="mean", sd="sd", n="n", prefix="mean", confidence=confidence
+    ).sort(keys)
 
 
-def equity(rows: pl.DataFrame) -> pl.DataFrame:
+def equity(rows: pl.DataFrame, *, confidence: float) -> pl.DataFrame:
     """Reach, completion, PHQ-9 change and recovery per unit, dimension and group."""
     keys = (*UNIT_KEYS, "dimension", "group_value")
     reach = rows.group_by(keys).agg(
@@ -51,7 +61,8 @@ def equity(rows: pl.DataFrame) -> pl.DataFrame:
         n_recovered=pl.col("recovery").fill_null(False).sum(),
     )
     unit_total = pl.col("n_referred").sum().over([*UNIT_KEYS, "dimension"])
-    phq9 = summarise_change(rows.filter(pl.col("baseline_score").is_not_null()), keys=keys).select(
+    paired = rows.filter(pl.col("baseline_score").is_not_null())
+    phq9 = summarise_change(paired, confidence=confidence, keys=keys).select(
         *keys,
         phq9_n_paired="n_paired",
         phq9_mean_change="mean_change",

@@ -28,10 +28,9 @@ KM_SCHEMA = {
 KM_SCHEMA_SURVIVAL = ("survival", "survival_ci_low", "survival_ci_high")
 
 
-def kaplan_meier(
-    durations: np.ndarray, events: np.ndarray, confidence: float = 0.95
-) -> pl.DataFrame:
-    """Survival after each event time, with its pointwise interval.
+def kaplan_meier(durations: np.ndarray, events: np.ndarray, *, confidence: float) -> pl.DataFrame:
+    """Survival after each event time, with its pointwise interval at `confidence` (the
+    configured two-sided level, config/effectiveness.yaml thresholds.confidence_level).
 
     Greenwood's variance on the log(-log) scale (Kalbfleisch & Prentice), which keeps the
     interval inside [0, 1]: SE(log(-log S)) = SE(S) / (S |log S|).

@@ -13,6 +13,7 @@ import dagster as dg
 import duckdb
 import polars as pl
 
+from pipelines.effectiveness.config import load_effectiveness_config
 from pipelines.metadata import table_metadata
 from pipelines.outcomes.summaries import summarise_change
 from pipelines.quality.grain_checks import grain_check_result, grain_check_specs
@@ -103,7 +104,10 @@ def episode_outcomes(warehouse: Warehouse):
 def mart_program_outcomes(warehouse: Warehouse) -> dg.MaterializeResult:
     with warehouse.connect() as con:
         rows = con.sql(read_sql("queries/program_outcome_rows.sql")).pl()
-        write_frame(con, model("marts", "mart_program_outcomes"), summarise_change(rows))
+        # The interval's level is the configured one the mart's comment names.
+        confidence = load_effectiveness_config().confidence
+        summary = summarise_change(rows, confidence=confidence)
+        write_frame(con, model("marts", "mart_program_outcomes"), summary)
         return dg.MaterializeResult(
             metadata=table_metadata(con, "mart_program_outcomes", profile=True),
             check_results=[grain_check_result(con, "mart_program_outcomes")],

@@ -1,7 +1,10 @@
 """Group summaries of scores and change, with t-based confidence intervals.
 
 Used by every mart that reports a mean: program outcomes, dose-response, trajectories
-and equity, so the interval is computed one way everywhere.
+and equity, so the interval is computed one way everywhere. The level has no default:
+callers pass the configured one (config/effectiveness.yaml thresholds.confidence_level,
+published in ref_effectiveness_thresholds), which is what the marts' comments and the
+dashboard's labels name.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ RATE_FLAGS = (
 
 
 def with_t_interval(
-    frame: pl.DataFrame, *, mean: str, sd: str, n: str, prefix: str, confidence: float = 0.95
+    frame: pl.DataFrame, *, mean: str, sd: str, n: str, prefix: str, confidence: float
 ) -> pl.DataFrame:
     """Add `<prefix>_ci_low/high` = mean +/- t(n-1) * sd / sqrt(n); null when n < 2."""
     t = stats.t.ppf(0.5 + confidence / 2, df=frame[n].to_numpy().astype(float) - 1)
@@ -43,7 +46,7 @@ def with_t_interval(
 
 
 def summarise_change(
-    rows: pl.DataFrame, keys: Sequence[str] = GROUP_KEYS, confidence: float = 0.95
+    rows: pl.DataFrame, *, confidence: float, keys: Sequence[str] = GROUP_KEYS
 ) -> pl.DataFrame:
     """Baseline, timepoint and paired-change statistics per group.
 

@@ -21,6 +21,10 @@ SELECT
     df,
     p_value,
     v2_programs,
-    v2_episodes
+    v2_episodes,
+    -- The level of every interval above, as this snapshot's configuration holds it.
+    (
+        SELECT value FROM ref_effectiveness_thresholds WHERE name = 'confidence_level'
+    ) AS confidence_level
 FROM mart_care_modification
 ORDER BY instrument, scale, timepoint, method, stratum;

@@ -61,6 +61,10 @@ SELECT
     benchmark_internet_id,
     benchmark_internet_effect,
     benchmark_routine_care_id,
-    benchmark_routine_care_effect
+    benchmark_routine_care_effect,
+    -- The level of every interval above, as this snapshot's configuration holds it.
+    (
+        SELECT value FROM ref_effectiveness_thresholds WHERE name = 'confidence_level'
+    ) AS confidence_level
 FROM mart_comparisons
 ORDER BY instrument, scale, timepoint, subject_type, subject_id, comparator_level;

@@ -18,6 +18,10 @@ SELECT
     change_ci_low,
     change_ci_high,
     n_reliable_improvement,
-    reliable_improvement_rate
+    reliable_improvement_rate,
+    -- The level of every interval above, as this snapshot's configuration holds it.
+    (
+        SELECT value FROM ref_effectiveness_thresholds WHERE name = 'confidence_level'
+    ) AS confidence_level
 FROM mart_dose_response
 ORDER BY instrument, scale, unit_type, unit_id, band_order;

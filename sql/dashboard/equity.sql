@@ -20,6 +20,10 @@ SELECT
     phq9_reliable_improvement_rate,
     n_case_at_start,
     n_recovered,
-    recovery_rate
+    recovery_rate,
+    -- The level of every interval above, as this snapshot's configuration holds it.
+    (
+        SELECT value FROM ref_effectiveness_thresholds WHERE name = 'confidence_level'
+    ) AS confidence_level
 FROM mart_equity
 ORDER BY unit_type, unit_id, dimension, group_value;

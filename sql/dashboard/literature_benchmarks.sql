@@ -1,7 +1,8 @@
 -- The published effect sizes used as benchmarks (ref_literature_benchmarks with
 -- use_as_benchmark: numbers verified in their source), one row each, with the 95% CI
--- turned to the improvement direction (positive = the treatment did better) like
--- `improvement`. Attributes of publications, no counts of patients here.
+-- the source published (its level, not the observatory's confidence_level) turned to the
+-- improvement direction (positive = the treatment did better) like `improvement`.
+-- Attributes of publications, no counts of patients here.
 SELECT
     benchmark_id,
     domain,

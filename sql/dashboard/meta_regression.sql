@@ -19,6 +19,10 @@ SELECT
     df,
     p_value,
     tau2_residual,
-    r2
+    r2,
+    -- The level of every interval above, as this snapshot's configuration holds it.
+    (
+        SELECT value FROM ref_effectiveness_thresholds WHERE name = 'confidence_level'
+    ) AS confidence_level
 FROM mart_meta_regression
 ORDER BY instrument, scale, timepoint, moderator, term;

@@ -29,6 +29,10 @@ SELECT
     pi_high,
     mcid_points,
     noninferiority_margin,
-    verdict
+    verdict,
+    -- The level of every interval above, as this snapshot's configuration holds it.
+    (
+        SELECT value FROM ref_effectiveness_thresholds WHERE name = 'confidence_level'
+    ) AS confidence_level
 FROM mart_pooled_effects
 ORDER BY instrument, scale, timepoint, subgroup, method;

@@ -30,6 +30,10 @@ SELECT
     n_immpact_moderate_responder,
     immpact_moderate_responder_rate,
     n_immpact_substantial_responder,
-    immpact_substantial_responder_rate
+    immpact_substantial_responder_rate,
+    -- The level of every interval above, as this snapshot's configuration holds it.
+    (
+        SELECT value FROM ref_effectiveness_thresholds WHERE name = 'confidence_level'
+    ) AS confidence_level
 FROM mart_program_outcomes
 ORDER BY instrument, scale, timepoint, program_id;

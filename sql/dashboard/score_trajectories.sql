@@ -14,6 +14,10 @@ SELECT
     score_mean,
     score_sd,
     score_ci_low,
-    score_ci_high
+    score_ci_high,
+    -- The level of every interval above, as this snapshot's configuration holds it.
+    (
+        SELECT value FROM ref_effectiveness_thresholds WHERE name = 'confidence_level'
+    ) AS confidence_level
 FROM mart_score_trajectories
 ORDER BY instrument, scale, unit_type, unit_id, treatment_week;

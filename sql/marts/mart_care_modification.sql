@@ -43,8 +43,8 @@ COMMENT ON COLUMN mart_care_modification.programs IS 'Program ids pooled in the 
 COMMENT ON COLUMN mart_care_modification.n_episodes IS 'iCBT episodes analysed in the stratum, over its pooled programs.';
 COMMENT ON COLUMN mart_care_modification.estimate IS 'Pooled adjusted difference, iCBT minus in-person CBT, scale points in the native direction.';
 COMMENT ON COLUMN mart_care_modification.se IS 'Standard error of the pooled estimate.';
-COMMENT ON COLUMN mart_care_modification.ci_low IS 'Lower confidence limit.';
-COMMENT ON COLUMN mart_care_modification.ci_high IS 'Upper confidence limit.';
+COMMENT ON COLUMN mart_care_modification.ci_low IS 'Lower confidence limit at the two-sided confidence_level of ref_effectiveness_thresholds.';
+COMMENT ON COLUMN mart_care_modification.ci_high IS 'Upper confidence limit at the two-sided confidence_level of ref_effectiveness_thresholds.';
 COMMENT ON COLUMN mart_care_modification.tau2 IS 'Between-program variance; NULL with one program.';
 COMMENT ON COLUMN mart_care_modification.difference_without_minus_with IS 'estimate without care minus estimate with care (the same on both rows): the effect modification.';
 COMMENT ON COLUMN mart_care_modification.q_between IS 'Q between the two strata.';

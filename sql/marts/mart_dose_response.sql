@@ -28,7 +28,7 @@ SELECT
     CAST(reliable_improvement_rate AS DOUBLE) AS reliable_improvement_rate
 FROM source_frame;
 
-COMMENT ON TABLE mart_dose_response IS 'Post-treatment change by dose band (share of planned modules or sessions completed) per reporting unit and scale, with 95% t-intervals. Association, not causation. Counts are unsuppressed.';
+COMMENT ON TABLE mart_dose_response IS 'Post-treatment change by dose band (share of planned modules or sessions completed) per reporting unit and scale, with t-intervals at the two-sided confidence_level of ref_effectiveness_thresholds. Association, not causation. Counts are unsuppressed.';
 COMMENT ON COLUMN mart_dose_response.unit_type IS 'Kind of reporting unit: program, delivery_mode or all_icbt (int_reporting_units).';
 COMMENT ON COLUMN mart_dose_response.unit_id IS 'The unit: the program_id for a program, the delivery mode for a delivery_mode unit, all_icbt for all iCBT programs together.';
 COMMENT ON COLUMN mart_dose_response.unit_label IS 'Display name of the unit: the program name, the delivery mode with spaces, or All iCBT programs.';
@@ -41,8 +41,8 @@ COMMENT ON COLUMN mart_dose_response.n_baseline IS 'Episodes with a baseline sco
 COMMENT ON COLUMN mart_dose_response.n_paired IS 'Episodes with both a baseline and a timepoint score: the denominator of mean_change. Unsuppressed count: suppress small counts (config/suppression.yaml threshold) before showing it.';
 COMMENT ON COLUMN mart_dose_response.mean_change IS 'Mean of (timepoint score - baseline score) over paired episodes, in scale points and the scale''s own direction.';
 COMMENT ON COLUMN mart_dose_response.change_sd IS 'Standard deviation of the paired changes (n - 1 denominator), in scale points.';
-COMMENT ON COLUMN mart_dose_response.change_ci_low IS 'Lower bound of the 95% t-interval of mean_change (NULL when n_paired < 2).';
-COMMENT ON COLUMN mart_dose_response.change_ci_high IS 'Upper bound of the 95% t-interval of mean_change (NULL when n_paired < 2).';
+COMMENT ON COLUMN mart_dose_response.change_ci_low IS 'Lower bound of the t-interval of mean_change at the two-sided confidence_level of ref_effectiveness_thresholds (NULL when n_paired < 2).';
+COMMENT ON COLUMN mart_dose_response.change_ci_high IS 'Upper bound of the t-interval of mean_change at the two-sided confidence_level of ref_effectiveness_thresholds (NULL when n_paired < 2).';
 COMMENT ON COLUMN mart_dose_response.n_reliable_improvement IS 'Paired episodes with a Jacobson-Truax reliable improvement (thresholds in int_change_parameters). Unsuppressed count: suppress small counts (config/suppression.yaml threshold) before showing it.';
 COMMENT ON COLUMN mart_dose_response.reliable_improvement_rate IS 'n_reliable_improvement over the episodes whose reliable change could be judged; NULL where the scale has no published reliability.';
 COMMENT ON COLUMN mart_dose_response.dose_band IS 'Band of the share of planned modules or sessions completed (ref_dose_bands.dose_band).';

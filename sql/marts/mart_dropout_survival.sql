@@ -2,7 +2,8 @@
 -- start.
 -- Accepted values of delivery_mode: contract programs.delivery_mode.
 -- Purpose: Kaplan-Meier estimate of staying in treatment (not dropping out) over the
--- weeks of treatment, with Greenwood log(-log) 95% intervals.
+-- weeks of treatment, with Greenwood log(-log) intervals at the confidence_level of
+-- ref_effectiveness_thresholds.
 CREATE OR REPLACE TABLE mart_dropout_survival AS
 SELECT
     CAST(unit_type AS VARCHAR) AS unit_type,
@@ -28,5 +29,5 @@ COMMENT ON COLUMN mart_dropout_survival.delivery_mode IS 'Delivery mode of the u
 COMMENT ON COLUMN mart_dropout_survival.n_started IS 'Started episodes (with a first module or session). Unsuppressed count: suppress small counts (config/suppression.yaml threshold) before showing it.';
 COMMENT ON COLUMN mart_dropout_survival.week IS 'Whole weeks since the first module or session (0 = first week).';
 COMMENT ON COLUMN mart_dropout_survival.n_dropouts IS 'Dropouts (discharge reason dropped_out) during the week. Unsuppressed count: suppress small counts (config/suppression.yaml threshold) before showing it.';
-COMMENT ON COLUMN mart_dropout_survival.share_ci_low IS 'Lower bound of the 95% confidence interval of share_not_dropped_out (Greenwood, log-log).';
-COMMENT ON COLUMN mart_dropout_survival.share_ci_high IS 'Upper bound of the 95% confidence interval of share_not_dropped_out (Greenwood, log-log).';
+COMMENT ON COLUMN mart_dropout_survival.share_ci_low IS 'Lower bound of the pointwise confidence interval of share_not_dropped_out (Greenwood, log-log) at the two-sided confidence_level of ref_effectiveness_thresholds.';
+COMMENT ON COLUMN mart_dropout_survival.share_ci_high IS 'Upper bound of the pointwise confidence interval of share_not_dropped_out (Greenwood, log-log) at the two-sided confidence_level of ref_effectiveness_thresholds.';

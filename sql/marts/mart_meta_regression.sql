@@ -41,8 +41,8 @@ COMMENT ON COLUMN mart_meta_regression.timepoint IS 'post_treatment or follow_up
 COMMENT ON COLUMN mart_meta_regression.moderator IS 'therapist_trained_in_chronic_pain, therapist_involvement, length_weeks, module_count or alliance_mean.';
 COMMENT ON COLUMN mart_meta_regression.k IS 'Programs in the model.';
 COMMENT ON COLUMN mart_meta_regression.se IS 'Knapp-Hartung standard error.';
-COMMENT ON COLUMN mart_meta_regression.ci_low IS 'Lower 95% limit (t on df).';
-COMMENT ON COLUMN mart_meta_regression.ci_high IS 'Upper 95% limit.';
+COMMENT ON COLUMN mart_meta_regression.ci_low IS 'Lower confidence limit of the coefficient (t on df) at the two-sided confidence_level of ref_effectiveness_thresholds.';
+COMMENT ON COLUMN mart_meta_regression.ci_high IS 'Upper confidence limit of the coefficient at the two-sided confidence_level of ref_effectiveness_thresholds.';
 COMMENT ON COLUMN mart_meta_regression.df IS 'k - number of terms.';
 COMMENT ON COLUMN mart_meta_regression.p_value IS 'Two-sided t-test of the term.';
 COMMENT ON COLUMN mart_meta_regression.tau2_residual IS 'Between-program variance left after the moderator (method of moments).';

@@ -5,7 +5,7 @@
 -- Accepted values of scale: ref_scales.scale.
 -- Accepted values of timepoint: ref_timepoint_windows.timepoint.
 -- Purpose: how each program's patients changed: baseline and timepoint means, mean
--- paired change with its 95% t-interval, and reliable-change and responder rates.
+-- paired change with its t-interval (confidence_level of ref_effectiveness_thresholds), and reliable-change and responder rates.
 -- Descriptive, unadjusted; comparisons with in-person CBT are in the comparison marts.
 CREATE OR REPLACE TABLE mart_program_outcomes AS
 SELECT
@@ -39,7 +39,7 @@ SELECT
     CAST(immpact_substantial_responder_rate AS DOUBLE) AS immpact_substantial_responder_rate
 FROM source_frame;
 
-COMMENT ON TABLE mart_program_outcomes IS 'Per program, scale and timepoint: baseline and timepoint means, mean paired change (timepoint - baseline) with 95% t-interval, and reliable-change and IMMPACT responder rates. Unadjusted and descriptive. Counts are unsuppressed: suppress counts from 1 to below the threshold of config/suppression.yaml before showing them.';
+COMMENT ON TABLE mart_program_outcomes IS 'Per program, scale and timepoint: baseline and timepoint means, mean paired change (timepoint - baseline) with its t-interval at the two-sided confidence_level of ref_effectiveness_thresholds, and reliable-change and IMMPACT responder rates. Unadjusted and descriptive. Counts are unsuppressed: suppress counts from 1 to below the threshold of config/suppression.yaml before showing them.';
 COMMENT ON COLUMN mart_program_outcomes.n_baseline IS 'Episodes with a baseline score on this scale.';
 COMMENT ON COLUMN mart_program_outcomes.n_paired IS 'Episodes with both a baseline and a timepoint score; the denominator of mean_change.';
 COMMENT ON COLUMN mart_program_outcomes.mean_change IS 'Mean of (timepoint score - baseline score) over paired episodes, in the scale''s direction.';
@@ -59,8 +59,8 @@ COMMENT ON COLUMN mart_program_outcomes.baseline_sd IS 'Standard deviation of th
 COMMENT ON COLUMN mart_program_outcomes.score_mean IS 'Mean timepoint score of the paired episodes, in scale points.';
 COMMENT ON COLUMN mart_program_outcomes.score_sd IS 'Standard deviation of the timepoint scores (n - 1 denominator), in scale points.';
 COMMENT ON COLUMN mart_program_outcomes.change_sd IS 'Standard deviation of the paired changes (n - 1 denominator), in scale points.';
-COMMENT ON COLUMN mart_program_outcomes.change_ci_low IS 'Lower bound of the 95% t-interval of mean_change (NULL when n_paired < 2).';
-COMMENT ON COLUMN mart_program_outcomes.change_ci_high IS 'Upper bound of the 95% t-interval of mean_change (NULL when n_paired < 2).';
+COMMENT ON COLUMN mart_program_outcomes.change_ci_low IS 'Lower bound of the t-interval of mean_change at the two-sided confidence_level of ref_effectiveness_thresholds (NULL when n_paired < 2).';
+COMMENT ON COLUMN mart_program_outcomes.change_ci_high IS 'Upper bound of the t-interval of mean_change at the two-sided confidence_level of ref_effectiveness_thresholds (NULL when n_paired < 2).';
 COMMENT ON COLUMN mart_program_outcomes.n_reliable_improvement IS 'Paired episodes with a Jacobson-Truax reliable improvement (thresholds in int_change_parameters). Unsuppressed count: suppress small counts (config/suppression.yaml threshold) before showing it.';
 COMMENT ON COLUMN mart_program_outcomes.n_reliable_deterioration IS 'Paired episodes with a Jacobson-Truax reliable deterioration (thresholds in int_change_parameters). Unsuppressed count: suppress small counts (config/suppression.yaml threshold) before showing it.';
 COMMENT ON COLUMN mart_program_outcomes.reliable_deterioration_rate IS 'n_reliable_deterioration over the episodes whose reliable change could be judged; NULL where the scale has no published reliability.';

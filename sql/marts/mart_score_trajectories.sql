@@ -3,7 +3,7 @@
 -- Accepted values of delivery_mode: contract programs.delivery_mode.
 -- Accepted values of scale: ref_scales.scale.
 -- Purpose: mean scores over the weeks of treatment and follow-up, from every scored
--- administration (session-by-session measures included), with 95% t-intervals.
+-- administration (session-by-session measures included), with t-intervals (confidence_level of ref_effectiveness_thresholds).
 CREATE OR REPLACE TABLE mart_score_trajectories AS
 SELECT
     CAST(unit_type AS VARCHAR) AS unit_type,
@@ -35,5 +35,5 @@ COMMENT ON COLUMN mart_score_trajectories.score_mean IS 'Mean of the week''s sco
 COMMENT ON COLUMN mart_score_trajectories.score_sd IS 'Standard deviation of the week''s scores (n - 1 denominator), in scale points.';
 COMMENT ON COLUMN mart_score_trajectories.treatment_week IS 'Whole weeks from the episode start to the administration (negative = before the start).';
 COMMENT ON COLUMN mart_score_trajectories.n_scores IS 'Scored administrations in the week (an episode can contribute more than one). Unsuppressed count: suppress small counts (config/suppression.yaml threshold) before showing it.';
-COMMENT ON COLUMN mart_score_trajectories.score_ci_low IS 'Lower bound of the 95% t-interval of score_mean (NULL when n_scores < 2).';
-COMMENT ON COLUMN mart_score_trajectories.score_ci_high IS 'Upper bound of the 95% t-interval of score_mean (NULL when n_scores < 2).';
+COMMENT ON COLUMN mart_score_trajectories.score_ci_low IS 'Lower bound of the t-interval of score_mean at the two-sided confidence_level of ref_effectiveness_thresholds (NULL when n_scores < 2).';
+COMMENT ON COLUMN mart_score_trajectories.score_ci_high IS 'Upper bound of the t-interval of score_mean at the two-sided confidence_level of ref_effectiveness_thresholds (NULL when n_scores < 2).';

@@ -40,6 +40,9 @@ COMMENT ON COLUMN ref_literature_benchmarks.comparator IS 'What the treatment wa
 COMMENT ON COLUMN ref_literature_benchmarks.design IS 'Meta-analysis of RCTs, RCT, routine-care cohort or open trial.';
 COMMENT ON COLUMN ref_literature_benchmarks.measure IS 'SMD, Hedges g, Cohen d (pre-post) or risk ratio, as published.';
 COMMENT ON COLUMN ref_literature_benchmarks.timepoint IS 'post_treatment or follow_up.';
+-- "95%" below is a fact about the publications (the level of the interval each source
+-- reports), not the observatory's configured confidence_level (ref_effectiveness_thresholds),
+-- so it is typed here and allowed by tests/test_typed_levels.py.
 COMMENT ON COLUMN ref_literature_benchmarks.ci_low IS 'Lower 95% limit as published (NULL where not reported).';
 COMMENT ON COLUMN ref_literature_benchmarks.ci_high IS 'Upper 95% limit as published.';
 COMMENT ON COLUMN ref_literature_benchmarks.n_participants IS 'Participants behind the estimate.';

@@ -74,5 +74,5 @@ def test_a_warehouse_without_v2_shows_the_no_data_state(marts) -> None:
 
 
 def test_about_carries_the_caveat_and_the_mart() -> None:
-    text = " ".join(care_modification.about(RULES, None))
+    text = " ".join(care_modification.about(RULES, None, 0.95))
     assert "mart_care_modification" in text and "Observational" in text

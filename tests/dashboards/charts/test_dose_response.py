@@ -47,5 +47,5 @@ def test_empty_and_suppressed_states(marts) -> None:
 
 
 def test_about_says_association_not_causation() -> None:
-    text = " ".join(dose_response.about(RULES, None))
+    text = " ".join(dose_response.about(RULES, None, 0.95))
     assert "association" in text and "mart_dose_response" in text

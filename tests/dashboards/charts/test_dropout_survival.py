@@ -61,5 +61,5 @@ def test_csv_and_about(marts) -> None:
     assert survival.csv_frame(data, RULES).columns == list(survival.CSV_COLUMNS)
     table = survival.table_frame(data, RULES)
     assert table["share_not_dropped_out"][0].endswith("%")
-    text = " ".join(survival.about(RULES, None))
+    text = " ".join(survival.about(RULES, None, 0.95))
     assert "Kaplan-Meier" in text and "mart_dropout_survival" in text and "at least 5" in text

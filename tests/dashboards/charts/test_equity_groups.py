@@ -48,5 +48,5 @@ def test_a_small_unit_shows_labels_not_numbers(marts) -> None:
 
 
 def test_about_says_unadjusted() -> None:
-    text = " ".join(equity.about(RULES, None))
+    text = " ".join(equity.about(RULES, None, 0.95))
     assert "Unadjusted" in text and "mart_equity" in text and "recovery" in text

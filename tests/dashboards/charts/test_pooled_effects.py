@@ -101,6 +101,6 @@ def test_table_and_csv(marts, view) -> None:
 
 
 def test_about_names_both_marts_and_methods() -> None:
-    text = " ".join(pooled_effects.about(RULES, None, None))
+    text = " ".join(pooled_effects.about(RULES, None, None, 0.95, 3))
     assert "mart_pooled_effects" in text and "mart_subgroup_tests" in text
     assert "DerSimonian-Laird" in text and "Paule-Mandel" in text and "prediction interval" in text

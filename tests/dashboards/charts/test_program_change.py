@@ -115,12 +115,12 @@ def test_table_and_csv_show_labels_for_suppressed_cells(marts, view) -> None:
 
 
 def test_about_names_the_mart_the_method_and_the_threshold() -> None:
-    text = " ".join(program_change.about(RULES, "95% CI by the t distribution."))
+    text = " ".join(program_change.about(RULES, "Intervals by the t distribution.", 0.9))
     assert "mart_program_outcomes" in text
-    assert "95% confidence interval" in text
+    assert "90% confidence interval" in text  # the snapshot's level, passed in
     assert "1 to 4 episodes" in text
     assert "delivery-mode totals" in text
-    assert "95% CI by the t distribution." in text
+    assert "Intervals by the t distribution." in text
 
 
 def test_the_program_filter_lists_programs_by_id(marts) -> None:

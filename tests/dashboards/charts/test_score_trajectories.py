@@ -46,5 +46,5 @@ def test_modes_filter_and_empty_state(marts, view) -> None:
 
 
 def test_about_warns_that_responders_change_over_time() -> None:
-    text = " ".join(trajectories.about(RULES, None))
+    text = " ".join(trajectories.about(RULES, None, 0.95))
     assert "mart_score_trajectories" in text and "drop out stop answering" in text

@@ -12,6 +12,8 @@ from statsmodels.stats.meta_analysis import combine_effects
 from pipelines.effectiveness import meta_analysis as ma
 
 STATSMODELS_METHOD = {"dl": "dl", "pm": "iterated"}
+# The known answers below are two-sided 95% limits, with a prediction interval from k = 3.
+AT_95 = {"confidence": 0.95, "min_k_pi": 3}
 
 
 @settings(max_examples=40, deadline=None, derandomize=True)
@@ -24,7 +26,7 @@ def test_pooling_matches_statsmodels_combine_effects(effects, seed, method):
     y = np.array(effects)
     assume(np.ptp(y) > 1e-3)  # statsmodels divides by Q, which is 0 for identical effects
     v = np.random.default_rng(seed).uniform(0.05, 2.0, len(y))
-    mine = ma.random_effects(y, v, method)
+    mine = ma.random_effects(y, v, method, **AT_95)
     ref = combine_effects(y, v, method_re=STATSMODELS_METHOD[method])
     # DerSimonian-Laird truncates tau^2 at 0; statsmodels 0.15 leaves the moment
     # estimate negative (and uses it), so only the truncation is compared then.
@@ -44,7 +46,7 @@ def test_pooling_matches_statsmodels_combine_effects(effects, seed, method):
 def test_pooling_known_answer(method):
     """Effects 0, 2, 4 with unit variances: Q = 8, and both estimators solve
     8 / (1 + tau^2) = k - 1 = 2, so tau^2 = 3, each weight 1/4, SE^2 = 4/3."""
-    p = ma.random_effects(np.array([0.0, 2.0, 4.0]), np.ones(3), method)
+    p = ma.random_effects(np.array([0.0, 2.0, 4.0]), np.ones(3), method, **AT_95)
     se = np.sqrt(4 / 3)
     assert (p.k, p.tau2, p.estimate, p.se) == pytest.approx((3, 3.0, 2.0, se), rel=1e-9)
     assert (p.q, p.i2, p.q_p) == pytest.approx((8.0, 0.75, np.exp(-4)), rel=1e-9)
@@ -60,7 +62,7 @@ def test_homogeneous_effects_pool_to_the_fixed_effect():
     fixed-effect one (statsmodels' DL would use the negative moment estimate)."""
     y, v = np.array([0.0, 1.0]), np.array([1.0, 1.0])
     for method in ma.METHODS:
-        p = ma.random_effects(y, v, method)
+        p = ma.random_effects(y, v, method, **AT_95)
         assert (p.tau2, p.i2, p.q) == pytest.approx((0.0, 0.0, 0.5))
         assert (p.estimate, p.se) == pytest.approx((0.5, np.sqrt(0.5)))
 
@@ -89,20 +91,36 @@ def test_paule_mandel_solves_its_estimating_equation():
 def test_prediction_interval_follows_higgins_2009():
     y = np.array([0.1, 0.3, 0.5, -0.2, 0.8])
     v = np.array([0.01, 0.02, 0.03, 0.02, 0.05])
-    p = ma.random_effects(y, v, "dl")
+    p = ma.random_effects(y, v, "dl", **AT_95)
     half = stats.t.ppf(0.975, 3) * np.sqrt(p.tau2 + p.se**2)
     assert (p.pi_low, p.pi_high) == pytest.approx((p.estimate - half, p.estimate + half))
-    assert ma.random_effects(y[:2], v[:2], "dl").pi_low is None
+    assert ma.random_effects(y[:2], v[:2], "dl", **AT_95).pi_low is None
+
+
+@pytest.mark.parametrize("method", ma.METHODS)
+def test_intervals_are_at_the_level_passed_not_at_95(method):
+    """At a configured 90%, the CI is statsmodels' at alpha 0.10 and the prediction
+    interval uses t's 95th percentile (Higgins 2009 at that level)."""
+    y = np.array([0.1, 0.3, 0.5, -0.2, 0.8])
+    v = np.array([0.01, 0.02, 0.03, 0.02, 0.05])
+    p = ma.random_effects(y, v, method, confidence=0.90, min_k_pi=3)
+    ref = combine_effects(y, v, method_re=STATSMODELS_METHOD[method])
+    tol = 1e-4 if method == "pm" else 1e-8
+    assert (p.ci_low, p.ci_high) == pytest.approx(tuple(ref.conf_int(alpha=0.10)[1]), rel=tol)
+    half = stats.t.ppf(0.95, 3) * np.sqrt(p.tau2 + p.se**2)
+    assert (p.pi_low, p.pi_high) == pytest.approx((p.estimate - half, p.estimate + half))
+    wider = ma.random_effects(y, v, method, **AT_95)
+    assert wider.ci_low < p.ci_low < p.ci_high < wider.ci_high
 
 
 def test_a_single_program_pools_to_itself():
-    p = ma.random_effects(np.array([1.2]), np.array([0.3]), "pm")
+    p = ma.random_effects(np.array([1.2]), np.array([0.3]), "pm", **AT_95)
     assert (p.k, p.estimate, p.se) == pytest.approx((1, 1.2, np.sqrt(0.3)))
     assert p.tau2 is None and p.i2 is None and p.q is None and p.pi_low is None
 
 
 def test_homogeneous_programs_have_no_heterogeneity():
-    p = ma.random_effects(np.array([1.0, 1.0, 1.0]), np.array([0.1, 0.2, 0.3]), "pm")
+    p = ma.random_effects(np.array([1.0, 1.0, 1.0]), np.array([0.1, 0.2, 0.3]), "pm", **AT_95)
     assert (p.tau2, p.i2) == (0.0, 0.0)
 
 

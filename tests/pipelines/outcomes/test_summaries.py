@@ -1,10 +1,11 @@
-"""Program summaries agree with scipy's t-interval and count their denominators right."""
+"""Program summaries agree with scipy's t-interval at the level passed, and count their
+denominators right."""
 
 import polars as pl
 import pytest
 from scipy import stats
 
-from pipelines.outcomes.summaries import GROUP_KEYS, summarise_change
+from pipelines.outcomes.summaries import GROUP_KEYS, summarise_change, with_t_interval
 
 
 def _rows(baseline: list[float], score: list[float | None], **flags) -> pl.DataFrame:
@@ -36,13 +37,14 @@ def _rows(baseline: list[float], score: list[float | None], **flags) -> pl.DataF
     return pl.DataFrame(columns, schema_overrides={"score": pl.Float64, "change": pl.Float64})
 
 
-def test_interval_matches_scipy_t_interval():
+@pytest.mark.parametrize("confidence", [0.95, 0.90])
+def test_interval_matches_scipy_t_interval(confidence):
     baseline = [15.0, 12, 18, 20, 9, 14]
     score = [9.0, 11, 10, 14, 8, 13]
-    summary = summarise_change(_rows(baseline, score)).row(0, named=True)
+    summary = summarise_change(_rows(baseline, score), confidence=confidence).row(0, named=True)
     changes = [s - b for b, s in zip(baseline, score, strict=True)]
     low, high = stats.t.interval(
-        0.95, len(changes) - 1, loc=sum(changes) / 6, scale=stats.sem(changes)
+        confidence, len(changes) - 1, loc=sum(changes) / 6, scale=stats.sem(changes)
     )
     assert summary["mean_change"] == pytest.approx(sum(changes) / 6)
     assert (summary["change_ci_low"], summary["change_ci_high"]) == pytest.approx((low, high))
@@ -53,7 +55,8 @@ def test_interval_matches_scipy_t_interval():
 
 def test_missing_timepoint_counts_in_baseline_but_not_in_pairs():
     summary = summarise_change(
-        _rows([10.0, 20, 30], [5.0, None, None], reliable_improvement=[True, None, None])
+        _rows([10.0, 20, 30], [5.0, None, None], reliable_improvement=[True, None, None]),
+        confidence=0.95,
     ).row(0, named=True)
     assert (summary["n_baseline"], summary["n_paired"]) == (3, 1)
     assert summary["baseline_mean"] == pytest.approx(20)
@@ -67,4 +70,15 @@ def test_one_row_per_group():
     rows = pl.concat(
         [_rows([10.0], [5.0]), _rows([10.0], [5.0]).with_columns(timepoint=pl.lit("follow_up"))]
     )
-    assert summarise_change(rows).select(GROUP_KEYS).is_unique().all()
+    assert summarise_change(rows, confidence=0.95).select(GROUP_KEYS).is_unique().all()
+
+
+def test_weekly_mean_interval_at_90_matches_scipy():
+    """The trajectories' interval (with_t_interval on DuckDB's n, mean and SD) at 90%."""
+    frame = pl.DataFrame({"mean": [12.0, 3.0], "sd": [4.0, 1.5], "n": [10, 1]})
+    row, single = with_t_interval(
+        frame, mean="mean", sd="sd", n="n", prefix="mean", confidence=0.90
+    ).iter_rows(named=True)
+    low, high = stats.t.interval(0.90, 9, loc=12.0, scale=4.0 / 10**0.5)
+    assert (row["mean_ci_low"], row["mean_ci_high"]) == pytest.approx((low, high))
+    assert single["mean_ci_low"] is None  # one score: no interval
