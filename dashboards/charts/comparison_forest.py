@@ -332,14 +332,17 @@ def summarise(data: pl.DataFrame) -> str:
     return " ".join(s for s in sentences if s)
 
 
-def about(rules: SuppressionRules, mart_comment: str | None, confidence: float) -> list[str]:
+def about(
+    rules: SuppressionRules, mart_comment: str | None, confidence: float, margin_fraction: float
+) -> list[str]:
     paragraphs = [
         "Each row compares one program, or every program of a delivery mode together, with "
         "in-person CBT: the difference in change from baseline, program minus in-person, "
         "after overlap weighting on case mix and adjustment for baseline score, age band, sex "
         f"and rurality (ANCOVA on completers), with its {level(confidence)} confidence "
-        "interval. The dashed line is the non-inferiority margin, half the outcome's "
-        "minimal clinically important difference, on the side where the program does worse.",
+        f"interval. The dashed line is the non-inferiority margin, {margin_fraction:g} times "
+        "the outcome's minimal clinically important difference, on the side where the "
+        "program does worse.",
         "Comparator: the province's own in-person cohort where there is one (local), else "
         "the national cohort, marked with an open marker because it is an indirect "
         "comparison. For a local comparison the national one is drawn beside it as a "
@@ -422,7 +425,8 @@ CONTROLS: frozenset[Control] = frozenset(
 
 
 def describe(marts: Marts) -> list[str]:
-    return about(marts.rules, marts.comment(MART), configured_confidence(marts))
+    margin_fraction = marts.reference_value("ref_effectiveness_thresholds", "margin_mcid_fraction")
+    return about(marts.rules, marts.comment(MART), configured_confidence(marts), margin_fraction)
 
 
 def load(marts: Marts, view: ChartView) -> ChartData:

@@ -113,6 +113,6 @@ def test_summary_table_and_csv_carry_labels_not_hidden_numbers(data) -> None:
 
 
 def test_about_names_the_mart_the_margin_and_the_threshold() -> None:
-    text = " ".join(comparison_forest.about(RULES, "Every iCBT program.", 0.95))
-    assert "mart_comparisons" in text and "non-inferiority margin" in text
+    text = " ".join(comparison_forest.about(RULES, "Every iCBT program.", 0.95, 0.4))
+    assert "mart_comparisons" in text and "margin, 0.4 times the outcome's minimal" in text
     assert "1 to 4 analysed episodes" in text and "Every iCBT program." in text

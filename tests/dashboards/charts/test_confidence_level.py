@@ -171,6 +171,8 @@ def about_at_other_level(module: ModuleType) -> list[str]:
         return module.about(RULES, None, None, OTHER, 3)
     if module is meta_regression:
         return module.about(None, OTHER)
+    if module is comparison_forest:
+        return module.about(RULES, None, OTHER, 0.5)
     return module.about(RULES, None, OTHER)
 
 
