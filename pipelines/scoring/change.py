@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TypeVar
 
 import polars as pl
 
 from pipelines.scoring.config import ScaleConfig, ScoringConfig
+
+Number = TypeVar("Number", float, pl.Expr)
 
 SCALE_KEYS = ("instrument", "scale")
 
@@ -72,18 +75,15 @@ EPISODE_SCHEMA = {
 }
 
 
-def standard_error_of_difference(sd: float, reliability: float) -> float:
-    """S_diff = sqrt(2) * SD * sqrt(1 - r): the spread of change expected from noise alone."""
-    return math.sqrt(2.0) * sd * math.sqrt(1.0 - reliability)
+def standard_error_of_difference(sd: Number, reliability: Number) -> Number:
+    """S_diff = sqrt(2) * SD * sqrt(1 - r): the spread of change expected from noise alone
+    (Jacobson & Truax 1991); the smallest reliable change is config's z times it. For
+    numbers or, in `change_parameters`, columns.
 
-
-def rci_threshold(sd: float, reliability: float, z: float = 1.96) -> float:
-    """Smallest absolute change that counts as reliable (Jacobson & Truax 1991).
-
-    >>> round(rci_threshold(5.0, 0.84), 2)
-    5.54
+    >>> round(standard_error_of_difference(5.0, 0.84), 4)
+    2.8284
     """
-    return z * standard_error_of_difference(sd, reliability)
+    return math.sqrt(2.0) * sd * (1.0 - reliability) ** 0.5
 
 
 def criterion_c(
@@ -146,7 +146,7 @@ def change_parameters(
             .then(pl.col("sample_sd"))
             .otherwise(pl.col("sd"))
         )
-    s_diff = math.sqrt(2.0) * pl.col("sd") * (1.0 - pl.col("reliability")).sqrt()
+    s_diff = standard_error_of_difference(pl.col("sd"), pl.col("reliability"))
     return params.with_columns(s_diff=s_diff, rci_threshold=config.rci_z.value * s_diff).select(
         [pl.col(c).cast(t) for c, t in PARAMETER_SCHEMA.items()]
     )

@@ -17,7 +17,6 @@ from pipelines.scoring.change import (
     change_parameters,
     classify_change,
     criterion_c,
-    rci_threshold,
     standard_error_of_difference,
     talking_therapies_episode,
 )
@@ -54,9 +53,11 @@ def _with_sd(config: ScoringConfig, sd: float, reliability: float) -> pl.DataFra
 def test_jacobson_truax_worked_example() -> None:
     # SD 5, r 0.84: SE_meas = 5 * 0.4 = 2, S_diff = 2 * sqrt(2) = 2.83, 1.96 * 2.83 = 5.54,
     # which rounds to the 6 points NHS Talking Therapies uses for the PHQ-9.
+    config = load_scoring_config()
+    smallest_reliable_change = config.rci_z.value * standard_error_of_difference(5.0, 0.84)
     assert standard_error_of_difference(5.0, 0.84) == pytest.approx(2.8284, abs=1e-4)
-    assert rci_threshold(5.0, 0.84) == pytest.approx(5.5437, abs=1e-4)
-    assert round(rci_threshold(5.0, 0.84)) == 6
+    assert smallest_reliable_change == pytest.approx(5.5437, abs=1e-4)
+    assert round(smallest_reliable_change) == 6
 
 
 def test_criterion_c_weights_by_the_other_sd() -> None:
