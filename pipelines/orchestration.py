@@ -19,7 +19,6 @@ silenced, the full event log stays in the run storage.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor
@@ -35,7 +34,7 @@ from pipelines.ingestion.pseudonymise import MissingPseudonymKeyError
 from pipelines.lake import PROGRAM_MODELS, Lake, lake_schemas
 from pipelines.partitions import PROGRAM, batch_ranges, range_tags
 from pipelines.progress import SESSION_TAG, quiet_console
-from pipelines.settings import Environment, Settings
+from pipelines.settings import Settings, worker_count
 from pipelines.sql import read_sql, run_sql
 
 INGEST_JOB = "ingest_deliveries"
@@ -260,6 +259,5 @@ def build_all(
 
 
 def default_workers(programs: int) -> int:
-    """One worker per core, never more than there are programs to build."""
-    configured = Environment.read().workers
-    return max(1, min(programs, configured or os.cpu_count() or 1))
+    """One worker per core (or ICBT_WORKERS), never more than there are programs to build."""
+    return max(1, min(programs, worker_count()))

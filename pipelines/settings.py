@@ -99,6 +99,11 @@ class Environment(BaseModel):
             raise EnvironmentVariableError(f"Environment variables: {problems}.") from None
 
 
+def worker_count() -> int:
+    """Processes a build may run at once: ICBT_WORKERS, or one per core."""
+    return Environment.read().workers or os.cpu_count() or 1
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path

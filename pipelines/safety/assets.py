@@ -38,7 +38,7 @@ from pipelines.safety.tables import (
     policy_table,
     response_time_mart,
 )
-from pipelines.settings import Environment, Settings, reveal
+from pipelines.settings import Environment, Settings, reveal, worker_count
 from pipelines.sql import model, read_sql, referenced_tables, run_sql, write_frame
 
 GROUP = "safety"
@@ -159,7 +159,8 @@ def safety_monitoring(context: dg.AssetExecutionContext, warehouse: Warehouse):
             units, end = units.clear(), datetime.now(UTC).date()
         cache = _cached_thresholds(con)
         previous = set(cache)
-        result = survey(units, end, config, cache)
+        # The national run is alone on the machine: its threshold simulations use every core.
+        result = survey(units, end, config, cache, workers=worker_count())
         simulated = len(set(result.thresholds) - previous)
         thresholds = pl.DataFrame(
             [{"key": k, **asdict(t)} for k, t in result.thresholds.items()],

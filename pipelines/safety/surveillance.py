@@ -248,12 +248,13 @@ def evaluate_cusum(
     config: SafetyConfig,
     thresholds: MutableMapping[str, cusum.Threshold],
     used: dict[str, cusum.Threshold],
+    workers: int = 1,
 ) -> pl.DataFrame:
     """Each program's monthly risk-adjusted CUSUM, with its simulated threshold.
 
     `thresholds` caches simulations by their inputs (cusum.threshold_key): a chart whose
-    months, risks and design are unchanged reuses its threshold. The thresholds this
-    evaluation used are added to `used`.
+    months, risks and design are unchanged reuses its threshold; the others are simulated
+    in `workers` processes. The thresholds this evaluation used are added to `used`.
     """
     compared = units.filter(pl.col("expected").is_not_null())
     if compared.is_empty():
@@ -276,7 +277,7 @@ def evaluate_cusum(
         .join(llr, on=["indicator", "program_id", "month"], how="left")
         .sort("indicator", "program_id", "month")
     )
-    parts = []
+    charts = []
     for (indicator, program_id), chart in dense.group_by(
         "indicator", "program_id", maintain_order=True
     ):
@@ -289,9 +290,11 @@ def evaluate_cusum(
             "logit_se": errors.get((indicator, program_id), 0.0),
             "nodes": config.reference_nodes,
         }
-        key = cusum.threshold_key(risks, **design)
-        if key not in thresholds:
-            thresholds[key] = cusum.simulate_threshold(risks, **design)
+        charts.append((chart, design, risks, cusum.threshold_key(risks, **design)))
+    missing = {key: (risks, design) for _, design, risks, key in charts if key not in thresholds}
+    thresholds.update(cusum.simulate_thresholds(missing, workers))
+    parts = []
+    for chart, design, _, key in charts:
         threshold = used[key] = thresholds[key]
         state = cusum.run_chart(
             chart["llr"].fill_null(0.0).to_numpy(),
@@ -433,9 +436,11 @@ def survey(
     as_of: date,
     config: SafetyConfig,
     thresholds: MutableMapping[str, cusum.Threshold] | None = None,
+    workers: int = 1,
 ) -> Surveillance:
     """The whole monthly surveillance up to the month containing `as_of`; `thresholds`
-    is the CUSUM threshold cache (see evaluate_cusum), filled in place."""
+    is the CUSUM threshold cache (see evaluate_cusum), filled in place, and `workers`
+    the processes that simulate the missing ones."""
     units = units.filter(pl.col("month") <= as_of.replace(day=1))
     monthly = monthly_indicators(units)
     if monthly.is_empty():
@@ -450,6 +455,6 @@ def survey(
     funnel_rows = evaluate_funnel(monthly, months, config, reference_errors(units, config))
     used: dict[str, cusum.Threshold] = {}
     cache = {} if thresholds is None else thresholds
-    cusum_rows = evaluate_cusum(units, monthly, months, config, cache, used)
+    cusum_rows = evaluate_cusum(units, monthly, months, config, cache, used, workers)
     episodes = signal_episodes(funnel_rows, cusum_rows, config)
     return Surveillance(monthly, funnel_rows, cusum_rows, episodes, used)

@@ -15,6 +15,7 @@ from pipelines.safety.cusum import (
     normal_nodes,
     run_chart,
     simulate_threshold,
+    simulate_thresholds,
     threshold_key,
     weights,
 )
@@ -124,6 +125,21 @@ def test_threshold_is_deterministic_and_grows_with_the_target():
     assert a == b
     assert a.arl_months >= 120 and c.h > a.h
     assert chart_seed(5, "x", "y") == chart_seed(5, "x", "y") != chart_seed(5, "y", "x")
+
+
+def test_thresholds_simulated_in_worker_processes_equal_the_serial_ones():
+    design = {"odds_ratio": 2.0, "target_arl_months": 120, "cycles": 5_000}
+    jobs = {
+        f"chart {seed}": ([np.full(10 + seed, 0.05 + 0.01 * seed)], {**design, "seed": seed})
+        for seed in range(3)
+    }
+    jobs["with reference error"] = (
+        [np.full(15, 0.07)],
+        {**design, "seed": 9, "logit_se": 0.3, "nodes": 3},
+    )
+    serial = simulate_thresholds(jobs, workers=1)
+    assert simulate_thresholds(jobs, workers=2) == serial
+    assert serial["chart 0"] == simulate_threshold(jobs["chart 0"][0], **jobs["chart 0"][1])
 
 
 def test_a_chart_without_patients_never_alarms():
