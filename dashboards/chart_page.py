@@ -271,29 +271,17 @@ class ChartPage:
         return csv_download(stamped, filename)
 
     def register(self) -> None:
-        """One drawing callback, one CSV callback and the PNG export per chart."""
+        """One drawing callback (none for a first chart that uses no control: it comes
+        drawn with the page), one CSV callback and the PNG export per chart."""
         for chart in self.charts:
             self._register(chart)
 
     def _register(self, chart: Chart) -> None:
         count = len(self.controls)
-        triggers = self._triggers(chart)
-        skip = len(triggers) - count
-
-        @callback(
-            Output(chart.ids.graph, "figure"),
-            Output(chart.ids.graph, "config"),
-            Output(chart.ids.summary, "children"),
-            Output(chart.ids.table, "children"),
-            *triggers,
-            *self._options(),
-            # The first chart comes drawn with the page (`sections`).
-            prevent_initial_call=chart is self.charts[0],
-        )
-        def update_chart(*args: Any) -> tuple[Any, ...]:
-            """Redraw this chart for the controls it depends on."""
-            values = args[skip : skip + count]
-            return self.draw(chart, values, args[skip + count :])
+        drawn_with_page = chart is self.charts[0]
+        # A chart drawn with the page that uses no control has nothing to redraw it for.
+        if not (drawn_with_page and not chart.module.CONTROLS):
+            self._register_drawing(chart, prevent_initial_call=drawn_with_page)
 
         @callback(
             Output(chart.ids.download, "data"),
@@ -307,3 +295,24 @@ class ChartPage:
             return self.download(chart, args[:count], args[count:])
 
         register_image_export(chart.ids)
+
+    def _register_drawing(self, chart: Chart, *, prevent_initial_call: bool) -> None:
+        """The chart's drawing callback; one drawn with the page is not called when the
+        page opens (`sections`), only when a control it uses changes."""
+        count = len(self.controls)
+        triggers = self._triggers(chart)
+        skip = len(triggers) - count
+
+        @callback(
+            Output(chart.ids.graph, "figure"),
+            Output(chart.ids.graph, "config"),
+            Output(chart.ids.summary, "children"),
+            Output(chart.ids.table, "children"),
+            *triggers,
+            *self._options(),
+            prevent_initial_call=prevent_initial_call,
+        )
+        def update_chart(*args: Any) -> tuple[Any, ...]:
+            """Redraw this chart for the controls it depends on."""
+            values = args[skip : skip + count]
+            return self.draw(chart, values, args[skip + count :])
