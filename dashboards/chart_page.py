@@ -11,7 +11,8 @@ drew is kept per snapshot and view, so a repeated view costs a look-up.
 `ChartPage.layout` is every chart page's layout: it reads the request's snapshot, asks
 the page for what is particular to it (`PageBody`: the view, its notes and controls),
 and frames the chart sections with the page's URL, header and footer; a warehouse that
-cannot be read gives the page's "unavailable" state, as on every page.
+cannot be read gives the page's "unavailable" state, as on every page. The first chart
+comes drawn in the layout, so a page shows a chart without waiting for a callback.
 """
 
 from __future__ import annotations
@@ -159,7 +160,16 @@ class ChartPage:
         return self.resolve(marts, by_control, offered)
 
     def sections(self, marts: Marts, view: ChartView) -> list[html.Section]:
-        """Every chart's section, in the registry's order."""
+        """Every chart's section, in the registry's order.
+
+        The first chart is drawn with the page: its figure, summary and table travel in
+        the layout, so the browser draws it as soon as the page arrives, before it asks
+        for the others (whose callbacks answer after, charts further down the page). Its
+        callback redraws it when a control it uses changes.
+        """
+        first = self.charts[0]
+        key = (marts.identity, first.ids.graph, view)
+        drawn = _DRAWN.get(key, lambda: self._draw(marts, first, view))
         return [
             chart_section(
                 chart.ids,
@@ -167,6 +177,7 @@ class ChartPage:
                 chart.about(marts),
                 self.file_stem(chart, view),
                 table_open=chart.table_open,
+                drawn=drawn if chart is first else None,
             )
             for chart in self.charts
         ]
@@ -224,14 +235,13 @@ class ChartPage:
         try:
             marts = current().snapshot()
             key = (marts.identity, chart.ids.graph, _hashable(values), _hashable(options))
-            return _DRAWN.get(key, lambda: self._draw(marts, chart, values, options))
+            return _DRAWN.get(
+                key, lambda: self._draw(marts, chart, self.view(marts, values, options))
+            )
         except WarehouseUnavailableError:
             return tuple(unreadable([chart.name]))
 
-    def _draw(
-        self, marts: Marts, chart: Chart, values: Sequence[Any], options: Sequence[Any]
-    ) -> tuple[Any, ...]:
-        view = self.view(marts, values, options)
+    def _draw(self, marts: Marts, chart: Chart, view: ChartView) -> tuple[Any, ...]:
         data = chart.module.load(marts, view)
         figure, summary = chart.module.draw(data, view)
         numbers = chart.module.table_frame(data.numbers, view.rules)
@@ -261,27 +271,17 @@ class ChartPage:
         return csv_download(stamped, filename)
 
     def register(self) -> None:
-        """One drawing callback, one CSV callback and the PNG export per chart."""
+        """One drawing callback (none for a first chart that uses no control: it comes
+        drawn with the page), one CSV callback and the PNG export per chart."""
         for chart in self.charts:
             self._register(chart)
 
     def _register(self, chart: Chart) -> None:
         count = len(self.controls)
-        triggers = self._triggers(chart)
-        skip = len(triggers) - count
-
-        @callback(
-            Output(chart.ids.graph, "figure"),
-            Output(chart.ids.graph, "config"),
-            Output(chart.ids.summary, "children"),
-            Output(chart.ids.table, "children"),
-            *triggers,
-            *self._options(),
-        )
-        def update_chart(*args: Any) -> tuple[Any, ...]:
-            """Redraw this chart for the controls it depends on."""
-            values = args[skip : skip + count]
-            return self.draw(chart, values, args[skip + count :])
+        drawn_with_page = chart is self.charts[0]
+        # A chart drawn with the page that uses no control has nothing to redraw it for.
+        if not (drawn_with_page and not chart.module.CONTROLS):
+            self._register_drawing(chart, prevent_initial_call=drawn_with_page)
 
         @callback(
             Output(chart.ids.download, "data"),
@@ -295,3 +295,24 @@ class ChartPage:
             return self.download(chart, args[:count], args[count:])
 
         register_image_export(chart.ids)
+
+    def _register_drawing(self, chart: Chart, *, prevent_initial_call: bool) -> None:
+        """The chart's drawing callback; one drawn with the page is not called when the
+        page opens (`sections`), only when a control it uses changes."""
+        count = len(self.controls)
+        triggers = self._triggers(chart)
+        skip = len(triggers) - count
+
+        @callback(
+            Output(chart.ids.graph, "figure"),
+            Output(chart.ids.graph, "config"),
+            Output(chart.ids.summary, "children"),
+            Output(chart.ids.table, "children"),
+            *triggers,
+            *self._options(),
+            prevent_initial_call=prevent_initial_call,
+        )
+        def update_chart(*args: Any) -> tuple[Any, ...]:
+            """Redraw this chart for the controls it depends on."""
+            values = args[skip : skip + count]
+            return self.draw(chart, values, args[skip + count :])

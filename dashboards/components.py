@@ -118,21 +118,27 @@ def chart_section(
     image_name: str,
     *,
     table_open: bool = False,
+    drawn: Sequence[Any] | None = None,
 ) -> html.Section:
     """A chart with its text summary, export buttons, "About this chart" and numbers.
 
     The summary is the figure's caption and is announced when it changes; the PNG button
     is the keyboard-reachable twin of the modebar's camera (`register_image_export`); the
     CSV holds the numbers behind the chart with the same suppression as on screen.
+    `drawn` (figure, config, summary, table, as the chart's callback returns them) fills
+    the section when it is drawn with the page rather than by its callback.
     """
     heading_id = f"{ids.graph}-heading"
+    figure, config, summary, table = drawn or (None, graph_config(image_name), None, None)
     return html.Section(
         [
             html.H2(heading, id=heading_id, className="h4 mt-4"),
             html.Figure(
                 [
-                    dcc.Graph(id=ids.graph, config=graph_config(image_name)),
-                    html.Figcaption(id=ids.summary, className="small", **{"aria-live": "polite"}),
+                    dcc.Graph(id=ids.graph, config=config, **({"figure": figure} if drawn else {})),
+                    html.Figcaption(
+                        summary, id=ids.summary, className="small", **{"aria-live": "polite"}
+                    ),
                 ],
                 className="mb-2",
             ),
@@ -159,7 +165,7 @@ def chart_section(
                 className="mb-2",
             ),
             html.Details(
-                [html.Summary("Numbers behind the chart"), html.Div(id=ids.table)],
+                [html.Summary("Numbers behind the chart"), html.Div(table, id=ids.table)],
                 open=table_open,
                 className="mb-3",
             ),

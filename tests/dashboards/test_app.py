@@ -9,7 +9,9 @@ import urllib.request
 
 import pytest
 from playwright.sync_api import expect
+from plotly.offline import get_plotlyjs_version
 
+from dashboards.app import PACKAGE_DIR
 from dashboards.ids import Id
 from dashboards.theme import COLORWAY, OKABE_ITO
 from tests.conftest import needs_demo_build
@@ -49,6 +51,35 @@ def test_sign_in_page_loads_only_local_assets(live_server) -> None:
     assert "/assets/bootstrap.min.css" in html
     assert "https://" not in html and "http://" not in html
     assert '<html lang="en">' in html
+
+
+def _headers(url: str) -> dict[str, str]:
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        response.read()
+        return dict(response.headers)
+
+
+def test_versioned_assets_are_kept_and_scripts_compressed(demo_server) -> None:
+    """An asset linked with its modified time (as Dash links it) is kept for a year; the
+    same file asked for without it is revalidated; scripts travel compressed."""
+    versioned = _headers(f"{demo_server.url}/assets/plotly-cartesian.min.js?m=1")
+    assert versioned["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert versioned["Content-Encoding"] == "gzip"
+    unversioned = _headers(f"{demo_server.url}/assets/plotly-cartesian.min.js")
+    assert "max-age=31536000" not in unversioned.get("Cache-Control", "")
+
+
+def test_page_loads_the_vendored_plotly_js_of_the_pinned_version(demo_server) -> None:
+    """The vendored bundle is the plotly.js the plotly package pins, and pages load it
+    (and dcc.Graph's code) with the page, at versioned URLs."""
+    bundle = PACKAGE_DIR / "assets" / "plotly-cartesian.min.js"
+    assert f"plotly.js (cartesian - minified) v{get_plotlyjs_version()}" in bundle.read_text()[:200]
+    with urllib.request.urlopen(f"{demo_server.url}/engagement", timeout=30) as response:
+        html = response.read().decode()
+    assert "/assets/plotly-cartesian.min.js?m=" in html
+    assert "/dash/dcc/async-graph.v" in html
+    assert "package_data/plotly" not in html
 
 
 def test_palette_is_okabe_ito() -> None:

@@ -9,6 +9,7 @@ a character a spreadsheet runs as a formula.
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from typing import Any
 
 import dash
 import duckdb
+import plotly
 import polars as pl
 import pytest
 from dash._callback import GLOBAL_CALLBACK_MAP
@@ -138,3 +140,26 @@ def _is_number(cell: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, cls=plotly.utils.PlotlyJSONEncoder, sort_keys=True)
+
+
+def test_first_chart_comes_drawn_with_the_page(app: dash.Dash) -> None:
+    """The layout holds its first chart as that chart's callback draws it for the
+    controls the layout shows (the URL's view and the controls' view agree); the other
+    charts wait for their callbacks."""
+    pages = _chart_pages()
+    with app.server.test_request_context("/"):
+        for path, layout, registry in pages:
+            found = {c.id: c for c in _components(layout()) if getattr(c, "id", None)}
+            values = [found[component].value for _, component in registry.controls]
+            options = [found[component].options for component in registry.options]
+            first, *rest = registry.charts
+            figure, _config, summary, table = registry.draw(first, values, options)
+            assert _json(found[first.ids.graph].figure) == _json(figure), path
+            assert _json(found[first.ids.summary].children) == _json(summary), path
+            assert _json(found[first.ids.table].children) == _json(table), path
+            for chart in rest:
+                assert getattr(found[chart.ids.graph], "figure", None) is None, chart.name

@@ -37,6 +37,28 @@ def open_overview(page: Page, base_url: str, query: str = "") -> None:
     expect(page.locator(f"#{Id.OVERVIEW_VERDICTS_TABLE} table")).to_be_attached()
 
 
+def test_first_chart_is_drawn_without_a_callback(page: Page, live_server) -> None:
+    """The headline chart comes drawn with the page; the browser asks for the other
+    charts only, and never fetches a plotly.js of its own."""
+    asked: list[str] = []
+    page.on(
+        "request",
+        lambda request: (
+            asked.append(request.post_data or "")
+            if "_dash-update-component" in request.url
+            else None
+        ),
+    )
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    open_overview(page, live_server.url)
+    expect(page.locator(f"#{Id.OVERVIEW_HEADLINES_GRAPH} g.trace").first).to_be_attached()
+    expect(page.locator(f"#{Id.OVERVIEW_HEADLINES_TABLE} table")).to_be_attached()
+    assert any(Id.OVERVIEW_VERDICTS_GRAPH in body for body in asked)
+    assert not any(Id.OVERVIEW_HEADLINES_GRAPH in body for body in asked)
+    assert not any("package_data/plotly" in url for url in fetched)
+
+
 def test_home_is_the_overview_drawn_from_the_marts(page: Page, live_server, marts) -> None:
     open_overview(page, live_server.url)
     expect(page).to_have_url(f"{live_server.url}/")
