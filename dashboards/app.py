@@ -85,6 +85,10 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }
+# Only scripts and stylesheets travel compressed: they hold no secret. Pages, layouts and
+# callbacks carry the sign-in form's CSRF token and data; compressing a secret beside
+# text a request can influence is what BREACH-style attacks read over TLS.
+COMPRESSED_MIMETYPES = ("text/css", "text/javascript", "application/javascript")
 ASSETS_PREFIX = "/assets/"
 ASSET_VERSION = "m"
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -271,8 +275,11 @@ def create_app(settings: Settings, auth_config: auth.AuthConfig | None = None) -
     """The dashboard over `settings.published_database`, with its pages, sign-in and /health."""
     config = auth_config or auth.AuthConfig.from_env()
     register_template()
+    server = flask.Flask("dashboards")
+    server.config["COMPRESS_MIMETYPES"] = list(COMPRESSED_MIMETYPES)
     app = dash.Dash(
         "dashboards",
+        server=server,
         use_pages=True,
         pages_folder=str(PACKAGE_DIR / "pages"),
         assets_folder=str(PACKAGE_DIR / "assets"),
@@ -285,7 +292,7 @@ def create_app(settings: Settings, auth_config: auth.AuthConfig | None = None) -
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
         # Dash's MCP endpoint would expose every callback outside the sign-in gate's rules.
         enable_mcp=False,
-        # flask-compress: scripts, layouts and callback JSON travel compressed.
+        # flask-compress, for COMPRESSED_MIMETYPES.
         compress=True,
     )
     app.index_string = INDEX_STRING

@@ -62,10 +62,13 @@ def _headers(url: str) -> dict[str, str]:
 
 def test_versioned_assets_are_kept_and_scripts_compressed(demo_server) -> None:
     """An asset linked with its modified time (as Dash links it) is kept for a year; the
-    same file asked for without it is revalidated; scripts travel compressed."""
+    same file asked for without it is revalidated; scripts travel compressed, pages and
+    callbacks (which carry tokens and data) never do."""
     versioned = _headers(f"{demo_server.url}/assets/plotly-cartesian.min.js?m=1")
     assert versioned["Cache-Control"] == "public, max-age=31536000, immutable"
     assert versioned["Content-Encoding"] == "gzip"
+    for page in ("/engagement", "/_dash-layout"):
+        assert "Content-Encoding" not in _headers(f"{demo_server.url}{page}")
     unversioned = _headers(f"{demo_server.url}/assets/plotly-cartesian.min.js")
     assert "max-age=31536000" not in unversioned.get("Cache-Control", "")
 
