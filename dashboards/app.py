@@ -4,11 +4,12 @@ Nothing is fetched from a CDN: Bootstrap's stylesheet is vendored in assets (npm
 `bootstrap@5.3.3`, dist/css/bootstrap.min.css), and so is plotly.js's cartesian bundle
 (npm `plotly.js-cartesian-dist-min`, at the plotly.js version the plotly package pins:
 scatter, bar and heatmap in 1.4 MB, where the full plotly.js is 4.5 MB to download,
-parse and run on every page load); fonts are the system stack and Dash serves its own
-scripts. The app reads only the published warehouse, read-only. Every
-request passes the sign-in gate of `dashboards.auth` unless the app is a demo; sessions,
-sign-in attempts and the safety review's decisions are kept in the application database
-(`appdb`). Every response
+parse and run on every page load; its one CDN address, the default `topojsonURL` that
+only map traces read, is edited to `/assets/` so nothing could ever be asked of a CDN);
+fonts are the system stack and Dash serves its own scripts. The app reads only the
+published warehouse, read-only. Every request passes the sign-in gate of
+`dashboards.auth` unless the app is a demo; sessions, sign-in attempts and the safety
+review's decisions are kept in the application database (`appdb`). Every response
 carries security headers: a Content-Security-Policy that allows only this server's
 scripts (and Dash's own inline ones, by hash), no framing, no MIME sniffing, no referrer.
 

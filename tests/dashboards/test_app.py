@@ -78,11 +78,19 @@ def test_page_loads_the_vendored_plotly_js_of_the_pinned_version(demo_server) ->
     (and dcc.Graph's code) with the page, at versioned URLs."""
     bundle = PACKAGE_DIR / "assets" / "plotly-cartesian.min.js"
     assert f"plotly.js (cartesian - minified) v{get_plotlyjs_version()}" in bundle.read_text()[:200]
+    assert 'topojsonURL:{valType:"string",noBlank:!0,dflt:"/assets/"}' in bundle.read_text()
     with urllib.request.urlopen(f"{demo_server.url}/engagement", timeout=30) as response:
         html = response.read().decode()
     assert "/assets/plotly-cartesian.min.js?m=" in html
     assert "/dash/dcc/async-graph.v" in html
     assert "package_data/plotly" not in html
+
+
+def test_no_shipped_asset_names_a_cdn() -> None:
+    """Deployments may be offline: nothing the dashboard ships points a browser at a CDN."""
+    assets = sorted((PACKAGE_DIR / "assets").rglob("*.*"))
+    assert assets
+    assert [p.name for p in assets if "cdn." in p.read_text(errors="ignore")] == []
 
 
 def test_palette_is_okabe_ito() -> None:
