@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from types import ModuleType
 
 import plotly.graph_objects as go
 import polars as pl
@@ -158,6 +159,25 @@ class Sources:
         """The registry: id, name and delivery mode of every program (attributes only)."""
         return self.marts.programs().select("program_id", "program_name", "delivery_mode")
 
+    def _chart(
+        self,
+        module: ModuleType,
+        key: str,
+        heading: str,
+        figure: go.Figure,
+        summary: str,
+        caption: str,
+        headers: Mapping[str, str],
+        data: pl.DataFrame,
+    ) -> Chart:
+        """A chart as its dashboard module draws it: the numbers table, suppressed as on
+        screen, and the notes come from the module's `table_frame`, `NUMERIC_COLUMNS` and
+        `describe`."""
+        table = Table(
+            caption, headers, module.table_frame(data, self.rules), module.NUMERIC_COLUMNS
+        )
+        return Chart(key, heading, figure, summary, table, module.describe(self.marts), data)
+
     # Effectiveness --------------------------------------------------------------------
 
     def verdicts(self, timepoint: str) -> Chart:
@@ -166,18 +186,14 @@ class Sources:
             marts.pooled_effects(), marts.comparisons(), marts.evidence_certainty(), timepoint
         )
         label = timepoint_label(timepoint).lower()
-        return Chart(
+        return self._chart(
+            overview_verdicts,
             f"verdicts-{timepoint}",
             f"Verdicts against in-person CBT at {label}",
             overview_verdicts.create_figure(data, self.rules),
             overview_verdicts.summarise(data, self.rules),
-            Table(
-                f"Verdicts against in-person CBT at {label}, with certainty",
-                overview_verdicts.table_headers(self.confidence),
-                overview_verdicts.table_frame(data, self.rules),
-                overview_verdicts.NUMERIC_COLUMNS,
-            ),
-            overview_verdicts.describe(self.marts),
+            f"Verdicts against in-person CBT at {label}, with certainty",
+            overview_verdicts.table_headers(self.confidence),
             data,
         )
 
@@ -186,18 +202,14 @@ class Sources:
             self.marts.comparisons(), self._everything(outcome, timepoint)
         )
         title = comparison_forest.outcome_title(data) if data.height else str(outcome)
-        return Chart(
+        return self._chart(
+            comparison_forest,
             f"forest-{outcome}-{timepoint}",
             f"Each program and delivery mode against in-person CBT: {title}",
             comparison_forest.create_figure(data),
             comparison_forest.summarise(data),
-            Table(
-                f"{title}: adjusted difference from in-person CBT and verdict",
-                comparison_forest.table_headers(self.confidence),
-                comparison_forest.table_frame(data, self.rules),
-                comparison_forest.NUMERIC_COLUMNS,
-            ),
-            comparison_forest.describe(self.marts),
+            f"{title}: adjusted difference from in-person CBT and verdict",
+            comparison_forest.table_headers(self.confidence),
             data,
         )
 
@@ -208,18 +220,14 @@ class Sources:
             self._everything(outcome, timepoint),
         )
         title = pooled_effects.title(data) if data.height else str(outcome)
-        return Chart(
+        return self._chart(
+            pooled_effects,
             f"pooled-{outcome}-{timepoint}",
             f"Programs pooled, with prediction intervals: {title}",
             pooled_effects.create_figure(data),
             pooled_effects.summarise(data),
-            Table(
-                f"{title}: pooled estimates",
-                pooled_effects.table_headers(self.confidence),
-                pooled_effects.table_frame(data, self.rules),
-                pooled_effects.NUMERIC_COLUMNS,
-            ),
-            pooled_effects.describe(self.marts),
+            f"{title}: pooled estimates",
+            pooled_effects.table_headers(self.confidence),
             data,
         )
 
@@ -228,18 +236,14 @@ class Sources:
             self.marts.evidence_certainty(), self._everything(outcome, timepoint)
         )
         title = evidence_certainty.title(data) if data.height else str(outcome)
-        return Chart(
+        return self._chart(
+            evidence_certainty,
             f"certainty-{outcome}-{timepoint}",
             f"Certainty of the evidence and its reasons: {title}",
             evidence_certainty.create_figure(data),
             evidence_certainty.summarise(data),
-            Table(
-                f"{title}: certainty with levels removed per domain",
-                evidence_certainty.TABLE_HEADERS,
-                evidence_certainty.table_frame(data, self.rules),
-                evidence_certainty.NUMERIC_COLUMNS,
-            ),
-            evidence_certainty.describe(self.marts),
+            f"{title}: certainty with levels removed per domain",
+            evidence_certainty.TABLE_HEADERS,
             data,
         )
 
@@ -250,18 +254,14 @@ class Sources:
             self._everything(outcome, timepoint),
         )
         title = meta_regression.title(data) if data.height else str(outcome)
-        return Chart(
+        return self._chart(
+            meta_regression,
             f"meta-regression-{outcome}-{timepoint}",
             f"What goes with larger effects: {title}",
             meta_regression.create_figure(data),
             meta_regression.summarise(data),
-            Table(
-                f"{title}: meta-regression coefficient per program attribute",
-                meta_regression.table_headers(self.confidence),
-                meta_regression.table_frame(data, self.rules),
-                meta_regression.NUMERIC_COLUMNS,
-            ),
-            meta_regression.describe(self.marts),
+            f"{title}: meta-regression coefficient per program attribute",
+            meta_regression.table_headers(self.confidence),
             data,
         )
 
@@ -269,18 +269,14 @@ class Sources:
 
     def signal_register(self) -> Chart:
         data = safety_register.process_data(self.marts.signal_register(), self._program_ids())
-        return Chart(
+        return self._chart(
+            safety_register,
             "safety-signals",
             "Safety signals: open, confirmed and resolved",
             safety_register.create_figure(data),
             safety_register.summarise(data),
-            Table(
-                "Safety signal register",
-                safety_register.TABLE_HEADERS,
-                safety_register.table_frame(data, self.rules),
-                safety_register.NUMERIC_COLUMNS,
-            ),
-            safety_register.describe(self.marts),
+            "Safety signal register",
+            safety_register.TABLE_HEADERS,
             data,
         )
 
@@ -296,54 +292,42 @@ class Sources:
         window = windows[0] if windows else date.min
         data = safety_rates.process_data(funnel, indicator, window, self._program_ids())
         reference = safety_rates.reference_text(self.marts.safety_reference(), indicator)
-        return Chart(
+        return self._chart(
+            safety_rates,
             f"safety-rates-{indicator}",
             f"Observed against expected: {label}",
             safety_rates.create_figure(data, label),
             safety_rates.summarise(data, label, reference),
-            Table(
-                f"{label}: observed and expected rates, latest window",
-                safety_rates.TABLE_HEADERS,
-                safety_rates.table_frame(data, self.rules),
-                safety_rates.NUMERIC_COLUMNS,
-            ),
-            safety_rates.describe(self.marts),
+            f"{label}: observed and expected rates, latest window",
+            safety_rates.TABLE_HEADERS,
             data,
         )
 
     def adverse_events(self) -> Chart:
         data = adverse_events.process_data(self.marts.adverse_event_profile(), ALL_ICBT)
-        return Chart(
+        return self._chart(
+            adverse_events,
             "adverse-events",
             "Adverse events, all iCBT programs against in-person CBT",
             adverse_events.create_figure(data),
             adverse_events.summarise(data, self.rules),
-            Table(
-                "Adverse events per 100 episodes started, by category, severity, "
-                "seriousness and relatedness",
-                adverse_events.TABLE_HEADERS,
-                adverse_events.table_frame(data, self.rules),
-                adverse_events.NUMERIC_COLUMNS,
-            ),
-            adverse_events.describe(self.marts),
+            "Adverse events per 100 episodes started, by category, severity, "
+            "seriousness and relatedness",
+            adverse_events.TABLE_HEADERS,
             data,
         )
 
     def item9_follow_up(self) -> Chart:
         data = item9_follow_up.process_data(self.marts.item9_follow_up(), self._program_ids())
-        return Chart(
+        return self._chart(
+            item9_follow_up,
             "item9-follow-up",
             "Follow-up after thoughts of self-harm (PHQ-9 item 9) or a serious adverse event",
             item9_follow_up.create_figure(data),
             item9_follow_up.summarise(data),
-            Table(
-                "Therapist contact within the standard after an item-9 answer or a serious "
-                "adverse event",
-                item9_follow_up.TABLE_HEADERS,
-                item9_follow_up.table_frame(data, self.rules),
-                item9_follow_up.NUMERIC_COLUMNS,
-            ),
-            item9_follow_up.describe(self.marts),
+            "Therapist contact within the standard after an item-9 answer or a serious "
+            "adverse event",
+            item9_follow_up.TABLE_HEADERS,
             data,
         )
 
@@ -358,18 +342,14 @@ class Sources:
     def equity(self, dimension: str) -> Chart:
         data = equity_groups.process_data(self.marts.equity(), ALL_ICBT, dimension)
         label = equity_groups.dimension_label(dimension)
-        return Chart(
+        return self._chart(
+            equity_groups,
             f"equity-{dimension}",
             f"Reach and outcomes by {label.lower()}, all iCBT programs",
             equity_groups.create_figure(data, self.rules),
             equity_groups.summarise(data, self.rules),
-            Table(
-                f"All iCBT programs by {label.lower()}: reach, completion and outcomes",
-                equity_groups.table_headers(self.confidence),
-                equity_groups.table_frame(data, self.rules),
-                equity_groups.NUMERIC_COLUMNS,
-            ),
-            equity_groups.describe(self.marts),
+            f"All iCBT programs by {label.lower()}: reach, completion and outcomes",
+            equity_groups.table_headers(self.confidence),
             data,
         )
 
@@ -383,37 +363,29 @@ class Sources:
     def patient_experience(self, unit: Unit = ALL_ICBT) -> Chart:
         data = patient_experience.process_data(self.marts.patient_experience(), unit)
         name = data["unit_name"][0] if data.height else unit.unit_id
-        return Chart(
+        return self._chart(
+            patient_experience,
             f"patient-experience-{unit.unit_id}",
             f"What patients say of their care at discharge: {name}",
             patient_experience.create_figure(data),
             patient_experience.summarise(data),
-            Table(
-                f"{name}: answers to each Patient Experience Questionnaire item",
-                patient_experience.TABLE_HEADERS,
-                patient_experience.table_frame(data, self.rules),
-                patient_experience.NUMERIC_COLUMNS,
-            ),
-            patient_experience.describe(self.marts),
+            f"{name}: answers to each Patient Experience Questionnaire item",
+            patient_experience.TABLE_HEADERS,
             data,
         )
 
     def care_modification(self, outcome: OutcomeKey, timepoint: str) -> Chart:
         data = care_modification.process_data(self.marts.care_modification(), outcome, timepoint)
         title = data["outcome_label"][0] if data.height else str(outcome)
-        return Chart(
+        return self._chart(
+            care_modification,
             f"care-modification-{outcome}-{timepoint}",
             f"With and without concurrent pain care: {title}",
             care_modification.create_figure(data),
             care_modification.summarise(data),
-            Table(
-                f"{title}: difference from in-person CBT per care stratum, and the test "
-                "between the strata",
-                care_modification.table_headers(self.confidence),
-                care_modification.table_frame(data, self.rules),
-                care_modification.NUMERIC_COLUMNS,
-            ),
-            care_modification.describe(self.marts),
+            f"{title}: difference from in-person CBT per care stratum, and the test "
+            "between the strata",
+            care_modification.table_headers(self.confidence),
             data,
         )
 
@@ -422,18 +394,14 @@ class Sources:
     ) -> Chart:
         data = stop_reasons.process_data(self.marts.stop_reasons(), unit, breakdowns)
         name = data["unit_name"][0] if data.height else unit.unit_id
-        return Chart(
+        return self._chart(
+            stop_reasons,
             f"stop-reasons-{unit.unit_id}-{'-'.join(breakdowns)}",
             f"Why patients stop, by group: {name}",
             stop_reasons.create_figure(data),
             stop_reasons.summarise(data),
-            Table(
-                f"{name}: reasons for stopping per group, with the funnel stage they left at",
-                stop_reasons.TABLE_HEADERS,
-                stop_reasons.table_frame(data, self.rules),
-                stop_reasons.NUMERIC_COLUMNS,
-            ),
-            stop_reasons.describe(self.marts),
+            f"{name}: reasons for stopping per group, with the funnel stage they left at",
+            stop_reasons.TABLE_HEADERS,
             data,
         )
 
@@ -441,35 +409,27 @@ class Sources:
 
     def data_quality_checks(self) -> Chart:
         data = dq_checks.process_data(self.marts.dq_checks())
-        return Chart(
+        return self._chart(
+            dq_checks,
             "dq-checks",
             "Data-quality checks on the deliveries",
             dq_checks.create_figure(data),
             dq_checks.summarise(data),
-            Table(
-                "Data-quality checks: share of rows violating each, against its threshold",
-                dq_checks.TABLE_HEADERS,
-                dq_checks.table_frame(data, self.rules),
-                dq_checks.NUMERIC_COLUMNS,
-            ),
-            dq_checks.describe(self.marts),
+            "Data-quality checks: share of rows violating each, against its threshold",
+            dq_checks.TABLE_HEADERS,
             data,
         )
 
     def freshness(self) -> Chart:
         data = overview_freshness.process_data(self.marts.overview_freshness())
-        return Chart(
+        return self._chart(
+            overview_freshness,
             "freshness",
             "How recent each program's data are",
             overview_freshness.create_figure(data),
             overview_freshness.summarise(data),
-            Table(
-                "Last delivery per program against its expected cadence",
-                overview_freshness.TABLE_HEADERS,
-                overview_freshness.table_frame(data, self.rules),
-                overview_freshness.NUMERIC_COLUMNS,
-            ),
-            overview_freshness.describe(self.marts),
+            "Last delivery per program against its expected cadence",
+            overview_freshness.TABLE_HEADERS,
             data,
         )
 
